@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { IANAZone } from 'luxon';
+import { packageRoot } from '../paths';
+import type { AfterHoursEvent } from './types';
+
+export type EventValidation = { ok: true; event: AfterHoursEvent } | { ok: false; errors: string[] };
+
+export function eventSchemaPath(): string {
+  return join(packageRoot(), 'config', 'schema', 'event.schema.json');
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled === undefined) {
+    const schema: unknown = JSON.parse(readFileSync(eventSchemaPath(), 'utf8'));
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, discriminator: true });
+    addFormats(ajv);
+    compiled = ajv.compile(schema as object);
+  }
+  return compiled;
+}
+
+/** Checks a value against config/schema/event.schema.json, plus what JSON Schema cannot say (a known IANA zone). */
+export function validateEvent(value: unknown): EventValidation {
+  const validate = validator();
+  if (!validate(value)) return { ok: false, errors: formatErrors(validate.errors ?? []) };
+  const event = value as AfterHoursEvent;
+  if (!IANAZone.isValidZone(event.timezone)) return { ok: false, errors: [`/timezone: unknown time zone "${event.timezone}"`] };
+  return { ok: true, event };
+}
+
+/** Parses a JSON text and validates it; never throws. */
+export function parseEvent(json: string): EventValidation {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    return { ok: false, errors: [`not JSON: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  return validateEvent(value);
+}
+
+export class InvalidEventError extends Error {
+  readonly code = 'AH_ERR_INVALID_EVENT';
+  constructor(readonly errors: string[]) {
+    super(`invalid after-hours event: ${errors.join('; ')}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
+export function assertEvent(value: unknown): AfterHoursEvent {
+  const result = validateEvent(value);
+  if (!result.ok) throw new InvalidEventError(result.errors);
+  return result.event;
+}
+
+function formatErrors(errors: ErrorObject[]): string[] {
+  // oneOf/anyOf produce one error per branch; the most specific ones come first and are enough.
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const e of errors) {
+    const text = `${e.instancePath || '/'}: ${e.message ?? e.keyword}${e.keyword === 'additionalProperties' ? ` (${String((e.params as { additionalProperty?: unknown }).additionalProperty)})` : ''}`;
+    if (!seen.has(text)) {
+      seen.add(text);
+      out.push(text);
+    }
+  }
+  return out;
+}
