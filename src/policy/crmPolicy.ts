@@ -1,0 +1,141 @@
+// What the CRM should do about one after-hours call. Pure: the event and the result of the
+// caller look-up in, a list of CRM actions out. Adapters perform the look-up and the actions.
+import type { AfterHoursEvent, RecordingRef } from '../events/types';
+import { ANONYMOUS } from '../events/types';
+import { notificationText } from './notificationText';
+
+export type CrmEntityType = 'CONTACT' | 'COMPANY' | 'LEAD';
+
+export interface CrmRecord {
+  type: CrmEntityType;
+  id: number;
+  /** The record's responsible (assigned) user; absent when the CRM has none. */
+  responsibleUserId?: number;
+}
+
+/** Every record the CRM matched for the caller; the policy picks one (pickRecord). */
+export type LookupResult =
+  | { kind: 'skipped' }
+  | { kind: 'found'; matches: CrmRecord[] }
+  | { kind: 'not-found' };
+
+export interface RegisterCallAction {
+  kind: 'register-call';
+  /** The user the call activity belongs to. */
+  userId: number;
+  /** Caller, E.164. */
+  phone: string;
+  /** The DID the call came in on. */
+  line: string;
+  /** ISO 8601 with offset. */
+  startTime: string;
+  /** Attach to this record; absent when creating a lead. */
+  attachTo?: { type: CrmEntityType; id: number };
+  /** Create a lead for the caller (unknown caller, unknownCaller: lead). */
+  createLead: boolean;
+  /** 'answered' only for a forward that was answered. */
+  status: 'missed' | 'answered';
+  durationSeconds: number;
+}
+
+export interface AttachRecordingAction {
+  kind: 'attach-recording';
+  recording: RecordingRef;
+  durationSeconds: number;
+}
+
+export interface NotifyAction {
+  kind: 'notify';
+  userId: number;
+  text: string;
+  /** Same tag for every delivery of the event: a repeat replaces, never duplicates. */
+  tag: string;
+}
+
+export type CrmAction = RegisterCallAction | AttachRecordingAction | NotifyAction;
+
+const TYPE_ORDER: Record<CrmEntityType, number> = { CONTACT: 0, COMPANY: 1, LEAD: 2 };
+
+/** The CRM is asked about the caller only when the number wants it and the caller is known. */
+export function needsLookup(event: AfterHoursEvent): boolean {
+  return event.crm.lookup && event.caller !== ANONYMOUS;
+}
+
+/**
+ * Several records match one phone number: a contact wins over a company, a company over a
+ * lead (a person before an organisation, an established record before a prospect); among
+ * records of one type the lowest id (the oldest) wins.
+ */
+export function pickRecord(matches: readonly CrmRecord[]): CrmRecord | undefined {
+  let best: CrmRecord | undefined;
+  for (const m of matches) {
+    if (best === undefined || TYPE_ORDER[m.type] < TYPE_ORDER[best.type] || (m.type === best.type && m.id < best.id)) best = m;
+  }
+  return best;
+}
+
+export function notificationTag(event: AfterHoursEvent): string {
+  return `after-hours:${event.id}`;
+}
+
+export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): CrmAction[] {
+  const queueUsers = event.crm.notify === 'all' ? event.crm.queue : event.crm.queue.slice(0, 1);
+  const firstQueueUser: number | undefined = event.crm.queue[0];
+  const notify = (userIds: readonly number[], record?: CrmRecord): NotifyAction[] => {
+    const text = notificationText(event, { record });
+    return [...new Set(userIds)].map((userId) => ({ kind: 'notify', userId, text, tag: notificationTag(event) }));
+  };
+
+  // Anonymous caller, look-up off, or a CRM that cannot look up: notify only.
+  if (!needsLookup(event) || lookup.kind === 'skipped') return notify(queueUsers);
+
+  if (lookup.kind === 'found') {
+    const record = pickRecord(lookup.matches);
+    if (record !== undefined) {
+      // Bitrix24's rule: the record's responsible user, else the first queue user.
+      const userId = record.responsibleUserId ?? firstQueueUser;
+      if (userId === undefined) return [];
+      return [
+        registerCall(event, userId, { attachTo: { type: record.type, id: record.id }, createLead: false }),
+        ...recordingActions(event),
+        ...notify([userId], record),
+      ];
+    }
+  }
+
+  // Not found.
+  if (event.crm.unknownCaller === 'offer' || firstQueueUser === undefined) return notify(queueUsers);
+  return [registerCall(event, firstQueueUser, { createLead: true }), ...recordingActions(event), ...notify(queueUsers)];
+}
+
+function registerCall(
+  event: AfterHoursEvent,
+  userId: number,
+  target: { attachTo?: RegisterCallAction['attachTo']; createLead: boolean },
+): RegisterCallAction {
+  const o = event.outcome;
+  const answered = o.kind === 'forwarded' && o.answered;
+  return {
+    kind: 'register-call',
+    userId,
+    phone: event.caller,
+    line: event.did,
+    startTime: event.time,
+    ...(target.attachTo ? { attachTo: target.attachTo } : {}),
+    createLead: target.createLead,
+    status: answered ? 'answered' : 'missed',
+    durationSeconds: Math.round(answered ? (o.durationSeconds ?? 0) : (voicemail(event)?.durationSeconds ?? 0)),
+  };
+}
+
+function voicemail(event: AfterHoursEvent): { recording: RecordingRef; durationSeconds: number } | undefined {
+  const o = event.outcome;
+  if (o.kind === 'recorded') return o;
+  if (o.kind === 'forwarded' && !o.answered && o.fallback?.kind === 'recorded') return o.fallback;
+  return undefined;
+}
+
+function recordingActions(event: AfterHoursEvent): AttachRecordingAction[] {
+  const vm = voicemail(event);
+  return vm ? [{ kind: 'attach-recording', recording: vm.recording, durationSeconds: vm.durationSeconds }] : [];
+}

@@ -1,0 +1,140 @@
+// The text of a missed-call notification: who called, which number, when (in the number's
+// zone), why it was closed and what happened to the call. Pure: the event carries everything.
+import { DateTime } from 'luxon';
+import type { HangupCause, Language } from '../config/types';
+import type { AfterHoursEvent, CallOutcome, CallReason, ForwardFallbackOutcome } from '../events/types';
+import { ANONYMOUS } from '../events/types';
+import type { CrmRecord } from './crmPolicy';
+
+interface Phrases {
+  missedFrom: (caller: string) => string;
+  anonymous: string;
+  to: (name: string, did: string) => string;
+  at: (local: string, zone: string) => string;
+  dateFormat: string;
+  reason: Record<CallReason, string>;
+  closedBecause: (reason: string) => string;
+  record: (type: CrmRecord['type'], id: number) => string;
+  recorded: (length: string) => string;
+  hungUp: (after: string) => string;
+  forwardedAnswered: (to: string, length?: string) => string;
+  forwardedUnanswered: (to: string) => string;
+  rejected: (cause: string) => string;
+  cause: Record<HangupCause, string>;
+  duration: (minutes: number, seconds: number) => string;
+}
+
+const EN: Phrases = {
+  missedFrom: (caller) => `Missed call from ${caller}`,
+  anonymous: 'an anonymous caller',
+  to: (name, did) => ` to ${name} (${did})`,
+  at: (local, zone) => ` on ${local} (${zone}).`,
+  dateFormat: 'yyyy-MM-dd HH:mm',
+  reason: {
+    override: 'closed by an override',
+    holiday: 'a holiday',
+    'day-off': 'a day off',
+    'outside-hours': 'outside working hours',
+    error: 'a fault in after-hours (fail-safe)',
+  },
+  closedBecause: (reason) => `Closed: ${reason}.`,
+  record: (type, id) => `CRM ${type.toLowerCase()} #${id}.`,
+  recorded: (length) => `The caller left a voicemail (${length}).`,
+  hungUp: (after) => `The caller hung up after ${after}.`,
+  forwardedAnswered: (to, length) => `Forwarded to ${to} and answered${length ? ` (${length})` : ''}.`,
+  forwardedUnanswered: (to) => `Forwarded to ${to}, not answered.`,
+  rejected: (cause) => `The call was rejected (${cause}).`,
+  cause: {
+    busy: 'busy',
+    congestion: 'congestion',
+    no_answer: 'no answer',
+    rejected: 'rejected',
+    unallocated: 'number not in service',
+    normal: 'declined',
+    timeout: 'timeout',
+  },
+  duration: (m, s) => (m > 0 ? `${m} min ${s} s` : `${s} s`),
+};
+
+const PL: Phrases = {
+  missedFrom: (caller) => `Nieodebrane połączenie od ${caller}`,
+  anonymous: 'numeru zastrzeżonego',
+  to: (name, did) => ` na numer ${name} (${did})`,
+  at: (local, zone) => `, ${local} (${zone}).`,
+  dateFormat: 'dd.MM.yyyy HH:mm',
+  reason: {
+    override: 'zamknięte ręcznie',
+    holiday: 'święto',
+    'day-off': 'dzień wolny',
+    'outside-hours': 'poza godzinami pracy',
+    error: 'awaria after-hours (tryb awaryjny)',
+  },
+  closedBecause: (reason) => `Powód: ${reason}.`,
+  record: (type, id) => `CRM: ${({ CONTACT: 'kontakt', COMPANY: 'firma', LEAD: 'lead' } as const)[type]} #${id}.`,
+  recorded: (length) => `Dzwoniący zostawił wiadomość głosową (${length}).`,
+  hungUp: (after) => `Dzwoniący rozłączył się po ${after}.`,
+  forwardedAnswered: (to, length) => `Przekierowano na ${to}, odebrane${length ? ` (${length})` : ''}.`,
+  forwardedUnanswered: (to) => `Przekierowano na ${to}, nieodebrane.`,
+  rejected: (cause) => `Połączenie odrzucono (${cause}).`,
+  cause: {
+    busy: 'zajęte',
+    congestion: 'przeciążenie',
+    no_answer: 'brak odpowiedzi',
+    rejected: 'odrzucone',
+    unallocated: 'numer nieaktywny',
+    normal: 'odrzucone',
+    timeout: 'przekroczony czas',
+  },
+  duration: (m, s) => (m > 0 ? `${m} min ${s} s` : `${s} s`),
+};
+
+const PHRASES: Record<Language, Phrases> = { en: EN, pl: PL };
+
+export function formatDuration(totalSeconds: number, language: Language): string {
+  const rounded = Math.max(0, Math.round(totalSeconds));
+  return PHRASES[language].duration(Math.floor(rounded / 60), rounded % 60);
+}
+
+/** The call's local time in the number's zone, e.g. "2025-01-06 19:42" (en), "06.01.2025 19:42" (pl). */
+export function formatLocalTime(iso: string, zone: string, language: Language): string {
+  const local = DateTime.fromISO(iso, { setZone: true }).setZone(zone);
+  return local.isValid ? local.toFormat(PHRASES[language].dateFormat) : iso;
+}
+
+export interface NotificationContext {
+  /** The CRM record the call was attached to, if any. */
+  record?: CrmRecord;
+}
+
+export function notificationText(event: AfterHoursEvent, context: NotificationContext = {}): string {
+  const lang = event.crm.language;
+  const p = PHRASES[lang];
+  const caller = event.caller === ANONYMOUS ? p.anonymous : event.caller;
+  const parts = [
+    p.missedFrom(caller) + p.to(event.name, event.did) + p.at(formatLocalTime(event.time, event.timezone, lang), event.timezone),
+    p.closedBecause(p.reason[event.reason]),
+    outcomeText(event.outcome, lang),
+  ];
+  if (context.record) parts.push(p.record(context.record.type, context.record.id));
+  return parts.join(' ');
+}
+
+function outcomeText(outcome: CallOutcome | ForwardFallbackOutcome, lang: Language): string {
+  const p = PHRASES[lang];
+  switch (outcome.kind) {
+    case 'recorded':
+      return p.recorded(formatDuration(outcome.durationSeconds, lang));
+    case 'caller-hung-up':
+      return p.hungUp(formatDuration(outcome.afterSeconds, lang));
+    case 'rejected':
+      return p.rejected(p.cause[outcome.cause]);
+    case 'forwarded':
+      if (outcome.answered) {
+        const length = outcome.durationSeconds === undefined ? undefined : formatDuration(outcome.durationSeconds, lang);
+        return p.forwardedAnswered(outcome.to, length);
+      }
+      return outcome.fallback
+        ? `${p.forwardedUnanswered(outcome.to)} ${outcomeText(outcome.fallback, lang)}`
+        : p.forwardedUnanswered(outcome.to);
+  }
+}

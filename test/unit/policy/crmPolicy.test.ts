@@ -1,0 +1,123 @@
+import type { AfterHoursEvent } from '../../../src/events/types';
+import { validateEvent } from '../../../src/events/validate';
+import { decideCrmActions, needsLookup, pickRecord, type CrmAction, type CrmRecord, type LookupResult } from '../../../src/policy/crmPolicy';
+import { formatDuration, notificationText } from '../../../src/policy/notificationText';
+import { makeEvent } from '../crm/fixtures';
+
+const kinds = (actions: CrmAction[]): string[] => actions.map((a) => (a.kind === 'notify' ? `notify:${a.userId}` : a.kind));
+
+describe('decideCrmActions', () => {
+  const contact: CrmRecord = { type: 'CONTACT', id: 7, responsibleUserId: 42 };
+  type Row = [string, Partial<AfterHoursEvent> & { crmPatch?: Partial<AfterHoursEvent['crm']> }, LookupResult, string[]];
+  const rows: Row[] = [
+    ['look-up off: notify the first queue user', { crmPatch: { lookup: false } }, { kind: 'skipped' }, ['notify:11']],
+    ['look-up off, notify all: every queue user', { crmPatch: { lookup: false, notify: 'all' } }, { kind: 'skipped' }, ['notify:11', 'notify:12', 'notify:13']],
+    ['found: register on the record, attach voicemail, notify its responsible user', {}, { kind: 'found', matches: [contact] }, ['register-call', 'attach-recording', 'notify:42']],
+    ['found, notify all: still only the responsible user', { crmPatch: { notify: 'all' } }, { kind: 'found', matches: [contact] }, ['register-call', 'attach-recording', 'notify:42']],
+    ['found without a responsible user: first queue user', {}, { kind: 'found', matches: [{ type: 'LEAD', id: 3 }] }, ['register-call', 'attach-recording', 'notify:11']],
+    ['not found, lead: create a lead with the call, notify the queue user', {}, { kind: 'not-found' }, ['register-call', 'attach-recording', 'notify:11']],
+    ['not found, lead, notify all', { crmPatch: { notify: 'all' } }, { kind: 'not-found' }, ['register-call', 'attach-recording', 'notify:11', 'notify:12', 'notify:13']],
+    ['not found, offer: notify only, no record', { crmPatch: { unknownCaller: 'offer' } }, { kind: 'not-found' }, ['notify:11']],
+    ['not found, offer, notify all', { crmPatch: { unknownCaller: 'offer', notify: 'all' } }, { kind: 'not-found' }, ['notify:11', 'notify:12', 'notify:13']],
+    ['anonymous: no record even if a look-up result is passed', { caller: 'anonymous' }, { kind: 'not-found' }, ['notify:11']],
+    ['empty queue, not found: nobody to tell', { crmPatch: { queue: [] } }, { kind: 'not-found' }, []],
+  ];
+
+  it.each(rows)('%s', (_name, patch, lookup, expected) => {
+    const { crmPatch, ...rest } = patch;
+    const base = makeEvent();
+    const event = { ...base, ...rest, crm: { ...base.crm, ...crmPatch } } as AfterHoursEvent;
+    expect(validateEvent(event).ok).toBe(true);
+    expect(kinds(decideCrmActions(event, lookup))).toEqual(expected);
+  });
+
+  it('attaches a found call to the record and creates no lead', () => {
+    const [register] = decideCrmActions(makeEvent(), { kind: 'found', matches: [contact] });
+    expect(register).toMatchObject({ kind: 'register-call', userId: 42, attachTo: { type: 'CONTACT', id: 7 }, createLead: false, status: 'missed', durationSeconds: 72 });
+  });
+
+  it('creates a lead for an unknown caller under the first queue user', () => {
+    const [register] = decideCrmActions(makeEvent(), { kind: 'not-found' });
+    expect(register).toMatchObject({ kind: 'register-call', userId: 11, createLead: true, phone: '+48600100200', line: '+48221002030' });
+    expect(register).not.toHaveProperty('attachTo');
+  });
+
+  it('marks an answered forward as answered with its talk time, and attaches no recording', () => {
+    const event = makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true, durationSeconds: 30 } });
+    const actions = decideCrmActions(event, { kind: 'not-found' });
+    expect(actions[0]).toMatchObject({ status: 'answered', durationSeconds: 30 });
+    expect(kinds(actions)).not.toContain('attach-recording');
+  });
+
+  it('attaches the fallback voicemail of an unanswered forward', () => {
+    const event = makeEvent({
+      action: 'forward',
+      outcome: { kind: 'forwarded', to: '+48501000000', answered: false, fallback: { kind: 'recorded', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 } },
+    });
+    const actions = decideCrmActions(event, { kind: 'not-found' });
+    expect(actions).toContainEqual({ kind: 'attach-recording', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 });
+    expect(actions[0]).toMatchObject({ status: 'missed', durationSeconds: 9 });
+  });
+
+  it('tags every notification with the event id, so a redelivery replaces it', () => {
+    const actions = decideCrmActions(makeEvent({ id: 'ev-77' }), { kind: 'not-found' });
+    const tags = actions.flatMap((a) => (a.kind === 'notify' ? [a.tag] : []));
+    expect(tags).toEqual(['after-hours:ev-77']);
+  });
+
+  it('needs a look-up only when enabled and the caller is known', () => {
+    expect(needsLookup(makeEvent())).toBe(true);
+    expect(needsLookup(makeEvent({ caller: 'anonymous' }))).toBe(false);
+    const off = makeEvent();
+    expect(needsLookup({ ...off, crm: { ...off.crm, lookup: false } })).toBe(false);
+  });
+});
+
+describe('pickRecord: contact before company before lead, then the lowest id', () => {
+  const c = (type: CrmRecord['type'], id: number): CrmRecord => ({ type, id, responsibleUserId: id * 10 });
+  it.each<[string, CrmRecord[], CrmRecord | undefined]>([
+    ['nothing', [], undefined],
+    ['one', [c('LEAD', 5)], c('LEAD', 5)],
+    ['contact beats company and lead', [c('LEAD', 1), c('COMPANY', 2), c('CONTACT', 9)], c('CONTACT', 9)],
+    ['company beats lead', [c('LEAD', 1), c('COMPANY', 30)], c('COMPANY', 30)],
+    ['lowest id among contacts', [c('CONTACT', 12), c('CONTACT', 4), c('CONTACT', 8)], c('CONTACT', 4)],
+  ])('%s', (_name, matches, expected) => {
+    expect(pickRecord(matches)).toEqual(expected);
+  });
+
+  it('the chosen record decides who is notified', () => {
+    const actions = decideCrmActions(makeEvent(), { kind: 'found', matches: [c('LEAD', 1), c('CONTACT', 12), c('CONTACT', 4)] });
+    expect(actions[0]).toMatchObject({ attachTo: { type: 'CONTACT', id: 4 }, userId: 40 });
+    expect(kinds(actions)).toContain('notify:40');
+  });
+});
+
+describe('notificationText', () => {
+  // 2025-01-06T18:42Z is 19:42 in Warsaw (CET) and 13:42 in New York.
+  const event = makeEvent({ time: '2025-01-06T18:42:00Z' });
+
+  it.each<[string, AfterHoursEvent, string[]]>([
+    ['English, voicemail', event, ['Missed call from +48600100200', 'Sales (+48221002030)', '2025-01-06 19:42', 'Europe/Warsaw', 'outside working hours', 'voicemail (1 min 12 s)']],
+    ['Polish, voicemail', { ...event, crm: { ...event.crm, language: 'pl' } }, ['Nieodebrane połączenie od +48600100200', 'Sales (+48221002030)', '06.01.2025 19:42', 'poza godzinami pracy', 'wiadomość głosową (1 min 12 s)']],
+    ['another zone', { ...event, timezone: 'America/New_York' }, ['2025-01-06 13:42 (America/New_York)']],
+    ['holiday, rejected', makeEvent({ time: '2025-01-06T18:42:00Z', reason: 'holiday', action: 'hangup', outcome: { kind: 'rejected', cause: 'busy' } }), ['a holiday', 'rejected (busy)']],
+    ['Polish, day off, forwarded and answered', { ...makeEvent({ reason: 'day-off', action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }), crm: { ...event.crm, language: 'pl' } }, ['dzień wolny', 'Przekierowano na +48501000000, odebrane']],
+    ['forward unanswered then voicemail', makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: false, fallback: { kind: 'recorded', recording: { name: 'x', format: 'wav' }, durationSeconds: 5 } } }), ['Forwarded to +48501000000, not answered.', 'voicemail (5 s)']],
+    ['anonymous, override, hung up', makeEvent({ caller: 'anonymous', reason: 'override', outcome: { kind: 'caller-hung-up', afterSeconds: 8 } }), ['from an anonymous caller', 'closed by an override', 'hung up after 8 s']],
+    ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
+  ])('%s', (_name, ev, fragments) => {
+    expect(validateEvent(ev).ok).toBe(true);
+    const text = notificationText(ev);
+    for (const f of fragments) expect(text).toContain(f);
+  });
+
+  it('names the CRM record when there is one', () => {
+    expect(notificationText(event, { record: { type: 'CONTACT', id: 7 } })).toContain('CRM contact #7');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(0, 'en')).toBe('0 s');
+    expect(formatDuration(59.6, 'en')).toBe('1 min 0 s');
+    expect(formatDuration(125, 'pl')).toBe('2 min 5 s');
+  });
+});
