@@ -1,0 +1,72 @@
+// The small interface every CRM implements. The worker asks the policy whether to look the
+// caller up, asks the adapter to do it, asks the policy what to do, and hands the actions
+// back to the adapter. Adding a CRM means one module implementing CrmAdapter plus one entry
+// in adapters.ts.
+import type { AfterHoursEvent, RecordingRef } from '../events/types';
+import type { CrmAction, LookupResult } from '../policy/crmPolicy';
+
+export type { CrmAction, LookupResult } from '../policy/crmPolicy';
+
+/** Remembers which steps of one event are done, so a redelivery after partial work skips them. */
+export interface StepJournal {
+  get(step: string): Promise<string | undefined>;
+  set(step: string, value: string): Promise<void>;
+}
+
+/** Runs `fn` once per event and step; a later delivery gets the stored result. */
+export async function once(journal: StepJournal, step: string, fn: () => Promise<string>): Promise<string> {
+  const done = await journal.get(step);
+  if (done !== undefined) return done;
+  const value = await fn();
+  await journal.set(step, value);
+  return value;
+}
+
+export interface ApplyContext {
+  journal: StepJournal;
+  /** Aborted when the worker stops or the event runs out of time. */
+  signal: AbortSignal;
+}
+
+export interface CrmAdapter {
+  /** Short, stable name used in logs and metrics. */
+  readonly name: string;
+  /** Every record matching the caller; `skipped` if this CRM cannot look callers up. */
+  lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult>;
+  apply(event: AfterHoursEvent, actions: CrmAction[], context: ApplyContext): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** The recording's bytes, or null when it no longer exists (then nothing is attached). */
+export type RecordingFetcher = (recording: RecordingRef, signal: AbortSignal) => Promise<{ filename: string; content: Buffer } | null>;
+
+/** Worth retrying: rate limits, network failures, 5xx. */
+export class TransientCrmError extends Error {
+  readonly code: string = 'AH_ERR_CRM_TRANSIENT';
+  constructor(
+    message: string,
+    /** Server-requested wait (Retry-After), if any. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransientCrmError';
+  }
+}
+
+/** Retrying cannot help (auth, bad request): the event goes to the dead-letter stream at once. */
+export class PermanentCrmError extends Error {
+  readonly code: string = 'AH_ERR_CRM_PERMANENT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentCrmError';
+  }
+}
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof TransientCrmError;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

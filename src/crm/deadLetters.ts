@@ -1,0 +1,112 @@
+// The dead-letter stream: events the worker gave up on, each with its last error.
+import type { Redis } from 'ioredis';
+import { DEFAULT_MAX_LEN, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
+import { RedisScript } from '../events/script';
+import { lastErrorKey } from './keys';
+
+export interface DeadLetter {
+  /** Entry id in the dead-letter stream (what `dead retry ID` takes). */
+  deadId: string;
+  /** The event's own id, '' when the entry had none. */
+  eventId: string;
+  /** The event JSON exactly as it was in the stream. */
+  event: string;
+  error: string;
+  deliveries: number;
+  /** Entry id it had in the events stream. */
+  sourceId: string;
+  failedAt: string;
+}
+
+// XADD to the dead letters and XACK in the events stream in one step: an event is never
+// in both, and never in neither.
+const MOVE_TO_DEAD = new RedisScript(`
+local dead = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
+  'id', ARGV[2], 'event', ARGV[3], 'error', ARGV[4], 'deliveries', ARGV[5], 'source', ARGV[6], 'failedAt', ARGV[7])
+redis.call('XACK', KEYS[1], ARGV[8], ARGV[6])
+redis.call('DEL', KEYS[3])
+return dead
+`);
+
+// Back to the events stream as a fresh entry (keeping the event id, so done steps are
+// skipped), and out of the dead letters, in one step.
+const RETRY_DEAD = new RedisScript(`
+local found = redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2])
+if #found == 0 then return false end
+local fields = found[1][2]
+local id, event = '', ''
+for i = 1, #fields, 2 do
+  if fields[i] == 'id' then id = fields[i + 1] elseif fields[i] == 'event' then event = fields[i + 1] end
+end
+local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', id, 'event', event)
+redis.call('XDEL', KEYS[2], ARGV[2])
+return entry
+`);
+
+export interface MoveToDead {
+  sourceId: string;
+  eventId: string;
+  event: string;
+  error: string;
+  deliveries: number;
+  failedAt: Date;
+}
+
+export async function moveToDead(redis: Redis, keys: StreamKeys, m: MoveToDead, maxLen = DEFAULT_MAX_LEN): Promise<string> {
+  const reply = await MOVE_TO_DEAD.run(
+    redis,
+    [keys.stream, keys.dead, lastErrorKey(keys, m.sourceId)],
+    [maxLen, m.eventId, m.event, m.error, m.deliveries, m.sourceId, m.failedAt.toISOString(), keys.group],
+  );
+  return String(reply);
+}
+
+export async function listDead(redis: Redis, keys: StreamKeys, count = 1000): Promise<DeadLetter[]> {
+  const entries = await redis.xrange(keys.dead, '-', '+', 'COUNT', count);
+  return entries.map(([deadId, fields]) => {
+    const f = fieldMap(fields);
+    return {
+      deadId,
+      eventId: f.get(FIELD_ID) ?? '',
+      event: f.get(FIELD_EVENT) ?? '',
+      error: f.get('error') ?? '',
+      deliveries: Number(f.get('deliveries') ?? 0),
+      sourceId: f.get('source') ?? '',
+      failedAt: f.get('failedAt') ?? '',
+    };
+  });
+}
+
+/**
+ * Puts one dead letter back on the events stream. `id` is its dead-letter entry id or its
+ * event id. Returns the new entry id, or null when there is no such dead letter.
+ */
+export async function retryDead(redis: Redis, keys: StreamKeys, id: string, maxLen = DEFAULT_MAX_LEN): Promise<string | null> {
+  let deadId = id;
+  if (!/^\d+-\d+$/.test(id)) {
+    const match = (await listDead(redis, keys, 100_000)).find((d) => d.eventId === id);
+    if (!match) return null;
+    deadId = match.deadId;
+  }
+  const reply = await RETRY_DEAD.run(redis, [keys.stream, keys.dead], [maxLen, deadId]);
+  return typeof reply === 'string' ? reply : null;
+}
+
+/** Retries every dead letter; returns the new entry ids. */
+export async function retryAllDead(redis: Redis, keys: StreamKeys, maxLen = DEFAULT_MAX_LEN): Promise<string[]> {
+  const out: string[] = [];
+  for (;;) {
+    const batch = await listDead(redis, keys, 500);
+    if (batch.length === 0) return out;
+    for (const d of batch) {
+      const entry = await retryDead(redis, keys, d.deadId, maxLen);
+      if (entry !== null) out.push(entry);
+    }
+  }
+}
+
+export function fieldMap(fields: string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  return map;
+}

@@ -1,0 +1,119 @@
+// Any other CRM: POST the event (exactly the schema'd JSON) to WEBHOOK_URL, signed so the
+// receiver can trust it. The receiver does its own look-up and policy; X-After-Hours-Event-Id
+// is its idempotency key.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AfterHoursEvent } from '../events/types';
+import type { CrmAction, LookupResult } from '../policy/crmPolicy';
+import { retry, type Sleep } from '../util/backoff';
+import { once, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
+
+export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
+export const SIGNATURE_HEADER = 'x-after-hours-signature';
+export const EVENT_ID_HEADER = 'x-after-hours-event-id';
+
+/** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`). */
+export function signWebhook(secret: string, timestamp: number, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** For receivers (and tests): checks the signature and that the timestamp is recent. */
+export function verifyWebhookSignature(
+  secret: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  body: string,
+  opts: { toleranceSeconds?: number; nowSeconds?: number } = {},
+): boolean {
+  const ts = Number(headers.timestamp);
+  if (!Number.isInteger(ts) || headers.signature === undefined) return false;
+  const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - ts) > (opts.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(signWebhook(secret, ts, body));
+  const given = Buffer.from(headers.signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export interface WebhookOptions {
+  url: string; // may carry credentials: never logged
+  secret: string;
+  logger?: Logger;
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  requestTimeoutMs?: number;
+  nowSeconds?: () => number;
+  sleep?: Sleep;
+  random?: () => number;
+  fetch?: typeof fetch;
+}
+
+export class WebhookAdapter implements CrmAdapter {
+  readonly name = 'webhook';
+  readonly #opts: WebhookOptions;
+
+  constructor(opts: WebhookOptions) {
+    const url = new URL(opts.url);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('WEBHOOK_URL must be http(s)');
+    if (opts.secret.length < 16) throw new Error('WEBHOOK_SECRET must be at least 16 characters');
+    this.#opts = opts;
+  }
+
+  toJSON(): object {
+    return { name: this.name };
+  }
+
+  /** The receiver looks callers up itself. */
+  async lookupCaller(): Promise<LookupResult> {
+    return { kind: 'skipped' };
+  }
+
+  async apply(event: AfterHoursEvent, _actions: CrmAction[], { journal, signal }: ApplyContext): Promise<void> {
+    const o = this.#opts;
+    const body = JSON.stringify(event);
+    await once(journal, 'webhook', async () => {
+      await retry(() => this.post(event.id, body, signal), {
+        retries: o.retries ?? 5,
+        baseMs: o.backoffBaseMs ?? 1000,
+        maxMs: o.backoffMaxMs ?? 30_000,
+        random: o.random,
+        sleep: o.sleep,
+        signal,
+        shouldRetry: (err) => err instanceof TransientCrmError,
+        minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
+        onRetry: (err, attempt, delayMs) =>
+          o.logger?.warn({ attempt: attempt + 1, delayMs, err: err instanceof Error ? err.message : String(err) }, 'webhook POST failed; retrying'),
+      });
+      return 'done';
+    });
+  }
+
+  private async post(eventId: string, body: string, signal: AbortSignal): Promise<void> {
+    const o = this.#opts;
+    const ts = o.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
+    let res: Response;
+    try {
+      res = await (o.fetch ?? fetch)(o.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [TIMESTAMP_HEADER]: String(ts),
+          [SIGNATURE_HEADER]: signWebhook(o.secret, ts, body),
+          [EVENT_ID_HEADER]: eventId,
+        },
+        body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(o.requestTimeoutMs ?? 30_000)]),
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+      throw new TransientCrmError(`webhook: network error (${typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.name : 'unknown'})`);
+    }
+    await res.arrayBuffer().catch(() => undefined); // drain so the connection is reused
+    if (res.ok) return;
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (res.status === 429 || res.status >= 500 || res.status === 408) {
+      throw new TransientCrmError(`webhook: HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    }
+    throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`);
+  }
+}

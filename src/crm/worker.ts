@@ -1,0 +1,305 @@
+// The CRM worker: reads the events stream with the `crm` consumer group, does each event's
+// CRM work and acknowledges only then. Failed deliveries stay pending and are claimed again
+// (by any worker) once idle for claimIdleMs; after maxDeliveries, or at once for a
+// permanent error or an invalid event, the event moves to the dead-letter stream.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
+import { RedisScript } from '../events/script';
+import type { AfterHoursEvent } from '../events/types';
+import { parseEvent } from '../events/validate';
+import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
+import { backoffDelay, sleep } from '../util/backoff';
+import { errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
+import { fieldMap, moveToDead } from './deadLetters';
+import { DONE_FIELD, JOURNAL_TTL_SECONDS, RedisStepJournal } from './journal';
+import { lastErrorKey, lockKey, stepsKey } from './keys';
+import type { CrmMetrics } from './metrics';
+
+export interface CrmWorkerOptions {
+  /** Commands. */
+  redis: Redis;
+  /** Blocking XREADGROUP only; a connection of its own. */
+  reader: Redis;
+  keys: StreamKeys;
+  adapter: CrmAdapter;
+  logger: Logger;
+  metrics?: CrmMetrics;
+  /** Unique per worker; default host-pid-random. */
+  consumer?: string;
+  batchSize?: number;
+  blockMs?: number;
+  /** An entry pending this long without a heartbeat belongs to a dead worker. */
+  claimIdleMs?: number;
+  /** How often to look for such entries; default claimIdleMs / 2. */
+  claimIntervalMs?: number;
+  /** Deliveries (first read plus claims) before an event is dead-lettered. */
+  maxDeliveries?: number;
+  /** One event's CRM work is abandoned (and retried later) after this long. */
+  eventTimeoutMs?: number;
+  /** How long stop() waits for the event in hand before abandoning it. */
+  stopGraceMs?: number;
+}
+
+type Entry = [id: string, fields: string[]];
+
+const COMPLETE = new RedisScript(`
+redis.call('HSET', KEYS[1], 'done', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('XACK', KEYS[2], ARGV[3], ARGV[4])
+redis.call('DEL', KEYS[3])
+if redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL', KEYS[4]) end
+return 1
+`);
+
+const RELEASE = new RedisScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+export class CrmWorker {
+  readonly consumer: string;
+  private readonly o: Required<Omit<CrmWorkerOptions, 'metrics' | 'consumer'>> & Pick<CrmWorkerOptions, 'metrics'>;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readerId: number | undefined;
+  /** Aborts the event in hand; fired by stop() after the grace period. */
+  private current: AbortController | undefined;
+  private stopping: AbortController = new AbortController();
+  private lastLoopError: string | undefined;
+
+  constructor(options: CrmWorkerOptions) {
+    const claimIdleMs = options.claimIdleMs ?? 60_000;
+    this.o = {
+      batchSize: 10,
+      blockMs: 5000,
+      claimIntervalMs: Math.max(100, Math.floor(claimIdleMs / 2)),
+      maxDeliveries: 5,
+      eventTimeoutMs: 5 * 60_000,
+      stopGraceMs: 10_000,
+      ...options,
+      claimIdleMs,
+    };
+    this.consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  }
+
+  /** Creates the group if needed and starts reading in the background. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    await ensureGroup(this.o.redis, this.o.keys);
+    this.readerId = Number(await this.o.reader.client('ID'));
+    this.o.reader.on('ready', this.onReaderReady);
+    this.running = true;
+    this.stopping = new AbortController();
+    this.loop = this.run();
+    this.o.logger.info({ consumer: this.consumer, stream: this.o.keys.stream, adapter: this.o.adapter.name }, 'crm worker started');
+  }
+
+  /** Stops reading, lets the event in hand finish (up to stopGraceMs), then returns. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopping.abort(new Error('worker stopping'));
+    this.o.reader.off('ready', this.onReaderReady);
+    if (this.readerId !== undefined) {
+      // Wake the blocked XREADGROUP instead of waiting out blockMs.
+      await this.o.redis.client('UNBLOCK', this.readerId).catch(() => undefined);
+    }
+    const grace = setTimeout(() => this.current?.abort(new Error('worker stopped')), this.o.stopGraceMs);
+    try {
+      await this.loop;
+    } finally {
+      clearTimeout(grace);
+    }
+    this.o.logger.info({ consumer: this.consumer }, 'crm worker stopped');
+  }
+
+  healthy(): boolean {
+    return this.running && this.o.redis.status === 'ready' && this.o.reader.status === 'ready' && this.lastLoopError === undefined;
+  }
+
+  private readonly onReaderReady = (): void => {
+    this.o.reader.client('ID').then(
+      (id) => (this.readerId = Number(id)),
+      () => undefined,
+    );
+  };
+
+  private async run(): Promise<void> {
+    let nextClaim = 0;
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (Date.now() >= nextClaim) {
+          await this.claimStale();
+          nextClaim = Date.now() + this.o.claimIntervalMs;
+        }
+        const reply = (await this.o.reader.xreadgroup(
+          'GROUP', this.o.keys.group, this.consumer,
+          'COUNT', this.o.batchSize,
+          'BLOCK', Math.min(this.o.blockMs, this.o.claimIntervalMs),
+          'STREAMS', this.o.keys.stream, '>',
+        )) as [string, Entry[]][] | null;
+        for (const [, entries] of reply ?? []) {
+          for (const entry of entries) {
+            if (!this.running) break; // stays pending; claimed later
+            await this.handle(entry, 1);
+          }
+        }
+        failures = 0;
+        this.lastLoopError = undefined;
+      } catch (err) {
+        if (!this.running) break;
+        if (err instanceof Error && err.message.startsWith('NOGROUP')) {
+          await ensureGroup(this.o.redis, this.o.keys).catch(() => undefined);
+        }
+        this.lastLoopError = errorMessage(err);
+        const delay = backoffDelay(failures++, { baseMs: 200, maxMs: 10_000 });
+        this.o.logger.error({ err: this.lastLoopError, delayMs: delay }, 'crm worker: redis error; retrying');
+        await sleep(delay, this.stopping.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** XAUTOCLAIM entries idle past claimIdleMs (their worker died or failed) and handle them. */
+  async claimStale(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await this.o.redis.xautoclaim(
+        this.o.keys.stream, this.o.keys.group, this.consumer, this.o.claimIdleMs, cursor, 'COUNT', this.o.batchSize,
+      )) as [string, (Entry | null)[], string[]?];
+      cursor = next;
+      const claimed = entries.filter((e): e is Entry => e !== null);
+      if (claimed.length === 0) continue;
+      const deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
+      for (const entry of claimed) {
+        if (!this.running) return;
+        this.o.logger.info({ entryId: entry[0], deliveries: deliveries.get(entry[0]) }, 'claimed a stale event');
+        await this.handle(entry, deliveries.get(entry[0]) ?? this.o.maxDeliveries);
+      }
+    } while (cursor !== '0-0' && this.running);
+  }
+
+  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
+    const sorted = [...ids].sort(compareEntryIds);
+    const rows = (await this.o.redis.xpending(
+      this.o.keys.stream, this.o.keys.group, sorted[0] as string, sorted[sorted.length - 1] as string, ids.length + 100, this.consumer,
+    )) as [string, string, number, number][];
+    return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
+  }
+
+  private async handle([entryId, rawFields]: Entry, deliveries: number): Promise<void> {
+    const { redis, keys, adapter, logger, metrics } = this.o;
+    const fields = fieldMap(rawFields);
+    const eventId = fields.get(FIELD_ID) ?? '';
+    const json = fields.get(FIELD_EVENT) ?? '';
+    const log = logger.child({ entryId, eventId, deliveries });
+
+    if (deliveries > this.o.maxDeliveries) {
+      const last = await redis.get(lastErrorKey(keys, entryId));
+      await this.deadLetter(entryId, eventId, json, `${last ?? 'no error recorded (the worker handling it died)'}; gave up after ${deliveries - 1} deliveries`, deliveries, log);
+      return;
+    }
+
+    const parsed = parseEvent(json);
+    if (!parsed.ok) {
+      metrics?.failed.inc({ adapter: adapter.name, kind: 'invalid' });
+      await this.deadLetter(entryId, eventId, json, `invalid event: ${parsed.errors.join('; ')}`, deliveries, log);
+      return;
+    }
+    const event = parsed.event;
+    const journal = new RedisStepJournal(redis, keys, event.id);
+    if (await journal.isDone()) {
+      // The same event again (a raw re-send, or a retry of one that completed): nothing to do.
+      await this.complete(entryId, event.id, false);
+      metrics?.duplicates.inc({ adapter: adapter.name });
+      log.info('event already done; acknowledged');
+      return;
+    }
+
+    const lock = lockKey(keys, event.id);
+    // As long as an entry may stay idle: a dead worker's lock expires when its entry becomes claimable.
+    const lockMs = this.o.claimIdleMs;
+    if ((await redis.set(lock, this.consumer, 'PX', lockMs, 'NX')) === null) {
+      // Another worker is on this event right now (a duplicate entry); leave ours pending,
+      // a later claim finds it done and acknowledges it.
+      log.info('event is being handled by another worker; left pending');
+      return;
+    }
+
+    const controller = new AbortController();
+    this.current = controller;
+    const timeout = setTimeout(() => controller.abort(new Error(`event took longer than ${this.o.eventTimeoutMs} ms`)), this.o.eventTimeoutMs);
+    const heartbeat = setInterval(() => {
+      // Keep the entry from looking idle (JUSTID does not count a delivery) and the lock alive.
+      redis.xclaim(keys.stream, keys.group, this.consumer, 0, entryId, 'JUSTID').catch(() => undefined);
+      redis.pexpire(lock, lockMs).catch(() => undefined);
+    }, Math.max(50, Math.floor(this.o.claimIdleMs / 3)));
+    try {
+      await this.process(event, controller.signal);
+      await this.complete(entryId, event.id, true);
+      metrics?.processed.inc({ adapter: adapter.name });
+      log.info('crm work done');
+    } catch (err) {
+      await RELEASE.run(redis, [lock], [this.consumer]).catch(() => undefined);
+      if (!this.running && controller.signal.aborted) {
+        log.warn('stopped mid-event; left pending for another worker');
+        return;
+      }
+      const message = errorMessage(err);
+      const permanent = err instanceof PermanentCrmError;
+      metrics?.failed.inc({ adapter: adapter.name, kind: permanent ? 'permanent' : 'transient' });
+      await redis.set(lastErrorKey(keys, entryId), message, 'EX', JOURNAL_TTL_SECONDS).catch(() => undefined);
+      if (permanent || deliveries >= this.o.maxDeliveries) {
+        await this.deadLetter(entryId, event.id, json, message, deliveries, log);
+      } else {
+        log.warn({ err: message, retryAfterMs: this.o.claimIdleMs }, 'crm work failed; left pending for a retry');
+      }
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(heartbeat);
+      this.current = undefined;
+    }
+  }
+
+  private async process(event: AfterHoursEvent, signal: AbortSignal): Promise<void> {
+    const lookup: LookupResult = needsLookup(event) ? await this.o.adapter.lookupCaller(event.caller, signal) : { kind: 'skipped' };
+    const actions = decideCrmActions(event, lookup);
+    const journal = new RedisStepJournal(this.o.redis, this.o.keys, event.id);
+    await this.o.adapter.apply(event, actions, { journal, signal });
+  }
+
+  private async complete(entryId: string, eventId: string, releaseLock: boolean): Promise<void> {
+    const { redis, keys } = this.o;
+    await COMPLETE.run(
+      redis,
+      [stepsKey(keys, eventId), keys.stream, lastErrorKey(keys, entryId), lockKey(keys, eventId)],
+      [new Date().toISOString(), JOURNAL_TTL_SECONDS, keys.group, entryId, releaseLock ? this.consumer : '\u0000'],
+    );
+  }
+
+  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger): Promise<void> {
+    const deadId = await moveToDead(this.o.redis, this.o.keys, { sourceId: entryId, eventId, event: json, error, deliveries, failedAt: new Date() });
+    this.o.metrics?.deadLettered.inc({ adapter: this.o.adapter.name });
+    log.error({ deadId, err: error }, 'event moved to the dead-letter stream');
+  }
+}
+
+/** Creates the consumer group (and the stream) if missing; an existing group is fine. */
+export async function ensureGroup(redis: Redis, keys: StreamKeys): Promise<void> {
+  try {
+    await redis.xgroup('CREATE', keys.stream, keys.group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+  }
+}
+
+function compareEntryIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am === bm ? (as < bs ? -1 : as > bs ? 1 : 0) : am < bm ? -1 : 1;
+}
+
+export { DONE_FIELD };
