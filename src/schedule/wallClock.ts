@@ -1,0 +1,73 @@
+import type { TimeRange } from '../config/types';
+import { weekdayOf } from './calendar';
+
+// The schedule as a function of local wall-clock time (epoch day + minute of day).
+// Everything about instants, zones and DST lives elsewhere; this is the whole rule book.
+
+export const STATE_OPEN = 0;
+export const STATE_HOLIDAY = 1;
+export const STATE_DAY_OFF = 2;
+export const STATE_OUTSIDE = 3;
+export type StateCode = 0 | 1 | 2 | 3;
+
+export interface WallSchedule {
+  /** Ranges per ISO weekday, index 1..7 (index 0 unused). */
+  readonly byWeekday: ReadonlyArray<ReadonlyArray<TimeRange>>;
+  /** Bit w set when weekday w is a day off. */
+  readonly daysOffMask: number;
+  readonly holidayDays: Int32Array;
+}
+
+export function isHolidayDay(days: Int32Array, epochDay: number): boolean {
+  let lo = 0;
+  let hi = days.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = days[mid]!;
+    if (v === epochDay) return true;
+    if (v < epochDay) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Ranges starting on this date count unless the date is a day off or a holiday. */
+function rangesCount(s: WallSchedule, epochDay: number, weekday: number): boolean {
+  return (s.daysOffMask & (1 << weekday)) === 0 && !isHolidayDay(s.holidayDays, epochDay);
+}
+
+export function wallState(s: WallSchedule, epochDay: number, minute: number): StateCode {
+  const wd = weekdayOf(epochDay);
+  if (rangesCount(s, epochDay, wd)) {
+    const today = s.byWeekday[wd]!;
+    for (let i = 0; i < today.length; i++) {
+      const r = today[i]!;
+      if (r.end > r.start ? minute >= r.start && minute < r.end : minute >= r.start) return STATE_OPEN;
+    }
+  }
+  const pwd = wd === 1 ? 7 : wd - 1;
+  const yesterday = s.byWeekday[pwd]!;
+  for (let i = 0; i < yesterday.length; i++) {
+    const r = yesterday[i]!;
+    if (r.end <= r.start && minute < r.end && rangesCount(s, epochDay - 1, pwd)) return STATE_OPEN;
+  }
+  if (isHolidayDay(s.holidayDays, epochDay)) return STATE_HOLIDAY;
+  if ((s.daysOffMask & (1 << wd)) !== 0 || s.byWeekday[wd]!.length === 0) return STATE_DAY_OFF;
+  return STATE_OUTSIDE;
+}
+
+/** Minutes of the day at which wallState can change, for each weekday (sorted, unique). */
+export function breakMinutes(s: WallSchedule): Int16Array[] {
+  const out: Int16Array[] = [new Int16Array(0)];
+  for (let wd = 1; wd <= 7; wd++) {
+    const set = new Set<number>([0]);
+    for (const r of s.byWeekday[wd]!) {
+      set.add(r.start);
+      if (r.end > r.start && r.end < 1440) set.add(r.end);
+    }
+    const pwd = wd === 1 ? 7 : wd - 1;
+    for (const r of s.byWeekday[pwd]!) if (r.end <= r.start && r.end > 0) set.add(r.end);
+    out.push(Int16Array.from([...set].sort((a, b) => a - b)));
+  }
+  return out;
+}
