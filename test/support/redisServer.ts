@@ -53,7 +53,12 @@ export async function startRedisServer(): Promise<RedisServer> {
       return c;
     },
     async stop() {
-      for (const c of clients) c.disconnect();
+      await Promise.all(
+        clients.map(async (c) => {
+          if (c.status === 'end') return;
+          await c.quit().catch(() => c.disconnect());
+        }),
+      );
       if (proc.exitCode === null) {
         const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
         proc.kill('SIGTERM');
