@@ -57,9 +57,12 @@ export class TransientCrmError extends Error {
 /** Retrying cannot help (auth, bad request): the event goes to the dead-letter stream at once. */
 export class PermanentCrmError extends Error {
   readonly code: string = 'AH_ERR_CRM_PERMANENT';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The CRM refused our credentials: nothing will work until an operator fixes them. */
+  readonly auth: boolean;
+  constructor(message: string, options?: { cause?: unknown; auth?: boolean }) {
     super(message, options);
     this.name = 'PermanentCrmError';
+    this.auth = options?.auth ?? false;
   }
 }
 

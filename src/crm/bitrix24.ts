@@ -19,6 +19,7 @@ import { TokenBucket } from './tokenBucket';
 const AUTH_ERRORS = new Set(['expired_token', 'insufficient_scope', 'NO_AUTH_FOUND', 'invalid_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'authorization_error']);
 const TRANSIENT_ERRORS = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'INTERNAL_SERVER_ERROR']);
 const STATUS_CODE = { missed: 304, answered: 200 } as const;
+const ATTACHABLE_FORMATS = new Set(['wav', 'mp3']);
 /** Most commands one `batch` request may carry. */
 const BATCH_LIMIT = 50;
 const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', COMPANY: 'crm.company.get', LEAD: 'crm.lead.get' };
@@ -137,17 +138,25 @@ export class Bitrix24Adapter implements CrmAdapter {
           if (callId === undefined || callUser === undefined) break; // nothing registered to attach to
           const id = callId;
           await once(journal, 'record', async () => {
-            if (!this.#opts.fetchRecording) return 'no-fetcher';
+            // A recording that cannot be attached must not cost the notification: warn and go on.
+            const skip = (why: string, extra: object = {}): string => {
+              this.#opts.logger?.warn({ eventId: event.id, recording: action.recording.name, ...extra }, `voicemail not attached: ${why}`);
+              return `skipped: ${why}`;
+            };
+            if (!this.#opts.fetchRecording) return skip('no recording source configured (ARI_URL)');
+            if (!ATTACHABLE_FORMATS.has(action.recording.format)) return skip(`Bitrix24 takes wav or mp3, not ${action.recording.format}`);
             const file = await this.#opts.fetchRecording(action.recording, signal);
-            if (file === null) {
-              this.#opts.logger?.warn({ eventId: event.id, recording: action.recording.name }, 'voicemail recording not found; not attached');
-              return 'missing';
+            if (file === null) return skip('recording not found');
+            try {
+              await this.call(
+                'telephony.externalcall.attachRecord',
+                { CALL_ID: id, FILENAME: file.filename, FILE_CONTENT: file.content.toString('base64') },
+                signal,
+              );
+            } catch (err) {
+              if (!(err instanceof PermanentCrmError) || err.auth) throw err;
+              return skip('refused by Bitrix24', { err: err.message });
             }
-            await this.call(
-              'telephony.externalcall.attachRecord',
-              { CALL_ID: id, FILENAME: file.filename, FILE_CONTENT: file.content.toString('base64') },
-              signal,
-            );
             return 'done';
           });
           break;
@@ -212,7 +221,7 @@ export class Bitrix24Adapter implements CrmAdapter {
     if (error !== undefined || !res.ok) {
       const what = `bitrix24 ${method}: ${error ?? `HTTP ${res.status}`}${description ? ` (${description})` : ''}`;
       if ((error !== undefined && AUTH_ERRORS.has(error)) || res.status === 401 || res.status === 403) {
-        throw new PermanentCrmError(`${what}; the webhook is refused, check BITRIX24_WEBHOOK_URL and its scopes`);
+        throw new PermanentCrmError(`${what}; the webhook is refused, check BITRIX24_WEBHOOK_URL and its scopes`, { auth: true });
       }
       if ((error !== undefined && TRANSIENT_ERRORS.has(error)) || res.status >= 500 || res.status === 429) {
         throw new TransientCrmError(what, retryAfterMs ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));

@@ -114,6 +114,6 @@ export class WebhookAdapter implements CrmAdapter {
     if (res.status === 429 || res.status >= 500 || res.status === 408) {
       throw new TransientCrmError(`webhook: HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
     }
-    throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`);
+    throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`, { auth: res.status === 401 || res.status === 403 });
   }
 }

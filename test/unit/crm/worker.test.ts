@@ -131,6 +131,18 @@ describe('each seed rule ends with the right records and notifications', () => {
     expect([...fake.notifications.values()].map((n) => n.userId).sort()).toEqual([11, 12, 13]);
   });
 
+  it.each([
+    ['in a format Bitrix24 does not take', { name: 'vm-1', format: 'gsm' }],
+    ['that is gone from Asterisk', { name: 'gone', format: 'wav' }],
+  ])('a voicemail %s is not attached, and the call and notification still go through', async (_name, recording) => {
+    await emit(makeEvent({ outcome: { kind: 'recorded', recording, durationSeconds: 5 } }));
+    const r = await run({ adapter: bitrixAdapter(fake) });
+    await settle(r);
+    expect([...fake.calls.values()][0]?.records).toEqual([]);
+    expect(fake.activities).toHaveLength(1);
+    expect(fake.notifications.size).toBe(1);
+  });
+
   it('Polish notification for a Polish number', async () => {
     await emit(withCrm({ language: 'pl', unknownCaller: 'offer' }));
     const r = await run({ adapter: bitrixAdapter(fake) });
