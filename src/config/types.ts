@@ -16,7 +16,12 @@ export type HolidaySpec =
   | { kind: 'yearly'; month: number; day: number }
   | { kind: 'range'; from: string; to: string } // inclusive, YYYY-MM-DD
   | { kind: 'country'; country: string; state?: string; region?: string }
-  | { kind: 'ics'; path: string }; // absolute
+  | { kind: 'ics'; path: string; occurrences: IcsOccurrence[] }; // path absolute
+
+/** One occurrence of an iCalendar event, already expanded (RRULE, EXDATE) by the loader. */
+export type IcsOccurrence =
+  | { allDay: true; firstDay: number; lastDay: number } // epoch days, inclusive
+  | { allDay: false; start: number; end: number }; // UTC ms, end exclusive
 
 export type ActionName = 'voicemail' | 'forward' | 'hangup';
 
@@ -79,6 +84,8 @@ export interface NumberConfig {
   hours: Record<Weekday, TimeRange[]>;
   daysOff: Weekday[];
   holidays: HolidaySpec[];
+  /** The holidays above as sorted epoch days over the resolved years. */
+  holidayDays: Int32Array;
   afterHours: AfterHoursPolicy;
   crm: CrmSettings;
 }

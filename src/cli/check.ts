@@ -1,0 +1,74 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { DateTime } from 'luxon';
+import { formatConfigError } from '../config/errors';
+import { loadConfig } from '../config/load';
+import { normaliseNumber } from '../phone/e164';
+import { planCall } from '../policy/afterHours';
+import { decide } from '../schedule/decide';
+import { NumberDirectory } from '../schedule/directory';
+
+export interface CheckReport {
+  did: string;
+  name: string;
+  timezone: string;
+  at: string;
+  localTime: string;
+  open: boolean;
+  reason: string;
+  action: string;
+  nextChange: string | null;
+}
+
+function parseInstant(text: string): number {
+  const dt = DateTime.fromISO(text, { setZone: true });
+  if (!dt.isValid) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (${dt.invalidExplanation ?? dt.invalidReason})`);
+  return dt.toMillis();
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('say whether a number is open at an instant, why, what happens to a call, and when that changes')
+    .requiredOption('--config <file>', 'YAML configuration file')
+    .requiredOption('--did <number>', 'the dialed number, in any format (national numbers use defaults.region)')
+    .option('--at <iso>', 'the instant, ISO 8601 (default: now)', parseInstant)
+    .option('--json', 'print one JSON object')
+    .action((opts: { config: string; did: string; at?: number; json?: boolean }) => {
+      const loaded = loadConfig(opts.config, { now: opts.at });
+      if (!loaded.ok) {
+        for (const e of loaded.errors) process.stderr.write(`${formatConfigError(e)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const did = normaliseNumber(opts.did, loaded.config.region);
+      const entry = did.ok ? new NumberDirectory(loaded.config, loaded.zones).get(did.e164) : undefined;
+      if (!entry) {
+        process.stderr.write(`after-hours: ${did.ok ? `${did.e164} is not configured in ${opts.config}` : did.error}\n`);
+        process.exitCode = 3;
+        return;
+      }
+      const t = opts.at ?? Date.now();
+      const d = decide(entry.schedule, undefined, t);
+      const plan = planCall(d, entry.number.afterHours);
+      const zone = entry.number.timezone;
+      const iso = (ms: number) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
+      const report: CheckReport = {
+        did: entry.number.did,
+        name: entry.number.name,
+        timezone: zone,
+        at: iso(t),
+        localTime: iso(t),
+        open: d.open,
+        reason: d.reason,
+        action: plan.kind,
+        nextChange: d.nextChange === null ? null : iso(d.nextChange),
+      };
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const local = DateTime.fromMillis(t, { zone }).toFormat('ccc yyyy-LL-dd HH:mm');
+      const next = d.nextChange === null ? 'no change within 366 days' : `${d.open ? 'closes' : 'opens'} ${DateTime.fromMillis(d.nextChange, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
+      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${d.open ? 'OPEN' : 'CLOSED'} (${d.reason}), call → ${plan.kind}; ${next}\n`);
+    });
+}

@@ -1,0 +1,276 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { IANAZone } from 'luxon';
+import { checkForwardTarget, normaliseNumber } from '../phone/e164';
+import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
+import { isKnownCountry, resolveHolidayDays } from '../schedule/holidays';
+import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
+import { checkAudioFile } from './audioFile';
+import type { ConfigError } from './errors';
+import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
+import { loadIcsOccurrences } from './icsFile';
+import { checkAgainstSchema } from './schemaCheck';
+import type { AfterHoursPolicy, AppConfig, CrmSettings, HangupCause, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
+import { YamlSource, type Path } from './yamlSource';
+
+// The one config loader: YAML → schema check → meaning check → compiled AppConfig.
+// Every problem is collected (not just the first) with the position where it was written.
+
+export type LoadResult = { ok: true; config: AppConfig; zones: ZoneOffsetsCache } | { ok: false; errors: ConfigError[] };
+
+export interface LoadOptions {
+  /** The clock: holidays are resolved for the years around it. */
+  now?: number;
+}
+
+interface RawAfterHours {
+  action?: AfterHoursPolicy['action'];
+  voicemail?: { greeting?: string; maxSeconds?: number; maxSilenceSeconds?: number };
+  forward?: { to?: string; timeoutSeconds?: number; fallback?: 'voicemail' | 'hangup' };
+  hangup?: { cause?: HangupCause; announcement?: string };
+}
+interface RawScheduleFields {
+  timezone?: string;
+  hours?: unknown;
+  daysOff?: string[];
+  holidays?: Array<string | { country?: string; state?: string; region?: string; ics?: string }>;
+  afterHours?: RawAfterHours;
+  crm?: Partial<CrmSettings>;
+}
+interface RawConfig {
+  defaults?: RawScheduleFields & { region?: string };
+  forwarding?: { endpoint?: string; allowCountries?: string[] };
+  numbers: Array<RawScheduleFields & { did: string | number; name?: string }>;
+}
+
+const YEARS_BEFORE = 1;
+const YEARS_AFTER = 2; // decisions look 366 days ahead
+
+export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
+  const abs = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, errors: [{ file, line: 1, col: 1, message: code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(e)}` }] };
+  }
+  return loadConfigText(file, text, options);
+}
+
+/** `file` names the source in errors and anchors relative paths. */
+export function loadConfigText(file: string, text: string, options: LoadOptions = {}): LoadResult {
+  const baseDir = dirname(resolve(file));
+  if (text.trim() === '' || text.split('\n').every((l) => /^\s*(#.*)?$/.test(l))) {
+    return { ok: false, errors: [{ file, line: 1, col: 1, message: 'the file is empty: it needs at least "numbers:"' }] };
+  }
+  const { source, errors: syntax } = YamlSource.parse(file, text);
+  if (syntax.length > 0) return { ok: false, errors: syntax };
+  const value = source.toJS();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, errors: [source.error([], 'the file must be a map with "numbers:" (and optionally "defaults:", "forwarding:")')] };
+  }
+  const schema = checkAgainstSchema(source, value);
+  if (!schema.shapeOk) return { ok: false, errors: sortErrors(schema.errors) };
+
+  const raw = value as RawConfig;
+  const now = options.now ?? Date.now();
+  const year = new Date(now).getUTCFullYear();
+  const fromYear = year - YEARS_BEFORE;
+  const toYear = year + YEARS_AFTER;
+  const zones = new ZoneOffsetsCache(Date.UTC(fromYear, 0, 1) - 86_400_000, Date.UTC(toYear + 1, 0, 1) + 86_400_000);
+  const errors: ConfigError[] = [...schema.errors];
+  const problem = (path: Path, message: string, key = false) => errors.push(source.error(path, message, key));
+  const absPath = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+
+  const d = raw.defaults ?? {};
+  const region = d.region ?? 'US';
+  const allowCountries = raw.forwarding?.allowCountries ?? [];
+
+  const checkZone = (tz: string | undefined, path: Path): boolean => {
+    if (tz === undefined) return false;
+    if (!IANAZone.isValidZone(tz)) {
+      problem(path, `unknown time zone "${tz}" (use an IANA name such as Europe/Warsaw)`);
+      return false;
+    }
+    return true;
+  };
+  const hoursOf = (v: unknown, path: Path) => {
+    const problems: SyntaxProblem[] = [];
+    const h = parseHours(v, path, problems);
+    for (const p of problems) problem(p.path, p.message, p.key ?? false);
+    return h;
+  };
+  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path): HolidaySpec[] => {
+    const out: HolidaySpec[] = [];
+    list.forEach((item, i) => {
+      const at = [...path, i];
+      const spec = parseHolidayItem(item, absPath, fromYear, toYear);
+      if ('error' in spec) problem(at, spec.error);
+      else out.push(spec.spec);
+    });
+    return out;
+  };
+  const policyOf = (over: RawAfterHours | undefined, path: Path, base: AfterHoursPolicy | undefined): AfterHoursPolicy => {
+    const merged: RawAfterHours = {
+      action: over?.action ?? base?.action ?? 'voicemail',
+      voicemail: { ...base?.voicemail, ...over?.voicemail },
+      forward: over?.forward ? { ...base?.forward, ...over.forward } : base?.forward,
+      hangup: { ...base?.hangup, ...over?.hangup },
+    };
+    const policy: AfterHoursPolicy = {
+      action: merged.action!,
+      voicemail: { maxSeconds: merged.voicemail?.maxSeconds ?? 120, maxSilenceSeconds: merged.voicemail?.maxSilenceSeconds ?? 5 },
+      hangup: { cause: merged.hangup?.cause ?? 'busy' },
+    };
+    const greeting = over?.voicemail?.greeting;
+    if (greeting !== undefined) {
+      const f = absPath(greeting);
+      const err = checkAudioFile(f);
+      if (err) problem([...path, 'voicemail', 'greeting'], err);
+      policy.voicemail.greeting = f;
+    } else if (merged.voicemail?.greeting) policy.voicemail.greeting = merged.voicemail.greeting;
+    const announcement = over?.hangup?.announcement;
+    if (announcement !== undefined) {
+      const f = absPath(announcement);
+      const err = checkAudioFile(f);
+      if (err) problem([...path, 'hangup', 'announcement'], err);
+      policy.hangup.announcement = f;
+    } else if (merged.hangup?.announcement) policy.hangup.announcement = merged.hangup.announcement;
+    if (merged.forward?.to !== undefined) {
+      if (over?.forward?.to !== undefined) {
+        const t = checkForwardTarget(String(over.forward.to), allowCountries);
+        if (!t.ok) problem([...path, 'forward', 'to'], t.error);
+        merged.forward.to = t.ok ? t.e164 : String(over.forward.to);
+      }
+      policy.forward = {
+        to: merged.forward.to,
+        timeoutSeconds: merged.forward.timeoutSeconds ?? 25,
+        fallback: merged.forward.fallback ?? 'voicemail',
+      };
+    }
+    return policy;
+  };
+
+  // Defaults are checked once, where they are written; numbers inherit the parsed values.
+  const defaultZoneOk = checkZone(d.timezone, ['defaults', 'timezone']);
+  const defaultHours = d.hours !== undefined ? hoursOf(d.hours, ['defaults', 'hours']) : undefined;
+  const defaultHolidays = d.holidays ? holidaysOf(d.holidays, ['defaults', 'holidays']) : [];
+  const defaultPolicy = policyOf(d.afterHours, ['defaults', 'afterHours'], undefined);
+  const defaultCrm = crmOf(d.crm, undefined);
+
+  const numbers: NumberConfig[] = [];
+  const seen = new Map<string, number>();
+  raw.numbers.forEach((n, i) => {
+    const at = (...p: Array<string | number>): Path => ['numbers', i, ...p];
+    const did = normaliseNumber(String(n.did), region);
+    if (!did.ok) {
+      problem(at('did'), `did: ${did.error}${String(n.did).startsWith('+') ? '' : ` (read with default region ${region})`}`);
+    } else if (seen.has(did.e164)) {
+      const first = source.position(['numbers', seen.get(did.e164)!, 'did']);
+      problem(at('did'), `did ${did.e164} is already configured at line ${first.line}`);
+    } else seen.set(did.e164, i);
+
+    let timezone: string | undefined;
+    if (n.timezone !== undefined) timezone = checkZone(n.timezone, at('timezone')) ? n.timezone : undefined;
+    else if (defaultZoneOk) timezone = d.timezone;
+    else if (d.timezone === undefined) problem(at(), 'no timezone: set "timezone" on the number or in defaults');
+
+    let hours: Record<Weekday, TimeRange[]> | undefined;
+    if (n.hours !== undefined) hours = hoursOf(n.hours, at('hours'));
+    else hours = defaultHours;
+    if (!hours) problem(at(), 'no hours: set "hours" on the number or in defaults (use {} for a number that is always closed)');
+
+    const holidays = n.holidays ? holidaysOf(n.holidays, at('holidays')) : defaultHolidays;
+    const afterHours = policyOf(n.afterHours, at('afterHours'), defaultPolicy);
+    if (afterHours.action === 'forward' && !afterHours.forward) {
+      if (n.afterHours?.action === 'forward') problem(at('afterHours', 'action'), 'action "forward" needs afterHours.forward.to (an international number)');
+      else problem(at('did'), 'the after-hours action "forward" from defaults needs afterHours.forward.to on this number or in defaults');
+    }
+    if (!did.ok || !timezone || !hours) return;
+    numbers.push({
+      did: did.e164,
+      name: n.name ?? did.e164,
+      timezone,
+      hours,
+      daysOff: parseDaysOff(n.daysOff ?? d.daysOff),
+      holidays,
+      holidayDays: resolveHolidayDays(holidays, zones.get(timezone), fromYear, toYear),
+      afterHours,
+      crm: crmOf(n.crm, defaultCrm),
+    });
+  });
+
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) };
+  return {
+    ok: true,
+    zones,
+    config: {
+      file: resolve(file),
+      region,
+      timezone: d.timezone ?? 'UTC',
+      forwarding: { endpoint: raw.forwarding?.endpoint ?? 'PJSIP/{number}@trunk', allowCountries },
+      numbers,
+    },
+  };
+}
+
+function crmOf(over: Partial<CrmSettings> | undefined, base: CrmSettings | undefined): CrmSettings {
+  return {
+    lookup: over?.lookup ?? base?.lookup ?? true,
+    unknownCaller: over?.unknownCaller ?? base?.unknownCaller ?? 'lead',
+    queue: over?.queue ?? base?.queue ?? [],
+    notify: over?.notify ?? base?.notify ?? 'first',
+    language: over?.language ?? base?.language ?? 'en',
+  };
+}
+
+function parseHolidayItem(
+  item: string | { country?: string; state?: string; region?: string; ics?: string },
+  absPath: (p: string) => string,
+  fromYear: number,
+  toYear: number,
+): { spec: HolidaySpec } | { error: string } {
+  if (typeof item === 'string') {
+    const text = item.trim();
+    const range = /^(.+?)\s*\.\.\s*(.+)$/.exec(text);
+    if (range) {
+      const a = parseIsoDate(range[1]!);
+      const b = parseIsoDate(range[2]!);
+      if (a === undefined || b === undefined) return { error: `holiday range "${text}" needs two real dates as YYYY-MM-DD..YYYY-MM-DD` };
+      if (b < a) return { error: `holiday range "${text}" ends before it starts` };
+      return { spec: { kind: 'range', from: range[1]!, to: range[2]! } };
+    }
+    if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+      return parseIsoDate(text) === undefined ? { error: `holiday "${text}" is not a real date` } : { spec: { kind: 'date', date: text } };
+    }
+    const yearly = /^(\d{2})-(\d{2})$/.exec(text);
+    if (yearly) {
+      const [month, day] = [Number(yearly[1]), Number(yearly[2])];
+      // 2024 is a leap year, so 02-29 passes and 02-30 does not.
+      if (!isValidCivilDate(2024, month, day)) return { error: `holiday "${text}" is not a real month-day (MM-DD)` };
+      return { spec: { kind: 'yearly', month, day } };
+    }
+    return { error: `holiday "${text}" is not YYYY-MM-DD, MM-DD or YYYY-MM-DD..YYYY-MM-DD` };
+  }
+  if (item.ics !== undefined) {
+    if (item.country !== undefined || item.state !== undefined || item.region !== undefined) return { error: 'a holiday entry has either "ics" or "country", not both' };
+    const path = absPath(item.ics);
+    const loaded = loadIcsOccurrences(path, fromYear, toYear);
+    if ('error' in loaded) return { error: loaded.error };
+    return { spec: { kind: 'ics', path, occurrences: loaded.occurrences } };
+  }
+  if (item.country !== undefined) {
+    if (!isKnownCountry(item.country)) return { error: `unknown country "${item.country}" for public holidays` };
+    if (item.region !== undefined && item.state === undefined) return { error: '"region" needs "state"' };
+    if (!isKnownCountry(item.country, item.state, item.region)) {
+      return { error: `unknown ${item.region !== undefined ? 'region' : 'state'} "${item.region ?? item.state}" in ${item.country}` };
+    }
+    return { spec: { kind: 'country', country: item.country, state: item.state, region: item.region } };
+  }
+  return { error: 'a holiday entry needs a date string, "country" or "ics"' };
+}
+
+function sortErrors(errors: ConfigError[]): ConfigError[] {
+  return errors.sort((a, b) => a.line - b.line || a.col - b.col);
+}
