@@ -1,0 +1,9 @@
+// Stops the stack only when globalSetup started it.
+import { spawnSync } from 'child_process';
+import { stackScript } from './stackEnv';
+
+export default async function globalTeardown(): Promise<void> {
+  if ((globalThis as Record<string, unknown>).__AH_STACK_STARTED__ !== true) return;
+  const down = spawnSync(stackScript, ['down'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (down.status !== 0) throw new Error(`scripts/stack down failed (exit ${down.status ?? down.signal})`);
+}

@@ -1,0 +1,361 @@
+// Runs sipp against the test stack and says what happened, so tests read as sentences:
+//
+//   const r = await call({ to: '+48221234567', expect: 486 });
+//   expect(r.finalCode).toBe(486);
+//   expect(r.sent200).toBe(false);
+//
+//   const office = await startUas({ behaviour: 'answer', port: officePort });
+//   await call({ to: did, expect: 200, talkMs: 1000 });
+//   expect((await office.stop()).invites[0].user).toBe(did);
+//
+// Scenarios live in test/sipp/. The results come from sipp's message trace
+// (-trace_msg), not from sipp's screen.
+import { spawn, ChildProcess } from 'child_process';
+import * as dgram from 'dgram';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { host, sipPort, sippDir, trunkPort } from './stackEnv';
+
+export interface SipMessage {
+  direction: 'sent' | 'received';
+  /** time stamp from the trace, ms since the epoch */
+  at: number;
+  firstLine: string;
+  /** the response code, or null for a request */
+  code: number | null;
+  /** the request method, or the CSeq method of a response */
+  method: string;
+  requestUri: string | null;
+  headers: Record<string, string>;
+  raw: string;
+}
+
+export interface CallOptions {
+  /** the dialled number (Request-URI user part), e.g. '+48221234567' */
+  to: string;
+  /** the caller's number (From user part); default '48600100200' */
+  from?: string;
+  /** the final response the caller expects: 200 = answered; anything else = a rejection */
+  expect: number;
+  /** a rejection must come after 183 Session Progress (early media) */
+  earlyMedia?: boolean;
+  /** answered calls: how long the caller stays on, sending RTP from a pcap (default 2000 ms) */
+  talkMs?: number;
+  /** give up after this long (default 20000 ms) */
+  timeoutMs?: number;
+  /** explicit scenario file (a path, or a name in test/sipp/) instead of the one chosen from expect */
+  scenario?: string;
+  /** more sipp arguments */
+  extraArgs?: string[];
+}
+
+export interface CallResult {
+  /** the final response to the INVITE (>= 200), or null when none came */
+  finalCode: number | null;
+  /** a 200 OK to the INVITE reached the caller (the call was answered: billed) */
+  sent200: boolean;
+  /** every response code to the INVITE the caller received, in order (100, 180, 183, 486, ...) */
+  codes: number[];
+  /** INVITE sent -> final response, ms (from the trace's time stamps); null without one */
+  setupMs: number | null;
+  /** wall time of the whole sipp run, ms */
+  durationMs: number;
+  /** sipp's exit code: 0 = the scenario ran as expected; 1 = the call failed; others: sipp failed */
+  exitCode: number;
+  /** all SIP messages the caller sent and received */
+  messages: SipMessage[];
+  /** sipp's error log (unexpected messages, time-outs), for failure messages */
+  errors: string;
+  /** where the trace files are */
+  dir: string;
+}
+
+const cleanup = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of cleanup) child.kill('SIGKILL');
+});
+
+/** A free UDP port on 127.0.0.1 (the OS picks it). */
+export async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, host, () => resolve());
+  });
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** true when something already holds the UDP port on 127.0.0.1 */
+export async function udpPortTaken(port: number): Promise<boolean> {
+  const s = dgram.createSocket('udp4');
+  return new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(true));
+    s.bind(port, host, () => s.close(() => resolve(false)));
+  });
+}
+
+function scenarioPath(name: string): string {
+  return path.isAbsolute(name) ? name : path.join(sippDir, name.endsWith('.xml') ? name : `${name}.xml`);
+}
+
+/** Parses a sipp -trace_msg file. */
+export function parseTrace(text: string): SipMessage[] {
+  const out: SipMessage[] = [];
+  const blocks = text.split(/^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*$/m);
+  // blocks: [before, stamp1, body1, stamp2, body2, ...]
+  for (let i = 1; i + 1 < blocks.length; i += 2) {
+    const stamp = blocks[i];
+    const body = blocks[i + 1];
+    const m = /^\s*\w+ message (sent|received)[^\n]*\n\n?([\s\S]*)$/.exec(body);
+    if (!m) continue;
+    const raw = m[2].replace(/\r/g, '').trim();
+    if (!raw) continue;
+    const lines = raw.split('\n');
+    const firstLine = lines[0].trim();
+    const headers: Record<string, string> = {};
+    for (const line of lines.slice(1)) {
+      if (line.trim() === '') break;
+      const idx = line.indexOf(':');
+      if (idx > 0) {
+        const key = line.slice(0, idx).trim().toLowerCase();
+        if (!(key in headers)) headers[key] = line.slice(idx + 1).trim();
+      }
+    }
+    const status = /^SIP\/2\.0 (\d{3})/.exec(firstLine);
+    const request = /^([A-Z]+) (\S+) SIP\/2\.0/.exec(firstLine);
+    const cseqMethod = (headers['cseq'] ?? '').split(/\s+/)[1] ?? '';
+    const [date, time] = stamp.split(' ');
+    out.push({
+      direction: m[1] as 'sent' | 'received',
+      at: Date.parse(`${date}T${time.slice(0, 12)}Z`) + Number(`0.${time.slice(12) || '0'}`),
+      firstLine,
+      code: status ? Number(status[1]) : null,
+      method: request ? request[1] : cseqMethod,
+      requestUri: request ? request[2] : null,
+      headers,
+      raw,
+    });
+  }
+  return out;
+}
+
+/** The user part of a SIP URI: 'sip:+48221234567@127.0.0.1:5070' -> '+48221234567' ('' without one). */
+export function uriUser(uri: string): string {
+  const m = /^(?:sips?:)?([^@;>]*)@/.exec(uri.replace(/^<|>$/g, ''));
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+function readIfExists(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** sipp's error log and stderr without its chatter (host resolution, pcap details) */
+function diagnostics(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !/^(Resolving remote host|In pcap |max pkt length|base port|The following events occurred:\s*$)/.test(l.trim()))
+    .join('\n')
+    .trim();
+}
+
+function waitExit(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.signalCode !== null) return resolve(128);
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 255)));
+  });
+}
+
+/** Places one call from a sipp caller into the stack and reports what happened. */
+export async function call(opts: CallOptions): Promise<CallResult> {
+  const timeoutMs = opts.timeoutMs ?? 20000;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ah-sipp-call-'));
+  const scenario = scenarioPath(
+    opts.scenario ?? (opts.expect === 200 ? 'caller-answered' : opts.earlyMedia ? 'caller-early-media-reject' : 'caller-reject'),
+  );
+  const [localPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const trace = path.join(dir, 'messages.log');
+  const errorFile = path.join(dir, 'errors.log');
+  const args = [
+    `${host}:${sipPort}`,
+    '-sf', scenario,
+    '-s', opts.to,
+    '-key', 'caller', opts.from ?? '48600100200',
+    ...(/reject/.test(path.basename(scenario)) ? ['-set', 'expected_status', `SIP/2.0 ${opts.expect}`] : []),
+    '-i', host, '-p', String(localPort), '-mp', String(mediaPort),
+    '-m', '1', '-l', '1',
+    '-d', String(opts.talkMs ?? 2000),
+    '-nostdin',
+    '-default_behaviors', 'all,-bye',
+    '-timeout', `${Math.ceil(timeoutMs / 1000)}s`, '-timeout_error',
+    '-trace_msg', '-message_file', trace,
+    '-trace_err', '-error_file', errorFile,
+    ...(opts.extraArgs ?? []),
+  ];
+  const started = Date.now();
+  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  cleanup.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5000);
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  const exitCode = await Promise.race([waitExit(child), spawnError]);
+  clearTimeout(killer);
+  cleanup.delete(child);
+  const durationMs = Date.now() - started;
+
+  const messages = parseTrace(readIfExists(trace));
+  const invite = messages.find((m) => m.direction === 'sent' && m.method === 'INVITE' && m.code === null);
+  const inviteCallId = invite?.headers['call-id'];
+  const responses = messages.filter(
+    (m) => m.direction === 'received' && m.code !== null && m.method === 'INVITE' && (!inviteCallId || m.headers['call-id'] === inviteCallId),
+  );
+  const codes = responses.map((m) => m.code as number);
+  const final = responses.find((m) => (m.code as number) >= 200);
+  return {
+    finalCode: final ? (final.code as number) : null,
+    sent200: codes.includes(200),
+    codes,
+    setupMs: final && invite ? Math.round((final.at - invite.at) * 1000) / 1000 : null,
+    durationMs,
+    exitCode,
+    messages,
+    errors: diagnostics(readIfExists(errorFile) + stderr),
+    dir,
+  };
+}
+
+export type UasBehaviour = 'answer' | 'ring' | 'busy';
+
+export interface ReceivedInvite {
+  requestUri: string;
+  /** the Request-URI user part: the number Asterisk dialled */
+  user: string;
+  from: string;
+  callId: string;
+  at: number;
+}
+
+export interface UasReport {
+  invites: ReceivedInvite[];
+  /** methods of every request received (INVITE, ACK, BYE, CANCEL, ...) */
+  requests: string[];
+  /** codes of every response sent */
+  responses: number[];
+  messages: SipMessage[];
+  exitCode: number | null;
+  errors: string;
+}
+
+export interface Uas {
+  port: number;
+  behaviour: UasBehaviour;
+  /** what it has received so far (sipp's trace may lag by a moment) */
+  report(): UasReport;
+  /** waits until `count` INVITEs have arrived (default 1), or throws after timeoutMs */
+  waitForInvites(count?: number, timeoutMs?: number): Promise<ReceivedInvite[]>;
+  /** stops sipp and returns everything it received */
+  stop(): Promise<UasReport>;
+}
+
+const running = new Set<Uas>();
+
+/**
+ * Starts a far end in the background: the trunk (default port AH_TRUNK_PORT) for forwards,
+ * or the office (pass port: officePort) for normal routing.
+ * answer: 100, 180, 200 after answerAfterMs, stays until BYE; ring: 100, 180, never answers;
+ * busy: 486.
+ */
+export async function startUas(opts: { behaviour: UasBehaviour; port?: number; answerAfterMs?: number }): Promise<Uas> {
+  const port = opts.port ?? trunkPort;
+  if (await udpPortTaken(port)) throw new Error(`UDP 127.0.0.1:${port} is taken (another UAS still running?)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ah-sipp-uas-${opts.behaviour}-`));
+  const trace = path.join(dir, 'messages.log');
+  const errorFile = path.join(dir, 'errors.log');
+  const mediaPort = await freeUdpPort();
+  const args = [
+    '-sf', scenarioPath(`uas-${opts.behaviour}`),
+    '-i', host, '-p', String(port), '-mp', String(mediaPort),
+    '-d', String(opts.answerAfterMs ?? 0),
+    '-nostdin',
+    '-trace_msg', '-message_file', trace,
+    '-trace_err', '-error_file', errorFile,
+  ];
+  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  cleanup.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exitCode: number | null = null;
+  child.once('exit', (code) => (exitCode = code ?? 128));
+  // ready when sipp holds the port
+  const deadline = Date.now() + 5000;
+  while (!(await udpPortTaken(port))) {
+    if (exitCode !== null) throw new Error(`sipp UAS exited (${exitCode}): ${stderr || readIfExists(errorFile)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`sipp UAS did not bind 127.0.0.1:${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+
+  const report = (): UasReport => {
+    const messages = parseTrace(readIfExists(trace));
+    const received = messages.filter((m) => m.direction === 'received' && m.code === null);
+    return {
+      invites: received
+        .filter((m) => m.method === 'INVITE')
+        .map((m) => ({
+          requestUri: m.requestUri ?? '',
+          user: uriUser(m.requestUri ?? ''),
+          from: m.headers['from'] ?? '',
+          callId: m.headers['call-id'] ?? '',
+          at: m.at,
+        })),
+      requests: received.map((m) => m.method),
+      responses: messages.filter((m) => m.direction === 'sent' && m.code !== null).map((m) => m.code as number),
+      messages,
+      exitCode,
+      errors: diagnostics(readIfExists(errorFile) + stderr),
+    };
+  };
+
+  const uas: Uas = {
+    port,
+    behaviour: opts.behaviour,
+    report,
+    async waitForInvites(count = 1, timeoutMs = 10000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const { invites } = report();
+        if (invites.length >= count) return invites;
+        if (Date.now() > until) throw new Error(`UAS on ${port} got ${invites.length} INVITE(s), wanted ${count}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      running.delete(uas);
+      if (exitCode === null) {
+        child.kill('SIGINT');
+        const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+        await waitExit(child);
+        clearTimeout(t);
+      }
+      cleanup.delete(child);
+      return report();
+    },
+  };
+  running.add(uas);
+  return uas;
+}
+
+/** Stops every UAS this process started (for afterAll / afterEach). */
+export async function stopAllUas(): Promise<void> {
+  await Promise.all([...running].map((u) => u.stop()));
+}
