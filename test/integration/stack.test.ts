@@ -92,6 +92,16 @@ describe('with no daemon connected', () => {
   });
 });
 
+describe('benchmark numbers', () => {
+  it('*9<digits> is rejected by the dialplan alone: 486, no 200', async () => {
+    const r = await call({ to: `*9${uniqueDid().slice(1)}`, expect: 486 });
+
+    expect({ exitCode: r.exitCode, errors: r.errors }).toEqual({ exitCode: 0, errors: '' });
+    expect(r.finalCode).toBe(486);
+    expect(r.sent200).toBe(false);
+  });
+});
+
 describe('with a throw-away Stasis app', () => {
   let client: ari.Client;
   const starts: Array<{ did: string; linkedid: string | undefined; context: string }> = [];

@@ -1,0 +1,12 @@
+# The after-hours daemon and CRM worker (one image, two commands in docker-compose.yml).
+# Built from the repository root; the app lives at /app, the same path at which the
+# asterisk service mounts the repository, so sound paths agree.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+ENV NODE_ENV=production
+USER node
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
