@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check';
 import { registerCrmWorkerCommand } from './crmWorker';
+import { registerOverrideCommand } from './override';
+import { registerPushCommand } from './push';
+import { registerStartCommand } from './start';
 import { registerValidateCommand } from './validate';
 
 // Each verb lives in its own module and registers itself here; one line per module.
 export function registerCommands(program: Command): void {
   registerValidateCommand(program);
   registerCheckCommand(program);
+  registerStartCommand(program);
+  registerPushCommand(program);
+  registerOverrideCommand(program);
   registerCrmWorkerCommand(program);
 }

@@ -1,0 +1,48 @@
+import { soundUri } from '../../config/audioFile';
+import type { VoicemailSettings } from '../../config/types';
+import type { CallerHungUpOutcome, RecordedOutcome } from '../../events/types';
+import type { CallSession } from '../callSession';
+import { elapsedSeconds, playAndWait, type ActionContext } from './context';
+
+const RECORDING_FORMAT = 'wav';
+/** After the caller hangs up mid-message, Asterisk still reports the finished recording. */
+const FINISH_GRACE_MS = 3000;
+
+/**
+ * Answers (voicemail is billed, as in Bitrix24), plays the number's greeting or the default
+ * one, beeps and records until `maxSeconds`, silence, `#` or the caller hanging up. The
+ * recording stays in Asterisk's spool; the CRM worker fetches it over ARI.
+ */
+export async function runVoicemail(s: CallSession, ctx: ActionContext, settings: VoicemailSettings): Promise<RecordedOutcome | CallerHungUpOutcome> {
+  const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
+  if (s.hungUp) return gone();
+  await ctx.rest.answer(s.channel.id);
+  if (!(await playAndWait(s, ctx, soundUri(settings.greeting ?? ctx.defaultGreeting)))) return gone();
+
+  const name = `after-hours-${s.id}`;
+  ctx.router.trackRecording(s, name);
+  try {
+    await ctx.rest.record(s.channel.id, {
+      name,
+      format: RECORDING_FORMAT,
+      maxDurationSeconds: settings.maxSeconds,
+      maxSilenceSeconds: settings.maxSilenceSeconds,
+      beep: true,
+      terminateOn: '#',
+    });
+  } catch (err) {
+    if (s.hungUp) return gone();
+    throw err;
+  }
+  const isMine = (x: { kind: string; name?: string }) => (x.kind === 'recording-finished' || x.kind === 'recording-failed') && x.name === name;
+  let sig = await s.waitFor(isMine, (settings.maxSeconds + 10) * 1000);
+  if (sig?.kind === 'hangup') sig = await s.waitFor(isMine, FINISH_GRACE_MS, true);
+  if (sig?.kind === 'recording-finished' && sig.durationSeconds > 0) {
+    if (!s.hungUp) await ctx.rest.hangup(s.channel.id, 'normal').catch(() => undefined);
+    return { kind: 'recorded', recording: { name, format: RECORDING_FORMAT }, durationSeconds: sig.durationSeconds };
+  }
+  if (sig === undefined) await ctx.rest.stopRecording(name).catch(() => undefined);
+  if (sig?.kind === 'recording-failed') ctx.log.warn({ call: s.id, cause: sig.cause }, 'recording failed');
+  if (!s.hungUp) await ctx.rest.hangup(s.channel.id, 'normal').catch(() => undefined);
+  return gone();
+}

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import type { NumberConfig } from '../config/types';
+import type { AfterHoursEvent, CallOutcome } from '../events/types';
+import { ANONYMOUS, EVENT_TYPE } from '../events/types';
+import { normaliseNumber } from '../phone/e164';
+import { planCall, type CallPlan } from '../policy/afterHours';
+import { decideNow } from '../schedule/decide';
+import type { NumberDirectory } from '../schedule/directory';
+import type { Override } from '../schedule/types';
+import type { ActionContext } from './actions/context';
+import { FORWARD_LEG_ARG, runForward } from './actions/forward';
+import { runHangup } from './actions/hangup';
+import { runVoicemail } from './actions/voicemail';
+import type { CallRouter } from './callRouter';
+import { CallSession } from './callSession';
+import type { StasisStartEvent } from './events';
+
+// Takes each inbound call from StasisStart to its end: decide, act, record the event.
+// Open numbers, unknown numbers and anything that cannot be decided go back to the
+// dialplan's normal routing; no call is ever left waiting in Stasis.
+
+export interface CallHandlerDeps {
+  ctx: ActionContext;
+  router: CallRouter;
+  directory: () => NumberDirectory | undefined;
+  overrides: () => ReadonlyMap<string, Override>;
+  /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */
+  continueTo: { context: string; priority: number };
+  emit: (event: AfterHoursEvent) => Promise<void>;
+  observe?: (kind: CallPlan['kind'] | 'unknown' | 'error', outcome?: string) => void;
+  maskCaller: (n: string) => string;
+  log: Logger;
+}
+
+export class CallHandler {
+  private draining = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly didCache = new Map<string, string | null>();
+
+  constructor(private readonly deps: CallHandlerDeps) {}
+
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  /** Stop taking calls: new ones go straight to normal routing. */
+  drain(): void {
+    this.draining = true;
+  }
+
+  /** Resolves when every call in progress has ended, or after `timeoutMs`. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const all = Promise.all([...this.inFlight]).then(() => true);
+    return Promise.race([all, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
+  }
+
+  onStasisStart(e: StasisStartEvent): void {
+    if (e.args[0] === FORWARD_LEG_ARG || this.deps.router.isPeer(e.channel.id)) return;
+    const p = this.handle(e).catch((err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'));
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private normalisedDid(raw: string, region: string): string | null {
+    const key = `${region}|${raw}`;
+    let did = this.didCache.get(key);
+    if (did === undefined) {
+      const n = normaliseNumber(raw, region);
+      did = n.ok ? n.e164 : null;
+      if (this.didCache.size > 100_000) this.didCache.clear();
+      this.didCache.set(key, did);
+    }
+    return did;
+  }
+
+  private async backToDialplan(e: StasisStartEvent): Promise<void> {
+    const { rest } = this.deps.ctx;
+    try {
+      await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
+    } catch (err) {
+      // Continue failed (channel gone, or the dialplan target is missing): do not strand it.
+      this.deps.log.error({ err: String(err), channel: e.channel.id }, 'continue in dialplan failed; hanging up');
+      await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
+    }
+  }
+
+  private async handle(e: StasisStartEvent): Promise<void> {
+    const { ctx, log } = this.deps;
+    const now = ctx.now();
+    let entry: { number: NumberConfig; plan: CallPlan } | undefined;
+    try {
+      const directory = this.deps.directory();
+      if (this.draining || !directory) {
+        await this.backToDialplan(e);
+        return;
+      }
+      const did = this.normalisedDid(e.args[0] || e.channel.dialplan.exten, directory.config.region);
+      const found = did === null ? undefined : directory.get(did);
+      if (!found) {
+        this.deps.observe?.('unknown');
+        log.info({ channel: e.channel.id, dialed: e.args[0] || e.channel.dialplan.exten }, 'unknown DID; normal routing');
+        await this.backToDialplan(e);
+        return;
+      }
+      const decision = decideNow(found.schedule, this.deps.overrides().get(found.number.did), now);
+      entry = { number: found.number, plan: planCall(decision, found.number.afterHours) };
+    } catch (err) {
+      this.deps.observe?.('error');
+      log.error({ err, channel: e.channel.id }, 'could not decide; normal routing');
+      await this.backToDialplan(e);
+      return;
+    }
+
+    const { number, plan } = entry;
+    if (plan.kind === 'continue') {
+      await this.backToDialplan(e);
+      this.deps.observe?.('continue');
+      return;
+    }
+
+    const caller = this.normalisedCaller(e.channel.caller.number, number.did);
+    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
+    this.deps.router.add(session);
+    let outcome: CallOutcome;
+    try {
+      switch (plan.kind) {
+        case 'hangup':
+          outcome = await runHangup(session, ctx, plan.hangup);
+          break;
+        case 'voicemail':
+          outcome = await runVoicemail(session, ctx, plan.voicemail);
+          break;
+        case 'forward':
+          outcome = await runForward(session, ctx, plan.forward, number.afterHours);
+          break;
+      }
+    } catch (err) {
+      log.error({ err: String(err), call: session.id }, 'after-hours action failed');
+      if (!session.hungUp) await this.backToDialplan(e);
+      this.deps.observe?.('error');
+      this.release(session);
+      return;
+    }
+    this.release(session);
+    this.deps.observe?.(plan.kind, outcome.kind);
+    const event = {
+      id: session.id,
+      type: EVENT_TYPE,
+      time: DateTime.fromMillis(now, { zone: number.timezone }).toISO()!,
+      did: number.did,
+      name: number.name,
+      timezone: number.timezone,
+      caller,
+      reason: plan.reason === 'working-hours' ? 'override' : plan.reason,
+      action: number.afterHours.action,
+      outcome,
+      crm: number.crm,
+      channel: { id: e.channel.id, name: e.channel.name },
+      linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
+    } as AfterHoursEvent;
+    log.info({ call: session.id, did: number.did, caller: this.deps.maskCaller(caller), reason: event.reason, action: plan.kind, outcome: outcome.kind }, 'after-hours call');
+    await this.deps.emit(event);
+  }
+
+  private normalisedCaller(raw: string | undefined, did: string): string {
+    if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
+    const d = normaliseNumber(did);
+    const n = normaliseNumber(raw, d.ok ? d.country : undefined);
+    return n.ok ? n.e164 : ANONYMOUS;
+  }
+
+  /** Releases everything the call created. Idempotent. */
+  private release(s: CallSession): void {
+    const { rest } = this.deps.ctx;
+    for (const b of s.bridges) void rest.destroyBridge(b).catch(() => undefined);
+    s.bridges.clear();
+    s.cancelWaits();
+    this.deps.router.remove(s);
+  }
+}

@@ -1,0 +1,71 @@
+import type { CallSession } from './callSession';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from './events';
+
+// Routes ARI events to the call they belong to. Listeners are registered once on the
+// connection, never per call, so a long-running daemon's listener count stays flat; the
+// maps below shrink back to zero as calls end.
+
+export class CallRouter {
+  private readonly byChannel = new Map<string, CallSession>();
+  private readonly byPeer = new Map<string, CallSession>();
+  private readonly byPlayback = new Map<string, CallSession>();
+  private readonly byRecording = new Map<string, CallSession>();
+
+  add(session: CallSession): void {
+    this.byChannel.set(session.channel.id, session);
+  }
+  trackPeer(session: CallSession, channelId: string): void {
+    session.peers.add(channelId);
+    this.byPeer.set(channelId, session);
+  }
+  trackPlayback(session: CallSession, playbackId: string): void {
+    session.playbacks.add(playbackId);
+    this.byPlayback.set(playbackId, session);
+  }
+  trackRecording(session: CallSession, name: string): void {
+    session.recordings.add(name);
+    this.byRecording.set(name, session);
+  }
+
+  /** Forgets the session and everything it tracked. */
+  remove(session: CallSession): void {
+    this.byChannel.delete(session.channel.id);
+    for (const p of session.peers) this.byPeer.delete(p);
+    for (const p of session.playbacks) this.byPlayback.delete(p);
+    for (const r of session.recordings) this.byRecording.delete(r);
+  }
+
+  isPeer(channelId: string): boolean {
+    return this.byPeer.has(channelId);
+  }
+
+  get size(): { calls: number; peers: number; playbacks: number; recordings: number } {
+    return { calls: this.byChannel.size, peers: this.byPeer.size, playbacks: this.byPlayback.size, recordings: this.byRecording.size };
+  }
+
+  get sessions(): IterableIterator<CallSession> {
+    return this.byChannel.values();
+  }
+
+  onChannelGone(e: ChannelEvent): void {
+    const id = e.channel.id;
+    this.byChannel.get(id)?.deliver({ kind: 'hangup' });
+    this.byPeer.get(id)?.deliver({ kind: 'peer-hangup', channelId: id });
+  }
+
+  onPlaybackFinished(e: PlaybackEvent): void {
+    this.byPlayback.get(e.playback.id)?.deliver({ kind: 'playback-finished', playbackId: e.playback.id });
+  }
+
+  onRecording(e: RecordingEvent): void {
+    const s = this.byRecording.get(e.recording.name);
+    if (!s) return;
+    if (e.type === 'RecordingFinished') s.deliver({ kind: 'recording-finished', name: e.recording.name, durationSeconds: e.recording.duration ?? 0 });
+    else if (e.type === 'RecordingFailed') s.deliver({ kind: 'recording-failed', name: e.recording.name, cause: e.recording.cause ?? 'unknown' });
+  }
+
+  onDial(e: DialEvent): void {
+    if (!e.dialstatus) return;
+    this.byPeer.get(e.peer.id)?.deliver({ kind: 'dial', channelId: e.peer.id, status: e.dialstatus });
+  }
+}

@@ -1,0 +1,48 @@
+// The subset of ARI event payloads the daemon reads (Asterisk 22).
+
+export interface AriChannel {
+  id: string;
+  name: string;
+  state: string;
+  caller: { name: string; number: string };
+  dialplan: { context: string; exten: string; priority: number };
+  channelvars?: Record<string, string>;
+}
+
+export interface StasisStartEvent {
+  type: 'StasisStart';
+  application: string;
+  args: string[];
+  channel: AriChannel;
+}
+
+export interface ChannelEvent {
+  type: string;
+  channel: AriChannel;
+}
+
+export interface PlaybackEvent {
+  type: 'PlaybackFinished' | 'PlaybackStarted';
+  playback: { id: string; state: string; target_uri: string };
+}
+
+export interface RecordingEvent {
+  type: 'RecordingFinished' | 'RecordingFailed' | 'RecordingStarted';
+  recording: { name: string; format: string; state: string; duration?: number; talking_duration?: number; silence_duration?: number; cause?: string; target_uri: string };
+}
+
+export interface DialEvent {
+  type: 'Dial';
+  dialstatus: string;
+  peer: AriChannel;
+  caller?: AriChannel;
+}
+
+/** What a call session waits for. */
+export type CallSignal =
+  | { kind: 'hangup' } // the caller's channel left (hung up / destroyed / left Stasis)
+  | { kind: 'peer-hangup'; channelId: string }
+  | { kind: 'playback-finished'; playbackId: string }
+  | { kind: 'recording-finished'; name: string; durationSeconds: number }
+  | { kind: 'recording-failed'; name: string; cause: string }
+  | { kind: 'dial'; channelId: string; status: string };

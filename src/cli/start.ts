@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { Daemon } from '../daemon';
+import { ConfigInvalidError } from '../config/errors';
+import { loadConfig } from '../config/load';
+import { createLogger } from '../log';
+import { env, envInt, redisPrefix, redisUrl, spoolDir } from './env';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the daemon: take calls from the Stasis app and apply each number\'s working hours')
+    .requiredOption('--config <file>', 'YAML configuration (a version pushed to Redis takes precedence once present)')
+    .addHelpText(
+      'after',
+      `
+Environment:
+  ARI_URL (http://127.0.0.1:8088), ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours)
+  REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:)
+  METRICS_PORT (9464): /metrics, /healthz, /decision?did=
+  SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
+  CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
+  LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
+    )
+    .action(async (opts: { config: string }) => {
+      const log = createLogger('after-hours');
+      const loaded = loadConfig(opts.config);
+      if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
+      const daemon = new Daemon({
+        config: loaded.config,
+        ari: { url: env('ARI_URL', 'http://127.0.0.1:8088'), user: env('ARI_USER', 'after-hours'), password: env('ARI_PASSWORD', ''), app: env('ARI_APP', 'after-hours') },
+        redisUrl: redisUrl(),
+        prefix: redisPrefix(),
+        metricsPort: envInt('METRICS_PORT', 9464),
+        spoolDir: spoolDir(),
+        continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
+        maskCallers: env('LOG_MASK_CALLERS', '') !== '',
+        log,
+      });
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        const hard = setTimeout(() => process.exit(1), 10_000);
+        hard.unref();
+        daemon.stop().then(
+          () => {
+            log.info('stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            log.error({ err }, 'stop failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      await daemon.start();
+      log.info({ numbers: loaded.config.numbers.length, config: opts.config }, 'after-hours started');
+    });
+}

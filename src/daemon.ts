@@ -1,0 +1,262 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Redis } from 'ioredis';
+import { CallHandler } from './ari/callHandler';
+import { CallRouter } from './ari/callRouter';
+import { AriConnection } from './ari/connection';
+import { AriRest } from './ari/rest';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/events';
+import type { AppConfig } from './config/types';
+import { EventStream, streamKeys } from './events/stream';
+import { callerMasker } from './log';
+import { packageRoot } from './paths';
+import { normaliseNumber } from './phone/e164';
+import { planCall } from './policy/afterHours';
+import { decide } from './schedule/decide';
+import { NumberDirectory } from './schedule/directory';
+import type { Override } from './schedule/types';
+import { ZoneOffsetsCache } from './schedule/zoneOffsets';
+import { configKeys, readConfig } from './store/configStore';
+import { EventSpool } from './store/eventSpool';
+import { listOverrides, overrideKeys } from './store/overrideStore';
+import { createRedis, createSubscriber } from './store/redisClient';
+
+// Wiring only: configuration, Redis, ARI, the call handler, the spool and the HTTP endpoints.
+
+export interface DaemonOptions {
+  config: AppConfig;
+  ari: { url: string; user: string; password: string; app: string };
+  redisUrl: string;
+  prefix: string;
+  metricsPort: number;
+  spoolDir: string;
+  continueTo: { context: string; priority: number };
+  maskCallers: boolean;
+  log: Logger;
+  now?: () => number;
+}
+
+const YEAR_MS = 365 * 86_400_000;
+
+export class Daemon {
+  private directory: NumberDirectory | undefined;
+  private configVersion: number | 'file' = 'file';
+  private overrides = new Map<string, Override>();
+  private readonly rest: AriRest;
+  private readonly router = new CallRouter();
+  private readonly ari: AriConnection;
+  private readonly handler: CallHandler;
+  private readonly redis: Redis;
+  private readonly sub: Redis;
+  private readonly spool: EventSpool;
+  private readonly registry = new Registry();
+  private server: Server | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.now = opts.now ?? Date.now;
+    const log = opts.log;
+    this.rest = new AriRest(opts.ari);
+    this.redis = createRedis(opts.redisUrl, 'after-hours-daemon');
+    this.sub = createSubscriber(opts.redisUrl, 'after-hours-daemon-sub');
+    for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
+    const stream = new EventStream(this.redis, streamKeys(opts.prefix));
+    this.spool = new EventSpool(opts.spoolDir, stream, log);
+    this.useConfig(opts.config, 'file');
+
+    collectDefaultMetrics({ register: this.registry, prefix: 'after_hours_' });
+    const calls = new Counter({ name: 'after_hours_calls_total', help: 'Calls handled, by plan and outcome.', labelNames: ['plan', 'outcome'], registers: [this.registry] });
+    const decisionTime = new Histogram({
+      name: 'after_hours_stasis_to_action_seconds',
+      help: 'Time from StasisStart to the first ARI request of the call.',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [this.registry],
+    });
+    void decisionTime;
+    const router = this.router;
+    const spool = this.spool;
+    new Gauge({ name: 'after_hours_active_calls', help: 'Calls the daemon is handling now.', registers: [this.registry], collect() { this.set(router.size.calls); } });
+    new Gauge({ name: 'after_hours_spooled_events', help: 'Events waiting in the local spool for Redis.', registers: [this.registry], async collect() { this.set(await spool.pending()); } });
+    const ariUp = new Gauge({ name: 'after_hours_ari_registered', help: '1 when the Stasis app is registered.', registers: [this.registry] });
+
+    this.ari = new AriConnection({ ...opts.ari, log });
+    this.ari.on('state', (s: string) => ariUp.set(s === 'registered' ? 1 : 0));
+    const self = this;
+    this.handler = new CallHandler({
+      ctx: {
+        rest: this.rest,
+        router: this.router,
+        appName: opts.ari.app,
+        // The pushed configuration's forwarding rules, not the start-up file's.
+        get forwarding() {
+          return self.directory?.config.forwarding ?? opts.config.forwarding;
+        },
+        defaultGreeting: join(packageRoot(), 'sounds', 'after-hours-greeting.wav'),
+        log,
+        now: this.now,
+      },
+      router: this.router,
+      directory: () => this.directory,
+      overrides: () => this.overrides,
+      continueTo: opts.continueTo,
+      emit: (event) => this.spool.add(event),
+      observe: (plan, outcome) => calls.inc({ plan, outcome: outcome ?? plan }),
+      maskCaller: callerMasker(opts.maskCallers),
+      log,
+    });
+    this.ari.on('StasisStart', (e: StasisStartEvent) => this.handler.onStasisStart(e));
+    this.ari.on('ChannelGone', (e: ChannelEvent) => this.router.onChannelGone(e));
+    this.ari.on('PlaybackFinished', (e: PlaybackEvent) => this.router.onPlaybackFinished(e));
+    this.ari.on('Recording', (e: RecordingEvent) => this.router.onRecording(e));
+    this.ari.on('Dial', (e: DialEvent) => this.router.onDial(e));
+  }
+
+  /** What /healthz reports; ready only when the app is registered and a config is loaded. */
+  health(): { ready: boolean; ari: string; config: string; redis: string; activeCalls: number } {
+    return {
+      ready: this.ari.state === 'registered' && this.directory !== undefined,
+      ari: this.ari.state,
+      config: this.directory ? `version ${this.configVersion}, ${this.directory.size} numbers` : 'not loaded',
+      redis: this.redis.status,
+      activeCalls: this.router.size.calls,
+    };
+  }
+
+  get callRouter(): CallRouter {
+    return this.router;
+  }
+
+  async start(): Promise<void> {
+    const log = this.opts.log;
+    const prefix = this.opts.prefix;
+    const ck = configKeys(prefix);
+    const ok = overrideKeys(prefix);
+    this.sub.on('message', (channel: string) => {
+      if (channel === ck.channel) void this.reloadConfig();
+      else if (channel === ok.channel) void this.reloadOverrides();
+    });
+    // After a reconnect, what changed meanwhile was never announced: reload everything.
+    this.sub.on('ready', () => {
+      void this.reloadConfig();
+      void this.reloadOverrides();
+    });
+    this.redis.on('ready', () => void this.spool.flush());
+    await this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
+    await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
+    this.refreshTimer = setInterval(() => {
+      void this.reloadOverrides();
+      // Keep the compiled window ahead of the clock on long runs.
+      this.useConfig(this.directory?.config ?? this.opts.config, this.configVersion);
+    }, 6 * 3600 * 1000);
+    this.refreshTimer.unref();
+    await this.startHttp();
+    this.ari.start();
+    void this.spool.flush();
+  }
+
+  /** SIGTERM: stop taking calls, let those in progress finish (or hand them back), flush, close. */
+  async stop(graceMs = 5000): Promise<void> {
+    const log = this.opts.log;
+    this.handler.drain();
+    const settled = await this.handler.settle(graceMs);
+    if (!settled) {
+      for (const s of this.router.sessions) {
+        // Hand back what is still ringing; hang up what was answered.
+        await this.rest.continueInDialplan(s.channel.id, this.opts.continueTo.context, s.channel.dialplan.exten, this.opts.continueTo.priority).catch(() => this.rest.hangup(s.channel.id, 'normal').catch(() => undefined));
+        s.deliver({ kind: 'hangup' });
+      }
+      await this.handler.settle(1000);
+    }
+    const left = await this.spool.drain(1500);
+    if (left > 0) log.warn({ events: left }, 'events left in the spool; they are sent on the next start');
+    await this.ari.stop();
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.spool.close();
+    this.rest.close();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server?.closeAllConnections();
+    this.sub.disconnect();
+    this.redis.disconnect();
+  }
+
+  private useConfig(config: AppConfig, version: number | 'file'): void {
+    const t = this.now();
+    const zones = new ZoneOffsetsCache(t - 30 * 86_400_000, t + 2 * YEAR_MS);
+    this.directory = new NumberDirectory(config, zones);
+    this.configVersion = version;
+  }
+
+  private async reloadConfig(): Promise<void> {
+    try {
+      const stored = await readConfig(this.redis, this.opts.prefix);
+      if (!stored || stored.version === this.configVersion) return;
+      this.useConfig(stored.config, stored.version);
+      this.opts.log.info({ version: stored.version, numbers: stored.config.numbers.length }, 'configuration switched');
+    } catch (err) {
+      // Keep the configuration we have.
+      this.opts.log.warn({ err: String(err) }, 'could not load the pushed configuration; keeping the current one');
+    }
+  }
+
+  private async reloadOverrides(): Promise<void> {
+    try {
+      const list = await listOverrides(this.redis, this.opts.prefix, this.now());
+      this.overrides = new Map(list.map((o) => [o.did, { state: o.state, until: o.until, note: o.note }]));
+    } catch (err) {
+      this.opts.log.warn({ err: String(err) }, 'could not load overrides; keeping the ones in memory');
+    }
+  }
+
+  private async startHttp(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/healthz') {
+        const h = this.health();
+        res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(h));
+      } else if (url.pathname === '/metrics') {
+        void this.registry.metrics().then((text) => {
+          res.writeHead(200, { 'content-type': this.registry.contentType });
+          res.end(text);
+        });
+      } else if (url.pathname === '/decision') {
+        // What this daemon would do with a call to ?did= now: for operations and tests.
+        const dir = this.directory;
+        const n = dir ? normaliseNumber(url.searchParams.get('did') ?? '', dir.config.region) : undefined;
+        const entry = n?.ok ? dir?.get(n.e164) : undefined;
+        if (!entry) {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'unknown DID' }));
+          return;
+        }
+        const t = this.now();
+        const d = decide(entry.schedule, this.overrides.get(entry.number.did), t);
+        const zone = entry.number.timezone;
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            did: entry.number.did,
+            open: d.open,
+            reason: d.reason,
+            action: planCall(d, entry.number.afterHours).kind,
+            nextChange: d.nextChange === null ? null : DateTime.fromMillis(d.nextChange, { zone }).toISO(),
+            configVersion: this.configVersion,
+          }),
+        );
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.opts.metricsPort, '0.0.0.0', () => resolve());
+    });
+    this.opts.log.info({ port: (this.server.address() as AddressInfo).port }, 'metrics and health endpoint up');
+  }
+}
