@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { DateTime, IANAZone } from 'luxon';
+import { civilOf, epochDayOf, formatEpochDay, isValidCivilDate, parseIsoDate, weekdayOf } from '../../../src/schedule/calendar';
+import { ZoneOffsets, ZoneOffsetsCache } from '../../../src/schedule/zoneOffsets';
+
+describe('epoch-day calendar', () => {
+  it.each([
+    [1970, 1, 1, 0, 4],
+    [2000, 2, 29, 11016, 2],
+    [2026, 1, 5, 20458, 1],
+    [2026, 11, 11, 20768, 3],
+    [1969, 12, 31, -1, 3],
+  ])('%i-%i-%i is epoch day %i, ISO weekday %i', (y, m, d, day, wd) => {
+    expect(epochDayOf(y, m, d)).toBe(day);
+    expect(civilOf(day)).toEqual({ year: y, month: m, day: d });
+    expect(weekdayOf(day)).toBe(wd);
+  });
+
+  it('agrees with Date and luxon on any day from 1900 to 2200', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: epochDayOf(1900, 1, 1), max: epochDayOf(2200, 12, 31) }), (day) => {
+        const d = new Date(day * 86_400_000);
+        expect(civilOf(day)).toEqual({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
+        expect(weekdayOf(day)).toBe(DateTime.fromMillis(day * 86_400_000, { zone: 'UTC' }).weekday);
+        expect(parseIsoDate(formatEpochDay(day))).toBe(day);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '26-01-01', '2026-01-01T00:00', ''])('refuses %j', (text) => {
+    expect(parseIsoDate(text)).toBeUndefined();
+  });
+
+  it('accepts leap days in leap years only', () => {
+    expect(parseIsoDate('2024-02-29')).toBe(epochDayOf(2024, 2, 29));
+    expect(isValidCivilDate(2000, 2, 29)).toBe(true);
+    expect(isValidCivilDate(1900, 2, 29)).toBe(false);
+    expect(isValidCivilDate(2026, 2, 28.5)).toBe(false);
+  });
+});
+
+describe('ZoneOffsets', () => {
+  const ZONES = ['Europe/Warsaw', 'America/New_York', 'Australia/Sydney', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'];
+  const from = Date.UTC(2024, 0, 1);
+  const to = Date.UTC(2029, 0, 1);
+
+  it('gives the same offset as luxon at any instant, inside and outside the table', () => {
+    const cache = new ZoneOffsetsCache(from, to);
+    fc.assert(
+      fc.property(fc.constantFrom(...ZONES), fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 0, 1) }), (name, t) => {
+        expect(cache.get(name).offsetAt(t)).toBe(IANAZone.create(name).offset(t) * 60_000);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('finds each transition to the millisecond', () => {
+    const z = new ZoneOffsets('Australia/Lord_Howe', from, to);
+    const change = Date.UTC(2026, 9, 3, 15, 30); // 02:00 +10:30 → 02:30 +11:00
+    expect(z.offsetAt(change - 1)).toBe(630 * 60_000);
+    expect(z.offsetAt(change)).toBe(660 * 60_000);
+    expect(z.segmentStart(z.segmentIndex(change))).toBe(change);
+  });
+
+  it('grows when asked for instants past its end, and stays correct', () => {
+    const z = new ZoneOffsets('Europe/Warsaw', from, Date.UTC(2024, 6, 1));
+    expect(z.covers(from, Date.UTC(2030, 0, 1))).toBe(false);
+    z.ensure(from, Date.UTC(2030, 0, 1));
+    expect(z.covers(from, Date.UTC(2030, 0, 1))).toBe(true);
+    expect(z.offsetAt(Date.UTC(2029, 6, 1))).toBe(2 * 3_600_000);
+    expect(z.offsetAt(Date.UTC(2029, 11, 1))).toBe(3_600_000);
+  });
+
+  it('shares one table per zone name', () => {
+    const cache = new ZoneOffsetsCache(from, to);
+    expect(cache.get('Europe/Warsaw')).toBe(cache.get('Europe/Warsaw'));
+  });
+
+  it('refuses an unknown zone', () => {
+    expect(() => new ZoneOffsets('Mars/Olympus_Mons', from, to)).toThrow(/unknown time zone "Mars\/Olympus_Mons"/);
+  });
+});

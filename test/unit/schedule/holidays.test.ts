@@ -1,0 +1,170 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import type { HolidaySpec } from '../../../src/config/types';
+import { loadIcsOccurrences } from '../../../src/config/icsFile';
+import { formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
+import { compileSchedule } from '../../../src/schedule/compile';
+import { decide } from '../../../src/schedule/decide';
+import { isKnownCountry, resolveHolidayDays } from '../../../src/schedule/holidays';
+import { at, zones } from './support';
+
+// Every holiday form, resolved to local dates of the number's zone.
+
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'ics');
+const SRC = join(__dirname, '..', '..', '..', 'src');
+const SWC_REGISTER = join(__dirname, '..', 'cli', 'swcRegister.js');
+const warsaw = zones.get('Europe/Warsaw');
+
+function dates(specs: HolidaySpec[], zone = warsaw, fromYear = 2025, toYear = 2028): string[] {
+  return [...resolveHolidayDays(specs, zone, fromYear, toYear)].map(formatEpochDay);
+}
+
+function ics(file: string, fromYear = 2025, toYear = 2028): HolidaySpec {
+  const path = join(FIXTURES, file);
+  const loaded = loadIcsOccurrences(path, fromYear, toYear);
+  if ('error' in loaded) throw new Error(loaded.error);
+  return { kind: 'ics', path, occurrences: loaded.occurrences };
+}
+
+describe('date forms', () => {
+  it('a single date', () => {
+    expect(dates([{ kind: 'date', date: '2026-12-24' }])).toEqual(['2026-12-24']);
+  });
+
+  it('MM-DD every year of the resolved span', () => {
+    expect(dates([{ kind: 'yearly', month: 12, day: 25 }])).toEqual(['2025-12-25', '2026-12-25', '2027-12-25', '2028-12-25']);
+  });
+
+  it('02-29 only in leap years (never rolled over to 1 March)', () => {
+    expect(dates([{ kind: 'yearly', month: 2, day: 29 }], warsaw, 2023, 2029)).toEqual(['2024-02-29', '2028-02-29']);
+  });
+
+  it('an inclusive range, across a year end', () => {
+    expect(dates([{ kind: 'range', from: '2026-12-30', to: '2027-01-02' }])).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+  });
+
+  it('overlapping forms are merged, sorted and unique', () => {
+    const days = resolveHolidayDays(
+      [
+        { kind: 'range', from: '2026-12-24', to: '2026-12-26' },
+        { kind: 'date', date: '2026-12-24' },
+        { kind: 'yearly', month: 12, day: 25 },
+      ],
+      warsaw,
+      2026,
+      2026,
+    );
+    expect([...days].map(formatEpochDay)).toEqual(['2026-12-24', '2026-12-25', '2026-12-26']);
+    expect([...days]).toEqual([...days].sort((a, b) => a - b));
+  });
+});
+
+describe('country public holidays (date-holidays, type "public" only)', () => {
+  const pl2026 = dates([{ kind: 'country', country: 'PL' }], warsaw, 2026, 2026);
+
+  it('Poland 2026: the public holidays, including Independence Day and Christmas Eve', () => {
+    expect(pl2026).toEqual([
+      '2026-01-01',
+      '2026-01-06',
+      '2026-04-05',
+      '2026-04-06',
+      '2026-05-01',
+      '2026-05-03',
+      '2026-05-24',
+      '2026-06-04',
+      '2026-08-15',
+      '2026-11-01',
+      '2026-11-11',
+      '2026-12-24',
+      '2026-12-25',
+      '2026-12-26',
+    ]);
+  });
+
+  it('observances, optional and school days are not holidays', () => {
+    expect(pl2026).not.toContain('2026-12-06'); // Mikołajki: observance
+    expect(pl2026).not.toContain('2026-05-26'); // Dzień Matki: observance
+    expect(pl2026).not.toContain('2026-05-02'); // Dzień Flagi: optional
+    expect(pl2026).not.toContain('2026-04-02'); // Wielki Czwartek: school
+  });
+
+  it('a state adds its own public holidays; a region adds more', () => {
+    const de = dates([{ kind: 'country', country: 'DE' }], zones.get('Europe/Berlin'), 2026, 2026);
+    const by = dates([{ kind: 'country', country: 'DE', state: 'BY' }], zones.get('Europe/Berlin'), 2026, 2026);
+    const augsburg = dates([{ kind: 'country', country: 'DE', state: 'BY', region: 'A' }], zones.get('Europe/Berlin'), 2026, 2026);
+    expect(de).not.toContain('2026-01-06');
+    expect(by).toContain('2026-01-06'); // Heilige Drei Könige
+    expect(by).not.toContain('2026-11-11'); // Sankt Martin: observance
+    expect(by).not.toContain('2026-12-24'); // Heiliger Abend: bank
+    expect(by).not.toContain('2026-08-08');
+    expect(augsburg).toContain('2026-08-08'); // Augsburger Friedensfest
+  });
+
+  it('every year of the span', () => {
+    const pl = dates([{ kind: 'country', country: 'PL' }], warsaw, 2025, 2027);
+    expect(pl.filter((d) => d.endsWith('-11-11'))).toEqual(['2025-11-11', '2026-11-11', '2027-11-11']);
+  });
+
+  it('isKnownCountry checks the country, the state and the region', () => {
+    expect(isKnownCountry('PL')).toBe(true);
+    expect(isKnownCountry('XX')).toBe(false);
+    expect(isKnownCountry('DE', 'BY')).toBe(true);
+    expect(isKnownCountry('DE', 'ZZ')).toBe(false);
+    expect(isKnownCountry('DE', 'BY', 'A')).toBe(true);
+    expect(isKnownCountry('DE', 'BY', 'NOPE')).toBe(false);
+  });
+});
+
+describe('iCalendar files', () => {
+  it('all-day events, a yearly RRULE with an EXDATE, a two-day event, an event without DTEND', () => {
+    expect(dates([ics('yearly-exdate.ics')])).toEqual(['2025-06-12', '2026-03-20', '2026-06-12', '2026-08-03', '2026-08-04', '2028-06-12']);
+  });
+
+  it("timed events make the local dates they touch in the number's zone holidays", () => {
+    const spec = ics('timed.ics');
+    // Warsaw: 16 Oct off-site; 22:30Z on 1 July is 00:30 on 2 July; 20:00-22:00Z on 5 Sep
+    // is 22:00-24:00 local (only 5 Sep); the weekly training on 2, 16 and 23 Nov, not 9 Nov.
+    expect(dates([spec])).toEqual(['2026-07-02', '2026-09-05', '2026-10-16', '2026-11-02', '2026-11-16', '2026-11-23']);
+    // New York: the same instants fall on other local dates.
+    expect(dates([spec], zones.get('America/New_York'))).toEqual(['2026-07-01', '2026-09-05', '2026-10-16', '2026-11-02', '2026-11-16', '2026-11-23']);
+    // Tokyo (+09:00): 5 Sep 20:00Z is 6 Sep 05:00.
+    expect(dates([spec], zones.get('Asia/Tokyo'))).toContain('2026-09-06');
+  });
+
+  it('all-day dates do not depend on the time zone of the process', () => {
+    // node-ical builds date-only values at local midnight, so run the loader under other TZs.
+    const script = `
+      const { loadIcsOccurrences } = require(${JSON.stringify(join(SRC, 'config', 'icsFile.ts'))});
+      const { resolveHolidayDays } = require(${JSON.stringify(join(SRC, 'schedule', 'holidays.ts'))});
+      const { ZoneOffsetsCache } = require(${JSON.stringify(join(SRC, 'schedule', 'zoneOffsets.ts'))});
+      const zone = new ZoneOffsetsCache(Date.UTC(2024, 0, 1), Date.UTC(2030, 0, 1)).get('Europe/Warsaw');
+      const specs = ['yearly-exdate.ics', 'timed.ics'].map((f) => {
+        const path = ${JSON.stringify(FIXTURES)} + '/' + f;
+        return { kind: 'ics', path, occurrences: loadIcsOccurrences(path, 2025, 2028).occurrences };
+      });
+      process.stdout.write(JSON.stringify([...resolveHolidayDays(specs, zone, 2025, 2028)]));`;
+    const expected = JSON.stringify([...resolveHolidayDays([ics('yearly-exdate.ics'), ics('timed.ics')], warsaw, 2025, 2028)]);
+    for (const tz of ['America/Los_Angeles', 'Pacific/Kiritimati', 'Australia/Lord_Howe']) {
+      const out = execFileSync(process.execPath, ['-r', SWC_REGISTER, '-e', script], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
+      expect([tz, out]).toEqual([tz, expected]);
+    }
+  });
+
+  it('refuses a missing file, a file that is not iCalendar, and one that cannot be parsed', () => {
+    expect(loadIcsOccurrences(join(FIXTURES, 'missing.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/missing\.ics does not exist/) });
+    expect(loadIcsOccurrences(join(FIXTURES, 'not-ics.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/is not an iCalendar file/) });
+    expect(loadIcsOccurrences(join(FIXTURES, 'bad-rrule.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/cannot (parse|expand).*bad-rrule\.ics/) });
+  });
+});
+
+describe('holidays are local dates of the number zone', () => {
+  it('Australia Day in Sydney starts at Sydney midnight, not UTC midnight', () => {
+    const sydney = zones.get('Australia/Sydney');
+    const holidayDays = resolveHolidayDays([{ kind: 'date', date: '2026-01-26' }], sydney, 2026, 2026);
+    const s = compileSchedule({ timezone: 'Australia/Sydney', hours: { 1: [{ start: 0, end: 1440 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, daysOff: [], holidayDays }, zones);
+    expect(decide(s, undefined, at('2026-01-25T13:30:00Z')).reason).toBe('holiday'); // 00:30 Monday in Sydney
+    expect(decide(s, undefined, at('2026-01-25T12:30:00Z')).reason).toBe('day-off'); // 23:30 Sunday
+    expect(decide(s, undefined, at('2026-01-26T13:00:00Z'))).toMatchObject({ open: false, reason: 'day-off' }); // Tuesday
+    expect(parseIsoDate('2026-01-26')).toBe(holidayDays[0]);
+  });
+});
