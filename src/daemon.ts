@@ -117,8 +117,16 @@ export class Daemon {
   }
 
   /** What /healthz reports; ready only when the app is registered and a config is loaded. */
-  health(): { ready: boolean; ari: string; config: string; redis: string; activeCalls: number } {
+  health(): {
+    ready: boolean;
+    ari: string;
+    config: string;
+    redis: string;
+    activeCalls: number;
+    resources: CallRouter['size'] & { ariListeners: number };
+  } {
     return {
+      resources: { ...this.router.size, ariListeners: this.ari.ariListenerCount() },
       ready: this.ari.state === 'registered' && this.directory !== undefined,
       ari: this.ari.state,
       config: this.directory ? `version ${this.configVersion}, ${this.directory.size} numbers` : 'not loaded',

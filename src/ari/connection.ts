@@ -43,6 +43,13 @@ export class AriConnection extends EventEmitter {
     void this.connect();
   }
 
+  /** Listeners on the ari-client instance: constant after start, whatever the call count. */
+  ariListenerCount(): number {
+    const c = this.client as unknown as EventEmitter | undefined;
+    if (!c) return 0;
+    return c.eventNames().reduce((n, name) => n + c.listenerCount(name), 0);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.setState('stopped');
