@@ -8,7 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ari from 'ari-client';
 import { call, freeUdpPort, startUas, stopAllUas } from '../support/sipp';
-import { ariApp, ariPassword, ariPort, ariUrl, ariUser, officePort, repoRoot, stackScript, uniqueDid, uniqueMobile } from '../support/stackEnv';
+import { ariApp, ariPassword, ariPort, ariUrl, ariUser, dialplan, officePort, repoRoot, stackScript, uniqueDid, uniqueMobile } from '../support/stackEnv';
+
+// (the integration project's testTimeout in jest.config.js is not a per-project option)
+jest.setTimeout(30000);
 
 function ariGet<T>(p: string, port = ariPort): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -29,7 +32,8 @@ async function appConnected(name: string): Promise<boolean> {
 
 async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
+  // (GET /applications can answer 500 "Allocation failed" while an app goes away: ask again)
+  while (!(await cond().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -164,6 +168,59 @@ describe('with a throw-away Stasis app', () => {
     expect(r.sent200).toBe(false);
     expect(finished).toHaveLength(1);
     fs.rmSync(`${file}.wav`, { force: true });
+  });
+});
+
+describe('forwards leave through the trunk as PJSIP/<number>@trunk', () => {
+  // A second app name, so this never looks like a daemon to the other tests.
+  const app = 'stack-forward-test';
+  let client: ari.Client;
+  const destroyed = new Map<string, number>();
+
+  beforeAll(async () => {
+    client = await ari.connect(ariUrl, ariUser, ariPassword);
+    client.on('ChannelDestroyed', (event) => destroyed.set(event.channel.id, event.cause));
+    client.on('StasisStart', (_event, channel) => {
+      // answered far end: hang up after a moment, as the caller would
+      setTimeout(() => channel.hangup().catch(() => undefined), 200);
+    });
+    await client.start(app);
+    await until(() => appConnected(app), `ARI app ${app} to register`);
+  });
+
+  afterAll(async () => {
+    client.stop();
+    await until(async () => !(await appConnected(app)), `ARI app ${app} to go away`);
+  });
+
+  async function forward(behaviour: 'answer' | 'ring' | 'busy') {
+    const trunk = await startUas({ behaviour });
+    const number = uniqueMobile();
+    const channel = await client.channels.originate({ endpoint: dialplan.trunkEndpoint(number), app, appArgs: 'forward', timeout: 2 });
+    await until(async () => destroyed.has(channel.id), `the ${behaviour} forward to end`, 10000);
+    await until(async () => trunk.report().requests.includes(behaviour === 'busy' ? 'ACK' : behaviour === 'ring' ? 'ACK' : 'BYE'), 'the far end to finish', 5000);
+    return { number, cause: destroyed.get(channel.id), far: await trunk.stop() };
+  }
+
+  it('a far end that answers gets the E.164 number in the Request-URI, then a BYE', async () => {
+    const { number, far } = await forward('answer');
+    expect(far.invites.map((i) => i.user)).toEqual([number]);
+    expect(far.answered).toBe(true);
+    expect(far.requests).toEqual(['INVITE', 'ACK', 'BYE']);
+  });
+
+  it('a far end that only rings is cancelled when the dial times out', async () => {
+    const { number, far } = await forward('ring');
+    expect(far.invites.map((i) => i.user)).toEqual([number]);
+    expect(far.requests).toEqual(['INVITE', 'CANCEL', 'ACK']);
+    expect(far.inviteResponses).toEqual([100, 180, 487]);
+    expect(far.answered).toBe(false);
+  });
+
+  it('a busy far end answers 486 and Asterisk sees cause 17', async () => {
+    const { far, cause } = await forward('busy');
+    expect(far.inviteResponses).toEqual([100, 486]);
+    expect(cause).toBe(17);
   });
 });
 

@@ -247,8 +247,12 @@ export interface UasReport {
   invites: ReceivedInvite[];
   /** methods of every request received (INVITE, ACK, BYE, CANCEL, ...) */
   requests: string[];
-  /** codes of every response sent */
+  /** codes of every response sent (including 200 to CANCEL or BYE) */
   responses: number[];
+  /** codes of the responses sent to INVITEs only */
+  inviteResponses: number[];
+  /** it sent a 200 OK to an INVITE (the forward was answered) */
+  answered: boolean;
   messages: SipMessage[];
   exitCode: number | null;
   errors: string;
@@ -308,6 +312,7 @@ export async function startUas(opts: { behaviour: UasBehaviour; port?: number; a
   const report = (): UasReport => {
     const messages = parseTrace(readIfExists(trace));
     const received = messages.filter((m) => m.direction === 'received' && m.code === null);
+    const sent = messages.filter((m) => m.direction === 'sent' && m.code !== null);
     return {
       invites: received
         .filter((m) => m.method === 'INVITE')
@@ -319,7 +324,9 @@ export async function startUas(opts: { behaviour: UasBehaviour; port?: number; a
           at: m.at,
         })),
       requests: received.map((m) => m.method),
-      responses: messages.filter((m) => m.direction === 'sent' && m.code !== null).map((m) => m.code as number),
+      responses: sent.map((m) => m.code as number),
+      inviteResponses: sent.filter((m) => m.method === 'INVITE').map((m) => m.code as number),
+      answered: sent.some((m) => m.method === 'INVITE' && m.code === 200),
       messages,
       exitCode,
       errors: diagnostics(readIfExists(errorFile) + stderr),
