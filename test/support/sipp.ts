@@ -67,8 +67,13 @@ export interface CallResult {
   messages: SipMessage[];
   /** sipp's error log (unexpected messages, time-outs), for failure messages */
   errors: string;
-  /** where the trace files are */
+  /** where the trace files are: kept only when the call failed (or AH_KEEP_SIPP_TRACES=1) */
   dir: string;
+}
+
+const keepTraces = process.env.AH_KEEP_SIPP_TRACES === '1';
+function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 const cleanup = new Set<ChildProcess>();
@@ -219,6 +224,8 @@ export async function call(opts: CallOptions): Promise<CallResult> {
   );
   const codes = responses.map((m) => m.code as number);
   const final = responses.find((m) => (m.code as number) >= 200);
+  const errors = diagnostics(readIfExists(errorFile) + stderr);
+  if (exitCode === 0 && !keepTraces) removeDir(dir);
   return {
     finalCode: final ? (final.code as number) : null,
     sent200: codes.includes(200),
@@ -227,7 +234,7 @@ export async function call(opts: CallOptions): Promise<CallResult> {
     durationMs,
     exitCode,
     messages,
-    errors: diagnostics(readIfExists(errorFile) + stderr),
+    errors,
     dir,
   };
 }
@@ -355,7 +362,9 @@ export async function startUas(opts: { behaviour: UasBehaviour; port?: number; a
         clearTimeout(t);
       }
       cleanup.delete(child);
-      return report();
+      const final = report();
+      if (!keepTraces) removeDir(dir);
+      return final;
     },
   };
   running.add(uas);
