@@ -77,7 +77,7 @@ export function verdict(b: Built, t: number, override?: Override): Verdict {
 export function stateOf(b: Built, t: number): { open: boolean; reason: Reason } {
   const d = decide(b.schedule, undefined, t);
   const r = referenceState(b.input, t);
-  const ref = { open: r.open, reason: r.open ? 'working-hours' : r.reason };
+  const ref: { open: boolean; reason: Reason } = { open: r.open, reason: r.open ? 'working-hours' : r.reason };
   expect({ open: d.open, reason: d.reason }).toEqual(ref);
   return ref;
 }
