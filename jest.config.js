@@ -2,6 +2,8 @@
 // stack (Asterisk, Redis, sipp) that test/support/globalSetup starts once per run.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 module.exports = {
+  // Per-project testTimeout is ignored by jest 29; real calls take seconds.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -16,7 +18,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

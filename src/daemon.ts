@@ -154,7 +154,9 @@ export class Daemon {
       void this.reloadOverrides();
     });
     this.redis.on('ready', () => void this.spool.flush());
-    await this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
+    // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
+    // and the subscription completes whenever Redis comes back.
+    this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
     this.refreshTimer = setInterval(() => {
       void this.reloadOverrides();

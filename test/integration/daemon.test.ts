@@ -42,7 +42,7 @@ async function ariBridges(): Promise<number> {
 
 describe('after-hours daemon on real calls', () => {
   const prefix = uniquePrefix('daemon');
-  const redis = new Redis(redisUrl);
+  let redis: Redis;
   const open = uniqueDid();
   const rejected = uniqueDid();
   const announced = uniqueDid();
@@ -55,6 +55,7 @@ describe('after-hours daemon on real calls', () => {
   let configFile: string;
 
   beforeAll(async () => {
+    redis = new Redis(redisUrl);
     configFile = writeConfig(
       configYaml([
         { did: open, open: true, afterHours: '{ action: hangup }' },
@@ -72,7 +73,7 @@ describe('after-hours daemon on real calls', () => {
 
   afterAll(async () => {
     await daemon?.stop();
-    redis.disconnect();
+    redis?.disconnect();
   });
 
   test('an open number goes back to the dialplan and rings the office', async () => {
@@ -277,6 +278,9 @@ describe('Redis outage', () => {
     try {
       await d.waitHealthy();
       expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+      await client.connect();
+      expect(await eventually(async () => (await client.xlen(`${prefix}events`)) === 1, 3000)).toBe(true);
+      client.disconnect();
 
       redisProc.kill('SIGKILL');
       await new Promise((r) => redisProc.once('exit', r));
@@ -291,11 +295,11 @@ describe('Redis outage', () => {
 
       redisProc = await startRedis();
       await client.connect();
+      // A fresh Redis: the first event died with the old one; the three spooled ones arrive.
       const count = async () => (await client.xlen(`${prefix}events`)) >= 3;
       expect(await eventually(count, 15000, 200)).toBe(true);
       await new Promise((r) => setTimeout(r, 1000));
       const events = await streamEvents(client, prefix);
-      // The first call's event was written before the outage, into the Redis that died.
       expect(events).toHaveLength(3);
       expect(new Set(events.map((e) => e.id)).size).toBe(3);
     } finally {
