@@ -29,7 +29,7 @@ import { createRedis, createSubscriber } from './store/redisClient';
 
 export interface DaemonOptions {
   config: AppConfig;
-  ari: { url: string; user: string; password: string; app: string };
+  ari: { url: string; user: string; password: string; app: string; heartbeatMs?: number };
   redisUrl: string;
   prefix: string;
   metricsPort: number;

@@ -14,7 +14,8 @@ export function registerStartCommand(program: Command): void {
       'after',
       `
 Environment:
-  ARI_URL (http://127.0.0.1:8088), ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours)
+  ARI_URL (http://127.0.0.1:8088), ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours),
+  ARI_HEARTBEAT_MS (5000): websocket ping interval; a missed pong reconnects
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:)
   METRICS_PORT (9464): /metrics, /healthz, /decision?did=
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
@@ -27,7 +28,7 @@ Environment:
       if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
       const daemon = new Daemon({
         config: loaded.config,
-        ari: { url: env('ARI_URL', 'http://127.0.0.1:8088'), user: env('ARI_USER', 'after-hours'), password: env('ARI_PASSWORD', ''), app: env('ARI_APP', 'after-hours') },
+        ari: { url: env('ARI_URL', 'http://127.0.0.1:8088'), user: env('ARI_USER', 'after-hours'), password: env('ARI_PASSWORD', ''), app: env('ARI_APP', 'after-hours'), heartbeatMs: envInt('ARI_HEARTBEAT_MS', 5000) },
         redisUrl: redisUrl(),
         prefix: redisPrefix(),
         metricsPort: envInt('METRICS_PORT', 9464),

@@ -1,0 +1,75 @@
+// The daemon's ARI connection breaking the ways networks break, on the real stack.
+import ari from 'ari-client';
+import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { call, startUas } from '../support/sipp';
+import { ariPassword, ariPort, ariUrl, ariUser, officePort, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+
+describe('ARI connection faults', () => {
+  const did = uniqueDid();
+  let proxy: TcpProxy;
+  let daemon: RunningDaemon;
+
+  beforeAll(async () => {
+    proxy = await startTcpProxy(ariPort);
+    const file = writeConfig(`defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n`);
+    daemon = await startDaemon({
+      configFile: file,
+      prefix: uniquePrefix('arifault'),
+      env: { ARI_URL: `http://127.0.0.1:${proxy.port}`, ARI_HEARTBEAT_MS: '500' },
+    });
+    await daemon.waitHealthy();
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    await proxy?.close();
+  });
+
+  test('a reset connection: calls take the dialplan fallback meanwhile, then the daemon is back', async () => {
+    expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+    proxy.refuse();
+    proxy.cut();
+    expect(await eventually(async () => (await daemon.health())?.ready === false, 3000)).toBe(true);
+    const office = await startUas({ behaviour: 'busy', port: officePort });
+    try {
+      // No app registered: Stasis() fails and the dialplan rings the office (busy here).
+      const r = await call({ to: did, expect: 486 });
+      expect((await office.waitForInvites(1))[0]!.user).toBe(did);
+      expect(r.finalCode).toBe(486);
+    } finally {
+      await office.stop();
+    }
+    proxy.allow();
+    expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
+    const office2 = await startUas({ behaviour: 'answer', port: officePort });
+    try {
+      expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+      // The daemon rejected it: the office never rang.
+      expect(office2.report().invites).toHaveLength(0);
+    } finally {
+      await office2.stop();
+    }
+  });
+
+  test('a silently dead connection is noticed by the heartbeat and replaced', async () => {
+    const before = proxy.connections();
+    expect(before).toBeGreaterThan(0);
+    proxy.freeze();
+    expect(await eventually(async () => (await daemon.health())?.ari !== 'registered', 5000, 100)).toBe(true);
+    proxy.allow();
+    expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
+    expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+  });
+
+  test('ApplicationReplaced: another connection taking the app name makes the daemon report it', async () => {
+    const intruder = await ari.connect(ariUrl, ariUser, ariPassword);
+    try {
+      await intruder.start('after-hours');
+      expect(await eventually(async () => (await daemon.health())?.ari === 'replaced', 3000)).toBe(true);
+      expect((await daemon.health())?.ready).toBe(false);
+    } finally {
+      intruder.stop();
+    }
+  });
+});
