@@ -153,7 +153,20 @@ export class Daemon {
       void this.reloadConfig();
       void this.reloadOverrides();
     });
-    this.redis.on('ready', () => void this.spool.flush());
+    this.redis.on('ready', () => {
+      void this.spool.flush();
+      void this.reloadOverrides();
+    });
+    // Give Redis a moment at start-up so the first calls see pushed config and overrides;
+    // without it the daemon still starts, from the file.
+    await new Promise<void>((resolve) => {
+      if (this.redis.status === 'ready') return resolve();
+      const t = setTimeout(resolve, 2000);
+      this.redis.once('ready', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
     // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
     // and the subscription completes whenever Redis comes back.
     this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig } from '../config/types';
 import type { AfterHoursEvent, CallOutcome } from '../events/types';
 import { ANONYMOUS, EVENT_TYPE } from '../events/types';
-import { normaliseNumber } from '../phone/e164';
+import { normaliseCaller, normaliseNumber } from '../phone/e164';
 import { planCall, type CallPlan } from '../policy/afterHours';
 import { decideNow } from '../schedule/decide';
 import type { NumberDirectory } from '../schedule/directory';
@@ -57,7 +57,10 @@ export class CallHandler {
   }
 
   onStasisStart(e: StasisStartEvent): void {
-    if (e.args[0] === FORWARD_LEG_ARG || this.deps.router.isPeer(e.channel.id)) return;
+    if (e.args[0] === FORWARD_LEG_ARG || this.deps.router.isPeer(e.channel.id)) {
+      this.deps.router.onPeerInStasis(e.channel.id);
+      return;
+    }
     const p = this.handle(e).catch((err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'));
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -167,7 +170,7 @@ export class CallHandler {
   private normalisedCaller(raw: string | undefined, did: string): string {
     if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
     const d = normaliseNumber(did);
-    const n = normaliseNumber(raw, d.ok ? d.country : undefined);
+    const n = normaliseCaller(raw, d.ok ? d.country : undefined);
     return n.ok ? n.e164 : ANONYMOUS;
   }
 

@@ -53,6 +53,11 @@ export class CallRouter {
     this.byPeer.get(id)?.deliver({ kind: 'peer-hangup', channelId: id });
   }
 
+  /** A forward leg this daemon created has entered the app: it can be dialled now. */
+  onPeerInStasis(channelId: string): void {
+    this.byPeer.get(channelId)?.deliver({ kind: 'peer-ready', channelId });
+  }
+
   onPlaybackFinished(e: PlaybackEvent): void {
     this.byPlayback.get(e.playback.id)?.deliver({ kind: 'playback-finished', playbackId: e.playback.id });
   }

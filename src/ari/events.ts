@@ -42,6 +42,7 @@ export interface DialEvent {
 export type CallSignal =
   | { kind: 'hangup' } // the caller's channel left (hung up / destroyed / left Stasis)
   | { kind: 'peer-hangup'; channelId: string }
+  | { kind: 'peer-ready'; channelId: string }
   | { kind: 'playback-finished'; playbackId: string }
   | { kind: 'recording-finished'; name: string; durationSeconds: number }
   | { kind: 'recording-failed'; name: string; cause: string }

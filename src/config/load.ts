@@ -87,9 +87,24 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   const region = d.region ?? 'US';
   const allowCountries = raw.forwarding?.allowCountries ?? [];
 
+  // Per-load caches: many numbers share a zone or an ICS file, and both checks are slow
+  // (an Intl.DateTimeFormat per zone check, a parse and RRULE expansion per ICS file).
+  const zoneValid = new Map<string, boolean>();
+  const icsLoaded = new Map<string, ReturnType<typeof loadIcsOccurrences>>();
+  const isValidZone = (tz: string) => {
+    let ok = zoneValid.get(tz);
+    if (ok === undefined) zoneValid.set(tz, (ok = IANAZone.isValidZone(tz)));
+    return ok;
+  };
+  const loadIcs = (path: string) => {
+    let loaded = icsLoaded.get(path);
+    if (!loaded) icsLoaded.set(path, (loaded = loadIcsOccurrences(path, fromYear, toYear)));
+    return loaded;
+  };
+
   const checkZone = (tz: string | undefined, path: Path): boolean => {
     if (tz === undefined) return false;
-    if (!IANAZone.isValidZone(tz)) {
+    if (!isValidZone(tz)) {
       problem(path, `unknown time zone "${tz}" (use an IANA name such as Europe/Warsaw)`);
       return false;
     }
@@ -105,7 +120,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     const out: HolidaySpec[] = [];
     list.forEach((item, i) => {
       const at = [...path, i];
-      const spec = parseHolidayItem(item, absPath, fromYear, toYear);
+      const spec = parseHolidayItem(item, absPath, loadIcs);
       if ('error' in spec) problem(at, spec.error);
       else out.push(spec.spec);
     });
@@ -228,8 +243,7 @@ function crmOf(over: Partial<CrmSettings> | undefined, base: CrmSettings | undef
 function parseHolidayItem(
   item: string | { country?: string; state?: string; region?: string; ics?: string },
   absPath: (p: string) => string,
-  fromYear: number,
-  toYear: number,
+  loadIcs: (absolutePath: string) => ReturnType<typeof loadIcsOccurrences>,
 ): { spec: HolidaySpec } | { error: string } {
   if (typeof item === 'string') {
     const text = item.trim();
@@ -256,7 +270,7 @@ function parseHolidayItem(
   if (item.ics !== undefined) {
     if (item.country !== undefined || item.state !== undefined || item.region !== undefined) return { error: 'a holiday entry has either "ics" or "country", not both' };
     const path = absPath(item.ics);
-    const loaded = loadIcsOccurrences(path, fromYear, toYear);
+    const loaded = loadIcs(path);
     if ('error' in loaded) return { error: loaded.error };
     return { spec: { kind: 'ics', path, occurrences: loaded.occurrences } };
   }

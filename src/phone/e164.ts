@@ -33,3 +33,18 @@ export function checkForwardTarget(raw: string, allowCountries: readonly string[
   }
   return { ok: true, e164: parsed.number, country: parsed.country };
 }
+
+/**
+ * A caller number as trunks send it: E.164, `00`-international, national with a trunk
+ * prefix (`0…`), or digits without any prefix. Bare digits are read as international when
+ * that gives a valid number (trunks often drop the `+`), else as national in `region`.
+ */
+export function normaliseCaller(raw: string, region?: string): PhoneResult {
+  const text = raw.trim();
+  if (/^00\d/.test(text)) return normaliseNumber(`+${text.slice(2)}`);
+  if (/^[1-9]\d{6,}$/.test(text)) {
+    const intl = normaliseNumber(`+${text}`);
+    if (intl.ok) return intl;
+  }
+  return normaliseNumber(text, region);
+}

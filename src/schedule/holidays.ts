@@ -24,13 +24,22 @@ function countryDays(country: string, state: string | undefined, region: string 
   return days;
 }
 
+const knownCache = new Map<string, boolean>();
+
 /** Whether date-holidays knows the country (and state / region, when given). */
 export function isKnownCountry(country: string, state?: string, region?: string): boolean {
-  const hd = new Holidays();
-  if (!hd.getCountries()[country]) return false;
-  if (state !== undefined && !(hd.getStates(country) ?? {})[state]) return false;
-  if (region !== undefined && state !== undefined && !(hd.getRegions(country, state) ?? {})[region]) return false;
-  return true;
+  // Cached: date-holidays rebuilds its country list on every call (~0.5 ms), once per holiday entry of every number.
+  const key = `${country}/${state ?? ''}/${region ?? ''}`;
+  let known = knownCache.get(key);
+  if (known === undefined) {
+    const hd = new Holidays();
+    known =
+      !!hd.getCountries()[country] &&
+      (state === undefined || !!(hd.getStates(country) ?? {})[state]) &&
+      (region === undefined || state === undefined || !!(hd.getRegions(country, state) ?? {})[region]);
+    knownCache.set(key, known);
+  }
+  return known;
 }
 
 export function resolveHolidayDays(specs: readonly HolidaySpec[], zone: ZoneOffsets, fromYear: number, toYear: number): Int32Array {

@@ -1,5 +1,6 @@
 // Where the test stack (scripts/stack) listens, and per-test unique data.
 // Every value can be overridden with the same environment variables scripts/stack reads.
+import { packageRoot } from '../../src/paths';
 import { randomInt, randomBytes } from 'crypto';
 import * as path from 'path';
 
@@ -11,7 +12,8 @@ function envInt(name: string, fallback: number): number {
   return n;
 }
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+// Walks up to package.json: right from test/support under jest and from dist/ when built (the demo).
+export const repoRoot = packageRoot();
 export const stackScript = path.join(repoRoot, 'scripts', 'stack');
 export const sippDir = path.join(repoRoot, 'test', 'sipp');
 

@@ -37,6 +37,13 @@ export async function runForward(s: CallSession, ctx: ActionContext, settings: F
       originator: s.channel.id,
       callerId: s.caller === 'anonymous' ? undefined : s.caller,
     });
+    // The new channel joins the app asynchronously; dialling before it has is refused (409).
+    const ready = await s.waitFor((x) => (x.kind === 'peer-ready' || x.kind === 'peer-hangup') && x.channelId === leg, 5000);
+    if (ready?.kind === 'hangup') {
+      await ctx.rest.hangup(leg, 'normal').catch(() => undefined);
+      return gone();
+    }
+    if (ready?.kind !== 'peer-ready') throw new Error(`forward leg ${leg} did not enter the app`);
     await ctx.rest.dial(leg, s.channel.id, settings.timeoutSeconds);
     const isAnswerOrEnd = (x: CallSignal) =>
       (x.kind === 'dial' && x.channelId === leg && ['ANSWER', 'BUSY', 'NOANSWER', 'CHANUNAVAIL', 'CONGESTION', 'CANCEL', 'DONTCALL', 'TORTURE', 'INVALIDARGS'].includes(x.status)) ||
