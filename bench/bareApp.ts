@@ -1,0 +1,39 @@
+// The floor for any daemon built on ari-client: a minimal Stasis app that rejects every
+// call at once with `channel.hangup({ reason: 'busy' })` (SIP 486), through ari-client's own
+// REST path. Nothing else: no configuration, no decision, no events, no logging per call.
+//
+//   node dist/bench/bareApp.js      env: ARI_URL, ARI_USER, ARI_PASSWORD, ARI_APP (bare-bench)
+//
+// Prints "ready" on stdout once the app is registered; exits on SIGTERM / SIGINT.
+import ari from 'ari-client';
+
+async function main(): Promise<void> {
+  const url = process.env.ARI_URL ?? 'http://127.0.0.1:8088';
+  const user = process.env.ARI_USER ?? 'after-hours';
+  const password = process.env.ARI_PASSWORD ?? 'after-hours';
+  const app = process.env.ARI_APP ?? 'bare-bench';
+  const client = await ari.connect(url, user, password);
+  let failures = 0;
+  client.on('StasisStart', (_event, channel) => {
+    channel.hangup({ reason: 'busy' }).catch(() => {
+      failures++;
+    });
+  });
+  await client.start(app);
+  process.stdout.write('ready\n');
+  const stop = () => {
+    if (failures) process.stderr.write(`bare app: ${failures} hang-ups failed\n`);
+    try {
+      client.stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bare app: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
