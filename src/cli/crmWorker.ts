@@ -1,7 +1,8 @@
 // after-hours crm-worker [--config FILE]            run the CRM worker
 // after-hours crm-worker dead list [--json]         show dead letters
 // after-hours crm-worker dead retry ID | --all      put dead letters back on the stream
-import { access, constants } from 'node:fs/promises';
+import { ConfigInvalidError } from '../config/errors';
+import { loadConfig } from '../config/load';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { streamKeys, type StreamKeys } from '../events/stream';
@@ -42,10 +43,10 @@ async function withRedis<T>(env: Env, fn: (redis: Redis) => Promise<T>): Promise
 /** Runs until SIGINT/SIGTERM. */
 export async function runCrmWorker(opts: { config?: string }, env: Env = process.env): Promise<void> {
   if (opts.config !== undefined) {
-    // The worker needs no schedules (events carry their crm settings); the file only has to be there.
-    await access(opts.config, constants.R_OK).catch(() => {
-      throw new Error(`cannot read config file ${opts.config}`);
-    });
+    // Events carry their number's crm settings, so the worker needs no schedules; the file
+    // is still validated, so a worker never starts next to a configuration the daemon refuses.
+    const loaded = loadConfig(opts.config);
+    if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
   }
   const logger = createCrmLogger();
   const keys = keysFrom(env);
@@ -80,7 +81,7 @@ export function registerCrmWorkerCommand(program: Command): void {
   const crm = program
     .command('crm-worker')
     .description('Turn after-hours call events into CRM work (Bitrix24 or a signed webhook)')
-    .option('--config <file>', 'the after-hours YAML config (checked to be readable)')
+    .option('--config <file>', 'the after-hours YAML config (validated; the worker refuses to start on a bad file)')
     .addHelpText(
       'after',
       `
