@@ -8,5 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 ENV NODE_ENV=production
+# The daemon's event spool survives container restarts on a named volume (docker-compose.yml).
+RUN mkdir -p /home/node/spool && chown node:node /home/node/spool
 USER node
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
