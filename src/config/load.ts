@@ -102,6 +102,15 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     return loaded;
   };
 
+  // Numbers with the same holidays in the same zone share one (immutable) array of days.
+  const holidayDaysCache = new Map<string, Int32Array>();
+  const holidayDaysOf = (holidays: HolidaySpec[], timezone: string): Int32Array => {
+    const key = `${timezone}\n${JSON.stringify(holidays.map((h) => (h.kind === 'ics' ? h.path : h)))}`;
+    let days = holidayDaysCache.get(key);
+    if (!days) holidayDaysCache.set(key, (days = resolveHolidayDays(holidays, zones.get(timezone), fromYear, toYear)));
+    return days;
+  };
+
   const checkZone = (tz: string | undefined, path: Path): boolean => {
     if (tz === undefined) return false;
     if (!isValidZone(tz)) {
@@ -110,22 +119,35 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     }
     return true;
   };
-  const hoursOf = (v: unknown, path: Path) => {
-    const problems: SyntaxProblem[] = [];
-    const h = parseHours(v, path, problems);
-    for (const p of problems) problem(p.path, p.message, p.key ?? false);
-    return h;
+  // Numbers written alike share one parsed value (the config is immutable once loaded): with
+  // 100k numbers, most repeat a few hours, holiday lists and policies. A value is shared only
+  // when building it reported no problem, so every problem keeps its own position.
+  const memo = new Map<string, unknown>();
+  const shared = <T>(kind: string, raw: unknown, build: () => T): T => {
+    const key = `${kind}\n${JSON.stringify(raw) ?? ''}`;
+    if (memo.has(key)) return memo.get(key) as T;
+    const before = errors.length;
+    const value = build();
+    if (errors.length === before) memo.set(key, value);
+    return value;
   };
-  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path): HolidaySpec[] => {
-    const out: HolidaySpec[] = [];
-    list.forEach((item, i) => {
-      const at = [...path, i];
-      const spec = parseHolidayItem(item, absPath, loadIcs);
-      if ('error' in spec) problem(at, spec.error);
-      else out.push(spec.spec);
+  const hoursOf = (v: unknown, path: Path) =>
+    shared('hours', v, () => {
+      const problems: SyntaxProblem[] = [];
+      const h = parseHours(v, path, problems);
+      for (const p of problems) problem(p.path, p.message, p.key ?? false);
+      return h;
     });
-    return out;
-  };
+  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path): HolidaySpec[] =>
+    shared('holidays', list, () => {
+      const out: HolidaySpec[] = [];
+      list.forEach((item, i) => {
+        const spec = parseHolidayItem(item, absPath, loadIcs);
+        if ('error' in spec) problem([...path, i], spec.error);
+        else out.push(spec.spec);
+      });
+      return out;
+    });
   const policyOf = (over: RawAfterHours | undefined, path: Path, base: AfterHoursPolicy | undefined): AfterHoursPolicy => {
     const merged: RawAfterHours = {
       action: over?.action ?? base?.action ?? 'voicemail',
@@ -197,7 +219,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     if (!hours) problem(at(), 'no hours: set "hours" on the number or in defaults (use {} for a number that is always closed)');
 
     const holidays = n.holidays ? holidaysOf(n.holidays, at('holidays')) : defaultHolidays;
-    const afterHours = policyOf(n.afterHours, at('afterHours'), defaultPolicy);
+    const afterHours = shared('afterHours', n.afterHours, () => policyOf(n.afterHours, at('afterHours'), defaultPolicy));
     if (afterHours.action === 'forward' && !afterHours.forward) {
       if (n.afterHours?.action === 'forward') problem(at('afterHours', 'action'), 'action "forward" needs afterHours.forward.to (an international number)');
       else problem(at('did'), 'the after-hours action "forward" from defaults needs afterHours.forward.to on this number or in defaults');
@@ -208,11 +230,11 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       name: n.name ?? did.e164,
       timezone,
       hours,
-      daysOff: parseDaysOff(n.daysOff ?? d.daysOff),
+      daysOff: shared('daysOff', n.daysOff ?? d.daysOff, () => parseDaysOff(n.daysOff ?? d.daysOff)),
       holidays,
-      holidayDays: resolveHolidayDays(holidays, zones.get(timezone), fromYear, toYear),
+      holidayDays: holidayDaysOf(holidays, timezone),
       afterHours,
-      crm: crmOf(n.crm, defaultCrm),
+      crm: shared('crm', n.crm, () => crmOf(n.crm, defaultCrm)),
     });
   });
 

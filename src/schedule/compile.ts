@@ -4,28 +4,58 @@ import { NEXT_CHANGE_HORIZON_MS, type ScheduleInput } from './types';
 import { breakMinutes, STATE_OPEN, wallState, type StateCode, type WallSchedule } from './wallClock';
 import type { ZoneOffsets, ZoneOffsetsCache } from './zoneOffsets';
 
+/** The weekly tables of one set of hours; schedules with the same hours share one. */
+export interface WeekTables {
+  readonly byWeekday: WallSchedule['byWeekday'];
+  readonly breaks: Int16Array;
+}
+
+/** Interns WeekTables by the hours they were built from (one per directory build). */
+export type WeekTablesCache = Map<string, WeekTables>;
+
+function weekTables(hours: ScheduleInput['hours'], cache: WeekTablesCache | undefined): WeekTables {
+  let key = '';
+  if (cache) {
+    for (let w = 1; w <= 7; w++) {
+      for (const r of hours[w as Weekday] ?? []) key += `${r.start}-${r.end},`;
+      key += '|';
+    }
+    const hit = cache.get(key);
+    if (hit) return hit;
+  }
+  const byWeekday: WallSchedule['byWeekday'] = [[], ...([1, 2, 3, 4, 5, 6, 7] as Weekday[]).map((w) => hours[w] ?? [])];
+  const tables = { byWeekday, breaks: breakMinutes(byWeekday) };
+  cache?.set(key, tables);
+  return tables;
+}
+
 /**
  * A schedule compiled for fast decisions: the wall-clock rules plus the zone's offset
  * table. A decision is one binary search for the offset and a handful of integer
- * comparisons; no Date, no luxon, no allocation.
+ * comparisons; no Date, no luxon, no allocation. It is its own WallSchedule, so a
+ * number costs one small object; the weekly tables and the zone table are shared.
  */
-export class CompiledSchedule {
-  private readonly wall: WallSchedule;
-  private readonly breaks: Int16Array[];
+export class CompiledSchedule implements WallSchedule {
+  readonly byWeekday: WallSchedule['byWeekday'];
+  readonly daysOffMask: number;
+  readonly holidayDays: Int32Array;
+  private readonly breaks: Int16Array;
 
-  constructor(readonly timezone: string, private readonly zone: ZoneOffsets, input: ScheduleInput) {
-    const byWeekday: WallSchedule['byWeekday'] = [[], ...([1, 2, 3, 4, 5, 6, 7] as Weekday[]).map((w) => input.hours[w] ?? [])];
+  constructor(readonly timezone: string, private readonly zone: ZoneOffsets, input: ScheduleInput, cache?: WeekTablesCache) {
+    const tables = weekTables(input.hours, cache);
+    this.byWeekday = tables.byWeekday;
+    this.breaks = tables.breaks;
     let mask = 0;
     for (const d of input.daysOff) mask |= 1 << d;
-    this.wall = { byWeekday, daysOffMask: mask, holidayDays: input.holidayDays };
-    this.breaks = breakMinutes(this.wall);
+    this.daysOffMask = mask;
+    this.holidayDays = input.holidayDays;
   }
 
   /** The state (open, or why closed) at UTC instant t. */
   stateAt(t: number): StateCode {
     const local = t + this.zone.offsetAt(t);
     const day = Math.floor(local / MS_PER_DAY);
-    return wallState(this.wall, day, Math.floor((local - day * MS_PER_DAY) / MS_PER_MINUTE));
+    return wallState(this, day, Math.floor((local - day * MS_PER_DAY) / MS_PER_MINUTE));
   }
 
   /** First instant after t, at most `horizonMs` later, at which open/closed flips; else null. */
@@ -43,12 +73,13 @@ export class CompiledSchedule {
       const localFrom = from + off;
       const localEnd = Math.min(segEnd, limit + 1) + off;
       for (let day = Math.floor(localFrom / MS_PER_DAY); day * MS_PER_DAY < localEnd; day++) {
-        const mins = this.breaks[((((day + 3) % 7) + 7) % 7) + 1]!;
-        for (let k = 0; k < mins.length; k++) {
-          const local = day * MS_PER_DAY + mins[k]! * MS_PER_MINUTE;
+        const b = this.breaks;
+        const wd = (((day + 3) % 7) + 7) % 7; // ISO weekday - 1
+        for (let k = b[wd]!, end = b[wd + 1]!; k < end; k++) {
+          const local = day * MS_PER_DAY + b[k]! * MS_PER_MINUTE;
           if (local <= localFrom) continue;
           if (local >= localEnd) break;
-          if ((wallState(this.wall, day, mins[k]!) === STATE_OPEN) !== wasOpen) return local - off;
+          if ((wallState(this, day, b[k]!) === STATE_OPEN) !== wasOpen) return local - off;
         }
       }
       if (segEnd > limit || segEnd >= zone.end) return null;
@@ -60,6 +91,7 @@ export class CompiledSchedule {
   }
 }
 
-export function compileSchedule(input: ScheduleInput, zones: ZoneOffsetsCache): CompiledSchedule {
-  return new CompiledSchedule(input.timezone, zones.get(input.timezone), input);
+/** `cache` shares the weekly tables between schedules with the same hours (pass one per batch). */
+export function compileSchedule(input: ScheduleInput, zones: ZoneOffsetsCache, cache?: WeekTablesCache): CompiledSchedule {
+  return new CompiledSchedule(input.timezone, zones.get(input.timezone), input, cache);
 }

@@ -1,5 +1,5 @@
 import type { AppConfig, NumberConfig } from '../config/types';
-import { compileSchedule, type CompiledSchedule } from './compile';
+import { compileSchedule, type CompiledSchedule, type WeekTablesCache } from './compile';
 import type { ZoneOffsetsCache } from './zoneOffsets';
 
 export interface DirectoryEntry {
@@ -12,8 +12,9 @@ export class NumberDirectory {
   private readonly byDid = new Map<string, DirectoryEntry>();
 
   constructor(readonly config: AppConfig, zones: ZoneOffsetsCache) {
+    const shared: WeekTablesCache = new Map(); // numbers with the same hours share one table
     for (const number of config.numbers) {
-      this.byDid.set(number.did, { number, schedule: compileSchedule(number, zones) });
+      this.byDid.set(number.did, { number, schedule: compileSchedule(number, zones, shared) });
     }
   }
 

@@ -56,18 +56,30 @@ export function wallState(s: WallSchedule, epochDay: number, minute: number): St
   return STATE_OUTSIDE;
 }
 
-/** Minutes of the day at which wallState can change, for each weekday (sorted, unique). */
-export function breakMinutes(s: WallSchedule): Int16Array[] {
-  const out: Int16Array[] = [new Int16Array(0)];
+/**
+ * Minutes of the day at which wallState can change, for each weekday, in one flat table:
+ * entries [wd - 1] and [wd] (wd = 1..7) bound weekday wd's sorted, unique minutes, which
+ * follow the 8-entry header. One small typed array per distinct set of hours, not eight.
+ */
+export function breakMinutes(byWeekday: WallSchedule['byWeekday']): Int16Array {
+  const days: number[][] = [];
   for (let wd = 1; wd <= 7; wd++) {
     const set = new Set<number>([0]);
-    for (const r of s.byWeekday[wd]!) {
+    for (const r of byWeekday[wd]!) {
       set.add(r.start);
       if (r.end > r.start && r.end < 1440) set.add(r.end);
     }
     const pwd = wd === 1 ? 7 : wd - 1;
-    for (const r of s.byWeekday[pwd]!) if (r.end <= r.start && r.end > 0) set.add(r.end);
-    out.push(Int16Array.from([...set].sort((a, b) => a - b)));
+    for (const r of byWeekday[pwd]!) if (r.end <= r.start && r.end > 0) set.add(r.end);
+    days.push([...set].sort((a, b) => a - b));
   }
+  const out = new Int16Array(8 + days.reduce((n, d) => n + d.length, 0));
+  let at = 8;
+  days.forEach((d, i) => {
+    out[i] = at;
+    out.set(d, at);
+    at += d.length;
+  });
+  out[7] = at;
   return out;
 }

@@ -269,6 +269,18 @@ describe('every problem at once, sorted by position', () => {
   });
 });
 
+describe('numbers written alike', () => {
+  it('a bad value repeated on several numbers is reported at each of them', () => {
+    const text = HEAD + '  - did: "+48 22 123 45 67"\n    hours: { mon: "9-5" }\n    holidays: [2026-02-30]\n  - did: "+48 22 123 45 68"\n    hours: { mon: "9-5" }\n    holidays: [2026-02-30]\n';
+    expect(problems(text)).toEqual([
+      'test.yaml:7:19: "9-5" is not a time range like "08:00-17:00"',
+      'test.yaml:8:16: holiday "2026-02-30" is not a real date',
+      'test.yaml:10:19: "9-5" is not a time range like "08:00-17:00"',
+      'test.yaml:11:16: holiday "2026-02-30" is not a real date',
+    ]);
+  });
+});
+
 describe('suggestions', () => {
   it('levenshtein and nearest', () => {
     expect(levenshtein('timezon', 'timezone')).toBe(1);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { soundUri } from '../../../src/config/audioFile';
 import { ConfigInvalidError } from '../../../src/config/errors';
-import { loadConfig, type LoadResult } from '../../../src/config/load';
+import { loadConfig, loadConfigText, type LoadResult } from '../../../src/config/load';
 import { checkForwardTarget, normaliseNumber } from '../../../src/phone/e164';
 import { planCall } from '../../../src/policy/afterHours';
 import { formatEpochDay } from '../../../src/schedule/calendar';
@@ -124,6 +124,49 @@ describe('defaults are inherited unless a number sets its own', () => {
     const dir = new NumberDirectory(config, zones);
     expect(decide(dir.get('+48585551234')!.schedule, undefined, NOW)).toEqual({ open: false, reason: 'day-off', nextChange: null });
     expect(dir.get('+48 58 555 12 34')).toBeUndefined(); // the directory is keyed by E.164 only
+  });
+});
+
+describe('numbers with the same hours and holidays', () => {
+  // The loader and the directory share parsed hours, holiday days and weekly tables between
+  // numbers written alike; what differs per number must stay per number.
+  const text = `defaults:
+  region: PL
+  timezone: Europe/Warsaw
+  hours: { mon-fri: "09:00-17:00" }
+  holidays: [2026-11-12]
+numbers:
+  - did: "+48 22 123 45 67"
+  - did: "+48 22 123 45 68"
+    daysOff: [mon]
+  - did: "+48 22 123 45 69"
+    hours: { mon-fri: "09:00-17:00" }
+    holidays: [2026-11-12]
+    timezone: America/New_York
+  - did: "+48 22 123 45 70"
+    hours: { mon-fri: "09:00-17:00" }
+    holidays: [2026-11-13]
+`;
+  const { config, zones } = ok(loadConfigText(join(FIXTURES, 'alike.yaml'), text, { now: NOW }));
+  const dir = new NumberDirectory(config, zones);
+  const state = (did: string, iso: string) => decide(dir.get(did)!.schedule, undefined, Date.parse(iso)).reason;
+
+  it('share the parsed values', () => {
+    const [a, b, c, d] = config.numbers;
+    expect(c!.hours).toBe(a!.hours);
+    expect(d!.hours).toBe(a!.hours);
+    expect(b!.holidayDays).toBe(a!.holidayDays);
+    expect(c!.holidayDays).not.toBe(a!.holidayDays); // another zone: resolved again
+    expect(d!.holidayDays).not.toBe(a!.holidayDays);
+  });
+
+  it('still decide by their own days off, zone and holidays', () => {
+    expect(state('+48221234567', '2026-11-16T10:00:00+01:00')).toBe('working-hours'); // Monday
+    expect(state('+48221234568', '2026-11-16T10:00:00+01:00')).toBe('day-off');
+    expect(state('+48221234569', '2026-11-16T10:00:00+01:00')).toBe('outside-hours'); // 04:00 in New York
+    expect(state('+48221234567', '2026-11-12T10:00:00+01:00')).toBe('holiday');
+    expect(state('+48221234570', '2026-11-12T10:00:00+01:00')).toBe('working-hours');
+    expect(state('+48221234570', '2026-11-13T10:00:00+01:00')).toBe('holiday');
   });
 });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { TimeRange, Weekday } from '../../../src/config/types';
 import { MS_PER_DAY, MS_PER_MINUTE } from '../../../src/schedule/calendar';
-import { compileSchedule } from '../../../src/schedule/compile';
+import { compileSchedule, type WeekTablesCache } from '../../../src/schedule/compile';
 import { decide } from '../../../src/schedule/decide';
 import { referenceState } from '../../../src/schedule/reference';
 import { NEXT_CHANGE_HORIZON_MS, type Override, type ScheduleInput } from '../../../src/schedule/types';
@@ -97,6 +97,9 @@ const caseArb: Case = fc.tuple(scheduleArb, instantArb).map(([s, t]) => {
 
 const refOpen = (input: ScheduleInput, t: number) => referenceState(input, t).open;
 
+/** Shared across every run, as NumberDirectory shares it across numbers: a wrong cache key would show. */
+const weekTables: WeekTablesCache = new Map();
+
 /** Every whole UTC minute in (a, b), then b - 1: offsets are whole minutes, so no flip can hide between them. */
 function expectNoFlipBetween(state: (x: number) => boolean, a: number, b: number, was: boolean): void {
   for (let x = Math.floor(a / MS_PER_MINUTE) * MS_PER_MINUTE + MS_PER_MINUTE; x < b; x += MS_PER_MINUTE) {
@@ -125,7 +128,7 @@ describe('compiled engine agrees with the reference evaluator', () => {
   it('open and reason at random instants', () => {
     fc.assert(
       fc.property(caseArb, ({ input, t }) => {
-        const d = decide(compileSchedule(input, zones), undefined, t);
+        const d = decide(compileSchedule(input, zones, weekTables), undefined, t);
         const r = referenceState(input, t);
         expect({ open: d.open, reason: d.reason }).toEqual({ open: r.open, reason: r.open ? 'working-hours' : r.reason });
       }),
@@ -151,7 +154,7 @@ describe('compiled engine agrees with the reference evaluator', () => {
         const override: Override = { state: o.state, ...(o.until === null ? {} : { until: t + o.until }) };
         const active = (x: number) => override.until === undefined || x < override.until;
         const effective = (x: number) => (active(x) ? override.state === 'open' : refOpen(input, x));
-        const d = decide(compileSchedule(input, zones), override, t);
+        const d = decide(compileSchedule(input, zones, weekTables), override, t);
         expect(d.open).toBe(effective(t));
         if (active(t)) expect(d.reason).toBe('override');
         checkNextChange(effective, t, d.nextChange, mulberry32(seed));
