@@ -63,6 +63,7 @@ describe('nextChange: the first instant after t at which open/closed flips', () 
     const t = at('2031-06-02T10:00:00+02:00'); // beyond the 2023-2030 table in support.ts
     expect(verdict(office, t)).toEqual({ ...OPEN, nextChange: '2031-06-02T17:00:00+02:00' });
     expect(verdict(office, at('2031-12-31T18:00:00+01:00')).nextChange).toBe('2032-01-01T09:00:00+01:00');
+    expect(verdict(office, at('2021-03-26T18:00:00+01:00')).nextChange).toBe('2021-03-29T09:00:00+02:00'); // and before it
   });
 });
 
