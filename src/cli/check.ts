@@ -19,10 +19,16 @@ export interface CheckReport {
   nextChange: string | null;
 }
 
-function parseInstant(text: string): number {
-  const dt = DateTime.fromISO(text, { setZone: true });
+/** Checks the syntax now; the instant is fixed once the number's zone is known. */
+function parseInstant(text: string): string {
+  const dt = DateTime.fromISO(text, { zone: 'UTC' });
   if (!dt.isValid) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (${dt.invalidExplanation ?? dt.invalidReason})`);
-  return dt.toMillis();
+  return text;
+}
+
+/** An ISO time without an offset is wall-clock time in the number's own zone. */
+function instantIn(text: string, zone: string): number {
+  return DateTime.fromISO(text, { zone }).toMillis();
 }
 
 export function registerCheckCommand(program: Command): void {
@@ -31,10 +37,10 @@ export function registerCheckCommand(program: Command): void {
     .description('say whether a number is open at an instant, why, what happens to a call, and when that changes')
     .requiredOption('--config <file>', 'YAML configuration file')
     .requiredOption('--did <number>', 'the dialed number, in any format (national numbers use defaults.region)')
-    .option('--at <iso>', 'the instant, ISO 8601 (default: now)', parseInstant)
+    .option('--at <iso>', "the instant, ISO 8601; without an offset, in the number's zone (default: now)", parseInstant)
     .option('--json', 'print one JSON object')
-    .action((opts: { config: string; did: string; at?: number; json?: boolean }) => {
-      const loaded = loadConfig(opts.config, { now: opts.at });
+    .action((opts: { config: string; did: string; at?: string; json?: boolean }) => {
+      const loaded = loadConfig(opts.config, { now: opts.at === undefined ? undefined : instantIn(opts.at, 'UTC') });
       if (!loaded.ok) {
         for (const e of loaded.errors) process.stderr.write(`${formatConfigError(e)}\n`);
         process.exitCode = 1;
@@ -47,7 +53,7 @@ export function registerCheckCommand(program: Command): void {
         process.exitCode = 3;
         return;
       }
-      const t = opts.at ?? Date.now();
+      const t = opts.at === undefined ? Date.now() : instantIn(opts.at, entry.number.timezone);
       const d = decide(entry.schedule, undefined, t);
       const plan = planCall(d, entry.number.afterHours);
       const zone = entry.number.timezone;
