@@ -4,8 +4,12 @@
 //
 //   node dist/bench/bareApp.js      env: ARI_URL, ARI_USER, ARI_PASSWORD, ARI_APP (bare-bench)
 //
+// BARE_REST=own (a diagnostic, not the floor): the reject goes through the daemon's own
+// REST client (src/ari/rest.ts) instead of ari-client's, to tell the two costs apart.
+//
 // Prints "ready" on stdout once the app is registered; exits on SIGTERM / SIGINT.
 import ari from 'ari-client';
+import { AriRest } from '../src/ari/rest';
 
 async function main(): Promise<void> {
   const url = process.env.ARI_URL ?? 'http://127.0.0.1:8088';
@@ -14,8 +18,9 @@ async function main(): Promise<void> {
   const app = process.env.ARI_APP ?? 'bare-bench';
   const client = await ari.connect(url, user, password);
   let failures = 0;
+  const own = process.env.BARE_REST === 'own' ? new AriRest({ url, user, password }) : undefined;
   client.on('StasisStart', (_event, channel) => {
-    channel.hangup({ reason: 'busy' }).catch(() => {
+    (own ? own.hangup(channel.id, 'busy') : channel.hangup({ reason: 'busy' })).catch(() => {
       failures++;
     });
   });

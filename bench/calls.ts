@@ -21,6 +21,7 @@
 //   --sustain-steps 300,500,700,900,1100,1300,1500
 //   --profile                 run the daemon with --cpu-prof (profile in the run dir)
 //   --json FILE               also write every figure as JSON
+//   --bare-rest own           diagnostic: the bare app rejects through src/ari/rest.ts
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
 // AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999): never the test stack's.
@@ -59,6 +60,7 @@ const opts = {
   sustainSteps: nums(arg('sustain-steps') ?? '300,500,700,900,1100,1300,1500'),
   profile: flag('profile'),
   json: arg('json'),
+  bareRest: arg('bare-rest'),
 };
 
 const envPort = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -355,6 +357,7 @@ function table(head: string[], rows: string[][]): string {
 // ------------------------------------------------------------------ main
 async function main(): Promise<void> {
   const wall0 = Date.now();
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const runDir = mkdtempSync(join(tmpdir(), 'ah-bench-calls-'));
   log(`run dir ${runDir}; stack ${stackEnv.AH_STACK_DIR} (SIP ${sipPort}, ARI ${stackEnv.AH_ARI_PORT}, Redis ${stackEnv.AH_REDIS_PORT})`);
 
@@ -407,7 +410,7 @@ async function main(): Promise<void> {
   daemon.stdout!.on('data', (d: Buffer) => (daemonOut = (daemonOut + d.toString()).slice(-20_000)));
   daemon.stderr!.on('data', (d: Buffer) => (daemonOut = (daemonOut + d.toString()).slice(-20_000)));
   const bare = spawn(process.execPath, [BARE], {
-    env: { ...process.env, ARI_URL: ariUrl, ARI_USER: stackEnv.AH_ARI_USER, ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD, ARI_APP: 'bare-bench' },
+    env: { ...process.env, ARI_URL: ariUrl, ARI_USER: stackEnv.AH_ARI_USER, ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD, ARI_APP: 'bare-bench', ...(opts.bareRest ? { BARE_REST: opts.bareRest } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(bare);
@@ -545,7 +548,7 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ report
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
-  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average before the run: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (at the end).`, '');
+  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}`, '');
   out.push('### Call set-up latency: INVITE sent → final response (µs), targets interleaved one by one', '');
   const rows: string[][] = [];
   for (const { rate, run, by } of rateRuns) {

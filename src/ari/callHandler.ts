@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import type { NumberConfig } from '../config/types';
-import type { AfterHoursEvent, CallOutcome } from '../events/types';
+import type { HangupCause, NumberConfig } from '../config/types';
+import type { AfterHoursEvent, CallerHungUpOutcome, CallOutcome, RejectedOutcome } from '../events/types';
 import { ANONYMOUS, EVENT_TYPE } from '../events/types';
 import { normaliseCaller, normaliseNumber } from '../phone/e164';
 import { planCall, type CallPlan } from '../policy/afterHours';
 import { decideNow } from '../schedule/decide';
 import type { NumberDirectory } from '../schedule/directory';
 import type { Override } from '../schedule/types';
-import type { ActionContext } from './actions/context';
+import { elapsedSeconds, type ActionContext } from './actions/context';
 import { FORWARD_LEG_ARG, runForward } from './actions/forward';
 import { runHangup } from './actions/hangup';
 import { runVoicemail } from './actions/voicemail';
@@ -38,6 +38,7 @@ export class CallHandler {
   private draining = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly didCache = new Map<string, string | null>();
+  private readonly didCountry = new Map<string, string | null>();
 
   constructor(private readonly deps: CallHandlerDeps) {}
 
@@ -123,6 +124,11 @@ export class CallHandler {
       return;
     }
 
+    // A plain reject goes out first: nothing but the decision sits between the event and
+    // it (the request is on the wire when hangup() returns). The caller's number and the
+    // session follow in the same turn of the event loop, before any event of this channel
+    // can arrive, so the outcome is decided exactly as runHangup decides it.
+    const rejecting = plan.kind === 'hangup' && !plan.hangup.announcement ? ctx.rest.hangup(e.channel.id, plan.hangup.cause).then(() => undefined, (err: unknown) => ({ err })) : undefined;
     const caller = this.normalisedCaller(e.channel.caller.number, number.did);
     const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
     this.deps.router.add(session);
@@ -130,7 +136,7 @@ export class CallHandler {
     try {
       switch (plan.kind) {
         case 'hangup':
-          outcome = await runHangup(session, ctx, plan.hangup);
+          outcome = rejecting ? await this.rejected(session, rejecting, plan.hangup.cause) : await runHangup(session, ctx, plan.hangup);
           break;
         case 'voicemail':
           outcome = await runVoicemail(session, ctx, plan.voicemail);
@@ -167,10 +173,27 @@ export class CallHandler {
     await this.deps.emit(event);
   }
 
+  /** The end of runHangup without an announcement, for a reject already sent. */
+  private async rejected(s: CallSession, rejecting: Promise<{ err: unknown } | undefined>, cause: HangupCause): Promise<RejectedOutcome | CallerHungUpOutcome> {
+    const failed = await rejecting;
+    if (failed) {
+      if (s.hungUp) return { kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, this.deps.ctx) };
+      throw failed.err;
+    }
+    return { kind: 'rejected', cause };
+  }
+
   private normalisedCaller(raw: string | undefined, did: string): string {
     if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
-    const d = normaliseNumber(did);
-    const n = normaliseCaller(raw, d.ok ? d.country : undefined);
+    // The DID's country: configured numbers only, so the cache stays small.
+    let country = this.didCountry.get(did);
+    if (country === undefined) {
+      const d = normaliseNumber(did);
+      country = d.ok ? (d.country ?? null) : null;
+      if (this.didCountry.size > 100_000) this.didCountry.clear();
+      this.didCountry.set(did, country);
+    }
+    const n = normaliseCaller(raw, country ?? undefined);
     return n.ok ? n.e164 : ANONYMOUS;
   }
 

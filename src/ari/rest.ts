@@ -1,9 +1,16 @@
 import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import type { HangupCause } from '../config/types';
 
-// ARI's REST calls over our own keep-alive HTTP agent. ari-client (request + swagger-client)
+// ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a
 // call handler makes are few and simple, so they go here, typed.
+//
+// The call path writes HTTP/1.1 itself on a small pool of keep-alive sockets, one request
+// at a time per socket: the request is on the wire when `call()` returns (node's http
+// client writes it a tick later, after more per-request machinery), so whatever the
+// caller does next happens after the reject is on its way. Binary downloads (recordings)
+// still use node's http client.
 
 export class AriHttpError extends Error {
   readonly code = 'AH_ERR_ARI_HTTP';
@@ -22,10 +29,226 @@ export interface AriRestOptions {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+const MAX_SOCKETS = 64;
+const CRLF_CRLF = Buffer.from('\r\n\r\n');
+
+interface Job {
+  method: string;
+  path: string;
+  head: string;
+  payload: string | undefined;
+  resolve: (text: string) => void;
+  reject: (err: Error) => void;
+  /** Already failed once on a kept-alive socket the server had closed. */
+  retried: boolean;
+}
+
+/** One keep-alive connection to Asterisk's HTTP server, one request in flight at most. */
+class Conn {
+  job: Job | undefined;
+  private buf: Buffer = Buffer.alloc(0);
+  private status = 0;
+  private bodyStart = -1;
+  private contentLength = -1;
+  private chunked = false;
+  private closeAfter = false;
+  private gotBytes = false;
+  private timer: NodeJS.Timeout | undefined;
+  dead = false;
+  /** Requests answered on this socket so far. */
+  served = 0;
+
+  constructor(readonly socket: Socket, private readonly pool: ConnPool) {
+    socket.setNoDelay(true);
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', (err) => this.fail(err));
+    socket.on('close', () => this.fail(new Error('socket hang up')));
+    socket.on('end', () => socket.end());
+  }
+
+  send(job: Job, timeoutMs: number): void {
+    this.job = job;
+    this.buf = Buffer.alloc(0);
+    this.status = 0;
+    this.bodyStart = -1;
+    this.contentLength = -1;
+    this.chunked = false;
+    this.closeAfter = false;
+    this.gotBytes = false;
+    this.timer = setTimeout(() => {
+      const j = this.job;
+      this.job = undefined;
+      this.kill();
+      j?.reject(new Error(`ARI ${j.method} ${j.path} timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    this.socket.write(job.payload === undefined ? job.head : job.head + job.payload);
+  }
+
+  private kill(): void {
+    this.dead = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.pool.forget(this);
+    this.socket.destroy();
+  }
+
+  private fail(err: Error): void {
+    if (this.dead) return;
+    const job = this.job;
+    const gotBytes = this.gotBytes;
+    this.job = undefined;
+    this.kill();
+    if (!job) return;
+    // A kept-alive socket the server closed just before our request: send it once more.
+    if (!gotBytes && this.served > 0 && !job.retried) {
+      job.retried = true;
+      this.pool.run(job);
+      return;
+    }
+    job.reject(err);
+  }
+
+  private onData(d: Buffer): void {
+    const job = this.job;
+    if (!job) return; // nothing asked: ignore (the server closes idle sockets itself)
+    this.gotBytes = true;
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    if (this.bodyStart < 0) {
+      const end = this.buf.indexOf(CRLF_CRLF);
+      if (end < 0) return;
+      const head = this.buf.toString('latin1', 0, end).split('\r\n');
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '');
+      if (!m) {
+        this.fail(new Error(`ARI ${job.method} ${job.path}: malformed HTTP response`));
+        return;
+      }
+      this.status = Number(m[1]);
+      this.closeAfter = /^HTTP\/1\.0/.test(head[0]!);
+      for (let i = 1; i < head.length; i++) {
+        const line = head[i]!;
+        const c = line.indexOf(':');
+        if (c < 0) continue;
+        const name = line.slice(0, c).trim().toLowerCase();
+        const value = line.slice(c + 1).trim();
+        if (name === 'content-length') this.contentLength = Number(value);
+        else if (name === 'transfer-encoding') this.chunked = /chunked/i.test(value);
+        else if (name === 'connection') this.closeAfter = /close/i.test(value) ? true : /keep-alive/i.test(value) ? false : this.closeAfter;
+      }
+      this.bodyStart = end + 4;
+      if (!this.chunked && this.contentLength < 0 && (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200))) this.contentLength = 0;
+    }
+    let body: Buffer | undefined;
+    if (this.chunked) body = this.dechunk();
+    else if (this.contentLength >= 0) {
+      if (this.buf.length - this.bodyStart < this.contentLength) return;
+      body = this.buf.subarray(this.bodyStart, this.bodyStart + this.contentLength);
+    } else return; // until the server closes: see onClose
+    if (!body) return;
+    this.complete(body.toString('utf8'));
+  }
+
+  /** The body of a complete chunked message, or undefined while incomplete. */
+  private dechunk(): Buffer | undefined {
+    const parts: Buffer[] = [];
+    let at = this.bodyStart;
+    for (;;) {
+      const eol = this.buf.indexOf('\r\n', at);
+      if (eol < 0) return undefined;
+      const size = parseInt(this.buf.toString('latin1', at, eol), 16);
+      if (!Number.isFinite(size)) return undefined;
+      if (size === 0) {
+        return this.buf.indexOf(CRLF_CRLF, eol - 2) >= 0 ? Buffer.concat(parts) : undefined;
+      }
+      if (this.buf.length < eol + 2 + size + 2) return undefined;
+      parts.push(this.buf.subarray(eol + 2, eol + 2 + size));
+      at = eol + 2 + size + 2;
+    }
+  }
+
+  private complete(text: string): void {
+    const job = this.job!;
+    this.job = undefined;
+    if (this.timer) clearTimeout(this.timer);
+    const status = this.status;
+    this.served++;
+    if (this.closeAfter) this.kill();
+    else this.pool.release(this);
+    if (status >= 300) job.reject(new AriHttpError(status, job.method, job.path, text));
+    else job.resolve(text);
+  }
+
+  /** A body delimited by the connection closing (no Content-Length). */
+  onClose(): boolean {
+    if (!this.job || this.bodyStart < 0 || this.chunked || this.contentLength >= 0) return false;
+    this.closeAfter = true;
+    this.complete(this.buf.subarray(this.bodyStart).toString('utf8'));
+    return true;
+  }
+}
+
+class ConnPool {
+  private readonly idle: Conn[] = [];
+  private readonly all = new Set<Conn>();
+  private readonly waiting: Job[] = [];
+  private closed = false;
+
+  constructor(private readonly host: string, private readonly port: number, private readonly timeoutMs: number, private readonly keepAliveMsecs: number) {}
+
+  run(job: Job): void {
+    if (this.closed) {
+      job.reject(new Error('ARI REST client closed'));
+      return;
+    }
+    let conn: Conn | undefined;
+    while ((conn = this.idle.pop()) && conn.dead);
+    if (conn && !conn.dead) {
+      conn.send(job, this.timeoutMs);
+      return;
+    }
+    if (this.all.size >= MAX_SOCKETS) {
+      this.waiting.push(job);
+      return;
+    }
+    const socket = connect({ host: this.host, port: this.port });
+    socket.setKeepAlive(true, this.keepAliveMsecs);
+    const c = new Conn(socket, this);
+    socket.prependListener('close', () => c.onClose());
+    this.all.add(c);
+    // Written now: the socket sends it once connected.
+    c.send(job, this.timeoutMs);
+  }
+
+  release(c: Conn): void {
+    const next = this.waiting.shift();
+    if (next) {
+      c.send(next, this.timeoutMs);
+      return;
+    }
+    this.idle.push(c);
+  }
+
+  forget(c: Conn): void {
+    this.all.delete(c);
+    const i = this.idle.indexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+    const next = this.waiting.shift();
+    if (next) this.run(next);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.all) c.socket.destroy();
+    this.all.clear();
+    this.idle.length = 0;
+    for (const j of this.waiting.splice(0)) j.reject(new Error('ARI REST client closed'));
+  }
+}
+
 export class AriRest {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8, keepAliveMsecs: 10_000 });
+  private readonly pool: ConnPool;
   private readonly host: string;
   private readonly port: number;
+  private readonly hostHeader: string;
   private readonly base: string;
   private readonly auth: string;
   private readonly timeoutMs: number;
@@ -34,9 +257,11 @@ export class AriRest {
     const u = new URL(opts.url);
     this.host = u.hostname;
     this.port = Number(u.port || 80);
+    this.hostHeader = u.port ? `${u.hostname}:${u.port}` : u.hostname;
     this.base = `${u.pathname.replace(/\/+$/, '').replace(/\/ari$/, '')}/ari`;
     this.auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
     this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.pool = new ConnPool(this.host, this.port, this.timeoutMs, 10_000);
   }
 
   /** Sends a request; resolves with the body (parsed JSON when there is one). */
@@ -48,46 +273,32 @@ export class AriRest {
       if (parts.length) qs = `?${parts.join('&')}`;
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const head =
+      `${method} ${this.base}${path}${qs} HTTP/1.1\r\n` +
+      `Host: ${this.hostHeader}\r\n` +
+      `Authorization: ${this.auth}\r\n` +
+      'Connection: keep-alive\r\n' +
+      (payload !== undefined ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n` : 'Content-Length: 0\r\n\r\n');
     return new Promise<T>((resolve, reject) => {
-      const req = request(
-        {
-          host: this.host,
-          port: this.port,
-          method,
-          path: `${this.base}${path}${qs}`,
-          agent: this.agent,
-          timeout: this.timeoutMs,
-          headers: {
-            authorization: this.auth,
-            ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : { 'content-length': 0 }),
-          },
+      this.pool.run({
+        method,
+        path,
+        head,
+        payload,
+        retried: false,
+        reject,
+        resolve: (text) => {
+          if (text === '') {
+            resolve(undefined as T);
+            return;
+          }
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch {
+            resolve(text as T);
+          }
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const status = res.statusCode ?? 0;
-            if (status >= 300) {
-              reject(new AriHttpError(status, method, path, text));
-              return;
-            }
-            if (text === '') {
-              resolve(undefined as T);
-              return;
-            }
-            try {
-              resolve(JSON.parse(text) as T);
-            } catch {
-              resolve(text as T);
-            }
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`ARI ${method} ${path} timed out after ${this.timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(payload);
+      });
     });
   }
 
@@ -155,6 +366,7 @@ export class AriRest {
   }
 
   close(): void {
+    this.pool.close();
     this.agent.destroy();
   }
 }
