@@ -22,6 +22,7 @@
 //   --profile                 run the daemon with --cpu-prof (profile in the run dir)
 //   --json FILE               also write every figure as JSON
 //   --bare-rest own           diagnostic: the bare app rejects through src/ari/rest.ts
+//   --daemon-cli FILE         diagnostic: another build of the daemon (A/B of a change)
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
 // AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999): never the test stack's.
@@ -61,6 +62,7 @@ const opts = {
   profile: flag('profile'),
   json: arg('json'),
   bareRest: arg('bare-rest'),
+  daemonCli: arg('daemon-cli'),
 };
 
 const envPort = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -390,7 +392,7 @@ async function main(): Promise<void> {
   // --- the daemon and the bare app
   const metricsPort = await freePort();
   const profDir = join(runDir, 'cpu-prof');
-  const daemon = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), CLI, 'start', '--config', configFile], {
+  const daemon = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
     env: {
       ...process.env,
       ARI_URL: ariUrl,
@@ -449,6 +451,7 @@ async function main(): Promise<void> {
     { name: 'caller', pid: process.pid },
   ];
 
+  const rssAtStart = Object.fromEntries(procs.map((p) => [p.name, statusKb(p.pid, 'VmRSS')]));
   const caller = new SipCaller({ host: '127.0.0.1', port: sipPort, timeoutMs: 8000 });
   await caller.start();
   const dial = (t: TargetName, k: number): string => {
@@ -548,7 +551,7 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ report
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
-  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}`, '');
+  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}`, '');
   out.push('### Call set-up latency: INVITE sent → final response (µs), targets interleaved one by one', '');
   const rows: string[][] = [];
   for (const { rate, run, by } of rateRuns) {
@@ -579,8 +582,8 @@ async function main(): Promise<void> {
     ),
     '',
   );
-  out.push('### Peak resident memory (VmHWM, MB)', '');
-  out.push(table(['process', 'after the rates', 'at the end'], procs.map((p) => [p.name, mb(hwmAfterRates[p.name]!), mb(hwmEnd[p.name]!)])), '');
+  out.push('### Resident memory (MB)', '');
+  out.push(table(['process', 'VmRSS before the first call', 'VmHWM after the rates', 'VmHWM at the end'], procs.map((p) => [p.name, mb(rssAtStart[p.name]!), mb(hwmAfterRates[p.name]!), mb(hwmEnd[p.name]!)])), '');
   if (memory.length) {
     out.push(`### Memory over ${opts.memorySeconds} s at ${opts.memoryRate} calls/s (VmRSS, MB)`, '');
     const pick = memory.length <= 8 ? memory : [0, 1, 2, Math.floor(memory.length / 2), memory.length - 3, memory.length - 2, memory.length - 1].map((i) => memory[i]!);
@@ -604,7 +607,7 @@ async function main(): Promise<void> {
   }
   out.push(`Config: 1,000 numbers (4 hour patterns, 10 zones, PL/DE-BE public holidays, dates, yearly dates, ranges, ${ICS.replace(`${ROOT}/`, '')} on half of them), ${targets.overrides.length} overrides in Redis; ${targets.dids.length} closed hang-up numbers dialled (${targets.closedByOverride} closed by an override). Wall time ${((Date.now() - wall0) / 1000).toFixed(0)} s.`);
   process.stdout.write(`${out.join('\n')}\n`);
-  const json = { machine, opts, rateRuns: rateRuns.map(({ rate, by, cpuPerCall, run }) => ({ rate, by, cpuPerCall, seconds: run.seconds, machineBusy: run.machineBusy })), hwmAfterRates, hwmEnd, memory, memoryRun, sustain, targets: { count: targets.dids.length, overrides: targets.overrides.length } };
+  const json = { machine, opts, loadBefore, rssAtStart, rateRuns: rateRuns.map(({ rate, by, cpuPerCall, run }) => ({ rate, by, cpuPerCall, seconds: run.seconds, machineBusy: run.machineBusy })), hwmAfterRates, hwmEnd, memory, memoryRun, sustain, targets: { count: targets.dids.length, overrides: targets.overrides.length } };
   writeFileSync(join(runDir, 'results.json'), JSON.stringify(json, null, 1));
   if (opts.json) writeFileSync(opts.json, JSON.stringify(json, null, 1));
   log(`results: ${join(runDir, 'results.json')}`);
