@@ -14,6 +14,8 @@ export interface EventSink {
 
 export class EventSpool {
   private flushing: Promise<void> | undefined;
+  /** An event arrived while a flush was running: go round once more when it ends. */
+  private again = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
@@ -40,11 +42,18 @@ export class EventSpool {
 
   /** Sends everything spooled, oldest first; stops at the first failure and retries later. */
   flush(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = this.sendAll().finally(() => {
-        this.flushing = undefined;
-      });
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
     }
+    this.flushing = (async () => {
+      do {
+        this.again = false;
+        if (!(await this.sendAll())) break; // failed: the retry timer takes over
+      } while (this.again);
+    })().finally(() => {
+      this.flushing = undefined;
+    });
     return this.flushing;
   }
 
@@ -74,7 +83,8 @@ export class EventSpool {
     return stats.sort((a, b) => a.t - b.t || a.n.localeCompare(b.n)).map((x) => x.n);
   }
 
-  private async sendAll(): Promise<void> {
+  /** Resolves false when a send failed (the rest waits for the retry). */
+  private async sendAll(): Promise<boolean> {
     for (const name of await this.files()) {
       const file = join(this.dir, name);
       let event: AfterHoursEvent;
@@ -98,11 +108,12 @@ export class EventSpool {
             void this.flush();
           }, delay);
         }
-        return;
+        return false;
       }
       this.failures = 0;
       await fs.unlink(file).catch(() => undefined);
       this.log.info({ event: event.id }, 'event sent');
     }
+    return true;
   }
 }

@@ -84,3 +84,27 @@ describe('EventSpool', () => {
     second.close();
   });
 });
+
+describe('EventSpool under a steady stream', () => {
+  test('an event added while a flush is running is sent by that flush, not left for the next one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const accepted: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const sink: EventSink = {
+      async append(e) {
+        if (e.id === 'first') await gate; // the first send is slow
+        accepted.push(e.id);
+      },
+    };
+    const spool = new EventSpool(dir, sink, log);
+    await spool.add(event('first'));
+    const flushing = spool.flush();
+    await spool.add(event('second')); // arrives mid-flush
+    release();
+    await flushing;
+    expect(accepted).toEqual(['first', 'second']);
+    expect(readdirSync(dir)).toEqual([]);
+    spool.close();
+  });
+});
