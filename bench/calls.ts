@@ -26,9 +26,9 @@
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
 // AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999): never the test stack's.
+import { freeTcpPort } from '../test/support/daemon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -126,16 +126,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 // ------------------------------------------------------------------ /proc
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -390,7 +380,7 @@ async function main(): Promise<void> {
   log(`config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} closed hang-up numbers (${targets.closedByOverride} closed by an override)`);
 
   // --- the daemon and the bare app
-  const metricsPort = await freePort();
+  const metricsPort = await freeTcpPort();
   const profDir = join(runDir, 'cpu-prof');
   const daemon = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
     env: {

@@ -4,6 +4,8 @@
 // in adapters.ts.
 import type { AfterHoursEvent, RecordingRef } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
+import type { Logger } from 'pino';
+import type { RetryOptions, Sleep } from '../util/backoff';
 
 export type { CrmAction, LookupResult } from '../policy/crmPolicy';
 
@@ -72,4 +74,33 @@ export function isTransient(err: unknown): boolean {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** The retry settings every HTTP adapter takes. */
+export interface CrmRetrySettings {
+  logger?: Logger;
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/**
+ * One retry policy for every CRM adapter: transient errors (rate limits, network, 5xx) back
+ * off exponentially, honouring a server's Retry-After; anything else fails at once.
+ */
+export function crmRetryOptions(o: CrmRetrySettings, signal: AbortSignal | undefined, what: string, logFields: Record<string, unknown> = {}): RetryOptions {
+  return {
+    retries: o.retries ?? 5,
+    baseMs: o.backoffBaseMs ?? 1000,
+    maxMs: o.backoffMaxMs ?? 30_000,
+    random: o.random,
+    sleep: o.sleep,
+    signal,
+    shouldRetry: (err) => err instanceof TransientCrmError,
+    minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
+    onRetry: (err, attempt, delayMs) =>
+      o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err: err instanceof Error ? err.message : String(err) }, `${what} failed; retrying`),
+  };
 }

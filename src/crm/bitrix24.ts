@@ -6,6 +6,7 @@ import type { AfterHoursEvent } from '../events/types';
 import { pickRecord, type CrmAction, type CrmEntityType, type CrmRecord, type LookupResult } from '../policy/crmPolicy';
 import { retry, type Sleep } from '../util/backoff';
 import {
+  crmRetryOptions,
   once,
   PermanentCrmError,
   TransientCrmError,
@@ -179,18 +180,7 @@ export class Bitrix24Adapter implements CrmAdapter {
         await this.#bucket.take(signal);
         return this.callOnce(method, params, signal);
       },
-      {
-        retries: o.retries ?? 5,
-        baseMs: o.backoffBaseMs ?? 1000,
-        maxMs: o.backoffMaxMs ?? 30_000,
-        random: o.random,
-        sleep: o.sleep,
-        signal,
-        shouldRetry: (err) => err instanceof TransientCrmError,
-        minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
-        onRetry: (err, attempt, delayMs) =>
-          o.logger?.warn({ method, attempt: attempt + 1, delayMs, err: err instanceof Error ? err.message : String(err) }, 'bitrix24 request failed; retrying'),
-      },
+      crmRetryOptions(o, signal, 'bitrix24 request', { method }),
     );
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import { retry, type Sleep } from '../util/backoff';
-import { once, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
+import { crmRetryOptions, once, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
 
 export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
 export const SIGNATURE_HEADER = 'x-after-hours-signature';
@@ -71,18 +71,7 @@ export class WebhookAdapter implements CrmAdapter {
     const o = this.#opts;
     const body = JSON.stringify(event);
     await once(journal, 'webhook', async () => {
-      await retry(() => this.post(event.id, body, signal), {
-        retries: o.retries ?? 5,
-        baseMs: o.backoffBaseMs ?? 1000,
-        maxMs: o.backoffMaxMs ?? 30_000,
-        random: o.random,
-        sleep: o.sleep,
-        signal,
-        shouldRetry: (err) => err instanceof TransientCrmError,
-        minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
-        onRetry: (err, attempt, delayMs) =>
-          o.logger?.warn({ attempt: attempt + 1, delayMs, err: err instanceof Error ? err.message : String(err) }, 'webhook POST failed; retrying'),
-      });
+      await retry(() => this.post(event.id, body, signal), crmRetryOptions(o, signal, 'webhook POST'));
       return 'done';
     });
   }

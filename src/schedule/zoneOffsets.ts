@@ -38,15 +38,7 @@ export class ZoneOffsets {
   /** Offset in ms at instant t. */
   offsetAt(t: number): number {
     if (t < this.from || t >= this.to) return this.exact(t);
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid]! <= t) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.offsets[lo]!;
+    return this.offsets[this.segmentIndex(t)]!;
   }
 
   /** Index of the segment holding t (t inside the table). */
