@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { DateTime } from 'luxon';
+import { isoWithOffset } from '../schedule/calendar';
 import type { Logger } from 'pino';
 import type { HangupCause, NumberConfig } from '../config/types';
 import type { AfterHoursEvent, CallerHungUpOutcome, CallOutcome, RejectedOutcome } from '../events/types';
 import { ANONYMOUS, EVENT_TYPE } from '../events/types';
 import { normaliseCaller, normaliseNumber } from '../phone/e164';
 import { planCall, type CallPlan } from '../policy/afterHours';
+import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
 import type { NumberDirectory } from '../schedule/directory';
 import type { Override } from '../schedule/types';
@@ -39,6 +40,7 @@ export class CallHandler {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly didCache = new Map<string, string | null>();
   private readonly didCountry = new Map<string, string | null>();
+  private readonly callerCache = new Map<string, string>();
 
   constructor(private readonly deps: CallHandlerDeps) {}
 
@@ -93,7 +95,7 @@ export class CallHandler {
   private async handle(e: StasisStartEvent): Promise<void> {
     const { ctx, log } = this.deps;
     const now = ctx.now();
-    let entry: { number: NumberConfig; plan: CallPlan } | undefined;
+    let entry: { number: NumberConfig; plan: CallPlan; schedule: CompiledSchedule } | undefined;
     try {
       const directory = this.deps.directory();
       if (this.draining || !directory) {
@@ -109,7 +111,7 @@ export class CallHandler {
         return;
       }
       const decision = decideNow(found.schedule, this.deps.overrides().get(found.number.did), now);
-      entry = { number: found.number, plan: planCall(decision, found.number.afterHours) };
+      entry = { number: found.number, plan: planCall(decision, found.number.afterHours), schedule: found.schedule };
     } catch (err) {
       this.deps.observe?.('error');
       log.error({ err, channel: e.channel.id }, 'could not decide; normal routing');
@@ -157,7 +159,7 @@ export class CallHandler {
     const event = {
       id: session.id,
       type: EVENT_TYPE,
-      time: DateTime.fromMillis(now, { zone: number.timezone }).toISO()!,
+      time: isoWithOffset(now, entry.schedule.offsetAt(now)),
       did: number.did,
       name: number.name,
       timezone: number.timezone,
@@ -193,8 +195,16 @@ export class CallHandler {
       if (this.didCountry.size > 100_000) this.didCountry.clear();
       this.didCountry.set(did, country);
     }
-    const n = normaliseCaller(raw, country ?? undefined);
-    return n.ok ? n.e164 : ANONYMOUS;
+    // Callers call again: remember recent answers (bounded) instead of re-parsing each time.
+    const key = `${country ?? ''}|${raw}`;
+    let e164 = this.callerCache.get(key);
+    if (e164 === undefined) {
+      const n = normaliseCaller(raw, country ?? undefined);
+      e164 = n.ok ? n.e164 : ANONYMOUS;
+      if (this.callerCache.size >= 50_000) this.callerCache.clear();
+      this.callerCache.set(key, e164);
+    }
+    return e164;
   }
 
   /** Releases everything the call created. Idempotent. */

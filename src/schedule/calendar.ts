@@ -58,3 +58,11 @@ export function formatEpochDay(epochDay: number): string {
   const c = civilOf(epochDay);
   return `${String(c.year).padStart(4, '0')}-${String(c.month).padStart(2, '0')}-${String(c.day).padStart(2, '0')}`;
 }
+
+/** ISO 8601 with the given offset, e.g. 2026-11-25T20:00:00.000+01:00, without Intl or luxon. */
+export function isoWithOffset(t: number, offsetMs: number): string {
+  const local = new Date(t + offsetMs).toISOString().slice(0, -1);
+  const sign = offsetMs < 0 ? '-' : '+';
+  const minutes = Math.round(Math.abs(offsetMs) / MS_PER_MINUTE);
+  return `${local}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}

@@ -51,6 +51,11 @@ export class CompiledSchedule implements WallSchedule {
     this.holidayDays = input.holidayDays;
   }
 
+  /** The zone's UTC offset at t, in ms (from the table: no Intl call). */
+  offsetAt(t: number): number {
+    return this.zone.offsetAt(t);
+  }
+
   /** The state (open, or why closed) at UTC instant t. */
   stateAt(t: number): StateCode {
     const local = t + this.zone.offsetAt(t);

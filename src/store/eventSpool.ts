@@ -16,6 +16,7 @@ export class EventSpool {
   private flushing: Promise<void> | undefined;
   /** An event arrived while a flush was running: go round once more when it ends. */
   private again = false;
+  private seq = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private closed = false;
@@ -26,7 +27,8 @@ export class EventSpool {
 
   /** Durably records the event, then sends it in the background. */
   async add(event: AfterHoursEvent): Promise<void> {
-    const file = join(this.dir, `${event.id}.json`);
+    // Names sort in arrival order (time, then a per-process sequence), so sending needs no stat.
+    const file = join(this.dir, `${String(Date.now()).padStart(14, '0')}-${String(++this.seq).padStart(9, '0')}-${event.id}.json`);
     const tmp = `${file}.tmp`;
     const fh = await fs.open(tmp, 'w');
     try {
@@ -78,9 +80,7 @@ export class EventSpool {
   }
 
   private async files(): Promise<string[]> {
-    const names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json'));
-    const stats = await Promise.all(names.map(async (n) => ({ n, t: (await fs.stat(join(this.dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
-    return stats.sort((a, b) => a.t - b.t || a.n.localeCompare(b.n)).map((x) => x.n);
+    return (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json')).sort();
   }
 
   /** Resolves false when a send failed (the rest waits for the retry). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
-import { civilOf, epochDayOf, formatEpochDay, isValidCivilDate, parseIsoDate, weekdayOf } from '../../../src/schedule/calendar';
+import { civilOf, epochDayOf, formatEpochDay, isoWithOffset, isValidCivilDate, parseIsoDate, weekdayOf } from '../../../src/schedule/calendar';
 import { ZoneOffsets, ZoneOffsetsCache } from '../../../src/schedule/zoneOffsets';
 
 describe('epoch-day calendar', () => {
@@ -79,5 +79,17 @@ describe('ZoneOffsets', () => {
 
   it('refuses an unknown zone', () => {
     expect(() => new ZoneOffsets('Mars/Olympus_Mons', from, to)).toThrow(/unknown time zone "Mars\/Olympus_Mons"/);
+  });
+});
+
+describe('isoWithOffset', () => {
+  test.each([
+    ['Europe/Warsaw', Date.UTC(2026, 10, 25, 19, 0, 0, 123)],
+    ['America/New_York', Date.UTC(2026, 2, 8, 7, 30)],
+    ['Asia/Kathmandu', Date.UTC(2026, 0, 1, 0, 0)],
+    ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 14, 45)],
+  ])('matches luxon in %s', (zone, t) => {
+    const offset = IANAZone.create(zone).offset(t) * 60_000;
+    expect(isoWithOffset(t, offset)).toBe(DateTime.fromMillis(t, { zone }).toISO());
   });
 });
