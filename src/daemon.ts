@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { CallHandler } from './ari/callHandler';
 import { CallRouter } from './ari/callRouter';
@@ -12,6 +10,7 @@ import { AriRest } from './ari/rest';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/events';
 import type { AppConfig } from './config/types';
 import { EventStream, streamKeys } from './events/stream';
+import { startMetricsServer, type MetricsServer } from './httpEndpoints';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
 import { normaliseNumber } from './phone/e164';
@@ -54,7 +53,7 @@ export class Daemon {
   private readonly sub: Redis;
   private readonly spool: EventSpool;
   private readonly registry = new Registry();
-  private server: Server | undefined;
+  private server: MetricsServer | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -71,13 +70,6 @@ export class Daemon {
 
     collectDefaultMetrics({ register: this.registry, prefix: 'after_hours_' });
     const calls = new Counter({ name: 'after_hours_calls_total', help: 'Calls handled, by plan and outcome.', labelNames: ['plan', 'outcome'], registers: [this.registry] });
-    const decisionTime = new Histogram({
-      name: 'after_hours_stasis_to_action_seconds',
-      help: 'Time from StasisStart to the first ARI request of the call.',
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
-      registers: [this.registry],
-    });
-    void decisionTime;
     const router = this.router;
     const spool = this.spool;
     new Gauge({ name: 'after_hours_active_calls', help: 'Calls the daemon is handling now.', registers: [this.registry], collect() { this.set(router.size.calls); } });
@@ -201,8 +193,7 @@ export class Daemon {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.spool.close();
     this.rest.close();
-    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
-    this.server?.closeAllConnections();
+    await this.server?.close();
     this.sub.disconnect();
     this.redis.disconnect();
   }
@@ -236,50 +227,33 @@ export class Daemon {
   }
 
   private async startHttp(): Promise<void> {
-    this.server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/healthz') {
-        const h = this.health();
-        res.writeHead(h.ready ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(h));
-      } else if (url.pathname === '/metrics') {
-        void this.registry.metrics().then((text) => {
-          res.writeHead(200, { 'content-type': this.registry.contentType });
-          res.end(text);
-        });
-      } else if (url.pathname === '/decision') {
+    this.server = await startMetricsServer({
+      port: this.opts.metricsPort,
+      registry: this.registry,
+      health: () => this.health(),
+      routes: {
         // What this daemon would do with a call to ?did= now: for operations and tests.
-        const dir = this.directory;
-        const n = dir ? normaliseNumber(url.searchParams.get('did') ?? '', dir.config.region) : undefined;
-        const entry = n?.ok ? dir?.get(n.e164) : undefined;
-        if (!entry) {
-          res.writeHead(404, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'unknown DID' }));
-          return;
-        }
-        const t = this.now();
-        const d = decide(entry.schedule, this.overrides.get(entry.number.did), t);
-        const zone = entry.number.timezone;
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            did: entry.number.did,
-            open: d.open,
-            reason: d.reason,
-            action: planCall(d, entry.number.afterHours).kind,
-            nextChange: d.nextChange === null ? null : DateTime.fromMillis(d.nextChange, { zone }).toISO(),
-            configVersion: this.configVersion,
-          }),
-        );
-      } else {
-        res.writeHead(404);
-        res.end();
-      }
+        '/decision': (query) => {
+          const dir = this.directory;
+          const n = dir ? normaliseNumber(query.get('did') ?? '', dir.config.region) : undefined;
+          const entry = n?.ok ? dir?.get(n.e164) : undefined;
+          if (!entry) return { status: 404, body: { error: 'unknown DID' } };
+          const t = this.now();
+          const d = decide(entry.schedule, this.overrides.get(entry.number.did), t);
+          return {
+            status: 200,
+            body: {
+              did: entry.number.did,
+              open: d.open,
+              reason: d.reason,
+              action: planCall(d, entry.number.afterHours).kind,
+              nextChange: d.nextChange === null ? null : DateTime.fromMillis(d.nextChange, { zone: entry.number.timezone }).toISO(),
+              configVersion: this.configVersion,
+            },
+          };
+        },
+      },
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.metricsPort, '0.0.0.0', () => resolve());
-    });
-    this.opts.log.info({ port: (this.server.address() as AddressInfo).port }, 'metrics and health endpoint up');
+    this.opts.log.info({ port: this.server.port }, 'metrics and health endpoint up');
   }
 }

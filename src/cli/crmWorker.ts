@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 import { streamKeys, type StreamKeys } from '../events/stream';
 import { createAdapter, type Env } from '../crm/adapters';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
-import { startMetricsServer } from '../crm/httpServer';
-import { createCrmLogger } from '../crm/log';
+import { startMetricsServer } from '../httpEndpoints';
+import { createLogger } from '../log';
 import { createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
 
@@ -48,7 +48,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     const loaded = loadConfig(opts.config);
     if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
   }
-  const logger = createCrmLogger();
+  const logger = createLogger('after-hours-crm');
   const keys = keysFrom(env);
   const adapter = createAdapter(env, logger);
   const redis = new Redis(redisUrl(env));
@@ -64,7 +64,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
     maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
   });
-  const server = await startMetricsServer({ port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT), registry: metrics.registry, healthy: () => worker.healthy() });
+  const server = await startMetricsServer({ port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT), registry: metrics.registry, health: () => ({ ready: worker.healthy() }) });
   await worker.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -160,20 +160,18 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       voicemail: { maxSeconds: merged.voicemail?.maxSeconds ?? 120, maxSilenceSeconds: merged.voicemail?.maxSilenceSeconds ?? 5 },
       hangup: { cause: merged.hangup?.cause ?? 'busy' },
     };
-    const greeting = over?.voicemail?.greeting;
-    if (greeting !== undefined) {
-      const f = absPath(greeting);
+    // A file written here is resolved and checked here; an inherited one was checked where written.
+    const audio = (own: string | undefined, inherited: string | undefined, at: Path): string | undefined => {
+      if (own === undefined) return inherited;
+      const f = absPath(own);
       const err = checkAudioFile(f);
-      if (err) problem([...path, 'voicemail', 'greeting'], err);
-      policy.voicemail.greeting = f;
-    } else if (merged.voicemail?.greeting) policy.voicemail.greeting = merged.voicemail.greeting;
-    const announcement = over?.hangup?.announcement;
-    if (announcement !== undefined) {
-      const f = absPath(announcement);
-      const err = checkAudioFile(f);
-      if (err) problem([...path, 'hangup', 'announcement'], err);
-      policy.hangup.announcement = f;
-    } else if (merged.hangup?.announcement) policy.hangup.announcement = merged.hangup.announcement;
+      if (err) problem(at, err);
+      return f;
+    };
+    const greeting = audio(over?.voicemail?.greeting, merged.voicemail?.greeting, [...path, 'voicemail', 'greeting']);
+    if (greeting) policy.voicemail.greeting = greeting;
+    const announcement = audio(over?.hangup?.announcement, merged.hangup?.announcement, [...path, 'hangup', 'announcement']);
+    if (announcement) policy.hangup.announcement = announcement;
     if (merged.forward?.to !== undefined) {
       if (over?.forward?.to !== undefined) {
         const t = checkForwardTarget(String(over.forward.to), allowCountries);

@@ -79,6 +79,7 @@ export function errorMessage(err: unknown): string {
 /** The retry settings every HTTP adapter takes. */
 export interface CrmRetrySettings {
   logger?: Logger;
+  /** Retries of one request on rate limits, network errors and 5xx. */
   retries?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;

@@ -1,12 +1,12 @@
 // Bitrix24 through an incoming webhook (https://PORTAL/rest/USER_ID/TOKEN/). The URL is a
 // secret: it is kept in a private field, never put in an error message, and toJSON() hides
 // it from loggers.
-import type { Logger } from 'pino';
 import type { AfterHoursEvent } from '../events/types';
 import { pickRecord, type CrmAction, type CrmEntityType, type CrmRecord, type LookupResult } from '../policy/crmPolicy';
-import { retry, type Sleep } from '../util/backoff';
+import { retry } from '../util/backoff';
 import {
   crmRetryOptions,
+  type CrmRetrySettings,
   once,
   PermanentCrmError,
   TransientCrmError,
@@ -25,23 +25,16 @@ const ATTACHABLE_FORMATS = new Set(['wav', 'mp3']);
 const BATCH_LIMIT = 50;
 const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', COMPANY: 'crm.company.get', LEAD: 'crm.lead.get' };
 
-export interface Bitrix24Options {
+export interface Bitrix24Options extends CrmRetrySettings {
   /** Incoming webhook URL, e.g. https://portal.bitrix24.pl/rest/1/abc123/ (secret). */
   webhookUrl: string;
   /** Gets voicemail bytes for attachRecord; without it recordings are not uploaded. */
   fetchRecording?: RecordingFetcher;
-  logger?: Logger;
   /** The portal allows about 2 requests/s with a small burst; split it between workers. */
   ratePerSecond?: number;
   burst?: number;
-  /** Retries of one request on rate limits, network errors and 5xx. */
-  retries?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
   requestTimeoutMs?: number;
   now?: () => number;
-  sleep?: Sleep;
-  random?: () => number;
   fetch?: typeof fetch;
 }
 

@@ -2,11 +2,10 @@
 // receiver can trust it. The receiver does its own look-up and policy; X-After-Hours-Event-Id
 // is its idempotency key.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
-import { retry, type Sleep } from '../util/backoff';
-import { crmRetryOptions, once, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
+import { retry } from '../util/backoff';
+import { crmRetryOptions, once, type CrmRetrySettings, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
 
 export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
 export const SIGNATURE_HEADER = 'x-after-hours-signature';
@@ -33,17 +32,11 @@ export function verifyWebhookSignature(
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
-export interface WebhookOptions {
+export interface WebhookOptions extends CrmRetrySettings {
   url: string; // may carry credentials: never logged
   secret: string;
-  logger?: Logger;
-  retries?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
   requestTimeoutMs?: number;
   nowSeconds?: () => number;
-  sleep?: Sleep;
-  random?: () => number;
   fetch?: typeof fetch;
 }
 

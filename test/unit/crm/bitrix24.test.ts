@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { PermanentCrmError, TransientCrmError } from '../../../src/crm/adapter';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
 import { normaliseWebhookUrl } from '../../../src/crm/bitrix24';
-import { createCrmLogger } from '../../../src/crm/log';
+import { createLogger } from '../../../src/log';
 import { TokenBucket } from '../../../src/crm/tokenBucket';
 import { FakeBitrix24, parsePhpQuery } from '../../support/fakeBitrix24';
 import { bitrixAdapter } from './harness';
@@ -158,7 +158,7 @@ describe('CRM logger', () => {
         cb();
       },
     });
-    const logger = createCrmLogger({ level: 'info', destination });
+    const logger = createLogger('after-hours-crm', { level: 'info', destination });
     logger.info({ env: { BITRIX24_WEBHOOK_URL: 'https://p/rest/1/TOPSECRET/', WEBHOOK_SECRET: 'HMACSECRET' }, webhookUrl: 'https://p/rest/1/TOPSECRET2/' }, 'config');
     expect(out).toContain('[redacted]');
     expect(out).not.toMatch(/TOPSECRET|HMACSECRET/);
