@@ -28,6 +28,11 @@ const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', 
 export interface Bitrix24Options extends CrmRetrySettings {
   /** Incoming webhook URL, e.g. https://portal.bitrix24.pl/rest/1/abc123/ (secret). */
   webhookUrl: string;
+  /**
+   * Accept an http:// webhook URL. The URL carries the portal's token, so plain HTTP sends it
+   * in clear: only for a local test server (BITRIX24_ALLOW_INSECURE_HTTP=1).
+   */
+  allowInsecureHttp?: boolean;
   /** Gets voicemail bytes for attachRecord; without it recordings are not uploaded. */
   fetchRecording?: RecordingFetcher;
   /** The portal allows about 2 requests/s with a small burst; split it between workers. */
@@ -49,7 +54,7 @@ export class Bitrix24Adapter implements CrmAdapter {
   readonly #fetch: typeof fetch;
 
   constructor(opts: Bitrix24Options) {
-    this.#base = normaliseWebhookUrl(opts.webhookUrl);
+    this.#base = normaliseWebhookUrl(opts.webhookUrl, { allowInsecureHttp: opts.allowInsecureHttp });
     this.#opts = opts;
     this.#fetch = opts.fetch ?? fetch;
     this.#bucket = new TokenBucket({ ratePerSecond: opts.ratePerSecond ?? 2, burst: opts.burst ?? 2, now: opts.now, sleep: opts.sleep });
@@ -216,14 +221,17 @@ export class Bitrix24Adapter implements CrmAdapter {
   }
 }
 
-export function normaliseWebhookUrl(raw: string): string {
+export function normaliseWebhookUrl(raw: string, opts: { allowInsecureHttp?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw new Error('BITRIX24_WEBHOOK_URL is not a URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('BITRIX24_WEBHOOK_URL must be http(s)');
+  if (url.protocol === 'http:' && !opts.allowInsecureHttp) {
+    throw new Error('BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('BITRIX24_WEBHOOK_URL must be https://');
   if (!/\/rest\/\d+\/[^/]+/.test(url.pathname)) throw new Error('BITRIX24_WEBHOOK_URL must look like https://PORTAL/rest/USER_ID/TOKEN/');
   return url.href.replace(/\/?$/, '/').replace(/\/[^/]+\.json\/$/, '/');
 }

@@ -1,6 +1,6 @@
 // Any other CRM: POST the event (exactly the schema'd JSON) to WEBHOOK_URL, signed so the
 // receiver can trust it. The receiver does its own look-up and policy; X-After-Hours-Event-Id
-// is its idempotency key.
+// is its idempotency key, and is signed with the timestamp and the body.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
@@ -11,23 +11,38 @@ export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
 export const SIGNATURE_HEADER = 'x-after-hours-signature';
 export const EVENT_ID_HEADER = 'x-after-hours-event-id';
 
-/** `sha256=<hex>` of HMAC-SHA256(secret, `${timestamp}.${body}`). */
-export function signWebhook(secret: string, timestamp: number, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+/**
+ * The string that is signed: `<timestamp>\n<event id>\n<body>`. Everything a receiver is
+ * told to trust is in it (the event id is its idempotency key), so a replay inside the time
+ * window cannot change any of them. Neither a timestamp (digits) nor an event id (the schema's
+ * pattern) contains a newline, so the three parts cannot be shifted into one another.
+ */
+export function signedPayload(timestamp: number, eventId: string, body: string): string {
+  return `${timestamp}\n${eventId}\n${body}`;
 }
 
-/** For receivers (and tests): checks the signature and that the timestamp is recent. */
+/** `sha256=<hex>` of HMAC-SHA256(secret, signedPayload(timestamp, eventId, body)). */
+export function signWebhook(secret: string, timestamp: number, eventId: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(signedPayload(timestamp, eventId, body)).digest('hex')}`;
+}
+
+/**
+ * For receivers (and tests): checks the signature over timestamp, event id and body, and that
+ * the timestamp is recent. An empty secret is a configuration error, not a key: it throws.
+ */
 export function verifyWebhookSignature(
   secret: string,
-  headers: { timestamp: string | undefined; signature: string | undefined },
+  headers: { timestamp: string | undefined; signature: string | undefined; eventId: string | undefined },
   body: string,
   opts: { toleranceSeconds?: number; nowSeconds?: number } = {},
 ): boolean {
+  if (typeof secret !== 'string' || secret === '') throw new TypeError('verifyWebhookSignature: the secret is empty; set the shared WEBHOOK_SECRET');
   const ts = Number(headers.timestamp);
   if (!Number.isInteger(ts) || headers.signature === undefined) return false;
+  if (headers.eventId === undefined || headers.eventId === '' || /[\r\n]/.test(headers.eventId)) return false;
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - ts) > (opts.toleranceSeconds ?? 300)) return false;
-  const expected = Buffer.from(signWebhook(secret, ts, body));
+  const expected = Buffer.from(signWebhook(secret, ts, headers.eventId, body));
   const given = Buffer.from(headers.signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
@@ -79,7 +94,7 @@ export class WebhookAdapter implements CrmAdapter {
         headers: {
           'content-type': 'application/json',
           [TIMESTAMP_HEADER]: String(ts),
-          [SIGNATURE_HEADER]: signWebhook(o.secret, ts, body),
+          [SIGNATURE_HEADER]: signWebhook(o.secret, ts, eventId, body),
           [EVENT_ID_HEADER]: eventId,
         },
         body,

@@ -77,6 +77,11 @@ export class FakeBitrix24 {
     return `http://127.0.0.1:${this.port}/rest/1/${this.token}/`;
   }
 
+  /** Environment for a worker process pointed at this fake: plain HTTP on loopback, allowed explicitly. */
+  get workerEnv(): Record<string, string> {
+    return { CRM_ADAPTER: 'bitrix24', BITRIX24_WEBHOOK_URL: this.webhookUrl, BITRIX24_ALLOW_INSECURE_HTTP: '1' };
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));

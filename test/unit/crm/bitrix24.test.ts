@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { PermanentCrmError, TransientCrmError } from '../../../src/crm/adapter';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
-import { normaliseWebhookUrl } from '../../../src/crm/bitrix24';
+import { Bitrix24Adapter, normaliseWebhookUrl } from '../../../src/crm/bitrix24';
 import { createLogger } from '../../../src/log';
 import { TokenBucket } from '../../../src/crm/tokenBucket';
 import { FakeBitrix24, parsePhpQuery } from '../../support/fakeBitrix24';
@@ -76,6 +76,20 @@ describe('normaliseWebhookUrl', () => {
 
   it.each(['not a url', 'ftp://p/rest/1/abc/', 'https://p.bitrix24.pl/'])('refuses %s without echoing it', (raw) => {
     expect(() => normaliseWebhookUrl(raw)).toThrow(/BITRIX24_WEBHOOK_URL/);
+  });
+
+  it('refuses http:// (the token would travel in clear) unless explicitly allowed, without echoing the token', () => {
+    const raw = 'http://p.bitrix24.pl/rest/1/TOPSECRET/';
+    let message = '';
+    try {
+      normaliseWebhookUrl(raw);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^BITRIX24_WEBHOOK_URL must be https:\/\/.*BITRIX24_ALLOW_INSECURE_HTTP=1/);
+    expect(message).not.toContain('TOPSECRET');
+    expect(() => new Bitrix24Adapter({ webhookUrl: raw })).toThrow(/must be https/);
+    expect(normaliseWebhookUrl(raw, { allowInsecureHttp: true })).toBe(raw);
   });
 });
 

@@ -26,6 +26,7 @@ export const fetchRecording: RecordingFetcher = async (rec) =>
 export function bitrixAdapter(fake: FakeBitrix24, extra: Partial<Bitrix24Options> = {}): Bitrix24Adapter {
   return new Bitrix24Adapter({
     webhookUrl: fake.webhookUrl,
+    allowInsecureHttp: true, // the fake listens on loopback over plain HTTP
     fetchRecording,
     logger: silent,
     ratePerSecond: 1000,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PermanentCrmError, type StepJournal } from '../../../src/crm/adapter';
@@ -34,7 +35,7 @@ describe('webhook adapter', () => {
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      received.push({ body, verified: verifyWebhookSignature(SECRET, { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) }, body), eventId: header(EVENT_ID_HEADER) });
+      received.push({ body, verified: verifyWebhookSignature(SECRET, { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER), eventId: header(EVENT_ID_HEADER) }, body), eventId: header(EVENT_ID_HEADER) });
       res.writeHead(answers.shift() ?? 204);
       res.end();
     });
@@ -95,20 +96,30 @@ describe('webhook adapter', () => {
 describe('verifyWebhookSignature', () => {
   const body = '{"a":1}';
   const ts = 1_700_000_000;
-  const signature = signWebhook(SECRET, ts, body);
+  const id = 'evt-1';
+  const signature = signWebhook(SECRET, ts, id, body);
 
-  it.each<[string, { timestamp: string | undefined; signature: string | undefined }, string, number, boolean]>([
-    ['valid', { timestamp: String(ts), signature }, body, ts, true],
-    ['body changed', { timestamp: String(ts), signature }, '{"a":2}', ts, false],
-    ['timestamp changed', { timestamp: String(ts + 1), signature }, body, ts, false],
-    ['too old', { timestamp: String(ts), signature }, body, ts + 301, false],
-    ['wrong secret', { timestamp: String(ts), signature: signWebhook('another-secret-entirely', ts, body) }, body, ts, false],
-    ['missing', { timestamp: undefined, signature: undefined }, body, ts, false],
+  it.each<[string, { timestamp: string | undefined; signature: string | undefined; eventId: string | undefined }, string, number, boolean]>([
+    ['valid', { timestamp: String(ts), signature, eventId: id }, body, ts, true],
+    ['body changed', { timestamp: String(ts), signature, eventId: id }, '{"a":2}', ts, false],
+    ['timestamp changed', { timestamp: String(ts + 1), signature, eventId: id }, body, ts, false],
+    ['event id changed (a replay cannot pick its own idempotency key)', { timestamp: String(ts), signature, eventId: 'evt-2' }, body, ts, false],
+    ['event id missing', { timestamp: String(ts), signature, eventId: undefined }, body, ts, false],
+    ['a newline moves part of the body into the event id', { timestamp: String(ts), signature: signWebhook(SECRET, ts, 'evt', `x\n${body}`), eventId: 'evt\nx' }, body, ts, false],
+    ['too old', { timestamp: String(ts), signature, eventId: id }, body, ts + 301, false],
+    ['wrong secret', { timestamp: String(ts), signature: signWebhook('another-secret-entirely', ts, id, body), eventId: id }, body, ts, false],
+    ['missing', { timestamp: undefined, signature: undefined, eventId: undefined }, body, ts, false],
   ])('%s', (_name, headers, b, now, expected) => {
     expect(verifyWebhookSignature(SECRET, headers, b, { nowSeconds: now })).toBe(expected);
   });
 
-  it('is HMAC-SHA256 over "timestamp.body" in hex', () => {
+  it('refuses an empty secret instead of checking against it', () => {
+    const forged = signWebhook('', ts, id, body);
+    expect(() => verifyWebhookSignature('', { timestamp: String(ts), signature: forged, eventId: id }, body, { nowSeconds: ts })).toThrow(/secret is empty/);
+  });
+
+  it('is HMAC-SHA256 in hex over "timestamp\\nevent id\\nbody", as the README documents', () => {
     expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(signature).toBe(`sha256=${createHmac('sha256', SECRET).update(`${ts}\n${id}\n${body}`).digest('hex')}`);
   });
 });

@@ -1,0 +1,29 @@
+import { ADAPTERS, createAdapter } from '../../../src/crm/adapters';
+import { silent } from './harness';
+
+describe('createAdapter (the CRM_ADAPTER registry)', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Bitrix24', 'nope'])(
+    'refuses CRM_ADAPTER=%s at start, listing the known adapters',
+    (name) => {
+      expect(() => createAdapter({ CRM_ADAPTER: name, WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent)).toThrow(
+        `CRM_ADAPTER must be one of bitrix24, webhook (got "${name}")`,
+      );
+    },
+  );
+
+  it('knows exactly bitrix24 and webhook', () => {
+    expect([...ADAPTERS.keys()]).toEqual(['bitrix24', 'webhook']);
+  });
+
+  it('builds the named adapter; bitrix24 is the default', () => {
+    expect(createAdapter({ CRM_ADAPTER: 'webhook', WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent).name).toBe('webhook');
+    expect(createAdapter({ BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.pl/rest/1/abc/' }, silent).name).toBe('bitrix24');
+  });
+
+  it('refuses an http:// BITRIX24_WEBHOOK_URL unless BITRIX24_ALLOW_INSECURE_HTTP=1', () => {
+    const url = 'http://127.0.0.1:1/rest/1/TOPSECRET/';
+    expect(() => createAdapter({ BITRIX24_WEBHOOK_URL: url }, silent)).toThrow(/must be https:\/\/.*BITRIX24_ALLOW_INSECURE_HTTP=1/);
+    expect(() => createAdapter({ BITRIX24_WEBHOOK_URL: url, BITRIX24_ALLOW_INSECURE_HTTP: 'yes' }, silent)).toThrow(/must be https/);
+    expect(createAdapter({ BITRIX24_WEBHOOK_URL: url, BITRIX24_ALLOW_INSECURE_HTTP: '1' }, silent).name).toBe('bitrix24');
+  });
+});
