@@ -102,6 +102,6 @@ export function crmRetryOptions(o: CrmRetrySettings, signal: AbortSignal | undef
     shouldRetry: (err) => err instanceof TransientCrmError,
     minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
     onRetry: (err, attempt, delayMs) =>
-      o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err: err instanceof Error ? err.message : String(err) }, `${what} failed; retrying`),
+      o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err }, `${what} failed; retrying`),
   };
 }

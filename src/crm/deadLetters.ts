@@ -92,16 +92,37 @@ export async function retryDead(redis: Redis, keys: StreamKeys, id: string, maxL
   return typeof reply === 'string' ? reply : null;
 }
 
-/** Retries every dead letter; returns the new entry ids. */
-export async function retryAllDead(redis: Redis, keys: StreamKeys, maxLen = DEFAULT_MAX_LEN): Promise<string[]> {
+// Up to ARGV[3] dead letters with ids up to ARGV[2], each back on the events stream and out
+// of the dead letters in the same step (the same move as RETRY_DEAD, batched).
+const RETRY_DEAD_UP_TO = new RedisScript(`
+local found = redis.call('XRANGE', KEYS[2], '-', ARGV[2], 'COUNT', tonumber(ARGV[3]))
+local out = {}
+for _, e in ipairs(found) do
+  local fields = e[2]
+  local id, event = '', ''
+  for i = 1, #fields, 2 do
+    if fields[i] == 'id' then id = fields[i + 1] elseif fields[i] == 'event' then event = fields[i + 1] end
+  end
+  out[#out + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', id, 'event', event)
+  redis.call('XDEL', KEYS[2], e[1])
+end
+return out
+`);
+
+/**
+ * Retries every dead letter there was when it started, each once; returns the new entry ids.
+ * A running worker may dead-letter a retried event again while this runs: that is a new
+ * entry, after the snapshot, and stays for the next command instead of going round forever.
+ */
+export async function retryAllDead(redis: Redis, keys: StreamKeys, maxLen = DEFAULT_MAX_LEN, batch = 500): Promise<string[]> {
+  const last = await redis.xrevrange(keys.dead, '+', '-', 'COUNT', 1);
+  const lastId = last[0]?.[0];
+  if (lastId === undefined) return [];
   const out: string[] = [];
   for (;;) {
-    const batch = await listDead(redis, keys, 500);
-    if (batch.length === 0) return out;
-    for (const d of batch) {
-      const entry = await retryDead(redis, keys, d.deadId, maxLen);
-      if (entry !== null) out.push(entry);
-    }
+    const reply = (await RETRY_DEAD_UP_TO.run(redis, [keys.stream, keys.dead], [maxLen, lastId, batch])) as string[];
+    out.push(...reply.map(String));
+    if (reply.length < batch) return out;
   }
 }
 

@@ -157,7 +157,7 @@ export class CrmWorker {
         }
         this.lastLoopError = errorMessage(err);
         const delay = backoffDelay(failures++, { baseMs: 200, maxMs: 10_000 });
-        this.o.logger.error({ err: this.lastLoopError, delayMs: delay }, 'crm worker: redis error; retrying');
+        this.o.logger.error({ err, delayMs: delay }, 'crm worker: redis error; retrying');
         await sleep(delay, this.stopping.signal).catch(() => undefined);
       }
     }
@@ -253,9 +253,9 @@ export class CrmWorker {
       metrics?.failed.inc({ adapter: adapter.name, kind: permanent ? 'permanent' : 'transient' });
       await redis.set(lastErrorKey(keys, entryId), message, 'EX', JOURNAL_TTL_SECONDS).catch(() => undefined);
       if (permanent || deliveries >= this.o.maxDeliveries) {
-        await this.deadLetter(entryId, event.id, json, message, deliveries, log);
+        await this.deadLetter(entryId, event.id, json, message, deliveries, log, err);
       } else {
-        log.warn({ err: message, retryAfterMs: this.o.claimIdleMs }, 'crm work failed; left pending for a retry');
+        log.warn({ err, retryAfterMs: this.o.claimIdleMs }, 'crm work failed; left pending for a retry');
       }
     } finally {
       clearTimeout(timeout);
@@ -280,10 +280,11 @@ export class CrmWorker {
     );
   }
 
-  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger): Promise<void> {
+  /** `cause`: the error object when there is one, logged with its stack; `error` is what the dead letter keeps. */
+  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger, cause?: unknown): Promise<void> {
     const deadId = await moveToDead(this.o.redis, this.o.keys, { sourceId: entryId, eventId, event: json, error, deliveries, failedAt: new Date() });
     this.o.metrics?.deadLettered.inc({ adapter: this.o.adapter.name });
-    log.error({ deadId, err: error }, 'event moved to the dead-letter stream');
+    log.error(cause === undefined ? { deadId, reason: error } : { deadId, reason: error, err: cause }, 'event moved to the dead-letter stream');
   }
 }
 
