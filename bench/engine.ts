@@ -188,10 +188,10 @@ interface ScaleFigures {
 
 /**
  * The parsed config as JSON, for the compile-only run. Values the loader shares between
- * numbers (hours, days off, holidays, holiday days, policies) are stored once and shared
+ * numbers (hours, days off, holidays, policies) are stored once and shared
  * again on reading, so the rebuilt config has the loader's shape and size.
  */
-const SHARED = ['hours', 'daysOff', 'holidays', 'holidayDays', 'afterHours', 'crm'] as const;
+const SHARED = ['hours', 'daysOff', 'holidays', 'afterHours', 'crm'] as const;
 type SharedField = (typeof SHARED)[number];
 interface Snapshot {
   values: Record<SharedField, unknown[]>;
@@ -205,7 +205,7 @@ function writeSnapshot(config: AppConfig, file: string): void {
     const out: Record<string, unknown> = { ...n };
     for (const f of SHARED) {
       let i = seen.get(n[f]);
-      if (i === undefined) seen.set(n[f], (i = values[f].push(f === 'holidayDays' ? [...n.holidayDays] : n[f]) - 1));
+      if (i === undefined) seen.set(n[f], (i = values[f].push(n[f]) - 1));
       out[f] = i;
     }
     return out;
@@ -215,7 +215,6 @@ function writeSnapshot(config: AppConfig, file: string): void {
 
 function readSnapshot(file: string): AppConfig {
   const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
-  snap.values.holidayDays = snap.values.holidayDays.map((d) => Int32Array.from(d as number[]));
   const numbers = snap.config.numbers.map((n) => {
     for (const f of SHARED) n[f] = snap.values[f][n[f] as number];
     return n as unknown as NumberConfig;

@@ -17,7 +17,7 @@ import { normaliseNumber } from './phone/e164';
 import { planCall } from './policy/afterHours';
 import { decide } from './schedule/decide';
 import { NumberDirectory } from './schedule/directory';
-import type { Override } from './schedule/types';
+import { NEXT_CHANGE_HORIZON_MS, type Override } from './schedule/types';
 import { ZoneOffsetsCache } from './schedule/zoneOffsets';
 import { configKeys, readConfig } from './store/configStore';
 import { EventSpool } from './store/eventSpool';
@@ -165,8 +165,8 @@ export class Daemon {
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
     this.refreshTimer = setInterval(() => {
       void this.reloadOverrides();
-      // Keep the compiled window ahead of the clock on long runs.
-      this.useConfig(this.directory?.config ?? this.opts.config, this.configVersion);
+      // Holiday years are expanded on demand; doing next year's now keeps that off a call.
+      this.prepareYears();
     }, 6 * 3600 * 1000);
     this.refreshTimer.unref();
     await this.startHttp();
@@ -200,9 +200,16 @@ export class Daemon {
 
   private useConfig(config: AppConfig, version: number | 'file'): void {
     const t = this.now();
+    // Only the starting window: zone tables and holiday years follow the clock for as long as the daemon runs.
     const zones = new ZoneOffsetsCache(t - 30 * 86_400_000, t + 2 * YEAR_MS);
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
+    this.prepareYears();
+  }
+
+  private prepareYears(): void {
+    const t = this.now();
+    this.directory?.prepare(t, t + NEXT_CHANGE_HORIZON_MS);
   }
 
   private async reloadConfig(): Promise<void> {
@@ -213,7 +220,7 @@ export class Daemon {
       this.opts.log.info({ version: stored.version, numbers: stored.config.numbers.length }, 'configuration switched');
     } catch (err) {
       // Keep the configuration we have.
-      this.opts.log.warn({ err: String(err) }, 'could not load the pushed configuration; keeping the current one');
+      this.opts.log.warn({ err }, 'could not load the pushed configuration; keeping the current one');
     }
   }
 
@@ -222,7 +229,7 @@ export class Daemon {
       const list = await listOverrides(this.redis, this.opts.prefix, this.now());
       this.overrides = new Map(list.map((o) => [o.did, { state: o.state, until: o.until, note: o.note }]));
     } catch (err) {
-      this.opts.log.warn({ err: String(err) }, 'could not load overrides; keeping the ones in memory');
+      this.opts.log.warn({ err }, 'could not load overrides; keeping the ones in memory');
     }
   }
 

@@ -6,6 +6,7 @@ import { normaliseNumber } from '../phone/e164';
 import { planCall } from '../policy/afterHours';
 import { decide } from '../schedule/decide';
 import { NumberDirectory } from '../schedule/directory';
+import { isDecidableInstant } from '../schedule/types';
 
 export interface CheckReport {
   did: string;
@@ -23,8 +24,12 @@ export interface CheckReport {
 function parseInstant(text: string): string {
   const dt = DateTime.fromISO(text, { zone: 'UTC' });
   if (!dt.isValid) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (${dt.invalidExplanation ?? dt.invalidReason})`);
+  // A day's margin: without an offset the instant moves by the number's zone, checked again below.
+  if (!isDecidableInstant(dt.toMillis() - 86_400_000) && !isDecidableInstant(dt.toMillis() + 86_400_000)) throw new InvalidArgumentError(OUTSIDE(text));
   return text;
 }
+
+const OUTSIDE = (text: string) => `"${text}" is outside the instants after-hours decides (1900-01-01 to 9999-12-30 UTC)`;
 
 /** An ISO time without an offset is wall-clock time in the number's own zone. */
 function instantIn(text: string, zone: string): number {
@@ -54,6 +59,11 @@ export function registerCheckCommand(program: Command): void {
         return;
       }
       const t = opts.at === undefined ? Date.now() : instantIn(opts.at, entry.number.timezone);
+      if (!isDecidableInstant(t)) {
+        process.stderr.write(`after-hours: ${OUTSIDE(opts.at ?? String(t))}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const d = decide(entry.schedule, undefined, t);
       const plan = planCall(d, entry.number.afterHours);
       const zone = entry.number.timezone;

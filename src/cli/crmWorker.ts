@@ -12,6 +12,8 @@ import { startMetricsServer } from '../httpEndpoints';
 import { createLogger } from '../log';
 import { createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
+import { printable } from '../util/printable';
+import { UsageError } from './usageError';
 
 export const DEFAULT_METRICS_PORT = 9465;
 
@@ -88,8 +90,9 @@ export function registerCrmWorkerCommand(program: Command): void {
 Environment:
   REDIS_URL              redis://127.0.0.1:6379 by default
   REDIS_PREFIX           key prefix, "after-hours:" by default
-  CRM_ADAPTER            bitrix24 (default) or webhook
-  BITRIX24_WEBHOOK_URL   https://PORTAL/rest/USER_ID/TOKEN/ (secret)
+  CRM_ADAPTER            bitrix24 (default) or webhook; any other name is refused
+  BITRIX24_WEBHOOK_URL   https://PORTAL/rest/USER_ID/TOKEN/ (secret; http:// is refused)
+  BITRIX24_ALLOW_INSECURE_HTTP=1    accept an http:// URL (a local test server only)
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook
   METRICS_PORT           /metrics and /healthz, ${DEFAULT_METRICS_PORT} by default`,
@@ -101,24 +104,24 @@ Environment:
   dead
     .command('list')
     .description('List dead letters: id, event id, when, error')
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'one JSON object per line (the text form shows control characters escaped)')
     .action(async (opts: { json?: boolean }) => {
       const env: Env = process.env;
       const letters = await withRedis(env, (redis) => listDead(redis, keysFrom(env)));
       for (const d of letters) {
         if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
-        else process.stdout.write(`${d.deadId}\t${d.eventId || '-'}\t${d.failedAt}\tdeliveries=${d.deliveries}\t${d.error}\n`);
+        else process.stdout.write(`${printable(d.deadId)}\t${printable(d.eventId || '-')}\t${printable(d.failedAt)}\tdeliveries=${d.deliveries}\t${printable(d.error)}\n`);
       }
       if (!opts.json) process.stderr.write(`${letters.length} dead letter(s)\n`);
     });
 
   dead
     .command('retry')
-    .description('Put a dead letter (by its dead-letter id or event id), or all of them, back on the events stream')
+    .description('Put a dead letter (by its dead-letter id or event id), or all of them, back on the events stream; --all retries each dead letter there is when it starts, once')
     .argument('[id]', 'dead-letter entry id (as listed) or event id')
     .option('--all', 'retry every dead letter')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
-      if ((id === undefined) === !opts.all) throw new Error('give either an ID or --all');
+      if ((id === undefined) === !opts.all) throw new UsageError('give either an ID or --all');
       const env: Env = process.env;
       await withRedis(env, async (redis) => {
         const keys = keysFrom(env);
@@ -128,7 +131,7 @@ Environment:
           return;
         }
         const entry = await retryDead(redis, keys, id as string);
-        if (entry === null) throw new Error(`no dead letter ${id}`);
+        if (entry === null) throw new Error(`no dead letter ${printable(id as string)}`);
         process.stdout.write(`${id} back on ${keys.stream} as ${entry}\n`);
       });
     });

@@ -3,12 +3,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { IANAZone } from 'luxon';
 import { checkForwardTarget, normaliseNumber } from '../phone/e164';
 import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
-import { isKnownCountry, resolveHolidayDays } from '../schedule/holidays';
+import { isKnownCountry } from '../schedule/holidays';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
 import { checkAudioFile } from './audioFile';
 import type { ConfigError } from './errors';
 import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
-import { loadIcsOccurrences } from './icsFile';
+import { loadIcsFile } from './icsFile';
 import { checkAgainstSchema } from './schemaCheck';
 import type { AfterHoursPolicy, AppConfig, CrmSettings, HangupCause, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
 import { YamlSource, type Path } from './yamlSource';
@@ -19,7 +19,7 @@ import { YamlSource, type Path } from './yamlSource';
 export type LoadResult = { ok: true; config: AppConfig; zones: ZoneOffsetsCache } | { ok: false; errors: ConfigError[] };
 
 export interface LoadOptions {
-  /** The clock: holidays are resolved for the years around it. */
+  /** The clock: the zone tables start around it, and iCalendar files are test-expanded for its year. */
   now?: number;
 }
 
@@ -42,9 +42,6 @@ interface RawConfig {
   forwarding?: { endpoint?: string; allowCountries?: string[] };
   numbers: Array<RawScheduleFields & { did: string | number; name?: string }>;
 }
-
-const YEARS_BEFORE = 1;
-const YEARS_AFTER = 2; // decisions look 366 days ahead
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
   const abs = resolve(file);
@@ -76,9 +73,8 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   const raw = value as RawConfig;
   const now = options.now ?? Date.now();
   const year = new Date(now).getUTCFullYear();
-  const fromYear = year - YEARS_BEFORE;
-  const toYear = year + YEARS_AFTER;
-  const zones = new ZoneOffsetsCache(Date.UTC(fromYear, 0, 1) - 86_400_000, Date.UTC(toYear + 1, 0, 1) + 86_400_000);
+  // Only the starting window of the zone tables: they grow to whatever instant is asked.
+  const zones = new ZoneOffsetsCache(now - 31 * 86_400_000, now + 2 * 366 * 86_400_000);
   const errors: ConfigError[] = [...schema.errors];
   const problem = (path: Path, message: string, key = false) => errors.push(source.error(path, message, key));
   const absPath = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
@@ -90,7 +86,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   // Per-load caches: many numbers share a zone or an ICS file, and both checks are slow
   // (an Intl.DateTimeFormat per zone check, a parse and RRULE expansion per ICS file).
   const zoneValid = new Map<string, boolean>();
-  const icsLoaded = new Map<string, ReturnType<typeof loadIcsOccurrences>>();
+  const icsLoaded = new Map<string, ReturnType<typeof loadIcsFile>>();
   const isValidZone = (tz: string) => {
     let ok = zoneValid.get(tz);
     if (ok === undefined) zoneValid.set(tz, (ok = IANAZone.isValidZone(tz)));
@@ -98,17 +94,8 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   };
   const loadIcs = (path: string) => {
     let loaded = icsLoaded.get(path);
-    if (!loaded) icsLoaded.set(path, (loaded = loadIcsOccurrences(path, fromYear, toYear)));
+    if (!loaded) icsLoaded.set(path, (loaded = loadIcsFile(path, year)));
     return loaded;
-  };
-
-  // Numbers with the same holidays in the same zone share one (immutable) array of days.
-  const holidayDaysCache = new Map<string, Int32Array>();
-  const holidayDaysOf = (holidays: HolidaySpec[], timezone: string): Int32Array => {
-    const key = `${timezone}\n${JSON.stringify(holidays.map((h) => (h.kind === 'ics' ? h.path : h)))}`;
-    let days = holidayDaysCache.get(key);
-    if (!days) holidayDaysCache.set(key, (days = resolveHolidayDays(holidays, zones.get(timezone), fromYear, toYear)));
-    return days;
   };
 
   const checkZone = (tz: string | undefined, path: Path): boolean => {
@@ -230,7 +217,6 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       hours,
       daysOff: shared('daysOff', n.daysOff ?? d.daysOff, () => parseDaysOff(n.daysOff ?? d.daysOff)),
       holidays,
-      holidayDays: holidayDaysOf(holidays, timezone),
       afterHours,
       crm: shared('crm', n.crm, () => crmOf(n.crm, defaultCrm)),
     });
@@ -263,7 +249,7 @@ function crmOf(over: Partial<CrmSettings> | undefined, base: CrmSettings | undef
 function parseHolidayItem(
   item: string | { country?: string; state?: string; region?: string; ics?: string },
   absPath: (p: string) => string,
-  loadIcs: (absolutePath: string) => ReturnType<typeof loadIcsOccurrences>,
+  loadIcs: (absolutePath: string) => ReturnType<typeof loadIcsFile>,
 ): { spec: HolidaySpec } | { error: string } {
   if (typeof item === 'string') {
     const text = item.trim();
@@ -292,7 +278,7 @@ function parseHolidayItem(
     const path = absPath(item.ics);
     const loaded = loadIcs(path);
     if ('error' in loaded) return { error: loaded.error };
-    return { spec: { kind: 'ics', path, occurrences: loaded.occurrences } };
+    return { spec: { kind: 'ics', path, text: loaded.text } };
   }
   if (item.country !== undefined) {
     if (!isKnownCountry(item.country)) return { error: `unknown country "${item.country}" for public holidays` };

@@ -2,26 +2,9 @@
 // Produced only by src/config/load.ts; every path is absolute, every number E.164,
 // every default already applied.
 
-/** ISO weekday as luxon numbers it: 1 = Monday … 7 = Sunday. */
-export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
+import type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
 
-/** Minutes since local midnight. `end <= start` means the range runs past midnight. */
-export interface TimeRange {
-  start: number;
-  end: number;
-}
-
-export type HolidaySpec =
-  | { kind: 'date'; date: string } // YYYY-MM-DD
-  | { kind: 'yearly'; month: number; day: number }
-  | { kind: 'range'; from: string; to: string } // inclusive, YYYY-MM-DD
-  | { kind: 'country'; country: string; state?: string; region?: string }
-  | { kind: 'ics'; path: string; occurrences: IcsOccurrence[] }; // path absolute
-
-/** One occurrence of an iCalendar event, already expanded (RRULE, EXDATE) by the loader. */
-export type IcsOccurrence =
-  | { allDay: true; firstDay: number; lastDay: number } // epoch days, inclusive
-  | { allDay: false; start: number; end: number }; // UTC ms, end exclusive
+export type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
 
 export type ActionName = 'voicemail' | 'forward' | 'hangup';
 
@@ -83,9 +66,8 @@ export interface NumberConfig {
   timezone: string; // IANA, validated
   hours: Record<Weekday, TimeRange[]>;
   daysOff: Weekday[];
+  /** The rules as written; the engine expands them for any year. */
   holidays: HolidaySpec[];
-  /** The holidays above as sorted epoch days over the resolved years. */
-  holidayDays: Int32Array;
   afterHours: AfterHoursPolicy;
   crm: CrmSettings;
 }

@@ -1,6 +1,6 @@
-import type { Weekday } from '../config/types';
 import { MS_PER_DAY, MS_PER_MINUTE } from './calendar';
-import { NEXT_CHANGE_HORIZON_MS, type ScheduleInput } from './types';
+import { HolidayCalendars, type HolidayCalendar } from './holidays';
+import { NEXT_CHANGE_HORIZON_MS, type ScheduleInput, type Weekday } from './types';
 import { breakMinutes, STATE_OPEN, wallState, type StateCode, type WallSchedule } from './wallClock';
 import type { ZoneOffsets, ZoneOffsetsCache } from './zoneOffsets';
 
@@ -38,17 +38,17 @@ function weekTables(hours: ScheduleInput['hours'], cache: WeekTablesCache | unde
 export class CompiledSchedule implements WallSchedule {
   readonly byWeekday: WallSchedule['byWeekday'];
   readonly daysOffMask: number;
-  readonly holidayDays: Int32Array;
+  readonly holidays: HolidayCalendar;
   private readonly breaks: Int16Array;
 
-  constructor(readonly timezone: string, private readonly zone: ZoneOffsets, input: ScheduleInput, cache?: WeekTablesCache) {
+  constructor(readonly timezone: string, private readonly zone: ZoneOffsets, input: ScheduleInput, holidays: HolidayCalendars, cache?: WeekTablesCache) {
     const tables = weekTables(input.hours, cache);
     this.byWeekday = tables.byWeekday;
     this.breaks = tables.breaks;
     let mask = 0;
     for (const d of input.daysOff) mask |= 1 << d;
     this.daysOffMask = mask;
-    this.holidayDays = input.holidayDays;
+    this.holidays = holidays.get(input.holidays, zone);
   }
 
   /** The zone's UTC offset at t, in ms (from the table: no Intl call). */
@@ -96,7 +96,15 @@ export class CompiledSchedule implements WallSchedule {
   }
 }
 
-/** `cache` shares the weekly tables between schedules with the same hours (pass one per batch). */
-export function compileSchedule(input: ScheduleInput, zones: ZoneOffsetsCache, cache?: WeekTablesCache): CompiledSchedule {
-  return new CompiledSchedule(input.timezone, zones.get(input.timezone), input, cache);
+/**
+ * `cache` and `holidays` share weekly tables and holiday calendars between schedules
+ * written alike (pass one of each per batch).
+ */
+export function compileSchedule(
+  input: ScheduleInput,
+  zones: ZoneOffsetsCache,
+  cache?: WeekTablesCache,
+  holidays: HolidayCalendars = new HolidayCalendars(),
+): CompiledSchedule {
+  return new CompiledSchedule(input.timezone, zones.get(input.timezone), input, holidays, cache);
 }

@@ -1,27 +1,179 @@
 import Holidays from 'date-holidays';
-import type { HolidaySpec } from '../config/types';
-import { epochDayOf, MS_PER_DAY, parseIsoDate } from './calendar';
+import { civilOf, epochDayOf, MS_PER_DAY, parseIsoDate } from './calendar';
+import { IcsCalendar, yearWindowMs } from './icsCalendar';
+import type { HolidaySpec } from './types';
 import type { ZoneOffsets } from './zoneOffsets';
 
-// Turns holiday specs into the sorted set of local dates the engine searches.
-// Country calendars come from date-holidays, type "public" only (no observances).
+// Holiday rules as a predicate on local dates, for any year. Dates and ranges are kept as
+// merged intervals (a range is two numbers, whatever its length); yearly dates, country
+// calendars and iCalendar files are expanded one year at a time, when a decision first
+// needs that year, and cached. Nothing runs out: 2031's Easter Monday is computed in 2031.
 
-const countryCache = new Map<string, number[]>();
+/** Years kept expanded per calendar; a daemon touches two (this year and the next). */
+const MAX_CACHED_YEARS = 16;
 
-function countryDays(country: string, state: string | undefined, region: string | undefined, year: number): number[] {
-  const key = `${country}/${state ?? ''}/${region ?? ''}/${year}`;
-  let days = countryCache.get(key);
-  if (!days) {
-    const hd = new Holidays(country, state ?? '', region ?? '');
-    days = [];
-    for (const h of hd.getHolidays(year) || []) {
-      if (h.type !== 'public') continue;
-      const d = parseIsoDate(h.date.slice(0, 10));
-      if (d !== undefined) days.push(d);
+export class HolidayCalendar {
+  /** Merged inclusive intervals of epoch days: [from0, to0, from1, to1, …], sorted. */
+  private readonly intervals: Int32Array;
+  private readonly yearly: ReadonlyArray<{ month: number; day: number }>;
+  private readonly countries: ReadonlyArray<CountryCalendar>;
+  private readonly calendars: ReadonlyArray<IcsCalendar>;
+  private readonly years = new Map<number, Uint8Array>();
+  // The year answered last: consecutive decisions almost always ask the same one.
+  private curStart = 1;
+  private curEnd = 0;
+  private curDays: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    specs: readonly HolidaySpec[],
+    private readonly zone: ZoneOffsets,
+    ics: (spec: Extract<HolidaySpec, { kind: 'ics' }>) => IcsCalendar,
+  ) {
+    const ranges: Array<[number, number]> = [];
+    const yearly: Array<{ month: number; day: number }> = [];
+    const countries: CountryCalendar[] = [];
+    const calendars: IcsCalendar[] = [];
+    for (const spec of specs) {
+      switch (spec.kind) {
+        case 'date': {
+          const d = parseIsoDate(spec.date);
+          if (d !== undefined) ranges.push([d, d]);
+          break;
+        }
+        case 'range': {
+          const a = parseIsoDate(spec.from);
+          const b = parseIsoDate(spec.to);
+          if (a !== undefined && b !== undefined && a <= b) ranges.push([a, b]);
+          break;
+        }
+        case 'yearly':
+          yearly.push({ month: spec.month, day: spec.day });
+          break;
+        case 'country':
+          countries.push(countryCalendar(spec.country, spec.state, spec.region));
+          break;
+        case 'ics':
+          calendars.push(ics(spec));
+          break;
+      }
     }
-    countryCache.set(key, days);
+    this.intervals = mergeIntervals(ranges);
+    this.yearly = yearly;
+    this.countries = countries;
+    this.calendars = calendars;
   }
-  return days;
+
+  /** Whether the local date (epoch day) is a holiday. O(log n) in the number of ranges. */
+  isHoliday(epochDay: number): boolean {
+    if (this.intervals.length > 0 && inIntervals(this.intervals, epochDay)) return true;
+    if (this.yearly.length === 0 && this.countries.length === 0 && this.calendars.length === 0) return false;
+    if (epochDay < this.curStart || epochDay >= this.curEnd) this.select(epochDay);
+    return this.curDays[epochDay - this.curStart] === 1;
+  }
+
+  /** Expands the years holding these days now, so the first call of a new year does not pay for it. */
+  prepare(fromDay: number, toDay: number): void {
+    for (let y = civilOf(fromDay).year, last = civilOf(toDay).year; y <= last; y++) this.yearDays(y);
+  }
+
+  private select(epochDay: number): void {
+    const year = civilOf(epochDay).year;
+    this.curDays = this.yearDays(year);
+    this.curStart = epochDayOf(year, 1, 1);
+    this.curEnd = epochDayOf(year + 1, 1, 1);
+  }
+
+  /** One byte per day of the year: 1 where a yearly, country or iCalendar rule falls. */
+  private yearDays(year: number): Uint8Array {
+    const hit = this.years.get(year);
+    if (hit) return hit;
+    const start = epochDayOf(year, 1, 1);
+    const days = new Uint8Array(epochDayOf(year + 1, 1, 1) - start);
+    const mark = (d: number) => {
+      if (d >= start && d < start + days.length) days[d - start] = 1;
+    };
+    for (const { month, day } of this.yearly) {
+      // 02-29 only in leap years: a date that rolled over is not that date.
+      if (month === 2 && day === 29 && civilOf(epochDayOf(year, 2, 29)).month !== 2) continue;
+      mark(epochDayOf(year, month, day));
+    }
+    for (const country of this.countries) for (const d of country.days(year)) mark(d);
+    const { fromMs, toMs } = yearWindowMs(year);
+    for (const calendar of this.calendars) {
+      for (const o of calendar.occurrences(fromMs, toMs)) {
+        if (o.allDay) {
+          for (let d = Math.max(o.firstDay, start), last = Math.min(o.lastDay, start + days.length - 1); d <= last; d++) mark(d);
+        } else {
+          // A timed event makes every local date it touches a holiday.
+          const first = Math.floor((o.start + this.zone.offsetAt(o.start)) / MS_PER_DAY);
+          const lastInstant = Math.max(o.start, o.end - 1);
+          const last = Math.floor((lastInstant + this.zone.offsetAt(lastInstant)) / MS_PER_DAY);
+          for (let d = Math.max(first, start), end = Math.min(last, start + days.length - 1); d <= end; d++) mark(d);
+        }
+      }
+    }
+    if (this.years.size >= MAX_CACHED_YEARS) this.years.delete(this.years.keys().next().value!);
+    this.years.set(year, days);
+    return days;
+  }
+}
+
+function mergeIntervals(ranges: Array<[number, number]>): Int32Array {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [a, b] of ranges) {
+    const n = out.length;
+    if (n > 0 && a <= out[n - 1]! + 1) out[n - 1] = Math.max(out[n - 1]!, b);
+    else out.push(a, b);
+  }
+  return Int32Array.from(out);
+}
+
+function inIntervals(iv: Int32Array, day: number): boolean {
+  // Last interval starting at or before day.
+  let lo = 0;
+  let hi = (iv.length >> 1) - 1;
+  if (day < iv[0]!) return false;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (iv[mid * 2]! <= day) lo = mid;
+    else hi = mid - 1;
+  }
+  return day <= iv[lo * 2 + 1]!;
+}
+
+/** A country's public holidays (date-holidays, type "public": no observances), per year. */
+interface CountryCalendar {
+  days(year: number): readonly number[];
+}
+
+const countryCalendars = new Map<string, CountryCalendar>();
+
+function countryCalendar(country: string, state: string | undefined, region: string | undefined): CountryCalendar {
+  const key = `${country}/${state ?? ''}/${region ?? ''}`;
+  let cal = countryCalendars.get(key);
+  if (!cal) {
+    const hd = new Holidays(country, state ?? '', region ?? '');
+    const byYear = new Map<number, number[]>();
+    cal = {
+      days(year: number): readonly number[] {
+        let days = byYear.get(year);
+        if (!days) {
+          days = [];
+          for (const h of hd.getHolidays(year) || []) {
+            if (h.type !== 'public') continue;
+            const d = parseIsoDate(h.date.slice(0, 10));
+            if (d !== undefined) days.push(d);
+          }
+          if (byYear.size >= MAX_CACHED_YEARS) byYear.delete(byYear.keys().next().value!);
+          byYear.set(year, days);
+        }
+        return days;
+      },
+    };
+    countryCalendars.set(key, cal);
+  }
+  return cal;
 }
 
 const knownCache = new Map<string, boolean>();
@@ -34,54 +186,46 @@ export function isKnownCountry(country: string, state?: string, region?: string)
   if (known === undefined) {
     const hd = new Holidays();
     known =
-      !!hd.getCountries()[country] &&
-      (state === undefined || !!(hd.getStates(country) ?? {})[state]) &&
-      (region === undefined || state === undefined || !!(hd.getRegions(country, state) ?? {})[region]);
+      Object.hasOwn(hd.getCountries(), country) &&
+      (state === undefined || Object.hasOwn(hd.getStates(country) ?? {}, state)) &&
+      (region === undefined || state === undefined || Object.hasOwn(hd.getRegions(country, state) ?? {}, region));
     knownCache.set(key, known);
   }
   return known;
 }
 
-export function resolveHolidayDays(specs: readonly HolidaySpec[], zone: ZoneOffsets, fromYear: number, toYear: number): Int32Array {
-  const days = new Set<number>();
-  for (const spec of specs) {
-    switch (spec.kind) {
-      case 'date': {
-        const d = parseIsoDate(spec.date);
-        if (d !== undefined) days.add(d);
-        break;
-      }
-      case 'yearly':
-        for (let y = fromYear; y <= toYear; y++) {
-          const d = epochDayOf(y, spec.month, spec.day);
-          // 02-29 only in leap years: a day that rolled over is not that date.
-          if (spec.month === 2 && spec.day === 29 && epochDayOf(y, 3, 1) - d === 0) continue;
-          days.add(d);
-        }
-        break;
-      case 'range': {
-        const a = parseIsoDate(spec.from);
-        const b = parseIsoDate(spec.to);
-        if (a !== undefined && b !== undefined) for (let d = a; d <= b; d++) days.add(d);
-        break;
-      }
-      case 'country':
-        for (let y = fromYear; y <= toYear; y++) for (const d of countryDays(spec.country, spec.state, spec.region, y)) days.add(d);
-        break;
-      case 'ics':
-        for (const o of spec.occurrences) {
-          if (o.allDay) {
-            for (let d = o.firstDay; d <= o.lastDay; d++) days.add(d);
-          } else {
-            // A timed event makes every local date it touches a holiday.
-            const first = Math.floor((o.start + zone.offsetAt(o.start)) / MS_PER_DAY);
-            const lastInstant = Math.max(o.start, o.end - 1);
-            const last = Math.floor((lastInstant + zone.offsetAt(lastInstant)) / MS_PER_DAY);
-            for (let d = first; d <= last; d++) days.add(d);
-          }
-        }
-        break;
+/**
+ * Shares one HolidayCalendar (and its expanded years) between numbers with the same rules
+ * in the same zone, and parses each iCalendar text once. One per directory build.
+ */
+export class HolidayCalendars {
+  private readonly byKey = new Map<string, HolidayCalendar>();
+  private readonly icsByText = new Map<string, IcsCalendar>();
+
+  get(specs: readonly HolidaySpec[], zone: ZoneOffsets): HolidayCalendar {
+    // Within one configuration a path names one text, so the path stands for it.
+    const key = `${zone.name}\n${JSON.stringify(specs.map((h) => (h.kind === 'ics' ? { ics: h.path } : h)))}`;
+    let cal = this.byKey.get(key);
+    if (!cal) {
+      cal = new HolidayCalendar(specs, zone, (spec) => this.ics(spec));
+      this.byKey.set(key, cal);
     }
+    return cal;
   }
-  return Int32Array.from([...days].sort((a, b) => a - b));
+
+  /** Expands, for every calendar, the years that instants in [fromMs, toMs] fall in. */
+  prepare(fromMs: number, toMs: number): void {
+    for (const cal of this.byKey.values()) cal.prepare(Math.floor(fromMs / MS_PER_DAY) - 1, Math.floor(toMs / MS_PER_DAY) + 1);
+  }
+
+  private ics(spec: Extract<HolidaySpec, { kind: 'ics' }>): IcsCalendar {
+    let cal = this.icsByText.get(spec.text);
+    if (!cal) {
+      const parsed = IcsCalendar.parse(spec.text, spec.path);
+      // The loader refused unparsable files; a stored one that no longer parses closes nothing.
+      cal = parsed.ok ? parsed.calendar : IcsCalendar.empty();
+      this.icsByText.set(spec.text, cal);
+    }
+    return cal;
+  }
 }

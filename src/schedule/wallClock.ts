@@ -1,5 +1,5 @@
-import type { TimeRange } from '../config/types';
 import { weekdayOf } from './calendar';
+import type { TimeRange } from './types';
 
 // The schedule as a function of local wall-clock time (epoch day + minute of day).
 // Everything about instants, zones and DST lives elsewhere; this is the whole rule book.
@@ -15,25 +15,12 @@ export interface WallSchedule {
   readonly byWeekday: ReadonlyArray<ReadonlyArray<TimeRange>>;
   /** Bit w set when weekday w is a day off. */
   readonly daysOffMask: number;
-  readonly holidayDays: Int32Array;
-}
-
-export function isHolidayDay(days: Int32Array, epochDay: number): boolean {
-  let lo = 0;
-  let hi = days.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = days[mid]!;
-    if (v === epochDay) return true;
-    if (v < epochDay) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  readonly holidays: { isHoliday(epochDay: number): boolean };
 }
 
 /** Ranges starting on this date count unless the date is a day off or a holiday. */
 function rangesCount(s: WallSchedule, epochDay: number, weekday: number): boolean {
-  return (s.daysOffMask & (1 << weekday)) === 0 && !isHolidayDay(s.holidayDays, epochDay);
+  return (s.daysOffMask & (1 << weekday)) === 0 && !s.holidays.isHoliday(epochDay);
 }
 
 export function wallState(s: WallSchedule, epochDay: number, minute: number): StateCode {
@@ -51,7 +38,7 @@ export function wallState(s: WallSchedule, epochDay: number, minute: number): St
     const r = yesterday[i]!;
     if (r.end <= r.start && minute < r.end && rangesCount(s, epochDay - 1, pwd)) return STATE_OPEN;
   }
-  if (isHolidayDay(s.holidayDays, epochDay)) return STATE_HOLIDAY;
+  if (s.holidays.isHoliday(epochDay)) return STATE_HOLIDAY;
   if ((s.daysOffMask & (1 << wd)) !== 0 || s.byWeekday[wd]!.length === 0) return STATE_DAY_OFF;
   return STATE_OUTSIDE;
 }

@@ -6,6 +6,8 @@ import { IANAZone } from 'luxon';
 
 const PROBE_STEP_MS = 3 * 86_400_000; // transitions are months apart in every current zone
 const GROW_MS = 366 * 86_400_000;
+/** A window further than this from the table gets a table of its own, not the years between. */
+const FAR_MS = 10 * GROW_MS;
 
 export class ZoneOffsets {
   /** Segment i starts at starts[i] (UTC ms) and has offsets[i] (ms to add to UTC). */
@@ -29,6 +31,10 @@ export class ZoneOffsets {
   /** Grows the table (rarely: a window moved past its end). */
   ensure(fromMs: number, toMs: number): void {
     if (this.covers(fromMs, toMs)) return;
+    if (fromMs > this.to + FAR_MS || toMs < this.from - FAR_MS) {
+      this.build(fromMs - GROW_MS, toMs + GROW_MS);
+      return;
+    }
     // Grow by a year past what was asked, so a moving window rebuilds once a year, not per call.
     const from = fromMs < this.from ? fromMs - GROW_MS : this.from;
     const to = toMs > this.to ? toMs + GROW_MS : this.to;
@@ -76,6 +82,8 @@ export class ZoneOffsets {
   }
 
   private build(fromMs: number, toMs: number): void {
+    // Callers check instants with isDecidableInstant; this keeps a slip from looping forever.
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) throw new RangeError(`zone table window ${fromMs}..${toMs} is not a time span`);
     const starts = [fromMs];
     const offsets = [this.exact(fromMs)];
     let prevT = fromMs;

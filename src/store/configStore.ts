@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { AppConfig, NumberConfig } from '../config/types';
+import type { AppConfig, HolidaySpec, NumberConfig } from '../config/types';
+import { formatEpochDay } from '../schedule/calendar';
 
 // Compiled configurations in Redis, versioned. `push` writes a new version and announces it;
-// every daemon loads it on the announcement. What is stored is the compiled form (E.164
-// DIDs, resolved holidays, absolute paths), so every daemon runs exactly what was validated.
+// every daemon loads it on the announcement. What is stored is the validated form (E.164
+// DIDs, defaults applied, absolute paths) with holidays as the rules the operator wrote,
+// never dates resolved for some years: a version pushed today decides 2031 correctly.
 
 export interface StoredConfig {
   version: number;
@@ -15,15 +17,71 @@ export function configKeys(prefix: string) {
   return { current: `${prefix}config:current`, version: `${prefix}config:version`, channel: `${prefix}config:changed` };
 }
 
-type SerialNumber = Omit<NumberConfig, 'holidayDays'> & { holidayDays: number[] };
-
-function serialise(config: AppConfig): string {
-  return JSON.stringify({ ...config, numbers: config.numbers.map((n) => ({ ...n, holidayDays: Array.from(n.holidayDays) })) });
+/** An iCalendar text is stored once however many numbers use it: numbers refer to it by index. */
+type StoredHoliday = Exclude<HolidaySpec, { kind: 'ics' }> | { kind: 'ics'; path: string; textRef: number };
+type StoredNumber = Omit<NumberConfig, 'holidays'> & { holidays: StoredHoliday[] };
+interface StoredBody extends Omit<AppConfig, 'numbers'> {
+  numbers: StoredNumber[];
+  icsTexts?: string[];
 }
 
-function deserialise(text: string): AppConfig {
-  const raw = JSON.parse(text) as Omit<AppConfig, 'numbers'> & { numbers: SerialNumber[] };
-  return { ...raw, numbers: raw.numbers.map((n) => ({ ...n, holidayDays: Int32Array.from(n.holidayDays) })) };
+/** What versions before 0.2 stored: resolved days, and iCalendar files as expanded occurrences. */
+interface LegacyIcs {
+  kind: 'ics';
+  path: string;
+  occurrences: Array<{ allDay: true; firstDay: number; lastDay: number } | { allDay: false; start: number; end: number }>;
+}
+
+export function serialiseConfig(config: AppConfig): string {
+  const texts: string[] = [];
+  const refs = new Map<string, number>();
+  const numbers = config.numbers.map((n): StoredNumber => ({
+    ...n,
+    holidays: n.holidays.map((h): StoredHoliday => {
+      if (h.kind !== 'ics') return h;
+      let ref = refs.get(h.text);
+      if (ref === undefined) refs.set(h.text, (ref = texts.push(h.text) - 1));
+      return { kind: 'ics', path: h.path, textRef: ref };
+    }),
+  }));
+  const body: StoredBody = { ...config, numbers, icsTexts: texts };
+  return JSON.stringify(body);
+}
+
+export function deserialiseConfig(text: string): AppConfig {
+  const raw = JSON.parse(text) as StoredBody;
+  const texts = raw.icsTexts ?? [];
+  const { icsTexts: _texts, ...rest } = raw;
+  return {
+    ...rest,
+    numbers: raw.numbers.map((stored): NumberConfig => {
+      const { holidayDays: _days, ...n } = stored as StoredNumber & { holidayDays?: unknown };
+      return {
+        ...n,
+        holidays: n.holidays.map((h): HolidaySpec => {
+          if (h.kind !== 'ics') return h;
+          const stored = h as { kind: 'ics'; path: string; textRef?: number };
+          if (stored.textRef !== undefined) return { kind: 'ics', path: stored.path, text: texts[stored.textRef] ?? '' };
+          return { kind: 'ics', path: stored.path, text: legacyIcsText(h as unknown as LegacyIcs) };
+        }),
+      };
+    }),
+  };
+}
+
+/** An older version's expanded occurrences as an iCalendar text, so its closures still count. */
+function legacyIcsText(h: LegacyIcs): string {
+  const date = (day: number) => formatEpochDay(day).replace(/-/g, '');
+  const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//after-hours//legacy occurrences//EN'];
+  (h.occurrences ?? []).forEach((o, i) => {
+    lines.push('BEGIN:VEVENT', `UID:legacy-${i}@after-hours`, `DTSTAMP:${stamp(0)}`);
+    if (o.allDay) lines.push(`DTSTART;VALUE=DATE:${date(o.firstDay)}`, `DTEND;VALUE=DATE:${date(o.lastDay + 1)}`);
+    else lines.push(`DTSTART:${stamp(o.start)}`, `DTEND:${stamp(o.end)}`);
+    lines.push('END:VEVENT');
+  });
+  lines.push('END:VCALENDAR');
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 const PUSH_SCRIPT = `
@@ -34,7 +92,7 @@ return v`;
 
 export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
   const k = configKeys(prefix);
-  const v = await redis.eval(PUSH_SCRIPT, 3, k.current, k.version, k.channel, serialise(config), now.toISOString());
+  const v = await redis.eval(PUSH_SCRIPT, 3, k.current, k.version, k.channel, serialiseConfig(config), now.toISOString());
   return Number(v);
 }
 
@@ -43,5 +101,5 @@ export async function readConfig(redis: Redis, prefix: string): Promise<StoredCo
   if (text === null) return undefined;
   const nl = text.indexOf('\n');
   const head = JSON.parse(text.slice(0, nl)) as { version: number; pushedAt: string };
-  return { version: head.version, pushedAt: head.pushedAt, config: deserialise(text.slice(nl + 1)) };
+  return { version: head.version, pushedAt: head.pushedAt, config: deserialiseConfig(text.slice(nl + 1)) };
 }

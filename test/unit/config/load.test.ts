@@ -6,7 +6,7 @@ import { ConfigInvalidError } from '../../../src/config/errors';
 import { loadConfig, loadConfigText, type LoadResult } from '../../../src/config/load';
 import { checkForwardTarget, normaliseNumber } from '../../../src/phone/e164';
 import { planCall } from '../../../src/policy/afterHours';
-import { formatEpochDay } from '../../../src/schedule/calendar';
+import { formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
 import { decide } from '../../../src/schedule/decide';
 import { NumberDirectory } from '../../../src/schedule/directory';
 
@@ -53,7 +53,9 @@ describe('the sample config/after-hours.yaml', () => {
   });
 
   it('resolves every holiday form for the Warsaw office', () => {
-    const days = [...config.numbers[0]!.holidayDays].map(formatEpochDay);
+    const warsaw = new NumberDirectory(config, zones).get(config.numbers[0]!.did)!.schedule.holidays;
+    const days = ['2026-11-11', '2026-12-24', '2025-12-25', '2027-12-25', '2026-12-27', '2026-12-31', '2026-06-12', '2026-08-04', '2026-10-16', '2027-06-12', '2026-12-06']
+      .filter((d) => warsaw.isHoliday(parseIsoDate(d)!));
     for (const d of ['2026-11-11', '2026-12-24', '2025-12-25', '2027-12-25', '2026-12-27', '2026-12-31', '2026-06-12', '2026-08-04', '2026-10-16']) expect(days).toContain(d);
     expect(days).not.toContain('2027-06-12'); // EXDATE
     expect(days).not.toContain('2026-12-06'); // an observance
@@ -113,11 +115,13 @@ describe('defaults are inherited unless a number sets its own', () => {
     expect(config.forwarding).toEqual({ endpoint: 'PJSIP/{number}@trunk', allowCountries: ['PL', 'DE'] });
   });
 
-  it('holidays are resolved for the year before "now" to two years after', () => {
-    const christmas = [...warsaw!.holidayDays].map(formatEpochDay).filter((d) => d.endsWith('-12-25'));
-    expect(christmas).toEqual(['2025-12-25', '2026-12-25', '2027-12-25', '2028-12-25']);
-    const berlinDays = [...berlin!.holidayDays].map(formatEpochDay);
-    expect(berlinDays).toContain('2026-01-06'); // BY state holiday
+  it('holidays have no horizon: rules are kept, not dates for the years around "now"', () => {
+    const dir = new NumberDirectory(config, zones);
+    const isHoliday = (did: string, date: string) => dir.get(did)!.schedule.holidays.isHoliday(parseIsoDate(date)!);
+    for (const y of [2020, 2026, 2031, 2045, 2199]) expect(isHoliday(warsaw!.did, `${y}-12-25`)).toBe(true);
+    expect(isHoliday(warsaw!.did, '2045-12-27')).toBe(false);
+    expect(isHoliday(berlin!.did, '2026-01-06')).toBe(true); // BY state holiday
+    expect(isHoliday(berlin!.did, '2041-01-06')).toBe(true);
   });
 
   it('hours {} is always closed, and nothing ever changes', () => {
@@ -155,9 +159,11 @@ numbers:
     const [a, b, c, d] = config.numbers;
     expect(c!.hours).toBe(a!.hours);
     expect(d!.hours).toBe(a!.hours);
-    expect(b!.holidayDays).toBe(a!.holidayDays);
-    expect(c!.holidayDays).not.toBe(a!.holidayDays); // another zone: resolved again
-    expect(d!.holidayDays).not.toBe(a!.holidayDays);
+    expect(b!.holidays).toBe(a!.holidays);
+    const cal = (n: typeof a) => dir.get(n!.did)!.schedule.holidays;
+    expect(cal(b)).toBe(cal(a)); // one calendar, its years expanded once
+    expect(cal(c)).not.toBe(cal(a)); // another zone: its own calendar
+    expect(cal(d)).not.toBe(cal(a));
   });
 
   it('still decide by their own days off, zone and holidays', () => {

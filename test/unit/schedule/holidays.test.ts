@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { HolidaySpec } from '../../../src/config/types';
-import { loadIcsOccurrences } from '../../../src/config/icsFile';
-import { formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
+import { loadIcsFile } from '../../../src/config/icsFile';
+import { epochDayOf, formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
 import { compileSchedule } from '../../../src/schedule/compile';
 import { decide } from '../../../src/schedule/decide';
-import { isKnownCountry, resolveHolidayDays } from '../../../src/schedule/holidays';
+import { HolidayCalendars, isKnownCountry } from '../../../src/schedule/holidays';
+import type { HolidaySpec } from '../../../src/schedule/types';
+import type { ZoneOffsets } from '../../../src/schedule/zoneOffsets';
 import { at, zones } from './support';
 
 // Every holiday form, resolved to local dates of the number's zone.
@@ -15,15 +16,19 @@ const SRC = join(__dirname, '..', '..', '..', 'src');
 const SWC_REGISTER = join(__dirname, '..', 'cli', 'swcRegister.js');
 const warsaw = zones.get('Europe/Warsaw');
 
-function dates(specs: HolidaySpec[], zone = warsaw, fromYear = 2025, toYear = 2028): string[] {
-  return [...resolveHolidayDays(specs, zone, fromYear, toYear)].map(formatEpochDay);
+/** The holidays among the local dates of [fromYear, toYear], asked day by day. */
+function dates(specs: HolidaySpec[], zone: ZoneOffsets = warsaw, fromYear = 2025, toYear = 2028): string[] {
+  const calendar = new HolidayCalendars().get(specs, zone);
+  const out: string[] = [];
+  for (let d = epochDayOf(fromYear, 1, 1); d < epochDayOf(toYear + 1, 1, 1); d++) if (calendar.isHoliday(d)) out.push(formatEpochDay(d));
+  return out;
 }
 
-function ics(file: string, fromYear = 2025, toYear = 2028): HolidaySpec {
+function ics(file: string): HolidaySpec {
   const path = join(FIXTURES, file);
-  const loaded = loadIcsOccurrences(path, fromYear, toYear);
+  const loaded = loadIcsFile(path, 2026);
   if ('error' in loaded) throw new Error(loaded.error);
-  return { kind: 'ics', path, occurrences: loaded.occurrences };
+  return { kind: 'ics', path, text: loaded.text };
 }
 
 describe('date forms', () => {
@@ -44,7 +49,7 @@ describe('date forms', () => {
   });
 
   it('overlapping forms are merged, sorted and unique', () => {
-    const days = resolveHolidayDays(
+    const days = dates(
       [
         { kind: 'range', from: '2026-12-24', to: '2026-12-26' },
         { kind: 'date', date: '2026-12-24' },
@@ -54,8 +59,7 @@ describe('date forms', () => {
       2026,
       2026,
     );
-    expect([...days].map(formatEpochDay)).toEqual(['2026-12-24', '2026-12-25', '2026-12-26']);
-    expect([...days]).toEqual([...days].sort((a, b) => a - b));
+    expect(days).toEqual(['2026-12-24', '2026-12-25', '2026-12-26']);
   });
 });
 
@@ -134,16 +138,19 @@ describe('iCalendar files', () => {
   it('all-day dates do not depend on the time zone of the process', () => {
     // node-ical builds date-only values at local midnight, so run the loader under other TZs.
     const script = `
-      const { loadIcsOccurrences } = require(${JSON.stringify(join(SRC, 'config', 'icsFile.ts'))});
-      const { resolveHolidayDays } = require(${JSON.stringify(join(SRC, 'schedule', 'holidays.ts'))});
+      const { loadIcsFile } = require(${JSON.stringify(join(SRC, 'config', 'icsFile.ts'))});
+      const { HolidayCalendars } = require(${JSON.stringify(join(SRC, 'schedule', 'holidays.ts'))});
       const { ZoneOffsetsCache } = require(${JSON.stringify(join(SRC, 'schedule', 'zoneOffsets.ts'))});
       const zone = new ZoneOffsetsCache(Date.UTC(2024, 0, 1), Date.UTC(2030, 0, 1)).get('Europe/Warsaw');
       const specs = ['yearly-exdate.ics', 'timed.ics'].map((f) => {
         const path = ${JSON.stringify(FIXTURES)} + '/' + f;
-        return { kind: 'ics', path, occurrences: loadIcsOccurrences(path, 2025, 2028).occurrences };
+        return { kind: 'ics', path, text: loadIcsFile(path, 2026).text };
       });
-      process.stdout.write(JSON.stringify([...resolveHolidayDays(specs, zone, 2025, 2028)]));`;
-    const expected = JSON.stringify([...resolveHolidayDays([ics('yearly-exdate.ics'), ics('timed.ics')], warsaw, 2025, 2028)]);
+      const cal = new HolidayCalendars().get(specs, zone);
+      const out = [];
+      for (let d = 20089; d < 21550; d++) if (cal.isHoliday(d)) out.push(d);
+      process.stdout.write(JSON.stringify(out));`;
+    const expected = JSON.stringify(dates([ics('yearly-exdate.ics'), ics('timed.ics')], warsaw, 2025, 2028).map((d) => parseIsoDate(d)));
     for (const tz of ['America/Los_Angeles', 'Pacific/Kiritimati', 'Australia/Lord_Howe']) {
       const out = execFileSync(process.execPath, ['-r', SWC_REGISTER, '-e', script], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
       expect([tz, out]).toEqual([tz, expected]);
@@ -151,20 +158,19 @@ describe('iCalendar files', () => {
   });
 
   it('refuses a missing file, a file that is not iCalendar, and one that cannot be parsed', () => {
-    expect(loadIcsOccurrences(join(FIXTURES, 'missing.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/missing\.ics does not exist/) });
-    expect(loadIcsOccurrences(join(FIXTURES, 'not-ics.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/is not an iCalendar file/) });
-    expect(loadIcsOccurrences(join(FIXTURES, 'bad-rrule.ics'), 2026, 2026)).toEqual({ error: expect.stringMatching(/cannot (parse|expand).*bad-rrule\.ics/) });
+    expect(loadIcsFile(join(FIXTURES, 'missing.ics'), 2026)).toEqual({ error: expect.stringMatching(/missing\.ics does not exist/) });
+    expect(loadIcsFile(join(FIXTURES, 'not-ics.ics'), 2026)).toEqual({ error: expect.stringMatching(/is not an iCalendar file/) });
+    expect(loadIcsFile(join(FIXTURES, 'bad-rrule.ics'), 2026)).toEqual({ error: expect.stringMatching(/cannot (parse|expand).*bad-rrule\.ics/) });
   });
 });
 
 describe('holidays are local dates of the number zone', () => {
   it('Australia Day in Sydney starts at Sydney midnight, not UTC midnight', () => {
-    const sydney = zones.get('Australia/Sydney');
-    const holidayDays = resolveHolidayDays([{ kind: 'date', date: '2026-01-26' }], sydney, 2026, 2026);
-    const s = compileSchedule({ timezone: 'Australia/Sydney', hours: { 1: [{ start: 0, end: 1440 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, daysOff: [], holidayDays }, zones);
+    const holidays: HolidaySpec[] = [{ kind: 'date', date: '2026-01-26' }];
+    const s = compileSchedule({ timezone: 'Australia/Sydney', hours: { 1: [{ start: 0, end: 1440 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, daysOff: [], holidays }, zones);
     expect(decide(s, undefined, at('2026-01-25T13:30:00Z')).reason).toBe('holiday'); // 00:30 Monday in Sydney
     expect(decide(s, undefined, at('2026-01-25T12:30:00Z')).reason).toBe('day-off'); // 23:30 Sunday
     expect(decide(s, undefined, at('2026-01-26T13:00:00Z'))).toMatchObject({ open: false, reason: 'day-off' }); // Tuesday
-    expect(parseIsoDate('2026-01-26')).toBe(holidayDays[0]);
+    expect(s.holidays.isHoliday(parseIsoDate('2026-01-26')!)).toBe(true);
   });
 });

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
-import type { TimeRange, Weekday } from '../../../src/config/types';
-import { MS_PER_DAY, MS_PER_MINUTE } from '../../../src/schedule/calendar';
+import { formatEpochDay, MS_PER_DAY, MS_PER_MINUTE } from '../../../src/schedule/calendar';
 import { compileSchedule, type WeekTablesCache } from '../../../src/schedule/compile';
 import { decide } from '../../../src/schedule/decide';
-import { referenceState } from '../../../src/schedule/reference';
-import { NEXT_CHANGE_HORIZON_MS, type Override, type ScheduleInput } from '../../../src/schedule/types';
+import { referenceState } from '../../support/referenceSchedule';
+import { NEXT_CHANGE_HORIZON_MS, type HolidaySpec, type Override, type ScheduleInput, type TimeRange, type Weekday } from '../../../src/schedule/types';
 import { zones } from './support';
 
 // The compiled fast path (offset table + wall-clock rules) against the plain luxon
@@ -91,7 +90,7 @@ const caseArb: Case = fc.tuple(scheduleArb, instantArb).map(([s, t]) => {
   const holidays = new Set([...s.nearHolidays.map((k) => today + k), ...s.farHolidays]);
   return {
     t,
-    input: { timezone: s.timezone, hours, daysOff: s.daysOff, holidayDays: Int32Array.from([...holidays].sort((a, b) => a - b)) },
+    input: { timezone: s.timezone, hours, daysOff: s.daysOff, holidays: [...holidays].map((d): HolidaySpec => ({ kind: 'date', date: formatEpochDay(d) })) },
   };
 });
 

@@ -3,8 +3,8 @@ import { parseDaysOff, parseHours, type SyntaxProblem } from '../../../src/confi
 import { parseIsoDate } from '../../../src/schedule/calendar';
 import { compileSchedule, type CompiledSchedule } from '../../../src/schedule/compile';
 import { decide } from '../../../src/schedule/decide';
-import { referenceState } from '../../../src/schedule/reference';
-import type { Override, Reason, ScheduleInput } from '../../../src/schedule/types';
+import { referenceState } from '../../support/referenceSchedule';
+import type { HolidaySpec, Override, Reason, ScheduleInput } from '../../../src/schedule/types';
 import { ZoneOffsetsCache } from '../../../src/schedule/zoneOffsets';
 
 // Schedules written the way the YAML writes them, so a test reads like the README.
@@ -25,17 +25,16 @@ export function scheduleInput(spec: ScheduleSpec): ScheduleInput {
   const problems: SyntaxProblem[] = [];
   const hours = parseHours(spec.hours, ['hours'], problems);
   if (problems.length > 0) throw new Error(`bad test schedule: ${problems.map((p) => p.message).join('; ')}`);
-  const days: number[] = [];
-  for (const h of spec.holidays ?? []) {
-    const [a, b = a] = h.split('..').map((x) => parseIsoDate(x));
-    if (a === undefined || b === undefined) throw new Error(`bad test holiday ${h}`);
-    for (let d = a; d <= b; d++) days.push(d);
-  }
+  const holidays = (spec.holidays ?? []).map((h): HolidaySpec => {
+    const [a, b = a] = h.split('..');
+    if (parseIsoDate(a!) === undefined || parseIsoDate(b!) === undefined) throw new Error(`bad test holiday ${h}`);
+    return { kind: 'range', from: a!, to: b! };
+  });
   return {
     timezone: spec.timezone,
     hours,
     daysOff: parseDaysOff(spec.daysOff ?? []),
-    holidayDays: Int32Array.from([...new Set(days)].sort((x, y) => x - y)),
+    holidays,
   };
 }
 

@@ -1,13 +1,25 @@
 import { DateTime } from 'luxon';
-import type { Weekday } from '../config/types';
-import type { ClosedReason, ScheduleInput } from './types';
-import { epochDayOf } from './calendar';
+import type { ClosedReason, HolidaySpec, ScheduleInput, Weekday } from '../../src/schedule/types';
 
 // A deliberately plain evaluator of the README's rules, written straight from the text with
-// luxon and no precomputation. Slow; used by tests to check the compiled fast path.
+// luxon and no precomputation. Slow; tests use it to check the compiled fast path. Holidays:
+// the date forms only (dates, ranges, MM-DD), compared as ISO strings.
 
 function isHoliday(input: ScheduleInput, d: DateTime): boolean {
-  return input.holidayDays.includes(epochDayOf(d.year, d.month, d.day));
+  const iso = d.toISODate()!;
+  const md = iso.slice(5);
+  return input.holidays.some((h: HolidaySpec) => {
+    switch (h.kind) {
+      case 'date':
+        return h.date === iso;
+      case 'range':
+        return h.from <= iso && iso <= h.to;
+      case 'yearly':
+        return md === `${String(h.month).padStart(2, '0')}-${String(h.day).padStart(2, '0')}`;
+      default:
+        throw new Error(`the reference evaluator does not expand ${h.kind} holidays`);
+    }
+  });
 }
 
 function rangesOf(input: ScheduleInput, d: DateTime) {
