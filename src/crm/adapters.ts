@@ -23,9 +23,11 @@ export const ADAPTERS: ReadonlyMap<string, Factory> = new Map<string, Factory>([
     'bitrix24',
     (env, logger) => {
       const ariUrl = env.ARI_URL;
+      const allowInsecureHttp = env.BITRIX24_ALLOW_INSECURE_HTTP === '1';
+      if (allowInsecureHttp) logger.warn('BITRIX24_ALLOW_INSECURE_HTTP=1: an http:// webhook URL is accepted and its token travels in clear; for a local test server only');
       return new Bitrix24Adapter({
         webhookUrl: required(env, 'BITRIX24_WEBHOOK_URL'),
-        allowInsecureHttp: env.BITRIX24_ALLOW_INSECURE_HTTP === '1',
+        allowInsecureHttp,
         logger,
         ratePerSecond: env.BITRIX24_RATE_PER_SECOND ? Number(env.BITRIX24_RATE_PER_SECOND) : undefined,
         fetchRecording: ariUrl

@@ -2,10 +2,11 @@
 // under node, compiled on require by swcRegister.js) against a throwaway redis-server. Every
 // refusal says what is wrong; usage errors exit 2; nothing is stored by a refused command;
 // text listings never pass control characters from stored data to the terminal.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { freeTcpPort } from '../../support/daemon';
+import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 
 jest.setTimeout(120_000);
@@ -155,5 +156,28 @@ describe('crm-worker', () => {
   ])('refuses to start with %s: exit 1 and the reason, before serving /healthz', async (_name, env, stderr) => {
     const r = await cli(['crm-worker'], { ...env, METRICS_PORT: String(await freeTcpPort()) }, 20_000);
     expect(r).toEqual({ code: 1, stdout: '', stderr });
+  });
+
+  it('starts against the fake portal over http:// on loopback when BITRIX24_ALLOW_INSECURE_HTTP=1', async () => {
+    const fake = await new FakeBitrix24().start();
+    const port = await freeTcpPort();
+    const proc = spawn(process.execPath, ['-r', REGISTER, MAIN, 'crm-worker'], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', METRICS_PORT: String(port), ...fake.workerEnv },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    try {
+      let status = 0;
+      for (let i = 0; i < 150 && status !== 200 && proc.exitCode === null; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toBe(200);
+    } finally {
+      proc.kill('SIGTERM');
+      await exited;
+      await fake.stop();
+    }
   });
 });
