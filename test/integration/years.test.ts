@@ -1,0 +1,109 @@
+// Years without a restart: the real daemon runs under libfaketime (Debian's faketime), whose
+// clock this test moves while the daemon runs. A configuration pushed today must decide a
+// 2031 Polish public holiday and a 2035 iCalendar closure correctly, on real calls, without
+// a restart or a re-push.
+import { readdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { parseEvent } from '../../src/events/validate';
+import { eventually, runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { call, startUas } from '../support/sipp';
+import { officePort, redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+
+function libfaketime(): string {
+  for (const dir of ['/usr/lib', ...readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')).map((d) => join('/usr/lib', d))]) {
+    const lib = join(dir, 'faketime', 'libfaketime.so.1');
+    if (existsSync(lib)) return lib;
+  }
+  throw new Error('libfaketime not found: install the Debian package "faketime" (scripts/install-deps does)');
+}
+
+describe('a daemon started in 2026 decides 2031 and 2035 without a restart or a re-push', () => {
+  const prefix = uniquePrefix('years');
+  const did = uniqueDid();
+  const clockFile = join(mkdtempSync(join(tmpdir(), 'ah-faketime-')), 'clock');
+  let daemon: RunningDaemon;
+  let redis: Redis;
+  /** Moves the daemon's wall clock (UTC); libfaketime rereads the file on every clock call. */
+  const setClock = (utc: string) => writeFileSync(clockFile, `@${utc}\n`);
+
+  beforeAll(async () => {
+    redis = new Redis(redisUrl);
+    const ics = join(repoRoot, 'test', 'fixtures', 'ics', 'yearly-exdate.ics');
+    const configFile = writeConfig(
+      [
+        'defaults: { region: PL, timezone: Europe/Warsaw }',
+        'numbers:',
+        `  - did: "${did}"`,
+        '    hours: { mon-fri: "09:00-17:00" }',
+        `    holidays: [{ country: PL }, { ics: "${ics}" }]`,
+        '    afterHours: { action: hangup, hangup: { cause: busy } }',
+        '',
+      ].join('\n'),
+    );
+    // Pushed with today's clock: what is stored must not be "the next two years".
+    const pushed = runCli(['push', '--config', configFile], { REDIS_PREFIX: prefix });
+    expect(pushed.stderr).toBe('');
+    expect(pushed.status).toBe(0);
+    setClock('2026-12-01 09:00:00'); // Tuesday 10:00 in Warsaw
+    daemon = await startDaemon({
+      configFile,
+      prefix,
+      env: {
+        LD_PRELOAD: libfaketime(),
+        FAKETIME_TIMESTAMP_FILE: clockFile,
+        FAKETIME_NO_CACHE: '1',
+        // Timers run on the monotonic clock: leave it real so timeouts and heartbeats behave.
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        TZ: 'UTC',
+      },
+    });
+    await daemon.waitHealthy();
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    redis?.disconnect();
+  });
+
+  test('the daemon runs on the faked clock, with the pushed version', async () => {
+    const d = await daemon.decision(did);
+    expect(d).toMatchObject({ open: true, reason: 'working-hours', configVersion: 1 });
+  });
+
+  test('Easter Monday 2031: closed as a holiday, on a real call; the next day rings the office', async () => {
+    setClock('2031-04-14 08:05:00'); // Monday 10:05 CEST
+    expect(await daemon.decision(did)).toMatchObject({ open: false, reason: 'holiday', action: 'hangup' });
+    const r = await call({ to: did, expect: 486 });
+    expect(r.finalCode).toBe(486);
+    expect(r.sent200).toBe(false);
+    const events = async () => (await redis.xrange(`${prefix}events`, '-', '+')).map(([, f]) => parseEvent(f[f.indexOf('event') + 1]!));
+    expect(await eventually(async () => (await events()).length > 0, 5000)).toBe(true);
+    const [ev] = await events();
+    if (!ev?.ok) throw new Error(`bad event: ${JSON.stringify(ev)}`);
+    expect(ev.event.reason).toBe('holiday');
+    expect(ev.event.time).toMatch(/^2031-04-14T10:0[5-9]:.*\+02:00$/); // the daemon's own (faked) clock, in the number's zone
+
+    setClock('2031-04-15 08:05:00'); // Tuesday
+    expect(await daemon.decision(did)).toMatchObject({ open: true, reason: 'working-hours' });
+    const office = await startUas({ behaviour: 'answer', port: officePort });
+    try {
+      const open = await call({ to: did, expect: 200, talkMs: 300 });
+      expect(open.finalCode).toBe(200);
+      expect((await office.waitForInvites(1))[0]!.user).toBe(did);
+    } finally {
+      await office.stop();
+    }
+  });
+
+  test("2035: the iCalendar file's yearly closure (12 June) and Christmas, years past any load window", async () => {
+    setClock('2035-06-12 08:05:00'); // Tuesday
+    expect(await daemon.decision(did)).toMatchObject({ open: false, reason: 'holiday' });
+    setClock('2035-06-13 08:05:00');
+    expect(await daemon.decision(did)).toMatchObject({ open: true, reason: 'working-hours' });
+    setClock('2035-12-25 09:05:00'); // Tuesday
+    expect(await daemon.decision(did)).toMatchObject({ open: false, reason: 'holiday' });
+    expect((await daemon.health())?.config).toBe('version 1, 1 numbers');
+  });
+});
