@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { IANAZone } from 'luxon';
-import { checkForwardTarget, normaliseNumber } from '../phone/e164';
+import { normaliseNumber } from '../phone/e164';
+import { checkForwardCountry, checkForwardRisk, parseAllowedPrefix, type ForwardRules } from '../phone/tollFraud';
 import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
 import { isKnownCountry } from '../schedule/holidays';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
@@ -39,7 +40,7 @@ interface RawScheduleFields {
 }
 interface RawConfig {
   defaults?: RawScheduleFields & { region?: string };
-  forwarding?: { endpoint?: string; allowCountries?: string[] };
+  forwarding?: { endpoint?: string; allowCountries?: string[]; allowNumbers?: string[] };
   numbers: Array<RawScheduleFields & { did: string | number; name?: string }>;
 }
 
@@ -82,6 +83,13 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   const d = raw.defaults ?? {};
   const region = d.region ?? 'US';
   const allowCountries = raw.forwarding?.allowCountries ?? [];
+  const allowNumbers: string[] = [];
+  (raw.forwarding?.allowNumbers ?? []).forEach((entry, i) => {
+    const p = parseAllowedPrefix(String(entry));
+    if (p.ok) allowNumbers.push(p.prefix);
+    else problem(['forwarding', 'allowNumbers', i], `forwarding.allowNumbers: ${p.error}`);
+  });
+  const forwardRules: ForwardRules = { allowCountries, allowNumbers };
 
   // Per-load caches: many numbers share a zone or an ICS file, and both checks are slow
   // (an Intl.DateTimeFormat per zone check, a parse and RRULE expansion per ICS file).
@@ -161,7 +169,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     if (announcement) policy.hangup.announcement = announcement;
     if (merged.forward?.to !== undefined) {
       if (over?.forward?.to !== undefined) {
-        const t = checkForwardTarget(String(over.forward.to), allowCountries);
+        const t = checkForwardRisk(String(over.forward.to), forwardRules);
         if (!t.ok) problem([...path, 'forward', 'to'], t.error);
         merged.forward.to = t.ok ? t.e164 : String(over.forward.to);
       }
@@ -209,6 +217,12 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       if (n.afterHours?.action === 'forward') problem(at('afterHours', 'action'), 'action "forward" needs afterHours.forward.to (an international number)');
       else problem(at('did'), 'the after-hours action "forward" from defaults needs afterHours.forward.to on this number or in defaults');
     }
+    // Where a forward may go depends on the number called (its country), so per number.
+    if (did.ok && afterHours.action === 'forward' && afterHours.forward) {
+      const own = n.afterHours?.forward?.to !== undefined;
+      const c = checkForwardCountry(own ? String(n.afterHours!.forward!.to) : afterHours.forward.to, did.country, forwardRules);
+      if (!c.ok) problem(own ? at('afterHours', 'forward', 'to') : at('did'), own ? c.error : `the forward from defaults: ${c.error}`);
+    }
     if (!did.ok || !timezone || !hours) return;
     numbers.push({
       did: did.e164,
@@ -230,7 +244,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       file: resolve(file),
       region,
       timezone: d.timezone ?? 'UTC',
-      forwarding: { endpoint: raw.forwarding?.endpoint ?? 'PJSIP/{number}@trunk', allowCountries },
+      forwarding: { endpoint: raw.forwarding?.endpoint ?? 'PJSIP/{number}@trunk', allowCountries, ...(allowNumbers.length > 0 ? { allowNumbers } : {}) },
       numbers,
     },
   };

@@ -75,8 +75,13 @@ export interface NumberConfig {
 export interface ForwardingSettings {
   /** Dial string template; `{number}` is replaced with the E.164 target. */
   endpoint: string;
-  /** ISO 3166 alpha-2 codes a forward may go to; empty means any (premium-rate never). */
+  /**
+   * ISO 3166 alpha-2 codes a forward may go to besides the called number's own country.
+   * Premium-rate and shared-cost never; high-risk ranges only through `allowNumbers`.
+   */
   allowCountries: string[];
+  /** E.164 numbers or prefixes ("+88216") allowed on purpose: outside the countries or high-risk. */
+  allowNumbers?: string[];
 }
 
 export interface AppConfig {

@@ -1,0 +1,112 @@
+import { checkForwardTarget, normaliseCaller, normaliseNumber } from '../../../src/phone/e164';
+
+// Junk after (or inside) a phone number is refused, not silently dropped: libphonenumber-js
+// extracts a number from surrounding text, so without this check ` ext. 99` or a NUL would
+// vanish from a DID, a forward target or `check --did`.
+
+const NUMBERS: Array<[string, string | undefined, string]> = [
+  ['+48 22 123 45 67', undefined, '+48221234567'],
+  ['22 123 45 67', 'PL', '+48221234567'],
+  ['+49 30 901820', undefined, '+4930901820'],
+  ['+1 212-555-0123', undefined, '+12125550123'],
+  ['+44 20 7946 0000', undefined, '+442079460000'],
+];
+
+// Every common human way of writing the same digits.
+const HUMAN_FORMATS: Array<[string, (s: string) => string]> = [
+  ['as written', (s) => s],
+  ['without spaces', (s) => s.replace(/ /g, '')],
+  ['with dots', (s) => s.replace(/ /g, '.')],
+  ['with hyphens', (s) => s.replace(/ /g, '-')],
+  ['with no-break spaces', (s) => s.replace(/ /g, '\u00a0')],
+  ['with surrounding spaces', (s) => `  ${s} `],
+];
+
+const JUNK: Array<[string, string, RegExp]> = [
+  ['an extension "ext. 99"', ' ext. 99', /extensions are not supported/],
+  ['an extension "x99"', ' x99', /extensions are not supported/],
+  ['an RFC 3966 ";ext=99"', ';ext=99', /extensions are not supported/],
+  ['";foo"', ';foo', /contains characters that are not part of a phone number \(";"/],
+  ['trailing letters', 'abc', /contains characters that are not part of a phone number \("a"/],
+  ['a newline', '\n', /contains a control character \(U\+000A\)/],
+  ['a NUL', '\u0000', /contains a control character \(U\+0000\)/],
+  ['a tab and more digits', '\t99', /contains a control character \(U\+0009\)/],
+  ['a second number', ' +48 22 123 45 68', /a \+ is allowed only at the start/],
+  ['a right-to-left mark', '\u200f', /contains a control character \(U\+200F\)/],
+];
+
+describe('normaliseNumber: the common human formats are read', () => {
+  for (const [raw, region, e164] of NUMBERS) {
+    test.each(HUMAN_FORMATS)(`${raw} %s`, (_name, format) => {
+      expect(normaliseNumber(format(raw), region)).toMatchObject({ ok: true, e164 });
+    });
+  }
+  test('parentheses and the German slash', () => {
+    expect(normaliseNumber('(030) 901820', 'DE')).toMatchObject({ ok: true, e164: '+4930901820' });
+    expect(normaliseNumber('030/901820', 'DE')).toMatchObject({ ok: true, e164: '+4930901820' });
+  });
+});
+
+describe('normaliseNumber: anything else is refused, saying what', () => {
+  for (const [raw, region] of NUMBERS) {
+    test.each(JUNK)(`${raw} followed by %s`, (_name, junk, reason) => {
+      const r = normaliseNumber(raw + junk, region);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error).toMatch(reason);
+        // The message quotes the input escaped: no raw control characters in an error line.
+        expect(r.error).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f]/);
+      }
+    });
+  }
+
+  test('junk in front of or inside the digits, too', () => {
+    expect(normaliseNumber('tel:+48221234567').ok).toBe(false);
+    expect(normaliseNumber('+48 22 123\u0000 45 67').ok).toBe(false);
+    expect(normaliseNumber('+48 22 123 45 67', 'PL').ok).toBe(true);
+  });
+
+  test('a long input is quoted truncated', () => {
+    const r = normaliseNumber(`+48 22 123 45 67 ${'x'.repeat(10_000)}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.length).toBeLessThan(300);
+  });
+
+  test('hostile lengths are answered in bounded time (no backtracking on spaces)', () => {
+    const started = Date.now();
+    for (const raw of [`${' '.repeat(200_000)}x`, `1${' '.repeat(200_000)}1`, '1 '.repeat(100_000), `+${'9'.repeat(200_000)}`]) {
+      expect(normaliseNumber(raw, 'PL').ok).toBe(false);
+      expect(checkForwardTarget(raw, []).ok).toBe(false);
+    }
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('text without digits stays "not a phone number"', () => {
+    expect(normaliseNumber('hello', 'PL')).toEqual({ ok: false, error: '"hello" is not a phone number' });
+  });
+});
+
+describe('forward targets refuse the same junk', () => {
+  test.each(JUNK)('+48 601 234 567 followed by %s', (_name, junk, reason) => {
+    const r = checkForwardTarget(`+48 601 234 567${junk}`, []);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(reason);
+  });
+  test('and still read a clean target', () => {
+    expect(checkForwardTarget('+48 601-234-567', [])).toMatchObject({ ok: true, e164: '+48601234567' });
+  });
+});
+
+describe('caller ids stay lenient: the network sends them, and a call must not lose its caller', () => {
+  test.each([
+    ['+48600100200;tag=x', '+48600100200'],
+    ['+48600100200 ext. 5', '+48600100200'],
+    ['0048600100200\n', '+48600100200'],
+  ])('%j is read as %s', (raw, e164) => {
+    expect(normaliseCaller(raw, 'PL')).toMatchObject({ ok: true, e164 });
+  });
+  test('an unreadable caller is refused (the call handler then records it as anonymous)', () => {
+    expect(normaliseCaller('\u0000\u0000', 'PL').ok).toBe(false);
+    expect(normaliseCaller('x'.repeat(100_000), 'PL').ok).toBe(false);
+  });
+});
