@@ -19,6 +19,7 @@ export class HolidayCalendar {
   private readonly countries: ReadonlyArray<CountryCalendar>;
   private readonly calendars: ReadonlyArray<IcsCalendar>;
   private readonly years = new Map<number, Uint8Array>();
+  private readonly empty: boolean;
   // The year answered last: consecutive decisions almost always ask the same one.
   private curStart = 1;
   private curEnd = 0;
@@ -58,15 +59,15 @@ export class HolidayCalendar {
       }
     }
     this.intervals = mergeIntervals(ranges);
+    this.empty = ranges.length === 0 && yearly.length === 0 && countries.length === 0 && calendars.length === 0;
     this.yearly = yearly;
     this.countries = countries;
     this.calendars = calendars;
   }
 
-  /** Whether the local date (epoch day) is a holiday. O(log n) in the number of ranges. */
+  /** Whether the local date (epoch day) is a holiday: a bounds check and one load, once the year is expanded. */
   isHoliday(epochDay: number): boolean {
-    if (this.intervals.length > 0 && inIntervals(this.intervals, epochDay)) return true;
-    if (this.yearly.length === 0 && this.countries.length === 0 && this.calendars.length === 0) return false;
+    if (this.empty) return false;
     if (epochDay < this.curStart || epochDay >= this.curEnd) this.select(epochDay);
     return this.curDays[epochDay - this.curStart] === 1;
   }
@@ -83,7 +84,7 @@ export class HolidayCalendar {
     this.curEnd = epochDayOf(year + 1, 1, 1);
   }
 
-  /** One byte per day of the year: 1 where a yearly, country or iCalendar rule falls. */
+  /** One byte per day of the year: 1 where any rule falls (ranges clipped to the year). */
   private yearDays(year: number): Uint8Array {
     const hit = this.years.get(year);
     if (hit) return hit;
@@ -92,6 +93,10 @@ export class HolidayCalendar {
     const mark = (d: number) => {
       if (d >= start && d < start + days.length) days[d - start] = 1;
     };
+    const iv = this.intervals;
+    for (let i = firstIntervalEndingAtOrAfter(iv, start); i < iv.length && iv[i]! < start + days.length; i += 2) {
+      for (let d = Math.max(iv[i]!, start), last = Math.min(iv[i + 1]!, start + days.length - 1); d <= last; d++) days[d - start] = 1;
+    }
     for (const { month, day } of this.yearly) {
       // 02-29 only in leap years: a date that rolled over is not that date.
       if (month === 2 && day === 29 && civilOf(epochDayOf(year, 2, 29)).month !== 2) continue;
@@ -129,17 +134,16 @@ function mergeIntervals(ranges: Array<[number, number]>): Int32Array {
   return Int32Array.from(out);
 }
 
-function inIntervals(iv: Int32Array, day: number): boolean {
-  // Last interval starting at or before day.
+/** Index (even) of the first interval whose end is at or after day, or iv.length. */
+function firstIntervalEndingAtOrAfter(iv: Int32Array, day: number): number {
   let lo = 0;
-  let hi = (iv.length >> 1) - 1;
-  if (day < iv[0]!) return false;
+  let hi = iv.length >> 1;
   while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (iv[mid * 2]! <= day) lo = mid;
-    else hi = mid - 1;
+    const mid = (lo + hi) >> 1;
+    if (iv[mid * 2 + 1]! < day) lo = mid + 1;
+    else hi = mid;
   }
-  return day <= iv[lo * 2 + 1]!;
+  return lo * 2;
 }
 
 /** A country's public holidays (date-holidays, type "public": no observances), per year. */
@@ -200,9 +204,21 @@ export function isKnownCountry(country: string, state?: string, region?: string)
  */
 export class HolidayCalendars {
   private readonly byKey = new Map<string, HolidayCalendar>();
+  /** The loader shares one rules array between numbers written alike: skip the key for those. */
+  private readonly byList = new WeakMap<readonly HolidaySpec[], Map<ZoneOffsets, HolidayCalendar>>();
   private readonly icsByText = new Map<string, IcsCalendar>();
 
   get(specs: readonly HolidaySpec[], zone: ZoneOffsets): HolidayCalendar {
+    let byZone = this.byList.get(specs);
+    const known = byZone?.get(zone);
+    if (known) return known;
+    const cal = this.byRules(specs, zone);
+    if (!byZone) this.byList.set(specs, (byZone = new Map()));
+    byZone.set(zone, cal);
+    return cal;
+  }
+
+  private byRules(specs: readonly HolidaySpec[], zone: ZoneOffsets): HolidayCalendar {
     // Within one configuration a path names one text, so the path stands for it.
     const key = `${zone.name}\n${JSON.stringify(specs.map((h) => (h.kind === 'ics' ? { ics: h.path } : h)))}`;
     let cal = this.byKey.get(key);
