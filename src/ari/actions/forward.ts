@@ -1,6 +1,6 @@
 import type { AfterHoursPolicy, ForwardSettings } from '../../config/types';
 import type { CallerHungUpOutcome, ForwardedOutcome, ForwardFallbackOutcome } from '../../events/types';
-import { checkForwardTarget } from '../../phone/e164';
+import { checkForward } from '../../phone/tollFraud';
 import type { CallSession } from '../callSession';
 import type { CallSignal } from '../events';
 import { elapsedSeconds, type ActionContext } from './context';
@@ -17,7 +17,9 @@ export const FORWARD_LEG_ARG = 'after-hours-forward-leg';
  */
 export async function runForward(s: CallSession, ctx: ActionContext, settings: ForwardSettings, policy: AfterHoursPolicy): Promise<ForwardedOutcome | CallerHungUpOutcome> {
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
-  const target = checkForwardTarget(settings.to, ctx.forwarding.allowCountries);
+  // The same rules as validation (risk, the called number's country, allowNumbers), so a
+  // pushed config from an older version cannot forward where this one refuses.
+  const target = checkForward(settings.to, s.did, ctx.forwarding);
   if (!target.ok) {
     ctx.log.error({ call: s.id, error: target.error }, 'forward refused; running the fallback');
     return { kind: 'forwarded', to: settings.to, answered: false, fallback: await fallback(s, ctx, settings, policy) };
