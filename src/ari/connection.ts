@@ -1,38 +1,61 @@
 import { EventEmitter } from 'node:events';
-import ari from 'ari-client';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../util/backoff';
+import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './events';
 
-// The ARI websocket: ari-client for events, kept alive forever. ari-client alone gives up
-// after ten reconnects (~43 s) and never pings; this wrapper pings, reconnects with backoff
-// and jitter without limit (a new client each time), and reports `ApplicationReplaced`.
+// The ARI websocket, kept alive forever: it pings, reconnects with backoff and jitter without
+// limit (a new socket each time), and reports `ApplicationReplaced`.
+//
+// It speaks to /ari/events with `ws` itself rather than through ari-client: ari-client builds
+// its URLs from the scheme and host alone (a reverse-proxy prefix is dropped), gives `ws` and
+// its swagger loader no TLS options (no private CA), loads the whole API description before
+// every connect, and gives up after ten reconnects (~43 s). The daemon needs none of its REST
+// side (src/ari/rest.ts does that), only the events, which arrive as JSON objects.
+
+// ws is ari-client's websocket library (6.x); only the part used here is typed.
+interface WsSocket {
+  on(event: 'open', fn: () => void): this;
+  on(event: 'message', fn: (data: string | Buffer) => void): this;
+  on(event: 'pong', fn: () => void): this;
+  on(event: 'error', fn: (err: Error) => void): this;
+  on(event: 'close', fn: (code: number, reason: string) => void): this;
+  ping(): void;
+  terminate(): void;
+  removeAllListeners(): this;
+  listenerCount(event: string): number;
+  eventNames(): Array<string | symbol>;
+}
+type WsConstructor = new (url: string, options: Record<string, unknown>) => WsSocket;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const WebSocket = require('ws') as WsConstructor;
 
 export type AriState = 'connecting' | 'registered' | 'replaced' | 'stopped';
 
-export interface AriConnectionOptions {
-  url: string;
-  user: string;
-  password: string;
+export interface AriConnectionOptions extends AriAccess {
   app: string;
   log: Logger;
   heartbeatMs?: number;
 }
 
-type Client = Awaited<ReturnType<typeof ari.connect>>;
-
 /** Events out: 'StasisStart', 'ChannelGone', 'PlaybackFinished', 'Recording', 'Dial', 'state'. */
 export class AriConnection extends EventEmitter {
-  private client: Client | undefined;
+  private socket: WsSocket | undefined;
   private stateValue: AriState = 'connecting';
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
   private awaitingPong = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly target: AriTarget;
+  private readonly agent: HttpsAgent | undefined;
 
   constructor(private readonly opts: AriConnectionOptions) {
     super();
+    this.target = resolveAriAccess(opts);
+    // An agent of our own for wss: it carries the CA and leaves SNI out for an IP address.
+    this.agent = this.target.tls ? new HttpsAgent({ keepAlive: false, ...this.target.tls }) : undefined;
   }
 
   get state(): AriState {
@@ -40,14 +63,14 @@ export class AriConnection extends EventEmitter {
   }
 
   start(): void {
-    void this.connect();
+    this.connect();
   }
 
-  /** Listeners on the ari-client instance: constant after start, whatever the call count. */
+  /** Listeners on the websocket: constant after start, whatever the call count. */
   ariListenerCount(): number {
-    const c = this.client as unknown as EventEmitter | undefined;
-    if (!c) return 0;
-    return c.eventNames().reduce((n, name) => n + c.listenerCount(name), 0);
+    const s = this.socket;
+    if (!s) return 0;
+    return s.eventNames().reduce((n, name) => n + s.listenerCount(String(name)), 0);
   }
 
   async stop(): Promise<void> {
@@ -55,7 +78,8 @@ export class AriConnection extends EventEmitter {
     this.setState('stopped');
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.dropClient();
+    this.dropSocket();
+    this.agent?.destroy();
   }
 
   private setState(s: AriState): void {
@@ -65,105 +89,136 @@ export class AriConnection extends EventEmitter {
     this.emit('state', s);
   }
 
-  private scheduleReconnect(why: string): void {
+  private scheduleReconnect(why: string, err?: Error): void {
     if (this.stopped || this.reconnectTimer) return;
     this.setState('connecting');
     const delay = backoffDelay(Math.min(this.attempt++, 8), { baseMs: 250, maxMs: 10_000 });
-    this.opts.log.warn({ why, retryInMs: delay }, 'ARI connection lost; reconnecting');
+    if (err && isCertificateError(err)) {
+      // Not a network fault: retrying will not help until the CA (ARI_CA_FILE) or the
+      // server's certificate changes. Said at error level with the TLS code.
+      this.opts.log.error({ err, url: this.target.endpoint.eventsUrl, retryInMs: delay }, `ARI certificate not trusted (${(err as NodeJS.ErrnoException).code}): check ARI_CA_FILE and the certificate's names; reconnecting`);
+    } else {
+      this.opts.log.warn({ why, err, retryInMs: delay }, 'ARI connection lost; reconnecting');
+    }
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.connect();
+      this.connect();
     }, delay);
   }
 
-  private dropClient(): void {
-    const c = this.client;
-    this.client = undefined;
-    if (!c) return;
-    const emitter = c as unknown as EventEmitter & { stop(): void; _ws?: { terminate?: () => void } };
-    emitter.removeAllListeners();
-    emitter.on('error', () => undefined);
+  private dropSocket(): void {
+    const s = this.socket;
+    this.socket = undefined;
+    if (!s) return;
+    s.removeAllListeners();
+    s.on('error', () => undefined);
+    // close() waits for a closing handshake a dead peer never sends; terminate does not.
     try {
-      emitter.stop();
-      // close() waits for a closing handshake a dead peer never sends; terminate does not.
-      emitter._ws?.terminate?.();
+      s.terminate();
     } catch {
       // Already closed.
     }
   }
 
-  private async connect(): Promise<void> {
+  private connect(): void {
     if (this.stopped) return;
-    this.dropClient();
-    let client: Client;
+    this.dropSocket();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    const { endpoint, auth, tls } = this.target;
+    let socket: WsSocket;
     try {
-      client = await ari.connect(this.opts.url, this.opts.user, this.opts.password);
+      socket = new WebSocket(`${endpoint.eventsUrl}?app=${encodeURIComponent(this.opts.app)}`, {
+        headers: { Authorization: auth },
+        handshakeTimeout: 10_000,
+        perMessageDeflate: false,
+        ...(tls ? { ...tls, agent: this.agent } : {}),
+      });
     } catch (err) {
-      this.scheduleReconnect(`connect failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.scheduleReconnect('connect failed', err as Error);
       return;
     }
-    if (this.stopped) return;
-    this.client = client;
-    this.wire(client);
-    try {
-      await client.start(this.opts.app);
-    } catch (err) {
-      if (this.client === client) this.scheduleReconnect(`start failed: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    if (this.client !== client) return;
-    this.attempt = 0;
-    this.setState('registered');
-    this.startHeartbeat(client);
-  }
-
-  private wire(client: Client): void {
-    const on = (name: string, fn: (e: never) => void) => (client as unknown as EventEmitter).on(name, fn as (...a: unknown[]) => void);
-    on('StasisStart', (e: StasisStartEvent) => this.emit('StasisStart', e));
-    const gone = (e: ChannelEvent) => this.emit('ChannelGone', e);
-    on('StasisEnd', gone);
-    on('ChannelDestroyed', gone);
-    on('ChannelHangupRequest', gone);
-    on('PlaybackFinished', (e: PlaybackEvent) => this.emit('PlaybackFinished', e));
-    on('RecordingFinished', (e: RecordingEvent) => this.emit('Recording', e));
-    on('RecordingFailed', (e: RecordingEvent) => this.emit('Recording', e));
-    on('Dial', (e: DialEvent) => this.emit('Dial', e));
-    on('pong', () => {
+    this.socket = socket;
+    socket.on('open', () => {
+      if (this.socket !== socket) return;
+      this.attempt = 0;
+      this.setState('registered');
+      this.startHeartbeat(socket);
+    });
+    socket.on('message', (data) => this.dispatch(data));
+    socket.on('pong', () => {
       this.awaitingPong = false;
     });
-    on('WebSocketReconnecting', () => this.setState('connecting'));
-    on('WebSocketConnected', () => {
-      if (this.client === client && this.stateValue !== 'replaced') this.setState('registered');
+    socket.on('error', (err) => {
+      if (this.socket !== socket) return;
+      this.dropSocket();
+      this.scheduleReconnect('websocket error', err);
     });
-    on('WebSocketMaxRetries', () => {
-      if (this.client === client) this.scheduleReconnect('ari-client gave up reconnecting');
+    socket.on('close', (code, reason) => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      // Replaced: another connection holds the app name; reconnecting would take it back
+      // and flap both daemons. Stay out (unhealthy) until someone fixes the duplicate.
+      if (this.stateValue === 'replaced') return;
+      this.scheduleReconnect(`websocket closed (${code}${reason ? ` ${reason}` : ''})`);
     });
-    on('ApplicationReplaced', () => {
-      // Another connection took this app name. Fighting over it would flap both daemons;
-      // stay out, report unhealthy, and let operations fix the duplicate.
-      this.opts.log.error({ app: this.opts.app }, 'ARI application replaced by another connection');
-      this.setState('replaced');
-    });
-    on('error', (err: Error) => this.opts.log.warn({ err: err.message }, 'ARI client error'));
   }
 
-  private startHeartbeat(client: Client): void {
+  private dispatch(data: string | Buffer): void {
+    let e: { type?: unknown };
+    try {
+      e = JSON.parse(data.toString()) as { type?: unknown };
+    } catch (err) {
+      this.opts.log.warn({ err }, 'ARI sent an event that is not JSON');
+      return;
+    }
+    switch (e.type) {
+      case 'StasisStart':
+        this.emit('StasisStart', e as StasisStartEvent);
+        return;
+      case 'StasisEnd':
+      case 'ChannelDestroyed':
+      case 'ChannelHangupRequest':
+        this.emit('ChannelGone', e as ChannelEvent);
+        return;
+      case 'PlaybackFinished':
+        this.emit('PlaybackFinished', e as PlaybackEvent);
+        return;
+      case 'RecordingFinished':
+      case 'RecordingFailed':
+        this.emit('Recording', e as RecordingEvent);
+        return;
+      case 'Dial':
+        this.emit('Dial', e as DialEvent);
+        return;
+      case 'ApplicationReplaced':
+        // Another connection took this app name. Fighting over it would flap both daemons;
+        // stay out, report unhealthy, and let operations fix the duplicate.
+        this.opts.log.error({ app: this.opts.app }, 'ARI application replaced by another connection');
+        this.setState('replaced');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private startHeartbeat(socket: WsSocket): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.awaitingPong = false;
     const every = this.opts.heartbeatMs ?? 5000;
     this.heartbeat = setInterval(() => {
-      if (this.client !== client) return;
+      if (this.socket !== socket) return;
       if (this.awaitingPong) {
         // No pong since the last ping: the socket is dead even if TCP has not noticed.
         if (this.heartbeat) clearInterval(this.heartbeat);
         this.heartbeat = undefined;
+        this.dropSocket();
         this.scheduleReconnect('heartbeat: no pong');
-        this.dropClient();
         return;
       }
       this.awaitingPong = true;
       try {
-        client.ping();
+        socket.ping();
       } catch {
         // Reported by the next missed pong.
       }

@@ -1,16 +1,19 @@
-import { Agent, request } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { HangupCause } from '../config/types';
+import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a
 // call handler makes are few and simple, so they go here, typed.
 //
-// The call path writes HTTP/1.1 itself on a small pool of keep-alive sockets, one request
-// at a time per socket: the request is on the wire when `call()` returns (node's http
-// client writes it a tick later, after more per-request machinery), so whatever the
-// caller does next happens after the reject is on its way. Binary downloads (recordings)
-// still use node's http client.
+// Two transports do the same requests (ARI_REST_CLIENT picks one; bench/calls.ts compares
+// them): `own` writes HTTP/1.1 itself on a small pool of keep-alive sockets (plain or TLS),
+// one request at a time per socket, so the request is on the wire when `call()` returns;
+// `agent` is node's http/https client with a keep-alive Agent. Binary downloads
+// (recordings) always use node's client.
 
 export class AriHttpError extends Error {
   readonly code = 'AH_ERR_ARI_HTTP';
@@ -19,12 +22,13 @@ export class AriHttpError extends Error {
   }
 }
 
-export interface AriRestOptions {
-  /** e.g. http://127.0.0.1:8088 (an /ari suffix is accepted). */
-  url: string;
-  user: string;
-  password: string;
+export type AriRestClient = 'own' | 'agent';
+export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent'];
+
+export interface AriRestOptions extends AriAccess {
   timeoutMs?: number;
+  /** Which transport carries the calls (default own). */
+  restClient?: AriRestClient;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -191,7 +195,7 @@ class ConnPool {
   private readonly waiting: Job[] = [];
   private closed = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly timeoutMs: number, private readonly keepAliveMsecs: number) {}
+  constructor(private readonly target: AriTarget, private readonly timeoutMs: number, private readonly keepAliveMsecs: number) {}
 
   run(job: Job): void {
     if (this.closed) {
@@ -208,7 +212,11 @@ class ConnPool {
       this.waiting.push(job);
       return;
     }
-    const socket = connect({ host: this.host, port: this.port });
+    const { host, port } = this.target.endpoint;
+    // A TLS socket buffers what is written before the handshake, as a TCP socket does
+    // before it connects; a certificate that does not verify fails the job like a reset.
+    const tls = this.target.tls;
+    const socket: Socket = tls ? tlsConnect({ host, port, ...tls }) : connect({ host, port });
     socket.setKeepAlive(true, this.keepAliveMsecs);
     const c = new Conn(socket, this);
     socket.prependListener('close', () => c.onClose());
@@ -243,29 +251,107 @@ class ConnPool {
   }
 }
 
-export class AriRest {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 8, keepAliveMsecs: 10_000 });
+/** Carries one request: resolves with the body of a 2xx answer, rejects with AriHttpError otherwise. */
+interface RestTransport {
+  request(method: string, path: string, target: string, payload: string | undefined): Promise<string>;
+  close(): void;
+}
+
+class OwnTransport implements RestTransport {
   private readonly pool: ConnPool;
-  private readonly host: string;
-  private readonly port: number;
-  private readonly hostHeader: string;
-  private readonly base: string;
-  private readonly auth: string;
+
+  constructor(private readonly target: AriTarget, timeoutMs: number) {
+    this.pool = new ConnPool(target, timeoutMs, 10_000);
+  }
+
+  request(method: string, path: string, target: string, payload: string | undefined): Promise<string> {
+    const head =
+      `${method} ${target} HTTP/1.1\r\n` +
+      `Host: ${this.target.endpoint.hostHeader}\r\n` +
+      `Authorization: ${this.target.auth}\r\n` +
+      'Connection: keep-alive\r\n' +
+      (payload !== undefined ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n` : 'Content-Length: 0\r\n\r\n');
+    return new Promise<string>((resolve, reject) => this.pool.run({ method, path, head, payload, retried: false, resolve, reject }));
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+}
+
+type NodeAgent = HttpAgent | HttpsAgent;
+
+function newAgent(target: AriTarget, maxSockets: number): NodeAgent {
+  const common = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets };
+  return target.tls ? new HttpsAgent({ ...common, ...target.tls }) : new HttpAgent(common);
+}
+
+/** One request through node's http/https client; the whole body, or AriHttpError for a status >= 300. */
+function agentRequest(
+  target: AriTarget,
+  agent: NodeAgent,
+  req: { method: string; path: string; target: string; payload?: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<Buffer> {
+  const { endpoint } = target;
+  const headers: Record<string, string | number> = { host: endpoint.hostHeader, authorization: target.auth };
+  if (req.payload !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(req.payload);
+  } else if (req.method !== 'GET') headers['content-length'] = 0;
+  return new Promise<Buffer>((resolve, reject) => {
+    const onResponse = (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const status = res.statusCode ?? 0;
+        if (status >= 300) reject(new AriHttpError(status, req.method, req.path, body.toString('utf8')));
+        else resolve(body);
+      });
+    };
+    const options = { host: endpoint.host, port: endpoint.port, method: req.method, path: req.target, agent, headers, signal: req.signal, ...(target.tls ?? {}) };
+    const r = target.tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
+    r.setTimeout(req.timeoutMs, () => r.destroy(new Error(`ARI ${req.method} ${req.path} timed out after ${req.timeoutMs} ms`)));
+    r.on('error', reject);
+    r.end(req.payload);
+  });
+}
+
+class AgentTransport implements RestTransport {
+  private readonly agent: NodeAgent;
+
+  constructor(private readonly target: AriTarget, private readonly timeoutMs: number) {
+    this.agent = newAgent(target, MAX_SOCKETS);
+  }
+
+  async request(method: string, path: string, target: string, payload: string | undefined): Promise<string> {
+    return (await agentRequest(this.target, this.agent, { method, path, target, payload, timeoutMs: this.timeoutMs })).toString('utf8');
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export class AriRest {
+  private readonly target: AriTarget;
+  private readonly transport: RestTransport;
+  /** For binary downloads (recordings), whatever the transport. */
+  private readonly downloads: NodeAgent;
   private readonly timeoutMs: number;
+  readonly restClient: AriRestClient;
 
   constructor(opts: AriRestOptions) {
-    const u = new URL(opts.url);
-    this.host = u.hostname;
-    this.port = Number(u.port || 80);
-    this.hostHeader = u.port ? `${u.hostname}:${u.port}` : u.hostname;
-    this.base = `${u.pathname.replace(/\/+$/, '').replace(/\/ari$/, '')}/ari`;
-    this.auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
+    this.target = resolveAriAccess(opts);
     this.timeoutMs = opts.timeoutMs ?? 5000;
-    this.pool = new ConnPool(this.host, this.port, this.timeoutMs, 10_000);
+    this.restClient = opts.restClient ?? 'own';
+    this.transport = this.restClient === 'agent' ? new AgentTransport(this.target, this.timeoutMs) : new OwnTransport(this.target, this.timeoutMs);
+    this.downloads = newAgent(this.target, 8);
   }
 
   /** Sends a request; resolves with the body (parsed JSON when there is one). */
-  call<T = unknown>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  async call<T = unknown>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
     let qs = '';
     if (query) {
       const parts: string[] = [];
@@ -273,46 +359,18 @@ export class AriRest {
       if (parts.length) qs = `?${parts.join('&')}`;
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const head =
-      `${method} ${this.base}${path}${qs} HTTP/1.1\r\n` +
-      `Host: ${this.hostHeader}\r\n` +
-      `Authorization: ${this.auth}\r\n` +
-      'Connection: keep-alive\r\n' +
-      (payload !== undefined ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n` : 'Content-Length: 0\r\n\r\n');
-    return new Promise<T>((resolve, reject) => {
-      this.pool.run({
-        method,
-        path,
-        head,
-        payload,
-        retried: false,
-        reject,
-        resolve: (text) => {
-          if (text === '') {
-            resolve(undefined as T);
-            return;
-          }
-          try {
-            resolve(JSON.parse(text) as T);
-          } catch {
-            resolve(text as T);
-          }
-        },
-      });
-    });
+    const text = await this.transport.request(method, path, `${this.target.endpoint.restBase}${path}${qs}`, payload);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return text as T;
+    }
   }
 
-  /** Fetches a binary body (stored recordings). */
-  async getBuffer(path: string): Promise<Buffer> {
-    return new Promise<Buffer>((resolve, reject) => {
-      const req = request({ host: this.host, port: this.port, method: 'GET', path: `${this.base}${path}`, agent: this.agent, headers: { authorization: this.auth } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ((res.statusCode ?? 0) >= 300 ? reject(new AriHttpError(res.statusCode ?? 0, 'GET', path, '')) : resolve(Buffer.concat(chunks))));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  /** Fetches a binary body (stored recordings); AriHttpError for an error status (404: gone). */
+  getBuffer(path: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Buffer> {
+    return agentRequest(this.target, this.downloads, { method: 'GET', path, target: `${this.target.endpoint.restBase}${path}`, timeoutMs: opts.timeoutMs ?? 60_000, signal: opts.signal });
   }
 
   // The calls the call handler makes. Each one is a line of ARI's REST API.
@@ -366,7 +424,7 @@ export class AriRest {
   }
 
   close(): void {
-    this.pool.close();
-    this.agent.destroy();
+    this.transport.close();
+    this.downloads.destroy();
   }
 }

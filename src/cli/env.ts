@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ARI_REST_CLIENTS, type AriRestClient } from '../ari/rest';
 import { DEFAULT_PREFIX } from '../events/stream';
 
 // Settings that are secrets or belong to the deployment come from the environment.
@@ -18,3 +19,10 @@ export function envInt(name: string, fallback: number): number {
 export const redisUrl = (): string => env('REDIS_URL', 'redis://127.0.0.1:6379');
 export const redisPrefix = (): string => env('REDIS_PREFIX', DEFAULT_PREFIX);
 export const spoolDir = (): string => env('SPOOL_DIR', join(env('XDG_STATE_HOME', join(homedir(), '.local', 'state')), 'after-hours', 'spool'));
+
+/** ARI_REST_CLIENT: which transport carries the daemon's ARI REST calls (own | agent). */
+export function ariRestClient(): AriRestClient {
+  const v = env('ARI_REST_CLIENT', 'own');
+  if (!(ARI_REST_CLIENTS as readonly string[]).includes(v)) throw new Error(`ARI_REST_CLIENT must be one of ${ARI_REST_CLIENTS.join(', ')} (got "${v}")`);
+  return v as AriRestClient;
+}

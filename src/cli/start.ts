@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
+import type { AriRestOptions } from '../ari/rest';
+import { resolveAriAccess } from '../ari/endpoint';
 import { Daemon } from '../daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../log';
-import { env, envInt, redisPrefix, redisUrl, spoolDir } from './env';
+import { ariRestClient, env, envInt, redisPrefix, redisUrl, spoolDir } from './env';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -14,7 +16,11 @@ export function registerStartCommand(program: Command): void {
       'after',
       `
 Environment:
-  ARI_URL (http://127.0.0.1:8088), ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours),
+  ARI_URL (http://127.0.0.1:8088): http:// or https:// (ws:// wss:// alike), IPv6 as [::1],
+    an optional path prefix behind a reverse proxy (https://pbx.example/asterisk)
+  ARI_CA_FILE: PEM CA that signed Asterisk's certificate (https only; replaces the system roots)
+  ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours),
+  ARI_REST_CLIENT (own): own | agent (node's keep-alive agent), for comparisons
   ARI_HEARTBEAT_MS (5000): websocket ping interval; a missed pong reconnects
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:)
   METRICS_PORT (9464): /metrics, /healthz, /decision?did=
@@ -26,9 +32,21 @@ Environment:
       const log = createLogger('after-hours');
       const loaded = loadConfig(opts.config);
       if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
+      // One object for the REST client and the websocket (the daemon hands it to both), so
+      // the CA and the transport choice reach them with the URL.
+      const ari: AriRestOptions & { app: string; heartbeatMs: number } = {
+        url: env('ARI_URL', 'http://127.0.0.1:8088'),
+        user: env('ARI_USER', 'after-hours'),
+        password: env('ARI_PASSWORD', ''),
+        caFile: env('ARI_CA_FILE', '') || undefined,
+        restClient: ariRestClient(),
+        app: env('ARI_APP', 'after-hours'),
+        heartbeatMs: envInt('ARI_HEARTBEAT_MS', 5000),
+      };
+      resolveAriAccess(ari); // a bad ARI_URL or ARI_CA_FILE is refused before anything starts
       const daemon = new Daemon({
         config: loaded.config,
-        ari: { url: env('ARI_URL', 'http://127.0.0.1:8088'), user: env('ARI_USER', 'after-hours'), password: env('ARI_PASSWORD', ''), app: env('ARI_APP', 'after-hours'), heartbeatMs: envInt('ARI_HEARTBEAT_MS', 5000) },
+        ari,
         redisUrl: redisUrl(),
         prefix: redisPrefix(),
         metricsPort: envInt('METRICS_PORT', 9464),

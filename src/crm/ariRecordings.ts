@@ -1,35 +1,35 @@
+import { AriHttpError, AriRest } from '../ari/rest';
+import type { AriAccess } from '../ari/endpoint';
 import { TransientCrmError, type RecordingFetcher } from './adapter';
 
-export interface AriRecordingOptions {
-  /** e.g. http://127.0.0.1:8088 (a trailing /ari is accepted). */
-  url: string;
-  user: string;
-  password: string;
-  fetch?: typeof fetch;
+export interface AriRecordingOptions extends AriAccess {
   requestTimeoutMs?: number;
 }
 
-/** Fetches a stored recording's file from Asterisk: GET /ari/recordings/stored/{name}/file. */
+/**
+ * Fetches a stored recording's file from Asterisk: GET <prefix>/ari/recordings/stored/{name}/file,
+ * through the daemon's ARI client (the same ARI_URL forms, credentials and ARI_CA_FILE).
+ * The CA file defaults to ARI_CA_FILE from the environment, as the worker's other ARI settings.
+ */
 export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingFetcher {
-  const base = opts.url.replace(/\/+$/, '').replace(/\/ari$/, '');
-  const auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
+  const rest = new AriRest({ ...opts, caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined) });
+  const timeoutMs = opts.requestTimeoutMs ?? 60_000;
   return async (recording, signal) => {
-    let res: Response;
+    let content: Buffer;
     try {
-      res = await (opts.fetch ?? fetch)(`${base}/ari/recordings/stored/${encodeURIComponent(recording.name)}/file`, {
-        headers: { authorization: auth },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(opts.requestTimeoutMs ?? 60_000)]),
+      content = await rest.getBuffer(`/recordings/stored/${encodeURIComponent(recording.name)}/file`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        timeoutMs,
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new TransientCrmError(`ARI recording ${recording.name}: network error`);
+      if (err instanceof AriHttpError) {
+        if (err.status === 404) return null;
+        throw new TransientCrmError(`ARI recording ${recording.name}: HTTP ${err.status}`);
+      }
+      throw new TransientCrmError(`ARI recording ${recording.name}: ${(err as Error).message}`);
     }
-    if (res.status === 404) {
-      await res.arrayBuffer().catch(() => undefined);
-      return null;
-    }
-    if (!res.ok) throw new TransientCrmError(`ARI recording ${recording.name}: HTTP ${res.status}`);
     const leaf = recording.name.split('/').pop() ?? recording.name;
-    return { filename: `${leaf}.${recording.format}`, content: Buffer.from(await res.arrayBuffer()) };
+    return { filename: `${leaf}.${recording.format}`, content };
   };
 }
