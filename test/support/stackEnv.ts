@@ -19,6 +19,8 @@ export const sippDir = path.join(repoRoot, 'test', 'sipp');
 
 export const redisPort = envInt('AH_REDIS_PORT', 6390);
 export const ariPort = envInt('AH_ARI_PORT', 8088);
+/** Asterisk's HTTPS (TLS) port for ARI, beside the plain one. */
+export const ariTlsPort = envInt('AH_ARI_TLS_PORT', 8089);
 export const sipPort = envInt('AH_SIP_PORT', 5060);
 export const trunkPort = envInt('AH_TRUNK_PORT', 5070);
 export const officePort = envInt('AH_OFFICE_PORT', 5080);
@@ -29,6 +31,10 @@ export const host = '127.0.0.1';
 export const redisUrl = `redis://${host}:${redisPort}`;
 /** Base URL for ari-client's connect() (it appends /ari itself). */
 export const ariUrl = `http://${host}:${ariPort}`;
+/** ARI over TLS: the daemon's ARI_URL for https/wss (give it ariCaFile as ARI_CA_FILE). */
+export const ariHttpsUrl = `https://${host}:${ariTlsPort}`;
+/** The private CA scripts/stack makes at every `up`; it signed Asterisk's certificate (IP:127.0.0.1, IP:::1). */
+export const ariCaFile = path.join(process.env.AH_TLS_DIR || path.join(process.env.AH_STACK_DIR || path.join(repoRoot, '.stack'), 'tls'), 'ca.pem');
 /** The ARI app name the dialplan sends every inbound call to. */
 export const ariApp = 'after-hours';
 
@@ -44,7 +50,7 @@ export const dialplan = {
 } as const;
 
 export const stackEnv = {
-  host, redisPort, redisUrl, ariPort, ariUrl, ariUser, ariPassword, ariApp,
+  host, redisPort, redisUrl, ariPort, ariUrl, ariTlsPort, ariHttpsUrl, ariCaFile, ariUser, ariPassword, ariApp,
   sipPort, trunkPort, officePort, repoRoot, stackScript, sippDir, dialplan,
 };
 
