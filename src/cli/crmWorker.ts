@@ -1,12 +1,16 @@
 // after-hours crm-worker [--config FILE]            run the CRM worker
 // after-hours crm-worker dead list [--json]         show dead letters
 // after-hours crm-worker dead retry ID | --all      put dead letters back on the stream
+// after-hours crm-worker bitrix24-auth [CODE|URL]    authorise the Bitrix24 local application
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { streamKeys, type StreamKeys } from '../events/stream';
-import { createAdapter, type Env } from '../crm/adapters';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { bitrix24AppAuthFromEnv, createAdapter, type Env } from '../crm/adapters';
+import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startMetricsServer } from '../httpEndpoints';
 import { createLogger } from '../log';
@@ -52,8 +56,14 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   }
   const logger = createLogger('after-hours-crm');
   const keys = keysFrom(env);
-  const adapter = createAdapter(env, logger);
-  const redis = new Redis(redisUrl(env));
+  const redis = new Redis(redisUrl(env), { lazyConnect: true });
+  let adapter;
+  try {
+    adapter = createAdapter(env, logger, { redis, keys });
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   const reader = new Redis(redisUrl(env));
   const metrics = createCrmMetrics(redis, keys);
   const worker = new CrmWorker({
@@ -92,6 +102,9 @@ Environment:
   REDIS_PREFIX           key prefix, "after-hours:" by default
   CRM_ADAPTER            bitrix24 (default) or webhook; any other name is refused
   BITRIX24_WEBHOOK_URL   https://PORTAL/rest/USER_ID/TOKEN/ (secret; http:// is refused)
+  BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET
+                         a local application instead of the webhook (see bitrix24-auth)
+  BITRIX24_RATE_PER_SECOND          requests/s to the portal, shared by all workers (default 2)
   BITRIX24_ALLOW_INSECURE_HTTP=1    accept an http:// URL (a local test server only)
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook
@@ -135,4 +148,67 @@ Environment:
         process.stdout.write(`${id} back on ${keys.stream} as ${entry}\n`);
       });
     });
+
+  crm
+    .command('bitrix24-auth')
+    .description('Authorise the Bitrix24 local application once; its tokens are kept in Redis for every worker')
+    .argument('[code]', 'the address Bitrix24 redirected the browser to (or just its code=…); asked for when not given')
+    .option('--refresh-token <token>', 'start from a refresh token instead (REFRESH_ID of the application install POST)')
+    .addHelpText(
+      'after',
+      `
+Needs BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET, REDIS_URL, REDIS_PREFIX.
+Without [code], prints the address to open as a portal administrator; Bitrix24 then sends the
+browser to the application's handler address with ?code=…. Paste that address: the code is
+valid for 30 seconds.`,
+    )
+    .action(async (code: string | undefined, opts: { refreshToken?: string }) => {
+      const env: Env = process.env;
+      await withRedis(env, async (redis) => {
+        const keys = keysFrom(env);
+        const auth = bitrix24AppAuthFromEnv(env, { redis, keys });
+        let tokens;
+        if (opts.refreshToken !== undefined) {
+          if (code !== undefined) throw new UsageError('give either a code or --refresh-token');
+          tokens = await auth.adoptRefreshToken(opts.refreshToken);
+        } else {
+          const state = randomBytes(8).toString('hex');
+          let answer = code;
+          if (answer === undefined) {
+            process.stdout.write(`Open as a portal administrator:\n  ${auth.authorizeUrl(state)}\n`);
+            answer = await askLine('Paste the address the browser was sent to (within 30 seconds): ');
+          }
+          tokens = await auth.exchangeCode(authorizationCode(answer, code === undefined ? state : undefined));
+        }
+        process.stdout.write(
+          `authorised: member_id ${printable(tokens.memberId || '-')}, scope ${printable(tokens.scope || '-')}; ` +
+            `tokens kept in Redis at ${bitrix24Keys(keys).oauth}; the access token is renewed as needed\n`,
+        );
+      });
+    });
+}
+
+/** The `code` from a pasted redirect address (its `state` must be ours when we made the link), or the bare code. */
+export function authorizationCode(answer: string, expectedState?: string): string {
+  const text = answer.trim();
+  if (/^https?:\/\//i.test(text)) {
+    const url = new URL(text);
+    const code = url.searchParams.get('code');
+    if (!code) throw new UsageError('the pasted address has no code=… in it');
+    const state = url.searchParams.get('state');
+    if (expectedState !== undefined && state !== null && state !== expectedState) throw new UsageError('the pasted address is from another authorisation (its state differs); start again');
+    return code;
+  }
+  const bare = text.replace(/^code=/, '');
+  if (!/^[A-Za-z0-9._-]+$/.test(bare)) throw new UsageError('that is neither an address nor an authorization code');
+  return bare;
+}
+
+async function askLine(prompt: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await new Promise<string>((resolve) => rl.question(prompt, resolve));
+  } finally {
+    rl.close();
+  }
 }

@@ -1,14 +1,24 @@
 // The adapter registry: CRM_ADAPTER picks one. A new CRM is one module implementing
 // CrmAdapter plus one entry here.
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { StreamKeys } from '../events/stream';
 import type { CrmAdapter } from './adapter';
 import { createAriRecordingFetcher } from './ariRecordings';
 import { Bitrix24Adapter } from './bitrix24';
+import { Bitrix24AppAuth, type Bitrix24Auth } from './bitrix24Auth';
+import { bitrix24Keys } from './keys';
 import { WebhookAdapter } from './webhook';
 
 export type Env = Record<string, string | undefined>;
 
-type Factory = (env: Env, logger: Logger) => CrmAdapter;
+/** What every worker of one deployment shares. */
+export interface SharedState {
+  redis: Redis;
+  keys: StreamKeys;
+}
+
+type Factory = (env: Env, logger: Logger, shared: SharedState) => CrmAdapter;
 
 function required(env: Env, name: string): string {
   const value = env[name];
@@ -16,19 +26,46 @@ function required(env: Env, name: string): string {
   return value;
 }
 
+/** The local application's auth from BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID and BITRIX24_CLIENT_SECRET. */
+export function bitrix24AppAuthFromEnv(env: Env, shared: SharedState, logger?: Logger): Bitrix24AppAuth {
+  const keys = bitrix24Keys(shared.keys);
+  return new Bitrix24AppAuth({
+    portalUrl: required(env, 'BITRIX24_PORTAL_URL'),
+    clientId: required(env, 'BITRIX24_CLIENT_ID'),
+    clientSecret: required(env, 'BITRIX24_CLIENT_SECRET'),
+    oauthTokenUrl: env.BITRIX24_OAUTH_URL || undefined,
+    allowInsecureHttp: env.BITRIX24_ALLOW_INSECURE_HTTP === '1',
+    redis: shared.redis,
+    tokenKey: keys.oauth,
+    lockKey: keys.oauthLock,
+    logger,
+  });
+}
+
+function bitrix24Auth(env: Env, logger: Logger, shared: SharedState): Bitrix24Auth | undefined {
+  const app = Boolean(env.BITRIX24_CLIENT_ID);
+  const webhook = Boolean(env.BITRIX24_WEBHOOK_URL);
+  if (app && webhook) throw new Error('set either BITRIX24_WEBHOOK_URL (a webhook) or BITRIX24_CLIENT_ID (a local application), not both');
+  if (!app && !webhook) throw new Error('BITRIX24_WEBHOOK_URL is not set (or use a local application: BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET)');
+  return app ? bitrix24AppAuthFromEnv(env, shared, logger) : undefined;
+}
+
 // A Map, not a plain object: a name such as "constructor" or "toString" must be unknown,
 // not an Object built-in that looks like a factory.
 export const ADAPTERS: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   [
     'bitrix24',
-    (env, logger) => {
+    (env, logger, shared) => {
       const ariUrl = env.ARI_URL;
       const allowInsecureHttp = env.BITRIX24_ALLOW_INSECURE_HTTP === '1';
-      if (allowInsecureHttp) logger.warn('BITRIX24_ALLOW_INSECURE_HTTP=1: an http:// webhook URL is accepted and its token travels in clear; for a local test server only');
+      if (allowInsecureHttp) logger.warn('BITRIX24_ALLOW_INSECURE_HTTP=1: an http:// Bitrix24 address is accepted and its token travels in clear; for a local test server only');
+      const auth = bitrix24Auth(env, logger, shared);
       return new Bitrix24Adapter({
-        webhookUrl: required(env, 'BITRIX24_WEBHOOK_URL'),
+        ...(auth ? { auth } : { webhookUrl: env.BITRIX24_WEBHOOK_URL }),
         allowInsecureHttp,
         logger,
+        redis: shared.redis,
+        keys: shared.keys,
         ratePerSecond: env.BITRIX24_RATE_PER_SECOND ? Number(env.BITRIX24_RATE_PER_SECOND) : undefined,
         fetchRecording: ariUrl
           ? createAriRecordingFetcher({ url: ariUrl, user: required(env, 'ARI_USER'), password: required(env, 'ARI_PASSWORD') })
@@ -40,9 +77,9 @@ export const ADAPTERS: ReadonlyMap<string, Factory> = new Map<string, Factory>([
 ]);
 
 /** The adapter CRM_ADAPTER names (default bitrix24); an unknown name is refused with the known ones. */
-export function createAdapter(env: Env, logger: Logger): CrmAdapter {
+export function createAdapter(env: Env, logger: Logger, shared: SharedState): CrmAdapter {
   const name = env.CRM_ADAPTER === undefined || env.CRM_ADAPTER === '' ? 'bitrix24' : env.CRM_ADAPTER;
   const factory = ADAPTERS.get(name);
   if (factory === undefined) throw new Error(`CRM_ADAPTER must be one of ${[...ADAPTERS.keys()].join(', ')} (got "${name}")`);
-  return factory(env, logger);
+  return factory(env, logger, shared);
 }

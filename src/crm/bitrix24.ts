@@ -1,7 +1,9 @@
-// Bitrix24 through an incoming webhook (https://PORTAL/rest/USER_ID/TOKEN/). The URL is a
-// secret: it is kept in a private field, never put in an error message, and toJSON() hides
-// it from loggers.
+// Bitrix24 through an incoming webhook (https://PORTAL/rest/USER_ID/TOKEN/) or a local
+// application (OAuth, bitrix24Auth.ts). Secrets (the webhook URL, tokens) are kept in private
+// fields, never put in an error message, and toJSON() hides them from loggers.
+import type { Redis } from 'ioredis';
 import type { AfterHoursEvent } from '../events/types';
+import type { StreamKeys } from '../events/stream';
 import { pickRecord, type CrmAction, type CrmEntityType, type CrmRecord, type LookupResult } from '../policy/crmPolicy';
 import { retry } from '../util/backoff';
 import {
@@ -14,28 +16,52 @@ import {
   type CrmAdapter,
   type RecordingFetcher,
 } from './adapter';
+import { WebhookAuth, type Bitrix24Auth, type Bitrix24Target } from './bitrix24Auth';
+import { ExternalLines } from './bitrix24Lines';
+import { bitrix24Keys } from './keys';
+import { describeNetworkError } from './networkError';
+import { RedisRateLimiter, type RateLimiter } from './rateLimiter';
 import { TokenBucket } from './tokenBucket';
 
-/** Errors that mean the webhook itself is unusable; retrying cannot help. */
-const AUTH_ERRORS = new Set(['expired_token', 'insufficient_scope', 'NO_AUTH_FOUND', 'invalid_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'authorization_error']);
+export { normaliseWebhookUrl } from './bitrix24Auth';
+
+/** Errors that mean our credentials are unusable; retrying cannot help. */
+const AUTH_ERRORS = new Set(['expired_token', 'insufficient_scope', 'NO_AUTH_FOUND', 'invalid_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'authorization_error', 'WRONG_AUTH_TYPE']);
 const TRANSIENT_ERRORS = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'INTERNAL_SERVER_ERROR']);
-const STATUS_CODE = { missed: 304, answered: 200 } as const;
+const STATUS_CODE = { missed: '304', answered: '200' } as const;
 const ATTACHABLE_FORMATS = new Set(['wav', 'mp3']);
 /** Most commands one `batch` request may carry. */
 const BATCH_LIMIT = 50;
 const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', COMPANY: 'crm.company.get', LEAD: 'crm.lead.get' };
+/**
+ * register and finish post their own message about the call to the user's chat unless told not
+ * to (ADD_TO_CHAT defaults to 1). after-hours sends one notification of its own instead, in
+ * every rule: it says why the number was closed and what happened, in the number's language,
+ * it reaches every queue user with `notify: all`, and its tag makes a redelivery replace it.
+ */
+const ADD_TO_CHAT = 0;
 
 export interface Bitrix24Options extends CrmRetrySettings {
-  /** Incoming webhook URL, e.g. https://portal.bitrix24.pl/rest/1/abc123/ (secret). */
-  webhookUrl: string;
+  /** Incoming webhook URL, e.g. https://portal.bitrix24.pl/rest/1/abc123/ (secret); or give `auth`. */
+  webhookUrl?: string;
   /**
    * Accept an http:// webhook URL. The URL carries the portal's token, so plain HTTP sends it
    * in clear: only for a local test server (BITRIX24_ALLOW_INSECURE_HTTP=1).
    */
   allowInsecureHttp?: boolean;
+  /** How requests authenticate; default: the webhook. */
+  auth?: Bitrix24Auth;
+  /**
+   * Shared state of all workers: the request budget, and which lines are registered. Without
+   * it the budget is this process' own and lines are not registered (tests of one adapter).
+   */
+  redis?: Redis;
+  keys?: StreamKeys;
+  /** Register the DIDs as external lines; default on for an application (a webhook may not). */
+  registerLines?: boolean;
   /** Gets voicemail bytes for attachRecord; without it recordings are not uploaded. */
   fetchRecording?: RecordingFetcher;
-  /** The portal allows about 2 requests/s with a small burst; split it between workers. */
+  /** The portal allows about 2 requests/s with a small burst, for all workers together. */
   ratePerSecond?: number;
   burst?: number;
   requestTimeoutMs?: number;
@@ -46,22 +72,44 @@ export interface Bitrix24Options extends CrmRetrySettings {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
+/** The portal says the access token expired: the application renews it and tries once more. */
+class ExpiredTokenError extends PermanentCrmError {}
+
 export class Bitrix24Adapter implements CrmAdapter {
   readonly name = 'bitrix24';
-  readonly #base: string;
-  readonly #bucket: TokenBucket;
+  readonly #auth: Bitrix24Auth;
+  readonly #limiter: RateLimiter;
+  readonly #lines: ExternalLines | undefined;
   readonly #opts: Bitrix24Options;
   readonly #fetch: typeof fetch;
 
   constructor(opts: Bitrix24Options) {
-    this.#base = normaliseWebhookUrl(opts.webhookUrl, { allowInsecureHttp: opts.allowInsecureHttp });
+    if (opts.auth === undefined && opts.webhookUrl === undefined) throw new Error('BITRIX24_WEBHOOK_URL is not set');
+    this.#auth = opts.auth ?? new WebhookAuth(opts.webhookUrl as string, { allowInsecureHttp: opts.allowInsecureHttp });
     this.#opts = opts;
     this.#fetch = opts.fetch ?? fetch;
-    this.#bucket = new TokenBucket({ ratePerSecond: opts.ratePerSecond ?? 2, burst: opts.burst ?? 2, now: opts.now, sleep: opts.sleep });
+    const ratePerSecond = opts.ratePerSecond ?? 2;
+    const burst = opts.burst ?? 2;
+    const shared = opts.redis && opts.keys ? { redis: opts.redis, keys: bitrix24Keys(opts.keys) } : undefined;
+    this.#limiter = shared
+      ? new RedisRateLimiter({ redis: shared.redis, key: shared.keys.rate, ratePerSecond, burst, sleep: opts.sleep })
+      : new TokenBucket({ ratePerSecond, burst, now: opts.now, sleep: opts.sleep });
+    const registerLines = opts.registerLines ?? this.#auth.kind === 'application';
+    if (registerLines && shared === undefined) throw new Error('registering external lines needs the shared Redis (redis and keys)');
+    this.#lines =
+      registerLines && shared
+        ? new ExternalLines({
+            redis: shared.redis,
+            lineKey: shared.keys.line,
+            lockKey: shared.keys.lineLock,
+            call: (method, params, signal) => this.call(method, params, signal),
+            logger: opts.logger,
+          })
+        : undefined;
   }
 
   toJSON(): object {
-    return { name: this.name };
+    return { name: this.name, auth: this.#auth.kind };
   }
 
   async lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult> {
@@ -99,6 +147,7 @@ export class Bitrix24Adapter implements CrmAdapter {
       switch (action.kind) {
         case 'register-call': {
           callUser = action.userId;
+          if (this.#lines) await this.#lines.ensure(action.line, action.lineName, signal);
           callId = await once(journal, 'register', async () => {
             const result = await this.call(
               'telephony.externalcall.register',
@@ -110,6 +159,7 @@ export class Bitrix24Adapter implements CrmAdapter {
                 CRM_CREATE: action.createLead ? 1 : 0,
                 ...(action.attachTo ? { CRM_ENTITY_TYPE: action.attachTo.type, CRM_ENTITY_ID: action.attachTo.id } : {}),
                 SHOW: 0,
+                ADD_TO_CHAT,
                 LINE_NUMBER: action.line,
                 EXTERNAL_CALL_ID: event.id,
               },
@@ -126,7 +176,7 @@ export class Bitrix24Adapter implements CrmAdapter {
           await once(journal, 'finish', async () => {
             const result = await this.call(
               'telephony.externalcall.finish',
-              { CALL_ID: callId, USER_ID: action.userId, DURATION: action.durationSeconds, STATUS_CODE: STATUS_CODE[action.status] },
+              { CALL_ID: callId, USER_ID: action.userId, DURATION: action.durationSeconds, STATUS_CODE: STATUS_CODE[action.status], ADD_TO_CHAT },
               signal,
             );
             return isObject(result) && result.CRM_ACTIVITY_ID !== undefined ? String(result.CRM_ACTIVITY_ID) : 'done';
@@ -162,7 +212,9 @@ export class Bitrix24Adapter implements CrmAdapter {
         }
         case 'notify':
           await once(journal, `notify:${action.userId}`, async () => {
-            await this.call('im.notify.system.add', { USER_ID: action.userId, MESSAGE: action.text, TAG: action.tag }, signal);
+            // A tag is unique in the whole portal (a new notification with it deletes the others),
+            // so each user's copy gets its own: a redelivery replaces it, the other users keep theirs.
+            await this.call('im.notify.system.add', { USER_ID: action.userId, MESSAGE: action.text, TAG: `${action.tag}:${action.userId}` }, signal);
             return 'done';
           });
           break;
@@ -170,70 +222,78 @@ export class Bitrix24Adapter implements CrmAdapter {
     }
   }
 
-  /** One REST call under the rate limit, retried on transient failures. */
+  /** One REST call under the rate limit, retried on transient failures; an expired application token is renewed once. */
   async call(method: string, params: JsonObject | Record<string, unknown>, signal: AbortSignal): Promise<Json> {
     const o = this.#opts;
     return retry(
       async () => {
-        await this.#bucket.take(signal);
-        return this.callOnce(method, params, signal);
+        for (let renewed = false; ; renewed = true) {
+          await this.#limiter.take(signal);
+          const target = await this.#auth.target(method, signal);
+          try {
+            return await this.callOnce(method, params, target, signal);
+          } catch (err) {
+            if (renewed || !(err instanceof ExpiredTokenError) || !(await this.#auth.renew(target.accessToken, signal))) throw err;
+          }
+        }
       },
       crmRetryOptions(o, signal, 'bitrix24 request', { method }),
     );
   }
 
-  private async callOnce(method: string, params: unknown, signal: AbortSignal): Promise<Json> {
+  private async callOnce(method: string, params: unknown, target: Bitrix24Target, signal: AbortSignal): Promise<Json> {
     const timeout = AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 30_000);
+    const body = target.accessToken === undefined ? params : { ...(params as object), auth: target.accessToken };
     let res: Response;
     try {
-      res = await this.#fetch(`${this.#base}${method}.json`, {
+      res = await this.#fetch(target.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(params),
+        body: JSON.stringify(body),
         signal: AbortSignal.any([signal, timeout]),
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      // Only the cause's code: undici's messages can contain the URL, which holds the token.
-      throw new TransientCrmError(`bitrix24 ${method}: network error (${networkCode(err)})`);
+      // Described in words, with the address minus its secrets; the error itself is not
+      // kept as the cause, as undici's messages may hold the full URL (a webhook's token).
+      throw new TransientCrmError(`bitrix24 ${method}: ${describeNetworkError(err, this.#auth.where(method))}`);
     }
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = await res.json();
+      answer = await res.json();
     } catch {
-      body = undefined;
+      answer = undefined;
     }
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-    const error = isObject(body) && typeof body.error === 'string' ? body.error : undefined;
-    const description = isObject(body) && typeof body.error_description === 'string' ? body.error_description : '';
+    const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
+    const description = isObject(answer) && typeof answer.error_description === 'string' ? answer.error_description : '';
     if (error !== undefined || !res.ok) {
       const what = `bitrix24 ${method}: ${error ?? `HTTP ${res.status}`}${description ? ` (${description})` : ''}`;
+      if (error === 'WRONG_AUTH_TYPE') {
+        throw new PermanentCrmError(
+          this.#auth.kind === 'webhook'
+            ? `${what}; this portal allows ${method} only to an application, not to a webhook: set up the local application (BITRIX24_CLIENT_ID, README "Bitrix24: webhook or application")`
+            : what,
+          { auth: true },
+        );
+      }
+      if (error === 'expired_token' && this.#auth.kind === 'application') throw new ExpiredTokenError(`${what}; the application token was refused after a refresh`, { auth: true });
       if ((error !== undefined && AUTH_ERRORS.has(error)) || res.status === 401 || res.status === 403) {
-        throw new PermanentCrmError(`${what}; the webhook is refused, check BITRIX24_WEBHOOK_URL and its scopes`, { auth: true });
+        throw new PermanentCrmError(
+          this.#auth.kind === 'webhook'
+            ? `${what}; the webhook is refused, check BITRIX24_WEBHOOK_URL and its scopes`
+            : `${what}; the application is refused, check its scopes or authorise it again: after-hours crm-worker bitrix24-auth`,
+          { auth: true },
+        );
       }
       if ((error !== undefined && TRANSIENT_ERRORS.has(error)) || res.status >= 500 || res.status === 429) {
         throw new TransientCrmError(what, retryAfterMs ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));
       }
       throw new PermanentCrmError(what);
     }
-    if (!isObject(body) || !('result' in body)) throw new TransientCrmError(`bitrix24 ${method}: answer without result`);
-    return body.result;
+    if (!isObject(answer) || !('result' in answer)) throw new TransientCrmError(`bitrix24 ${method}: answer without result`);
+    return answer.result;
   }
-}
-
-export function normaliseWebhookUrl(raw: string, opts: { allowInsecureHttp?: boolean } = {}): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error('BITRIX24_WEBHOOK_URL is not a URL');
-  }
-  if (url.protocol === 'http:' && !opts.allowInsecureHttp) {
-    throw new Error('BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('BITRIX24_WEBHOOK_URL must be https://');
-  if (!/\/rest\/\d+\/[^/]+/.test(url.pathname)) throw new Error('BITRIX24_WEBHOOK_URL must look like https://PORTAL/rest/USER_ID/TOKEN/');
-  return url.href.replace(/\/?$/, '/').replace(/\/[^/]+\.json\/$/, '/');
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -243,13 +303,6 @@ function isObject(value: unknown): value is JsonObject {
 function toId(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function networkCode(err: unknown): string {
-  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (err instanceof Error && err.name === 'TimeoutError') return 'timeout';
-  return err instanceof Error ? err.name : 'unknown';
 }
 
 function parseRetryAfter(header: string | null): number | undefined {

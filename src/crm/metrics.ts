@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StreamKeys } from '../events/stream';
 
 export interface CrmMetrics {
@@ -8,6 +8,8 @@ export interface CrmMetrics {
   duplicates: Counter<'adapter'>;
   failed: Counter<'adapter' | 'kind'>;
   deadLettered: Counter<'adapter'>;
+  /** Seconds from the call (the event's time) until its CRM work was done or given up. */
+  delay: Histogram<'adapter' | 'outcome'>;
 }
 
 /** A registry of its own, so several workers (and tests) never collide on metric names. */
@@ -56,5 +58,12 @@ export function createCrmMetrics(redis: Redis, keys: StreamKeys): CrmMetrics {
       this.set(await redis.xlen(keys.dead).catch(() => 0));
     },
   });
-  return { registry, processed, duplicates, failed, deadLettered };
+  const delay = new Histogram({
+    name: 'after_hours_crm_event_delay_seconds',
+    help: 'Seconds from the call (event time, the start of the call) until its CRM work was done (outcome="done") or the event was dead-lettered (outcome="dead").',
+    labelNames: ['adapter', 'outcome'],
+    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600],
+    registers: [registry],
+  });
+  return { registry, processed, duplicates, failed, deadLettered, delay };
 }

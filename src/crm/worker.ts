@@ -199,7 +199,7 @@ export class CrmWorker {
 
     if (deliveries > this.o.maxDeliveries) {
       const last = await redis.get(lastErrorKey(keys, entryId));
-      await this.deadLetter(entryId, eventId, json, `${last ?? 'no error recorded (the worker handling it died)'}; gave up after ${deliveries - 1} deliveries`, deliveries, log);
+      await this.deadLetter(entryId, eventId, json, `${last ?? 'no error recorded (the worker handling it died)'}; gave up after ${deliveries - 1} deliveries`, deliveries, log, undefined, eventDelayMs(json));
       return;
     }
 
@@ -241,7 +241,9 @@ export class CrmWorker {
       await this.process(event, controller.signal);
       await this.complete(entryId, event.id, true);
       metrics?.processed.inc({ adapter: adapter.name });
-      log.info('crm work done');
+      const delayMs = eventDelayMs(event);
+      if (delayMs !== undefined) metrics?.delay.observe({ adapter: adapter.name, outcome: 'done' }, delayMs / 1000);
+      log.info({ delayMs }, 'crm work done');
     } catch (err) {
       await RELEASE.run(redis, [lock], [this.consumer]).catch(() => undefined);
       if (!this.running && controller.signal.aborted) {
@@ -253,7 +255,7 @@ export class CrmWorker {
       metrics?.failed.inc({ adapter: adapter.name, kind: permanent ? 'permanent' : 'transient' });
       await redis.set(lastErrorKey(keys, entryId), message, 'EX', JOURNAL_TTL_SECONDS).catch(() => undefined);
       if (permanent || deliveries >= this.o.maxDeliveries) {
-        await this.deadLetter(entryId, event.id, json, message, deliveries, log, err);
+        await this.deadLetter(entryId, event.id, json, message, deliveries, log, err, eventDelayMs(event));
       } else {
         log.warn({ err, retryAfterMs: this.o.claimIdleMs }, 'crm work failed; left pending for a retry');
       }
@@ -281,10 +283,11 @@ export class CrmWorker {
   }
 
   /** `cause`: the error object when there is one, logged with its stack; `error` is what the dead letter keeps. */
-  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger, cause?: unknown): Promise<void> {
+  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger, cause?: unknown, delayMs?: number): Promise<void> {
     const deadId = await moveToDead(this.o.redis, this.o.keys, { sourceId: entryId, eventId, event: json, error, deliveries, failedAt: new Date() });
     this.o.metrics?.deadLettered.inc({ adapter: this.o.adapter.name });
-    log.error(cause === undefined ? { deadId, reason: error } : { deadId, reason: error, err: cause }, 'event moved to the dead-letter stream');
+    if (delayMs !== undefined) this.o.metrics?.delay.observe({ adapter: this.o.adapter.name, outcome: 'dead' }, delayMs / 1000);
+    log.error({ deadId, reason: error, ...(cause === undefined ? {} : { err: cause }), ...(delayMs === undefined ? {} : { delayMs }) }, 'event moved to the dead-letter stream');
   }
 }
 
@@ -295,6 +298,20 @@ export async function ensureGroup(redis: Redis, keys: StreamKeys): Promise<void>
   } catch (err) {
     if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
   }
+}
+
+/** Milliseconds from the call (the event's time) until now; undefined for an unreadable time. */
+function eventDelayMs(event: AfterHoursEvent | string): number | undefined {
+  let time: unknown;
+  if (typeof event === 'string') {
+    try {
+      time = (JSON.parse(event) as { time?: unknown } | null)?.time;
+    } catch {
+      return undefined;
+    }
+  } else time = event.time;
+  const at = typeof time === 'string' ? Date.parse(time) : NaN;
+  return Number.isFinite(at) ? Math.max(0, Date.now() - at) : undefined;
 }
 
 function compareEntryIds(a: string, b: string): number {

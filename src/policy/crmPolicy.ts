@@ -25,8 +25,10 @@ export interface RegisterCallAction {
   userId: number;
   /** Caller, E.164. */
   phone: string;
-  /** The DID the call came in on. */
+  /** The DID the call came in on (an external line in the CRM). */
   line: string;
+  /** The number's name, the line's name in the CRM. */
+  lineName: string;
   /** ISO 8601 with offset. */
   startTime: string;
   /** Attach to this record; absent when creating a lead. */
@@ -120,6 +122,7 @@ function registerCall(
     userId,
     phone: event.caller,
     line: event.did,
+    lineName: event.name,
     startTime: event.time,
     ...(target.attachTo ? { attachTo: target.attachTo } : {}),
     createLead: target.createLead,

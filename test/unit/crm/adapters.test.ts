@@ -1,5 +1,12 @@
-import { ADAPTERS, createAdapter } from '../../../src/crm/adapters';
+import { Redis } from 'ioredis';
+import { ADAPTERS, createAdapter as create, type Env } from '../../../src/crm/adapters';
+import { streamKeys } from '../../../src/events/stream';
 import { silent } from './harness';
+
+// Never connects: building an adapter talks to nobody.
+const redis = new Redis({ lazyConnect: true });
+const createAdapter = (env: Env, logger = silent) => create(env, logger, { redis, keys: streamKeys('adapters-test:') });
+afterAll(() => redis.disconnect());
 
 describe('createAdapter (the CRM_ADAPTER registry)', () => {
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Bitrix24', 'nope'])(
@@ -25,5 +32,14 @@ describe('createAdapter (the CRM_ADAPTER registry)', () => {
     expect(() => createAdapter({ BITRIX24_WEBHOOK_URL: url }, silent)).toThrow(/must be https:\/\/.*BITRIX24_ALLOW_INSECURE_HTTP=1/);
     expect(() => createAdapter({ BITRIX24_WEBHOOK_URL: url, BITRIX24_ALLOW_INSECURE_HTTP: 'yes' }, silent)).toThrow(/must be https/);
     expect(createAdapter({ BITRIX24_WEBHOOK_URL: url, BITRIX24_ALLOW_INSECURE_HTTP: '1' }, silent).name).toBe('bitrix24');
+  });
+
+  it('a local application instead of the webhook: needs the portal, id and secret; not both kinds at once', () => {
+    const app = { BITRIX24_PORTAL_URL: 'https://p.bitrix24.pl', BITRIX24_CLIENT_ID: 'local.1', BITRIX24_CLIENT_SECRET: 's3cret' };
+    expect(JSON.stringify(createAdapter(app))).toBe('{"name":"bitrix24","auth":"application"}');
+    expect(() => createAdapter({ ...app, BITRIX24_CLIENT_SECRET: '' })).toThrow('BITRIX24_CLIENT_SECRET is not set');
+    expect(() => createAdapter({ ...app, BITRIX24_PORTAL_URL: 'http://p.bitrix24.pl' })).toThrow(/BITRIX24_PORTAL_URL must be https/);
+    expect(() => createAdapter({ ...app, BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.pl/rest/1/abc/' })).toThrow(/either BITRIX24_WEBHOOK_URL .* or BITRIX24_CLIENT_ID/);
+    expect(() => createAdapter({})).toThrow(/BITRIX24_WEBHOOK_URL is not set/);
   });
 });

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import type { RecordingFetcher } from '../../../src/crm/adapter';
 import { Bitrix24Adapter, type Bitrix24Options } from '../../../src/crm/bitrix24';
+import { Bitrix24AppAuth, type Bitrix24AppOptions } from '../../../src/crm/bitrix24Auth';
+import { bitrix24Keys } from '../../../src/crm/keys';
 import { createCrmMetrics, type CrmMetrics } from '../../../src/crm/metrics';
 import { CrmWorker, type CrmWorkerOptions } from '../../../src/crm/worker';
 import { streamKeys, type StreamKeys } from '../../../src/events/stream';
@@ -35,6 +37,34 @@ export function bitrixAdapter(fake: FakeBitrix24, extra: Partial<Bitrix24Options
     backoffMaxMs: 10,
     ...extra,
   });
+}
+
+/** The local application's auth against the fake, its tokens under `keys`' prefix. */
+export function appAuth(fake: FakeBitrix24, redis: Redis, keys: StreamKeys, extra: Partial<Bitrix24AppOptions> = {}): Bitrix24AppAuth {
+  const k = bitrix24Keys(keys);
+  return new Bitrix24AppAuth({
+    portalUrl: fake.origin,
+    clientId: fake.clientId,
+    clientSecret: fake.clientSecret,
+    oauthTokenUrl: fake.oauthTokenUrl,
+    allowInsecureHttp: true,
+    redis,
+    tokenKey: k.oauth,
+    lockKey: k.oauthLock,
+    logger: silent,
+    ...extra,
+  });
+}
+
+/** A Bitrix24 adapter as a local application, sharing budget, tokens and lines through Redis. */
+export function appAdapter(fake: FakeBitrix24, redis: Redis, keys: StreamKeys, extra: Partial<Bitrix24Options> & { authOptions?: Partial<Bitrix24AppOptions> } = {}): Bitrix24Adapter {
+  const { authOptions, ...rest } = extra;
+  return bitrixAdapter(fake, { auth: appAuth(fake, redis, keys, { fetch: rest.fetch, ...authOptions }), redis, keys, ...rest });
+}
+
+/** What `crm-worker bitrix24-auth` does: the administrator's code exchanged for tokens kept in Redis. */
+export async function authorise(fake: FakeBitrix24, redis: Redis, keys: StreamKeys): Promise<void> {
+  await appAuth(fake, redis, keys).exchangeCode(fake.issueAuthorizationCode());
 }
 
 export interface Running {

@@ -7,7 +7,7 @@ import { InvalidEventError } from '../../../src/events/validate';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
-import { bitrixAdapter, freshKeys, metricValue, pendingCount, startWorker, VOICEMAIL_BYTES, waitFor, type Running } from './harness';
+import { appAdapter, authorise, bitrixAdapter, freshKeys, metricValue, pendingCount, startWorker, VOICEMAIL_BYTES, waitFor, type Running } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -72,13 +72,13 @@ describe('each seed rule ends with the right records and notifications', () => {
     await settle(r);
     const [call] = [...fake.calls.values()];
     expect(call).toMatchObject({ externalCallId: event.id, userId: 42, entity: { type: 'CONTACT', id: contact.id }, line: '+48221002030' });
-    expect(call?.finished).toMatchObject({ statusCode: 304, durationSeconds: 72 });
+    expect(call?.finished).toMatchObject({ statusCode: '304', durationSeconds: 72 });
     expect(call?.records).toEqual([{ filename: 'vm-1.wav', bytes: VOICEMAIL_BYTES.length, content: VOICEMAIL_BYTES }]);
-    expect(fake.activities).toEqual([expect.objectContaining({ ownerTypeId: 3, ownerId: contact.id, responsibleId: 42, statusCode: 304 })]);
+    expect(fake.activities).toEqual([expect.objectContaining({ ownerTypeId: 3, ownerId: contact.id, responsibleId: 42, statusCode: '304' })]);
     expect(fake.leads()).toHaveLength(0);
     const notes = [...fake.notifications.values()];
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ userId: 42, tag: `after-hours:${event.id}` });
+    expect(notes[0]).toMatchObject({ userId: 42, tag: `after-hours:${event.id}:42` });
     expect(notes[0]?.message).toContain('+48600100200');
     expect(notes[0]?.message).toContain('voicemail (1 min 12 s)');
   });
@@ -148,6 +148,70 @@ describe('each seed rule ends with the right records and notifications', () => {
     const r = await run({ adapter: bitrixAdapter(fake) });
     await settle(r);
     expect([...fake.notifications.values()][0]?.message).toContain('Nieodebrane połączenie od +48600100200');
+  });
+});
+
+describe.each([
+  ['an incoming webhook', 'webhook'],
+  ['a local application', 'application'],
+] as const)('one missed call, one notification, through %s', (_name, kind) => {
+  async function adapter() {
+    if (kind === 'webhook') return bitrixAdapter(fake);
+    const redis = server.client();
+    await authorise(fake, redis, keys);
+    return appAdapter(fake, redis, keys);
+  }
+
+  /** Runs one event and returns every user shown anything, once per thing shown. */
+  async function seenFor(event: AfterHoursEvent): Promise<number[]> {
+    await emit(event);
+    const r = await run({ adapter: await adapter() });
+    await settle(r);
+    // Bitrix24's own chat message (ADD_TO_CHAT) and call card (SHOW) are never asked for.
+    expect(fake.chat).toEqual([]);
+    expect(fake.callCards).toEqual([]);
+    return fake.seen();
+  }
+
+  it('look-up off: the queue user, once', async () => {
+    fake.addRecord('CONTACT', ['+48600100200'], 42);
+    expect(await seenFor(withCrm({ lookup: false }))).toEqual([11]);
+  });
+
+  it('caller found: the responsible user, once, with the call on the record', async () => {
+    fake.addRecord('CONTACT', ['+48600100200'], 42);
+    expect(await seenFor(makeEvent())).toEqual([42]);
+    expect(fake.activities).toHaveLength(1);
+    expect(fake.requestsFor('telephony.externalcall.finish')).toHaveLength(1);
+  });
+
+  it('not found, lead: the queue user, once, with a lead and its call', async () => {
+    expect(await seenFor(makeEvent())).toEqual([11]);
+    expect(fake.leads()).toHaveLength(1);
+    expect(fake.activities).toHaveLength(1);
+  });
+
+  it('not found, offer: the queue user, once, and no record', async () => {
+    expect(await seenFor(withCrm({ unknownCaller: 'offer' }))).toEqual([11]);
+    expect(fake.records).toHaveLength(0);
+    expect(fake.calls.size).toBe(0);
+  });
+
+  it('not found, lead, notify all: each queue user once (tags are portal-wide, so each copy has its own)', async () => {
+    expect(await seenFor(withCrm({ notify: 'all' }))).toEqual([11, 12, 13]);
+  });
+});
+
+describe('the fake portal models ADD_TO_CHAT and SHOW as documented (default 1)', () => {
+  it('register and finish without them post Bitrix24\'s own chat messages and a call card', async () => {
+    const post = async (method: string, body: object): Promise<{ result: { CALL_ID: string } }> =>
+      (await fetch(`${fake.webhookUrl}${method}.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ result: { CALL_ID: string } }>;
+    const { result } = await post('telephony.externalcall.register', { USER_ID: 7, PHONE_NUMBER: '+48600100200', TYPE: 2 });
+    await post('telephony.externalcall.finish', { CALL_ID: result.CALL_ID, USER_ID: 7 });
+    expect(fake.chat.map((m) => m.by)).toEqual(['telephony.externalcall.register', 'telephony.externalcall.finish']);
+    expect(fake.callCards).toEqual([{ userId: 7, callId: result.CALL_ID }]);
+    expect(fake.calls.get(result.CALL_ID)?.finished).toMatchObject({ statusCode: '304', durationSeconds: 0 });
+    expect(fake.seenBy(7)).toHaveLength(2);
   });
 });
 
