@@ -42,3 +42,59 @@ export function nearest(word: string, candidates: readonly string[]): string | u
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
+
+/**
+ * A short rendering of a value from the file, for "(got …)" in messages: JSON-like, cut at
+ * `maxChars` with "…". It walks the value with that budget, so a value built from YAML
+ * aliases (shared, possibly cyclic, exponentially large when expanded) costs at most
+ * `maxChars` steps, never its expanded size.
+ */
+export function renderValue(v: unknown, maxChars = 60): string {
+  let out = '';
+  // Work stack of values still to render and literal text to emit, in order.
+  const todo: Array<{ text: string } | { value: unknown }> = [{ value: v }];
+  while (todo.length > 0 && out.length <= maxChars) {
+    const next = todo.pop()!;
+    if ('text' in next) {
+      out += next.text;
+      continue;
+    }
+    const x = next.value;
+    if (Array.isArray(x)) {
+      const parts: Array<{ text: string } | { value: unknown }> = [{ text: '[' }];
+      // Only as many items as could still show: each takes at least one character.
+      const shown = Math.min(x.length, maxChars - out.length + 1);
+      for (let i = 0; i < shown; i++) parts.push(...(i > 0 ? [{ text: ',' }] : []), { value: x[i] });
+      if (shown < x.length) parts.push({ text: ',…' });
+      parts.push({ text: ']' });
+      for (let i = parts.length - 1; i >= 0; i--) todo.push(parts[i]!);
+    } else if (x !== null && typeof x === 'object') {
+      const parts: Array<{ text: string } | { value: unknown }> = [{ text: '{' }];
+      let i = 0;
+      for (const k in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
+        if (i > maxChars - out.length) {
+          parts.push({ text: ',…' });
+          break;
+        }
+        parts.push({ text: `${i > 0 ? ',' : ''}${quote(k, maxChars)}:` }, { value: (x as Record<string, unknown>)[k] });
+        i++;
+      }
+      parts.push({ text: '}' });
+      for (let j = parts.length - 1; j >= 0; j--) todo.push(parts[j]!);
+    } else out += scalar(x, maxChars);
+  }
+  return out.length > maxChars || todo.length > 0 ? `${out.slice(0, maxChars)}…` : out;
+}
+
+function quote(s: string, maxChars: number): string {
+  return JSON.stringify(s.length > maxChars ? s.slice(0, maxChars + 1) : s);
+}
+
+function scalar(x: unknown, maxChars: number): string {
+  if (typeof x === 'string') return quote(x, maxChars);
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'bigint') return `${x}`;
+  if (typeof x === 'number' || typeof x === 'boolean' || x === null) return String(x);
+  return typeof x;
+}

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { IANAZone } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
@@ -7,6 +6,7 @@ import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
 import { isKnownCountry } from '../schedule/holidays';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
 import { checkAudioFile } from './audioFile';
+import { MAX_CONFIG_BYTES, readRegularFile } from './boundedRead';
 import type { ConfigError } from './errors';
 import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
 import { loadIcsFile } from './icsFile';
@@ -45,15 +45,10 @@ interface RawConfig {
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
-  const abs = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ file, line: 1, col: 1, message: code === 'ENOENT' ? 'file not found' : `cannot read: ${code ?? String(e)}` }] };
-  }
-  return loadConfigText(file, text, options);
+  // Only a regular file within the size limit is read: not /dev/zero, a FIFO or a folder.
+  const read = readRegularFile(file, MAX_CONFIG_BYTES, 'configuration file');
+  if (!read.ok) return { ok: false, errors: [{ file, line: 1, col: 1, message: read.error }] };
+  return loadConfigText(file, read.text, options);
 }
 
 /** `file` names the source in errors and anchors relative paths. */

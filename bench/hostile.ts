@@ -1,0 +1,138 @@
+// Hostile-input benchmark: `npm run bench:hostile` (node dist/bench/hostile.js).
+//
+// `validate` (loadConfig) on files built to cost time or memory: the 100,000-number file
+// of bench/engine.ts as the honest baseline, a range bomb (100 ranges 0001-01-01..9999-12-31
+// on each of 2,000 numbers), alias bombs (nine levels of nine aliases), and an iCalendar
+// file at the size limit full of recurring events. Each case runs in a fresh child process,
+// so the peak RSS (process.resourceUsage().maxRSS) is that case's alone.
+//
+// The issue's bound: no case above 2 GB or 60 s. A case still running after TIMEOUT_MS is
+// stopped and reported as such.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_ICS_BYTES } from '../src/config/boundedRead';
+import { formatConfigError } from '../src/config/errors';
+import { loadConfig } from '../src/config/load';
+
+const TIMEOUT_MS = 120_000;
+const NOW = Date.UTC(2026, 5, 1);
+
+interface Figures {
+  ok: boolean;
+  ms: number;
+  maxRssMB: number;
+  errors: number;
+  first?: string;
+}
+
+/** The child: one loadConfig, then its time and the process's peak RSS. */
+function runCase(file: string): Figures {
+  const t0 = performance.now();
+  const r = loadConfig(file, { now: NOW });
+  const ms = performance.now() - t0;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+  return r.ok
+    ? { ok: true, ms, maxRssMB, errors: 0 }
+    : { ok: false, ms, maxRssMB, errors: r.errors.length, first: formatConfigError(r.errors[0]!).slice(0, 160) };
+}
+
+const HEAD = ['defaults:', '  region: PL', '  timezone: Europe/Warsaw', '  hours: "09:00-17:00"'];
+
+function did(i: number): string {
+  return `+48 22 ${String(1_000_000 + i * 3).slice(-7)}`;
+}
+
+function rangeBomb(dir: string): string {
+  const ranges = `[${Array(100).fill('"0001-01-01..9999-12-31"').join(', ')}]`;
+  const lines = [...HEAD, 'numbers:'];
+  for (let i = 0; i < 2_000; i++) lines.push(`  - did: "${did(i)}"`, `    holidays: ${ranges}`);
+  const file = join(dir, 'range-bomb.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** Nine levels of nine aliases (9^9 values once expanded), used where `key` expects a value. */
+function aliasBomb(dir: string, key: 'hours' | 'numbers'): string {
+  const names = 'abcdefghi';
+  const lines = [...HEAD, 'x-laughs:', '  a: &a [x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < names.length; i++) lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+  if (key === 'numbers') lines.push('numbers: *i');
+  else lines.push('numbers:', `  - did: "${did(0)}"`, '    hours: *i');
+  const file = join(dir, `alias-bomb-${key}.yaml`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** An iCalendar file just under the size limit: recurring all-day and timed events. */
+function hugeIcs(dir: string): string {
+  const head = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//after-hours//bench//EN\r\n';
+  const tail = 'END:VCALENDAR\r\n';
+  const parts = [head];
+  let size = head.length + tail.length;
+  for (let i = 0; ; i++) {
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const month = String(1 + (i % 12)).padStart(2, '0');
+    const rule = ['FREQ=YEARLY', 'FREQ=MONTHLY;BYMONTHDAY=' + day, 'FREQ=WEEKLY;BYDAY=MO,WE,FR', 'FREQ=DAILY;INTERVAL=3'][i % 4];
+    const event =
+      `BEGIN:VEVENT\r\nUID:bench-${i}@after-hours\r\nDTSTAMP:20260101T000000Z\r\n` +
+      (i % 2 === 0 ? `DTSTART;VALUE=DATE:2020${month}${day}\r\n` : `DTSTART:2020${month}${day}T120000Z\r\nDTEND:2020${month}${day}T130000Z\r\n`) +
+      `RRULE:${rule}\r\nEXDATE;VALUE=DATE:2027${month}${day}\r\nSUMMARY:Closure ${i}\r\nEND:VEVENT\r\n`;
+    if (size + event.length > MAX_ICS_BYTES) break;
+    parts.push(event);
+    size += event.length;
+  }
+  parts.push(tail);
+  writeFileSync(join(dir, 'huge.ics'), parts.join(''));
+  const file = join(dir, 'huge-ics.yaml');
+  writeFileSync(file, `${[...HEAD, 'numbers:', `  - did: "${did(0)}"`, '    holidays: [{ ics: huge.ics }]'].join('\n')}\n`);
+  return file;
+}
+
+function hundredThousand(dir: string): string {
+  // bench/engine.ts writes the file (and the ICS file it names) with --generate DIR.
+  const out = spawnSync(process.execPath, [join(__dirname, 'engine.js'), '--generate', dir], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`engine.js --generate failed: ${out.stderr}`);
+  return out.stdout.trim().split('\n').pop()!;
+}
+
+function main(): void {
+  const args = process.argv.slice(2);
+  if (args[0] === '--case') {
+    process.stdout.write(`${JSON.stringify(runCase(args[1]!))}\n`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'after-hours-hostile-'));
+  try {
+    const cases: Array<[string, string, string?]> = [
+      ['100,000 numbers (bench/engine.ts file)', hundredThousand(join(dir, 'engine'))],
+      ['range bomb: 100 × 0001-01-01..9999-12-31 on 2,000 numbers', rangeBomb(dir)],
+      ['alias bomb: 9 levels of 9 aliases as hours', aliasBomb(dir, 'hours')],
+      ['alias bomb: 9 levels of 9 aliases as numbers', aliasBomb(dir, 'numbers')],
+      ['iCalendar file at the size limit, recurring events', hugeIcs(dir), join(dir, 'huge.ics')],
+    ];
+    process.stdout.write(`Hostile input: validate (loadConfig), one child process per case; node ${process.version}\n\n`);
+    process.stdout.write('| case | file | result | time | peak RSS | < 60 s | < 2 GB |\n|---|---|---|---|---|---|---|\n');
+    for (const [name, file, extra] of cases) {
+      const bytes = statSync(file).size + (extra ? statSync(extra).size : 0);
+      const child = spawnSync(process.execPath, [__filename, '--case', file], { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 1 << 20 });
+      const size = bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
+      if (child.status !== 0) {
+        const why = child.signal ? `killed (${child.signal}${child.error ? ', timeout' : ''})` : `exit ${child.status}: ${child.stderr.trim().split('\n').pop()}`;
+        process.stdout.write(`| ${name} | ${size} | ${why} | ≥ ${TIMEOUT_MS / 1000} s | – | NO | – |\n`);
+        continue;
+      }
+      const f = JSON.parse(child.stdout.trim().split('\n').pop()!) as Figures;
+      const result = f.ok ? 'ok' : `refused (${f.errors} error${f.errors === 1 ? '' : 's'}): ${f.first!.replace(dir, '…').replace(/\|/g, '\\|')}`;
+      process.stdout.write(
+        `| ${name} | ${size} | ${result} | ${(f.ms / 1000).toFixed(2)} s | ${f.maxRssMB.toFixed(0)} MB | ${f.ms < 60_000 ? 'yes' : 'NO'} | ${f.maxRssMB < 2048 ? 'yes' : 'NO'} |\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
