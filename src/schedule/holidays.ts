@@ -11,6 +11,8 @@ import type { ZoneOffsets } from './zoneOffsets';
 
 /** Years kept expanded per calendar; a daemon touches two (this year and the next). */
 const MAX_CACHED_YEARS = 16;
+/** Consecutive years answered by one bounds check. */
+const MAX_SPAN_YEARS = 3;
 
 export class HolidayCalendar {
   /** Merged inclusive intervals of epoch days: [from0, to0, from1, to1, …], sorted. */
@@ -20,7 +22,9 @@ export class HolidayCalendar {
   private readonly calendars: ReadonlyArray<IcsCalendar>;
   private readonly years = new Map<number, Uint8Array>();
   private readonly empty: boolean;
-  // The year answered last: consecutive decisions almost always ask the same one.
+  // The years answered last (spanFrom..spanTo, as days curStart..curEnd): decisions almost always ask them.
+  private spanFrom = 0;
+  private spanTo = -1;
   private curStart = 1;
   private curEnd = 0;
   private curDays: Uint8Array = new Uint8Array(0);
@@ -77,11 +81,28 @@ export class HolidayCalendar {
     for (let y = civilOf(fromDay).year, last = civilOf(toDay).year; y <= last; y++) this.yearDays(y);
   }
 
+  /**
+   * Makes the day's year part of the answered span. Consecutive years join one span (up to
+   * MAX_SPAN_YEARS), so decisions around a new year, or over "the next 366 days", do not
+   * switch back and forth between two years.
+   */
   private select(epochDay: number): void {
     const year = civilOf(epochDay).year;
-    this.curDays = this.yearDays(year);
-    this.curStart = epochDayOf(year, 1, 1);
-    this.curEnd = epochDayOf(year + 1, 1, 1);
+    let from = year;
+    let to = year;
+    if (this.curEnd > this.curStart) {
+      if (year === this.spanTo + 1 && year - this.spanFrom < MAX_SPAN_YEARS) from = this.spanFrom;
+      else if (year === this.spanFrom - 1 && this.spanTo - year < MAX_SPAN_YEARS) to = this.spanTo;
+    }
+    const start = epochDayOf(from, 1, 1);
+    const end = epochDayOf(to + 1, 1, 1);
+    const days = new Uint8Array(end - start);
+    for (let y = from; y <= to; y++) days.set(this.yearDays(y), epochDayOf(y, 1, 1) - start);
+    this.curDays = days;
+    this.curStart = start;
+    this.curEnd = end;
+    this.spanFrom = from;
+    this.spanTo = to;
   }
 
   /** One byte per day of the year: 1 where any rule falls (ranges clipped to the year). */
