@@ -52,9 +52,15 @@ export function registerCheckCommand(program: Command): void {
         return;
       }
       const did = normaliseNumber(opts.did, loaded.config.region);
-      const entry = did.ok ? new NumberDirectory(loaded.config, loaded.zones).get(did.e164) : undefined;
+      if (!did.ok) {
+        // Malformed input is a usage error (2), not an unknown number (3).
+        process.stderr.write(`after-hours: ${did.error}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const entry = new NumberDirectory(loaded.config, loaded.zones).get(did.e164);
       if (!entry) {
-        process.stderr.write(`after-hours: ${did.ok ? `${did.e164} is not configured in ${opts.config}` : did.error}\n`);
+        process.stderr.write(`after-hours: ${did.e164} is not configured in ${opts.config}\n`);
         process.exitCode = 3;
         return;
       }
