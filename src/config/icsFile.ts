@@ -1,18 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { IcsCalendar, yearWindowMs } from '../schedule/icsCalendar';
+import { MAX_ICS_BYTES, readRegularFile } from './boundedRead';
 
 // Reads an iCalendar file for the loader. The text itself is what the configuration keeps
 // (it is pushed to Redis, since the file lives on the pusher's machine); the engine parses
 // it and expands its events for whatever year a decision needs.
 
 export function loadIcsFile(file: string, year: number): { text: string } | { error: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? `iCalendar file ${file} does not exist` : `cannot read iCalendar file ${file}: ${code ?? String(e)}` };
-  }
+  // Only a regular file within the size limit: not /dev/zero, a FIFO or a folder.
+  const read = readRegularFile(file, MAX_ICS_BYTES, 'iCalendar file');
+  if (!read.ok) return { error: read.error };
+  const text = read.text;
   const parsed = IcsCalendar.parse(text, file);
   if (!parsed.ok) return { error: parsed.error };
   // Expanding the load year proves the rules expand (a bad RRULE is refused now, not at a call).

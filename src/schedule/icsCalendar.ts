@@ -14,6 +14,13 @@ export type IcsOccurrence =
  * the whole day) and let a few bytes ask for billions of instances.
  */
 const REFUSED_FREQ = /FREQ=(SECONDLY|MINUTELY|HOURLY)\b/i;
+const REFUSED_BY = /\bBY(HOUR|MINUTE|SECOND)=/i;
+/**
+ * Expanding a year costs about 0.1 ms per occurrence (node-ical's RRULE engine), and a
+ * recurring event has at most 366 a year once sub-daily rules are refused. So the number of
+ * recurring events bounds the cost of any year: at most 25 × 366 occurrences, about a second.
+ */
+export const MAX_RECURRING_EVENTS = 25;
 
 export class IcsCalendar {
   private constructor(private readonly events: readonly ical.VEvent[]) {}
@@ -27,11 +34,18 @@ export class IcsCalendar {
       return { ok: false, error: `cannot parse iCalendar file ${name}: ${e instanceof Error ? e.message : String(e)}` };
     }
     const events: ical.VEvent[] = [];
+    let recurring = 0;
     for (const component of Object.values(parsed)) {
       if (!component || component.type !== 'VEVENT') continue;
       const rule = component.rrule?.toString() ?? '';
       if (REFUSED_FREQ.test(rule)) {
         return { ok: false, error: `event "${label(component)}" in ${name} repeats more often than daily (${/FREQ=\w+/i.exec(rule)![0]}); a holiday calendar needs at most FREQ=DAILY` };
+      }
+      if (REFUSED_BY.test(rule)) {
+        return { ok: false, error: `event "${label(component)}" in ${name} uses ${REFUSED_BY.exec(rule)![0].slice(0, -1)}, which a holiday calendar does not need (an occurrence closes the whole day)` };
+      }
+      if (component.rrule && ++recurring > MAX_RECURRING_EVENTS) {
+        return { ok: false, error: `${name} has more than ${MAX_RECURRING_EVENTS} recurring events (the limit; single events are not limited)` };
       }
       events.push(component);
     }

@@ -157,8 +157,8 @@ describe('after-hours validate (in-process)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr).toContain('no/such.yaml:1:1: file not found\n');
-    expect(r.stderr).toContain('config:1:1: cannot read: EISDIR\n');
+    expect(r.stderr).toContain('no/such.yaml:1:1: configuration file no/such.yaml does not exist\n');
+    expect(r.stderr).toContain('config:1:1: configuration file config is a directory, not a regular file\n');
     expect(r.stderr).toContain(`${join(tmp, 'syntax.yaml')}:3:1: YAML syntax: Missing closing "quote\n`);
     expect(r.stderr).toContain(`${join(tmp, 'empty.yaml')}:1:1: the file is empty: it needs at least "numbers:"\n`);
   });

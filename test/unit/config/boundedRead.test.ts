@@ -58,7 +58,7 @@ describe('readRegularFile', () => {
     const huge = sparse('huge.ics', MAX_ICS_BYTES + 1);
     expect(readRegularFile(huge, MAX_ICS_BYTES, 'iCalendar file')).toEqual({
       ok: false,
-      error: `iCalendar file ${huge} is too large (${MAX_ICS_BYTES + 1} bytes; the limit is 8 MiB)`,
+      error: `iCalendar file ${huge} is too large (${MAX_ICS_BYTES + 1} bytes; the limit is 1 MiB)`,
     });
   });
 

@@ -86,7 +86,7 @@ describe('relative paths resolve against the YAML file, not the working director
   });
 
   it('a missing file', () => {
-    expect(loadConfig('test/fixtures/config/nope.yaml')).toEqual({ ok: false, errors: [{ file: 'test/fixtures/config/nope.yaml', line: 1, col: 1, message: 'file not found' }] });
+    expect(loadConfig('test/fixtures/config/nope.yaml')).toEqual({ ok: false, errors: [{ file: 'test/fixtures/config/nope.yaml', line: 1, col: 1, message: 'configuration file test/fixtures/config/nope.yaml does not exist' }] });
   });
 });
 
