@@ -1,0 +1,152 @@
+// ARI over TLS and IPv6 on the real stack: Asterisk serves ARI over https on ariTlsPort with a
+// certificate from the private CA scripts/stack makes at every start (stackEnv.ariCaFile).
+// Daemons here speak only https/wss (or reach ARI through an IPv6 literal), and a daemon
+// that does not trust the certificate is refused.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { call, startUas } from '../support/sipp';
+import { ariCaFile, ariHttpsUrl, ariPort, ariTlsPort, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+
+const fixtures = join(repoRoot, 'test', 'fixtures', 'sounds');
+
+/** A TCP forwarder from [::1] to 127.0.0.1:target that keeps the first byte each client sent. */
+interface V6Forwarder {
+  port: number;
+  firstBytes: number[];
+  close(): Promise<void>;
+}
+async function forwardFromIpv6(target: number): Promise<V6Forwarder> {
+  const sockets = new Set<Socket>();
+  const firstBytes: number[] = [];
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.once('data', (d: Buffer) => firstBytes.push(d[0]!));
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '::1', () => r()));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    firstBytes,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A CA that signed nothing Asterisk has. */
+function otherCa(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ah-wrong-ca-'));
+  const ca = join(dir, 'ca.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '2', '-subj', '/CN=not the stack CA'], { stdio: 'pipe' });
+  return ca;
+}
+
+const TLS_HANDSHAKE = 0x16; // the first byte of a TLS record carrying a ClientHello
+
+describe('ARI over TLS and IPv6', () => {
+  const closed = uniqueDid();
+  const announced = uniqueDid();
+  const open = uniqueDid();
+  const configFile = writeConfig(
+    [
+      'defaults: { region: PL, timezone: Europe/Warsaw }',
+      'numbers:',
+      `  - { did: "${closed}", hours: {}, afterHours: { action: hangup } }`,
+      `  - { did: "${announced}", hours: {}, afterHours: { action: hangup, hangup: { cause: busy, announcement: "${join(fixtures, 'short-announcement.wav')}" } } }`,
+      `  - { did: "${open}", hours: "00:00-24:00", afterHours: { action: hangup } }`,
+      '',
+    ].join('\n'),
+  );
+  let daemon: RunningDaemon | undefined;
+  let forwarder: V6Forwarder | undefined;
+
+  afterEach(async () => {
+    await daemon?.stop();
+    daemon = undefined;
+    await forwarder?.close();
+    forwarder = undefined;
+  });
+
+  /** Closed and announced numbers rejected by the daemon (the office never rings); the open one continues to it. */
+  async function placeCalls(): Promise<void> {
+    const office = await startUas({ behaviour: 'answer', port: officePort });
+    try {
+      expect((await call({ to: closed, expect: 486 })).finalCode).toBe(486);
+      // 183 with the announcement, then 486 once PlaybackFinished came over the websocket
+      const a = await call({ to: announced, expect: 486, earlyMedia: true });
+      expect(a.finalCode).toBe(486);
+      expect(a.codes).toContain(183);
+      expect(office.report().invites).toHaveLength(0);
+      // continue-in-dialplan over REST: the office answers
+      expect((await call({ to: open, expect: 200, talkMs: 200 })).finalCode).toBe(200);
+      expect((await office.waitForInvites(1))[0]!.user).toBe(open);
+    } finally {
+      await office.stop();
+    }
+  }
+
+  test('calls over https/wss only: decided by the daemon, events arrive, nothing in clear', async () => {
+    // Through a forwarder that sees every byte: each connection (REST and websocket) opens
+    // with a TLS handshake. The forwarder listens on [::1], so this is the IPv6 literal too.
+    forwarder = await forwardFromIpv6(ariTlsPort);
+    daemon = await startDaemon({
+      configFile,
+      prefix: uniquePrefix('tls'),
+      env: { ARI_URL: `https://[::1]:${forwarder.port}`, ARI_CA_FILE: ariCaFile },
+    });
+    await daemon.waitHealthy();
+    await placeCalls();
+    expect(forwarder.firstBytes.length).toBeGreaterThanOrEqual(2); // the websocket + at least one REST socket
+    expect(forwarder.firstBytes.every((b) => b === TLS_HANDSHAKE)).toBe(true);
+    expect((await daemon.health())?.ari).toBe('registered');
+  });
+
+  test('calls over https/wss straight to Asterisk (127.0.0.1, the certificate\'s IP name)', async () => {
+    daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: ariHttpsUrl, ARI_CA_FILE: ariCaFile, ARI_REST_CLIENT: 'agent' } });
+    await daemon.waitHealthy();
+    await placeCalls();
+  });
+
+  test('an IPv6 literal over plain http: http://[::1]:port', async () => {
+    forwarder = await forwardFromIpv6(ariPort);
+    daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: `http://[::1]:${forwarder.port}` } });
+    await daemon.waitHealthy();
+    expect((await call({ to: closed, expect: 486 })).finalCode).toBe(486);
+    expect(forwarder.firstBytes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test.each([
+    ['a CA that did not sign Asterisk\'s certificate', () => ({ ARI_CA_FILE: otherCa() })],
+    ['no CA file (the system roots do not know the private CA)', () => ({ ARI_CA_FILE: '', NODE_TLS_REJECT_UNAUTHORIZED: '0' })],
+  ])('refused with %s: not healthy, a certificate error logged, calls take the dialplan fallback', async (_what, extraEnv) => {
+    daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: ariHttpsUrl, ...extraEnv() } });
+    expect(await eventually(() => /ARI certificate not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/.test(daemon!.logs()), 10_000, 100)).toBe(true);
+    const health = await daemon.health();
+    expect(health?.ready).toBe(false);
+    expect(health?.ari).toBe('connecting');
+    // No app registered: Stasis() fails and the dialplan rings the office.
+    const office = await startUas({ behaviour: 'busy', port: officePort });
+    try {
+      expect((await call({ to: closed, expect: 486 })).finalCode).toBe(486);
+      expect((await office.waitForInvites(1))[0]!.user).toBe(closed);
+    } finally {
+      await office.stop();
+    }
+  });
+});
