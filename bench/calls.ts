@@ -23,9 +23,15 @@
 //   --json FILE               also write every figure as JSON
 //   --bare-rest own           diagnostic: the bare app rejects through src/ari/rest.ts
 //   --daemon-cli FILE         diagnostic: another build of the daemon (A/B of a change)
+//   --daemon-env K=V[,K=V]    more environment for the daemon (e.g. ARI_REST_CLIENT=own)
+//   --daemon-b-env K=V[,K=V]  A/B in one run: a second daemon (app after-hours-b, dialled as
+//                             *7<digits>) with this environment becomes a fourth target,
+//                             interleaved call by call with the others, e.g.
+//                             --daemon-env ARI_REST_CLIENT=own --daemon-b-env ARI_REST_CLIENT=agent
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
-// AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999): never the test stack's.
+// AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999), AH_BENCH_ARI_TLS_PORT
+// (8189): never the test stack's.
 import { freeTcpPort } from '../test/support/daemon';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,13 +69,25 @@ const opts = {
   json: arg('json'),
   bareRest: arg('bare-rest'),
   daemonCli: arg('daemon-cli'),
+  daemonEnv: envPairs(arg('daemon-env')),
+  daemonBEnv: arg('daemon-b-env') === undefined ? undefined : envPairs(arg('daemon-b-env')),
 };
+function envPairs(s: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of (s ?? '').split(',').filter(Boolean)) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--daemon-env / --daemon-b-env take K=V pairs, got "${kv}"`);
+    out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
 
 const envPort = (name: string, fallback: number) => Number(process.env[name] || fallback);
 const stackEnv: Record<string, string> = {
   AH_STACK_DIR: process.env.AH_BENCH_STACK_DIR || '/tmp/ah-bench-stack',
   AH_SIP_PORT: String(envPort('AH_BENCH_SIP_PORT', 5160)),
   AH_ARI_PORT: String(envPort('AH_BENCH_ARI_PORT', 8188)),
+  AH_ARI_TLS_PORT: String(envPort('AH_BENCH_ARI_TLS_PORT', 8189)),
   AH_REDIS_PORT: String(envPort('AH_BENCH_REDIS_PORT', 6490)),
   AH_TRUNK_PORT: String(envPort('AH_BENCH_TRUNK_PORT', 5170)),
   AH_OFFICE_PORT: String(envPort('AH_BENCH_OFFICE_PORT', 5180)),
@@ -78,7 +96,7 @@ const stackEnv: Record<string, string> = {
   AH_ARI_USER: 'after-hours',
   AH_ARI_PASSWORD: 'after-hours',
 };
-const TEST_DEFAULTS = { AH_SIP_PORT: '5060', AH_ARI_PORT: '8088', AH_REDIS_PORT: '6390', AH_TRUNK_PORT: '5070', AH_OFFICE_PORT: '5080' } as const;
+const TEST_DEFAULTS = { AH_SIP_PORT: '5060', AH_ARI_PORT: '8088', AH_ARI_TLS_PORT: '8089', AH_REDIS_PORT: '6390', AH_TRUNK_PORT: '5070', AH_OFFICE_PORT: '5080' } as const;
 for (const [k, v] of Object.entries(TEST_DEFAULTS)) {
   if (stackEnv[k] === v) throw new Error(`${k} ${v} is the test stack's port: the benchmark runs its own stack on other ports`);
 }
@@ -250,8 +268,10 @@ function chooseTargets(configFile: string, now: number): Targets {
 }
 
 // ------------------------------------------------------------------ load
-type TargetName = 'dialplan' | 'bare' | 'after-hours';
-const TARGETS: TargetName[] = ['dialplan', 'bare', 'after-hours'];
+type TargetName = 'dialplan' | 'bare' | 'after-hours' | 'after-hours-b';
+const TARGETS: TargetName[] = ['dialplan', 'bare', 'after-hours', ...(opts.daemonBEnv ? (['after-hours-b'] as const) : [])];
+/** The after-hours daemons among the targets (one, or two in an A/B run). */
+const DAEMONS = TARGETS.filter((t): t is 'after-hours' | 'after-hours-b' => t.startsWith('after-hours'));
 
 interface Sample {
   target: TargetName;
@@ -382,25 +402,45 @@ async function main(): Promise<void> {
   // --- the daemon and the bare app
   const metricsPort = await freeTcpPort();
   const profDir = join(runDir, 'cpu-prof');
-  const daemon = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
-    env: {
-      ...process.env,
-      ARI_URL: ariUrl,
-      ARI_USER: stackEnv.AH_ARI_USER,
-      ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD,
-      ARI_APP: 'after-hours',
-      REDIS_URL: redisUrl,
-      REDIS_PREFIX: prefix,
-      METRICS_PORT: String(metricsPort),
-      SPOOL_DIR: join(runDir, 'spool'),
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(daemon);
-  let daemonOut = '';
-  daemon.stdout!.on('data', (d: Buffer) => (daemonOut = (daemonOut + d.toString()).slice(-20_000)));
-  daemon.stderr!.on('data', (d: Buffer) => (daemonOut = (daemonOut + d.toString()).slice(-20_000)));
+  const startDaemon = (app: string, extraEnv: Record<string, string>, port: number, spool: string) => {
+    const child = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
+      env: {
+        ...process.env,
+        ARI_URL: ariUrl,
+        ARI_USER: stackEnv.AH_ARI_USER,
+        ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD,
+        ARI_APP: app,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        METRICS_PORT: String(port),
+        SPOOL_DIR: join(runDir, spool),
+        LOG_LEVEL: 'warn',
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    const healthy = async () => {
+      for (let i = 0; i < 300; i++) {
+        if (child.exitCode !== null) throw new Error(`daemon ${app} exited ${child.exitCode}: ${out}`);
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+          if (r.status === 200) return;
+        } catch {
+          // not up yet
+        }
+        await sleep(100);
+      }
+      throw new Error(`daemon ${app} not healthy in 30 s: ${out}`);
+    };
+    return { child, healthy };
+  };
+  const a = startDaemon('after-hours', opts.daemonEnv, metricsPort, 'spool');
+  const daemon = a.child;
+  const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, await freeTcpPort(), 'spool-b') : undefined;
   const bare = spawn(process.execPath, [BARE], {
     env: { ...process.env, ARI_URL: ariUrl, ARI_USER: stackEnv.AH_ARI_USER, ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD, ARI_APP: 'bare-bench', ...(opts.bareRest ? { BARE_REST: opts.bareRest } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -415,20 +455,7 @@ async function main(): Promise<void> {
     bare.stderr!.on('data', (d: Buffer) => (bareOut += d.toString()));
     bare.once('exit', (c) => rej(new Error(`bare app exited ${c}: ${bareOut}`)));
   });
-  const healthy = async () => {
-    for (let i = 0; i < 300; i++) {
-      if (daemon.exitCode !== null) throw new Error(`daemon exited ${daemon.exitCode}: ${daemonOut}`);
-      try {
-        const r = await fetch(`http://127.0.0.1:${metricsPort}/healthz`);
-        if (r.status === 200) return;
-      } catch {
-        // not up yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`daemon not healthy in 30 s: ${daemonOut}`);
-  };
-  await Promise.all([healthy(), bareReady]);
+  await Promise.all([a.healthy(), b?.healthy(), bareReady]);
   // Overrides are read at start; make sure the daemon has them.
   const probe = await (await fetch(`http://127.0.0.1:${metricsPort}/decision?did=${encodeURIComponent(targets.dids[0]!)}`)).json();
   log(`daemon (pid ${daemon.pid}) and bare app (pid ${bare.pid}) ready; ${targets.dids[0]}: ${JSON.stringify(probe)}`);
@@ -436,6 +463,7 @@ async function main(): Promise<void> {
   const procs: Proc[] = [
     { name: 'asterisk', pid: asteriskPid },
     { name: 'after-hours', pid: daemon.pid! },
+    ...(b ? [{ name: 'after-hours-b', pid: b.child.pid! }] : []),
     { name: 'bare', pid: bare.pid! },
     { name: 'redis', pid: redisPid },
     { name: 'caller', pid: process.pid },
@@ -446,7 +474,7 @@ async function main(): Promise<void> {
   await caller.start();
   const dial = (t: TargetName, k: number): string => {
     const d = targets.dids[k % targets.dids.length]!;
-    return t === 'dialplan' ? `*9${d.slice(1)}` : t === 'bare' ? `*8${d.slice(1)}` : d;
+    return t === 'dialplan' ? `*9${d.slice(1)}` : t === 'bare' ? `*8${d.slice(1)}` : t === 'after-hours-b' ? `*7${d.slice(1)}` : d;
   };
 
   // --- sanity and warm-up
@@ -469,11 +497,12 @@ async function main(): Promise<void> {
       asterisk: run.cpu.asterisk! / n,
       'after-hours': run.cpu['after-hours']! / by['after-hours'].n,
       bare: run.cpu.bare! / by.bare.n,
-      redis: run.cpu.redis! / by['after-hours'].n,
+      redis: run.cpu.redis! / (by['after-hours'].n + (by['after-hours-b']?.n ?? 0)),
       caller: run.cpu.caller! / n,
+      ...(b ? { 'after-hours-b': run.cpu['after-hours-b']! / by['after-hours-b'].n } : {}),
     };
     rateRuns.push({ rate, run, by, cpuPerCall });
-    log(`  p50 µs: dialplan ${us(by.dialplan.p50)}, bare ${us(by.bare.p50)}, after-hours ${us(by['after-hours'].p50)}; failed ${by.dialplan.failed}/${by.bare.failed}/${by['after-hours'].failed}`);
+    log(`  p50 µs: ${TARGETS.map((t) => `${t} ${us(by[t].p50)}`).join(', ')}; failed ${TARGETS.map((t) => by[t].failed).join('/')}`);
     await sleep(2000);
   }
   const hwmAfterRates = Object.fromEntries(procs.map((p) => [p.name, statusKb(p.pid, 'VmHWM')]));
@@ -504,7 +533,7 @@ async function main(): Promise<void> {
   }
 
   // --- 3. the highest rate each target sustains alone, with no failed call
-  const sustain: Record<TargetName, Array<{ rate: number; ok: boolean; by: Stats; achieved: number; cpuPct: Record<string, number>; machineBusy: number; asteriskCpuPerCallUs: number }>> = { dialplan: [], bare: [], 'after-hours': [] };
+  const sustain: Record<TargetName, Array<{ rate: number; ok: boolean; by: Stats; achieved: number; cpuPct: Record<string, number>; machineBusy: number; asteriskCpuPerCallUs: number }>> = { dialplan: [], bare: [], 'after-hours': [], 'after-hours-b': [] };
   if (opts.sustainSeconds > 0) {
     for (const t of TARGETS) {
       for (const rate of opts.sustainSteps) {
@@ -541,7 +570,7 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ report
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
-  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}`, '');
+  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved.` : ''}`, '');
   out.push('### Call set-up latency: INVITE sent → final response (µs), targets interleaved one by one', '');
   const rows: string[][] = [];
   for (const { rate, run, by } of rateRuns) {
@@ -555,11 +584,13 @@ async function main(): Promise<void> {
   out.push('### Ratio (after-hours − dialplan) ÷ (bare app − dialplan)', '');
   out.push(
     table(
-      ['rate', 'at p50', 'at p90', 'at p99', 'ARI cost of the bare app at p50 (µs)', 'after-hours over dialplan at p50 (µs)'],
-      rateRuns.map(({ rate, by }) => {
-        const r = (k: 'p50' | 'p90' | 'p99') => (by['after-hours'][k] - by.dialplan[k]) / (by.bare[k] - by.dialplan[k]);
-        return [`${rate}/s`, f2(r('p50')), f2(r('p90')), f2(r('p99')), us(by.bare.p50 - by.dialplan.p50), us(by['after-hours'].p50 - by.dialplan.p50)];
-      }),
+      ['rate', 'daemon', 'at p50', 'at p90', 'at p99', 'ARI cost of the bare app at p50 (µs)', 'daemon over dialplan at p50 (µs)'],
+      rateRuns.flatMap(({ rate, by }) =>
+        DAEMONS.map((d) => {
+          const r = (k: 'p50' | 'p90' | 'p99') => (by[d][k] - by.dialplan[k]) / (by.bare[k] - by.dialplan[k]);
+          return [`${rate}/s`, d, f2(r('p50')), f2(r('p90')), f2(r('p99')), us(by.bare.p50 - by.dialplan.p50), us(by[d].p50 - by.dialplan.p50)];
+        }),
+      ),
     ),
     '',
   );
@@ -567,8 +598,8 @@ async function main(): Promise<void> {
   out.push('Asterisk: per call of any target (its share of the mix); after-hours and Redis: per after-hours call; bare app: per bare call; caller: per call.', '');
   out.push(
     table(
-      ['rate', 'Asterisk', 'after-hours daemon', 'bare app', 'Redis', 'caller', 'machine busy'],
-      rateRuns.map(({ rate, cpuPerCall, run }) => [`${rate}/s`, us(1000 * cpuPerCall.asterisk!), us(1000 * cpuPerCall['after-hours']!), us(1000 * cpuPerCall.bare!), us(1000 * cpuPerCall.redis!), us(1000 * cpuPerCall.caller!), `${(run.machineBusy * 100).toFixed(0)} %`]),
+      ['rate', 'Asterisk', ...DAEMONS.map((d) => `${d} daemon`), 'bare app', 'Redis', 'caller', 'machine busy'],
+      rateRuns.map(({ rate, cpuPerCall, run }) => [`${rate}/s`, us(1000 * cpuPerCall.asterisk!), ...DAEMONS.map((d) => us(1000 * cpuPerCall[d]!)), us(1000 * cpuPerCall.bare!), us(1000 * cpuPerCall.redis!), us(1000 * cpuPerCall.caller!), `${(run.machineBusy * 100).toFixed(0)} %`]),
     ),
     '',
   );
