@@ -1,9 +1,11 @@
 // ARI over TLS and IPv6 on the real stack: Asterisk serves ARI over https on ariTlsPort with a
 // certificate from the private CA scripts/stack makes at every start (stackEnv.ariCaFile).
-// Daemons here speak only https/wss (or reach ARI through an IPv6 literal), and a daemon
+// Daemons here speak only https/wss (or reach ARI through an IPv6 literal, or under a reverse
+// proxy's path prefix), and a daemon
 // that does not trust the certificate is refused.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,65 @@ async function forwardFromIpv6(target: number): Promise<V6Forwarder> {
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     firstBytes,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * A reverse proxy that serves Asterisk's plain HTTP port under a path prefix, as an operator's
+ * nginx would: /asterisk/ari/... → /ari/..., websocket upgrades included. Anything outside the
+ * prefix is a 404, so a client that drops the prefix fails.
+ */
+async function prefixProxy(prefix: string, target: number): Promise<{ port: number; paths: string[]; close(): Promise<void> }> {
+  const paths: string[] = [];
+  const sockets = new Set<Socket>();
+  const strip = (url: string | undefined): string | undefined => (url?.startsWith(`${prefix}/`) ? url.slice(prefix.length) : undefined);
+  const server = createHttpServer((req, res) => {
+    paths.push(req.url ?? '');
+    const path = strip(req.url);
+    if (!path) {
+      res.writeHead(404).end();
+      return;
+    }
+    const up = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.on('connection', (s: Socket) => sockets.add(s.on('close', () => sockets.delete(s))));
+  server.on('upgrade', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    paths.push(req.url ?? '');
+    const path = strip(req.url);
+    if (!path) {
+      client.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const upstream = connect(target, '127.0.0.1', () => {
+      const lines = [`${req.method} ${path} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      upstream.write(head);
+      client.pipe(upstream).pipe(client);
+    });
+    sockets.add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    paths,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -129,6 +190,22 @@ describe('ARI over TLS and IPv6', () => {
     await daemon.waitHealthy();
     expect((await call({ to: closed, expect: 486 })).finalCode).toBe(486);
     expect(forwarder.firstBytes.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test('behind a reverse proxy with a path prefix: REST and events under /asterisk', async () => {
+    const proxy = await prefixProxy('/asterisk', ariPort);
+    try {
+      daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: `http://127.0.0.1:${proxy.port}/asterisk` } });
+      await daemon.waitHealthy();
+      await placeCalls();
+      expect(proxy.paths.some((p) => p.startsWith('/asterisk/ari/events?app=after-hours'))).toBe(true);
+      expect(proxy.paths.some((p) => p.startsWith('/asterisk/ari/channels/'))).toBe(true);
+      expect(proxy.paths.every((p) => p.startsWith('/asterisk/ari/'))).toBe(true);
+    } finally {
+      await daemon?.stop();
+      daemon = undefined;
+      await proxy.close();
+    }
   });
 
   test.each([
