@@ -1,8 +1,7 @@
 // ARI over TLS and IPv6 on the real stack: Asterisk serves ARI over https on ariTlsPort with a
 // certificate from the private CA scripts/stack makes at every start (stackEnv.ariCaFile).
 // Daemons here speak only https/wss (or reach ARI through an IPv6 literal, or under a reverse
-// proxy's path prefix), and a daemon
-// that does not trust the certificate is refused.
+// proxy's path prefix), and a daemon that does not trust the certificate is refused.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
