@@ -3,14 +3,15 @@
 // Daemons here speak only https/wss (or reach ARI through an IPv6 literal, or under a reverse
 // proxy's path prefix), and a daemon that does not trust the certificate is refused.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAriRecordingFetcher } from '../../src/crm/ariRecordings';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
-import { ariCaFile, ariHttpsUrl, ariPort, ariTlsPort, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { ariCaFile, ariHttpsUrl, ariPassword, ariPort, ariTlsPort, ariUser, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'sounds');
 
@@ -204,6 +205,27 @@ describe('ARI over TLS and IPv6', () => {
       await daemon?.stop();
       daemon = undefined;
       await proxy.close();
+    }
+  });
+
+  test('the CRM worker\'s recording download over https from Asterisk; refused with another CA', async () => {
+    // A stored recording as Asterisk keeps them: a file in its recording folder (the stack's
+    // spool is bind-mounted into Asterisk's root).
+    const spool = join(process.env.AH_STACK_DIR || join(repoRoot, '.stack'), 'asterisk', 'spool', 'recording');
+    const name = `tls-test-${process.pid}-${Date.now()}`;
+    const source = join(fixtures, 'short-greeting.wav');
+    copyFileSync(source, join(spool, `${name}.wav`));
+    try {
+      const signal = new AbortController().signal;
+      const fetchRecording = createAriRecordingFetcher({ url: ariHttpsUrl, user: ariUser, password: ariPassword, caFile: ariCaFile });
+      const got = await fetchRecording({ name, format: 'wav' }, signal);
+      expect(got?.filename).toBe(`${name}.wav`);
+      expect(got?.content.equals(readFileSync(source))).toBe(true);
+      await expect(fetchRecording({ name: `${name}-missing`, format: 'wav' }, signal)).resolves.toBeNull();
+      const wrong = createAriRecordingFetcher({ url: ariHttpsUrl, user: ariUser, password: ariPassword, caFile: otherCa() });
+      await expect(wrong({ name, format: 'wav' }, signal)).rejects.toThrow(/certificate/i);
+    } finally {
+      rmSync(join(spool, `${name}.wav`), { force: true });
     }
   });
 
