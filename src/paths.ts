@@ -36,3 +36,14 @@ function readManifestName(file: string): string | undefined {
   }
   return undefined;
 }
+
+let version: string | undefined;
+
+/** after-hours' version, from the package.json that ships with the code (`after-hours --version`). */
+export function packageVersion(): string {
+  if (version === undefined) {
+    const parsed = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+    version = typeof parsed.version === 'string' ? parsed.version : 'unknown';
+  }
+  return version;
+}

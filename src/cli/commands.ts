@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAsteriskConfigCommand } from './asteriskConfig';
 import { registerCheckCommand } from './check';
 import { registerCrmWorkerCommand } from './crmWorker';
 import { registerOverrideCommand } from './override';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerPushCommand(program);
   registerOverrideCommand(program);
   registerCrmWorkerCommand(program);
+  registerAsteriskConfigCommand(program);
 }

@@ -1,25 +1,35 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { ConfigInvalidError } from '../config/errors';
+import { packageVersion } from '../paths';
 import { registerCommands } from './commands';
+import { loadSecretFiles } from './secretFiles';
+import { EXIT, SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
 
 const program = new Command('after-hours')
   .description('Working hours for phone numbers on an Asterisk PBX')
-  .exitOverride();
+  .version(packageVersion(), '-V, --version', 'print the version of after-hours')
+  .exitOverride()
+  // X_FILE secrets are read before any verb runs (not for --version or --help)
+  .hook('preAction', () => loadSecretFiles());
 registerCommands(program);
 
 // Commander prints the errors of its own parsing and then throws a plain CommanderError. An
 // error a verb throws while running has not been printed yet: a UsageError (or commander's
 // InvalidArgumentError, which commander only reports when an option parser throws it) is
-// printed here with exit 2, anything else with exit 1.
-program.parseAsync(process.argv).catch((err: unknown) => {
+// printed here with exit 2, a refused configuration file or setting with 78 (a service
+// manager does not restart it: deploy/systemd), anything else with exit 1.
+function fail(err: unknown): never {
   const code = (err as { code?: string; exitCode?: number }).code;
   if (err instanceof UsageError || err instanceof InvalidArgumentError) {
     process.stderr.write(`after-hours: ${err.message}\n`);
-    process.exit(2);
+    process.exit(EXIT.USAGE);
   }
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(2);
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(EXIT.OK);
+  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT.USAGE);
   process.stderr.write(`after-hours: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+  process.exit(err instanceof ConfigInvalidError || err instanceof SettingsError ? EXIT.CONFIG : EXIT.FAILURE);
+}
+
+program.parseAsync(process.argv).catch(fail);
