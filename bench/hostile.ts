@@ -1,16 +1,18 @@
 // Hostile-input benchmark: `npm run bench:hostile` (node dist/bench/hostile.js).
 //
 // `validate` (loadConfig) on files built to cost time or memory: the 100,000-number file
-// of bench/engine.ts as the honest baseline, a range bomb (100 ranges 0001-01-01..9999-12-31
-// on each of 2,000 numbers), alias bombs (nine levels of nine aliases), and an iCalendar
-// file at the size limit full of recurring events. Each case runs in a fresh child process,
-// so the peak RSS (process.resourceUsage().maxRSS) is that case's alone.
+// of bench/engine.ts as the honest baseline, the same file with one and with 1,000 errors
+// (positions looked up in the whole file), a list of a million wrong items, a range bomb
+// (100 ranges 0001-01-01..9999-12-31 on each of 2,000 numbers), alias bombs (nine levels of
+// nine aliases), and an iCalendar file at the size limit full of recurring events. Each case
+// runs in a fresh child process, so the peak RSS (process.resourceUsage().maxRSS) is that
+// case's alone.
 //
 // The issue's bound: no case above 2 GB or 60 s. A case still running after TIMEOUT_MS is
 // stopped and reported as such.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_ICS_BYTES } from '../src/config/boundedRead';
@@ -114,6 +116,31 @@ function hundredThousand(dir: string): string {
   return out.stdout.trim().split('\n').pop()!;
 }
 
+/**
+ * The 100,000-number file with `count` numbers given an unknown time zone, spread evenly
+ * and ending at the last number: the error positions are found in a file the size of the
+ * honest baseline.
+ */
+function badZones(dir: string, base: string, count: number): string {
+  const lines = readFileSync(base, 'utf8').split('\n');
+  const zones: number[] = [];
+  lines.forEach((l, i) => {
+    if (l.startsWith('    timezone: ')) zones.push(i);
+  });
+  const step = Math.floor(zones.length / count);
+  for (let k = 0; k < count; k++) lines[zones[zones.length - 1 - k * step]!] = '    timezone: Europe/Atlantis';
+  const file = join(dir, 'engine', `bad-zones-${count}.yaml`); // beside the ICS file it names
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+/** A list of a million wrongly typed hours (2 MB): a million schema findings, the first 100 positioned. */
+function millionWrong(dir: string): string {
+  const file = join(dir, 'million-wrong.yaml');
+  writeFileSync(file, `${[...HEAD, 'numbers:', `  - did: "${did(0)}"`].join('\n')}\n    hours: [${'1,'.repeat(999_999)}1]\n`);
+  return file;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--case') {
@@ -122,8 +149,12 @@ function main(): void {
   }
   const dir = mkdtempSync(join(tmpdir(), 'after-hours-hostile-'));
   try {
+    const engine = hundredThousand(join(dir, 'engine'));
     const cases: Array<[string, string, string?]> = [
-      ['100,000 numbers (bench/engine.ts file)', hundredThousand(join(dir, 'engine'))],
+      ['100,000 numbers (bench/engine.ts file)', engine],
+      ['100,000 numbers, one unknown time zone (the last number)', badZones(dir, engine, 1)],
+      ['100,000 numbers, 1,000 unknown time zones', badZones(dir, engine, 1_000)],
+      ['a list of a million wrongly typed hours', millionWrong(dir)],
       ['range bomb: 100 × 0001-01-01..9999-12-31 on 2,000 numbers', rangeBomb(dir)],
       ['alias bomb: 9 levels of 9 aliases as hours', aliasBomb(dir, 'hours')],
       ['alias bomb: 9 levels of 9 aliases as numbers', aliasBomb(dir, 'numbers')],

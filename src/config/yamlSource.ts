@@ -1,20 +1,42 @@
 import { CORE_SCHEMA, load as loadFast, YAMLException } from 'js-yaml';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { ConfigError } from './errors';
 
 export type Path = ReadonlyArray<string | number>;
 
+/** A wanted position: of the value at `path`, or of its key when `key` is true. */
+export interface PositionQuery {
+  path: Path;
+  key?: boolean;
+}
+
+/**
+ * The largest file the `yaml` library parses in full (it keeps every node with its position:
+ * about 2 GB and a minute for the 25 MB benchmark file). Above it a syntax error is reported
+ * as js-yaml words it, and positions never need it.
+ */
+export const FULL_PARSE_LIMIT = 512 * 1024;
+
+interface Waiting {
+  error: ConfigError;
+  query: PositionQuery;
+  /** An error that names the line of another path, e.g. "already configured at line N". */
+  cite?: { query: PositionQuery; message: (line: number) => string };
+}
+
 /**
  * A parsed YAML file that can say where any path in it was written.
  *
- * Two parsers, for speed: js-yaml (YAML 1.2 core schema, as fast as it gets) reads the
- * values; the `yaml` library, which keeps every node's position but is an order of
- * magnitude slower on large files, runs only when a position is needed, i.e. when there
- * is an error to report.
+ * js-yaml (YAML 1.2 core schema, as fast as it gets) reads the values. Positions are looked
+ * up only when there is an error to report, and then in one batch: an error's line and
+ * column are filled in the first time any waiting error's position is read (sorting them
+ * does), by one more js-yaml pass that follows the wanted paths only (locateOffsets). The
+ * time is one parse and the memory proportional to the number of errors, whatever the size
+ * of the file.
  */
 export class YamlSource {
-  private parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
   private value: unknown;
+  private waiting: Waiting[] = [];
 
   private constructor(
     readonly file: string,
@@ -32,13 +54,17 @@ export class YamlSource {
         const mark = e.mark;
         return { source, errors: [{ file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: 'YAML syntax: nested more than 100 levels deep' }] };
       }
-      const { doc, lines } = source.full();
-      const errors = doc.errors.map((err) => {
-        const pos = lines.linePos(err.pos[0]);
-        return { file, line: pos.line, col: pos.col, message: bounded(`YAML syntax: ${err.message.split('\n')[0]}`) };
-      });
-      if (errors.length > 0) return { source, errors };
-      // Only js-yaml objected: report its reason at its position.
+      // The `yaml` library words syntax errors better, but is slow and big on large files.
+      if (text.length <= FULL_PARSE_LIMIT) {
+        const lines = new LineCounter();
+        const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+        const errors = doc.errors.map((err) => {
+          const pos = lines.linePos(err.pos[0]);
+          return { file, line: pos.line, col: pos.col, message: bounded(`YAML syntax: ${err.message.split('\n')[0]}`) };
+        });
+        if (errors.length > 0) return { source, errors };
+      }
+      // Only js-yaml objected (or the file is too large for the other): its reason at its position.
       const mark = e instanceof YAMLException ? e.mark : undefined;
       const reason = e instanceof YAMLException ? e.reason : String(e);
       return { source, errors: [{ file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: bounded(`YAML syntax: ${reason}`) }] };
@@ -51,18 +77,97 @@ export class YamlSource {
     return this.value;
   }
 
-  private full(): { doc: Document.Parsed; lines: LineCounter } {
-    if (!this.parsed) {
-      const lines = new LineCounter();
-      const doc = parseDocument(this.text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-      this.parsed = { doc, lines };
-    }
-    return this.parsed;
+  /**
+   * Position of the value at `path` (or of its key when `key` is true); falls back to the
+   * nearest parent. Looked up at once, together with every error still waiting: prefer
+   * error() and errorCiting(), which wait for one batch.
+   */
+  position(path: Path, key = false): { line: number; col: number } {
+    return this.settle([{ path, key }])[0]!;
   }
 
-  /** Position of the value at `path` (or of its key when `key` is true); falls back to the nearest parent. */
-  position(path: Path, key = false): { line: number; col: number } {
-    const { doc, lines } = this.full();
+  /** An error at `path` (at its key when `key` is true); its position is filled in when first read. */
+  error(path: Path, message: string, key = false): ConfigError {
+    const self = this;
+    const error: ConfigError = {
+      file: this.file,
+      get line(): number {
+        self.settle();
+        return error.line;
+      },
+      get col(): number {
+        self.settle();
+        return error.col;
+      },
+      message: bounded(message),
+    };
+    this.waiting.push({ error, query: { path, key } });
+    return error;
+  }
+
+  /** An error at `path` whose message names the line where `cited` was written, found in the same batch. */
+  errorCiting(path: Path, cited: Path, message: (line: number) => string, key = false): ConfigError {
+    const self = this;
+    const error: ConfigError = {
+      file: this.file,
+      get line(): number {
+        self.settle();
+        return error.line;
+      },
+      get col(): number {
+        self.settle();
+        return error.col;
+      },
+      get message(): string {
+        self.settle();
+        return error.message;
+      },
+    };
+    this.waiting.push({ error, query: { path, key }, cite: { query: { path: cited }, message } });
+    return error;
+  }
+
+  /** Finds the positions of every waiting error (and of `extra`) in one pass, and fills them in. */
+  private settle(extra: PositionQuery[] = []): Array<{ line: number; col: number }> {
+    const batch = this.waiting;
+    this.waiting = [];
+    const queries: PositionQuery[] = [];
+    for (const w of batch) queries.push(w.query);
+    for (const w of batch) if (w.cite) queries.push(w.cite.query);
+    queries.push(...extra);
+    let positions: Array<{ line: number; col: number }>;
+    try {
+      positions = this.locate(queries);
+    } catch {
+      positions = queries.map(() => ({ line: 1, col: 1 })); // never expected: a position, not a crash
+    }
+    let cited = batch.length;
+    batch.forEach((w, i) => {
+      const at = positions[i]!;
+      const fixed = { writable: true, enumerable: true, configurable: true };
+      Object.defineProperty(w.error, 'line', { ...fixed, value: at.line });
+      Object.defineProperty(w.error, 'col', { ...fixed, value: at.col });
+      if (w.cite) Object.defineProperty(w.error, 'message', { ...fixed, value: bounded(w.cite.message(positions[cited++]!.line)) });
+    });
+    return positions.slice(queries.length - extra.length);
+  }
+
+  private locate(queries: PositionQuery[]): Array<{ line: number; col: number }> {
+    if (queries.length === 0) return [];
+    const found = locateOffsets(this.text, queries);
+    // The walk gave up on a construct it does not follow (none is known): the slow way, when affordable.
+    const offsets = found.exact || this.text.length > FULL_PARSE_LIMIT ? found.offsets : yamlOffsets(this.text, queries);
+    return lineCols(this.text, offsets);
+  }
+}
+
+/**
+ * The offsets the `yaml` library gives the values (or keys) at `queries`: the reference
+ * locateOffsets follows, parsing the whole file with every node's position.
+ */
+export function yamlOffsets(text: string, queries: readonly PositionQuery[]): number[] {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  return queries.map(({ path, key = false }) => {
     let node: unknown = doc.contents;
     let best: number = node && (node as Node).range ? (node as Node).range![0] : 0;
     for (let i = 0; i < path.length; i++) {
@@ -86,13 +191,415 @@ export class YamlSource {
         best = r[0];
       } else break;
     }
-    const p = lines.linePos(best);
-    return { line: p.line, col: p.col };
+    return best;
+  });
+}
+
+/** 1-based line and column (in UTF-16 units, as the `yaml` library counts) of each offset. */
+function lineCols(text: string, offsets: readonly number[]): Array<{ line: number; col: number }> {
+  const order = offsets.map((_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
+  const out: Array<{ line: number; col: number }> = new Array(offsets.length);
+  let line = 1;
+  let lineStart = 0;
+  let next = text.indexOf('\n');
+  for (const i of order) {
+    const at = offsets[i]!;
+    while (next !== -1 && next < at) {
+      line++;
+      lineStart = next + 1;
+      next = text.indexOf('\n', lineStart);
+    }
+    out[i] = { line, col: at - lineStart + 1 };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Offsets of wanted paths by one js-yaml pass.
+//
+// js-yaml calls the listener with "open" when it starts reading a node (composeNode) and
+// "close" when the node is read, with the parser state: state.position, and at close
+// state.kind ("scalar", "sequence", "mapping"; null for an alias or an empty node) and
+// state.result. The calls nest like the nodes, but a node's role in its parent is not
+// given, so it is worked out from the text around the node:
+//   - a block sequence ("- " where the parent's content starts): every child is an item,
+//     opened after its "-"; an item with nothing after its "-" has no events, so the
+//     dashes between items are counted;
+//   - a flow sequence ("["): every child is an item, except "k: v" pairs (a key followed
+//     by ":", then its value), which are one-pair mappings;
+//   - a flow mapping ("{"): children are keys, each followed by its value when ":" follows;
+//   - a block mapping: children are keys and values. Its first implicit key opens where the
+//     parent's content starts, as does a node that js-yaml first tries as a key and keeps as
+//     the parent itself ("k:\n  [a, b]" reads "[a, b]" one level deeper), so such a child
+//     is a key when ":" follows it, else the parent itself (a wrapper);
+//   - an explicit key ("? k") opens right after its "?", and has a value when ":" follows.
+// Only nodes on a wanted path are followed; the rest is counted as depth only, so memory is
+// proportional to the number of wanted paths. A node's offset is where the `yaml` library
+// starts it: at its content, after any anchor or tag; an empty value right after its ":"
+// or "-" and the blanks and properties that follow on that line.
+// ---------------------------------------------------------------------------------------
+
+type Kind = 'map' | 'seq' | 'other';
+
+/** What was found at one wanted path: its value's offset (-1: a key without a value), its key's (-1: an item). */
+interface Found {
+  offset: number;
+  keyOffset: number;
+  kind: Kind;
+}
+
+interface Trie {
+  next: Map<string, Trie> | undefined;
+  found: Found | undefined;
+}
+
+const enum Shape {
+  Unknown,
+  BlockSeq,
+  FlowSeq,
+  FlowMap,
+  BlockMap,
+  Wrapper,
+}
+
+const enum Role {
+  Root,
+  /** An item of a block sequence. */
+  Item,
+  /** An item of a flow sequence, or the key of a one-pair mapping in it. */
+  FlowItem,
+  Key,
+  Value,
+  /** The first child where the parent's content starts: a block mapping's first key, or the parent itself. */
+  First,
+}
+
+interface Frame {
+  /** This node's path, when it leads to a wanted path: its children are followed. */
+  trie: Trie | undefined;
+  role: Role;
+  open: number;
+  /** Where the content starts (after blanks, comments, anchors and tags). */
+  cs: number;
+  shape: Shape;
+  /** Items seen (sequences). */
+  index: number;
+  /** Block sequence: where to count dashes from. */
+  scan: number;
+  /** Item: its "-"; Value: its ":". */
+  indicator: number;
+  /** Key: written after "?". */
+  explicit: boolean;
+  /** First / FlowItem: length of the log when opened (undone if it turns out to be a key). */
+  logStart: number;
+  /** A key read, its value to come. */
+  pending: { trie: Trie | undefined; colon: number } | undefined;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+const AMP = 0x26;
+const BANG = 0x21;
+const STAR = 0x2a;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const QUESTION = 0x3f;
+const LBRACKET = 0x5b;
+const LBRACE = 0x7b;
+
+function isWsOrEnd(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR || c === 0 || Number.isNaN(c);
+}
+function isFlowIndicator(c: number): boolean {
+  return c === 0x2c || c === LBRACKET || c === 0x5d || c === LBRACE || c === 0x7d;
+}
+
+/**
+ * The offsets (UTF-16 units into `text`) the `yaml` library would give the values (or keys)
+ * at `queries`, nearest existing parent included, found by one js-yaml pass over the file
+ * (which must be one js-yaml reads without error). `exact` is false when the walk met a
+ * construct it does not follow (then the offsets are those of parents).
+ */
+export function locateOffsets(text: string, queries: readonly PositionQuery[]): { offsets: number[]; exact: boolean } {
+  const root: Trie = { next: undefined, found: undefined };
+  for (const { path } of queries) {
+    let t = root;
+    for (const seg of path) {
+      t.next ??= new Map();
+      const name = String(seg);
+      let n = t.next.get(name);
+      if (!n) t.next.set(name, (n = { next: undefined, found: undefined }));
+      t = n;
+    }
   }
 
-  error(path: Path, message: string, key = false): ConfigError {
-    return { file: this.file, ...this.position(path, key), message: bounded(message) };
-  }
+  // js-yaml drops a byte order mark and reads a copy of the text ending in "\0".
+  const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let input = text;
+  let exact = true;
+  const log: Trie[] = [];
+  const SKIP = null;
+  const stack: Array<Frame | typeof SKIP> = [];
+
+  const set = (t: Trie, found: Found) => {
+    t.found = found;
+    log.push(t);
+  };
+  const undo = (from: number) => {
+    for (let i = from; i < log.length; i++) log[i]!.found = undefined;
+    log.length = from;
+  };
+  const child = (t: Trie | undefined, name: string | undefined) => (t && name !== undefined ? t.next?.get(name) : undefined);
+
+  /** Past blanks, line breaks and comments. */
+  const skipBlanks = (i: number, end = Infinity): number => {
+    for (; i < end; ) {
+      const c = input.charCodeAt(i);
+      if (c === SPACE || c === TAB || c === LF || c === CR) i++;
+      else if (c === HASH) {
+        while (i < end && !(input.charCodeAt(i) === LF || input.charCodeAt(i) === CR || i >= input.length)) i++;
+      } else break;
+    }
+    return i;
+  };
+  /** Past one anchor or tag at `i`, if there is one. */
+  const skipProperty = (i: number): number => {
+    const c = input.charCodeAt(i);
+    if (c === AMP) {
+      i++;
+      while (!isWsOrEnd(input.charCodeAt(i)) && !isFlowIndicator(input.charCodeAt(i))) i++;
+    } else if (c === BANG) {
+      i++;
+      while (!isWsOrEnd(input.charCodeAt(i))) i++;
+    }
+    return i;
+  };
+  const contentStart = (i: number): number => {
+    for (;;) {
+      i = skipBlanks(i);
+      const j = skipProperty(i);
+      if (j === i) return i;
+      i = j;
+    }
+  };
+  /** Where the `yaml` library puts an empty value written after an indicator ending before `i`. */
+  const emptyAt = (i: number): number => {
+    for (;;) {
+      while (input.charCodeAt(i) === SPACE || input.charCodeAt(i) === TAB) i++;
+      const j = skipProperty(i);
+      if (j === i) return i;
+      i = j;
+    }
+  };
+  /** The ":" after a key ending at `i` (-1: none). */
+  const colonAfter = (i: number): number => {
+    i = skipBlanks(i);
+    return input.charCodeAt(i) === COLON ? i : -1;
+  };
+  const kindOf = (kind: string | null): Kind => (kind === 'mapping' ? 'map' : kind === 'sequence' ? 'seq' : 'other');
+  /** The key as the `yaml` library compares it (String of a scalar's value); undefined: not a scalar. */
+  const keyName = (f: Frame, empty: boolean, kind: string | null, result: unknown): string | undefined => {
+    if (empty) return 'null';
+    if (kind !== 'scalar' || input.charCodeAt(f.cs) === STAR) return undefined;
+    return String(result);
+  };
+  /** Dashes in [from, to) of a block sequence: the last is returned, the others are empty items. */
+  const dashes = (seq: Frame, from: number, to: number): number => {
+    let dash = -1;
+    for (let i = skipBlanks(from, to); i < to; i = skipBlanks(i, to)) {
+      if (input.charCodeAt(i) !== DASH) {
+        exact = false;
+        break;
+      }
+      if (dash >= 0) {
+        const t = child(seq.trie, String(seq.index++));
+        if (t) set(t, { offset: emptyAt(dash + 1), keyOffset: -1, kind: 'other' });
+      }
+      dash = i++;
+    }
+    return dash;
+  };
+  const frame = (trie: Trie | undefined, role: Role, open: number): Frame => ({
+    trie,
+    role,
+    open,
+    cs: contentStart(open),
+    shape: Shape.Unknown,
+    index: 0,
+    scan: 0,
+    indicator: -1,
+    explicit: false,
+    logStart: log.length,
+    pending: undefined,
+  });
+
+  const onOpen = (pos: number) => {
+    if (stack.length === 0) {
+      stack.push(frame(root, Role.Root, pos));
+      return;
+    }
+    const parent = stack[stack.length - 1]!;
+    if (parent === SKIP || parent.trie === undefined) {
+      stack.push(SKIP);
+      return;
+    }
+    if (parent.shape === Shape.Unknown) {
+      if (pos <= parent.cs) {
+        stack.push(frame(parent.trie, Role.First, pos));
+        return;
+      }
+      const c = input.charCodeAt(parent.cs);
+      parent.shape = c === DASH ? Shape.BlockSeq : c === LBRACKET ? Shape.FlowSeq : c === LBRACE ? Shape.FlowMap : c === QUESTION ? Shape.BlockMap : Shape.Wrapper;
+      parent.scan = parent.cs;
+    }
+    switch (parent.shape) {
+      case Shape.BlockSeq: {
+        const dash = dashes(parent, parent.scan, pos);
+        if (dash < 0) exact = false;
+        const f = frame(child(parent.trie, String(parent.index++)), Role.Item, pos);
+        f.indicator = dash;
+        stack.push(f);
+        return;
+      }
+      case Shape.FlowSeq:
+      case Shape.FlowMap:
+      case Shape.BlockMap: {
+        if (parent.pending) {
+          const f = frame(parent.pending.trie, Role.Value, pos);
+          f.indicator = parent.pending.colon;
+          parent.pending = undefined;
+          stack.push(f);
+        } else if (parent.shape === Shape.FlowSeq) {
+          stack.push(frame(child(parent.trie, String(parent.index++)), Role.FlowItem, pos));
+        } else {
+          const f = frame(undefined, Role.Key, pos);
+          f.explicit = parent.shape === Shape.BlockMap && input.charCodeAt(pos - 1) === QUESTION;
+          stack.push(f);
+        }
+        return;
+      }
+      default:
+        // A second child of a node that is not a collection: not a case js-yaml produces.
+        exact = false;
+        stack.push(SKIP);
+    }
+  };
+
+  const key = (f: Frame, parent: Frame, end: number, empty: boolean, kind: string | null, result: unknown) => {
+    const colon = colonAfter(end);
+    // An implicit key not followed by ":" is js-yaml looking for one more key where the mapping ends.
+    if (colon < 0 && parent.shape === Shape.BlockMap && !f.explicit) return;
+    const t = child(parent.trie, keyName(f, empty, kind, result));
+    if (t) set(t, { offset: -1, keyOffset: empty ? emptyAt(f.open) : f.cs, kind: 'other' });
+    if (colon >= 0) parent.pending = { trie: t, colon };
+  };
+
+  const onClose = (end: number, kind: string | null, result: unknown) => {
+    const f = stack.pop();
+    if (f === SKIP || f === undefined) return;
+    const parent = stack[stack.length - 1];
+    const empty = end <= f.cs;
+    if (f.trie && f.role !== Role.First) {
+      // Empty items at the end of a block sequence (or one holding nothing but empty items).
+      if (f.shape === Shape.Unknown && kind === 'sequence' && input.charCodeAt(f.cs) === DASH) {
+        f.shape = Shape.BlockSeq;
+        f.scan = f.cs;
+      }
+      if (f.shape === Shape.BlockSeq) {
+        const last = dashes(f, f.scan, end);
+        if (last >= 0) {
+          const t = child(f.trie, String(f.index++));
+          if (t) set(t, { offset: emptyAt(last + 1), keyOffset: -1, kind: 'other' });
+        }
+      }
+    }
+    switch (f.role) {
+      case Role.Root:
+        set(f.trie!, { offset: f.cs, keyOffset: -1, kind: kindOf(kind) });
+        return;
+      case Role.Item:
+        if (parent) parent.scan = end;
+        if (f.trie) set(f.trie, { offset: empty ? emptyAt(f.indicator + 1) : f.cs, keyOffset: -1, kind: kindOf(kind) });
+        return;
+      case Role.Value:
+        if (f.trie?.found) {
+          f.trie.found.offset = empty ? emptyAt(f.indicator + 1) : f.cs;
+          f.trie.found.kind = kindOf(kind);
+        }
+        return;
+      case Role.FlowItem: {
+        const colon = colonAfter(end);
+        if (colon < 0) {
+          if (f.trie) set(f.trie, { offset: f.cs, keyOffset: -1, kind: kindOf(kind) });
+          return;
+        }
+        // "[k: v]": the item is a one-pair mapping starting at its key.
+        undo(f.logStart);
+        if (f.trie) set(f.trie, { offset: f.cs, keyOffset: -1, kind: 'map' });
+        const t = child(f.trie, keyName(f, empty, kind, result));
+        if (t) set(t, { offset: -1, keyOffset: f.cs, kind: 'other' });
+        parent!.pending = { trie: t, colon };
+        return;
+      }
+      case Role.Key:
+        key(f, parent!, end, empty, kind, result);
+        return;
+      case Role.First:
+        if (colonAfter(end) >= 0) {
+          undo(f.logStart);
+          parent!.shape = Shape.BlockMap;
+          key(f, parent!, end, empty, kind, result);
+        } else parent!.shape = Shape.Wrapper;
+        return;
+    }
+  };
+
+  loadFast(text, {
+    schema: CORE_SCHEMA,
+    listener(event, state) {
+      if (event === 'open') {
+        if (stack.length === 0) input = state.input;
+        onOpen(state.position);
+      } else onClose(state.position, state.kind, state.result);
+    },
+  });
+
+  const offsets = queries.map(({ path, key = false }) => {
+    let t: Trie | undefined = root;
+    let kind: Kind = root.found?.kind ?? 'other';
+    let best = root.found?.offset ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      if (kind === 'map') {
+        t = t!.next?.get(String(seg));
+        const found = t?.found;
+        if (!found || found.keyOffset < 0) break;
+        if (last && key) {
+          best = found.keyOffset;
+          break;
+        }
+        if (found.offset < 0) {
+          best = found.keyOffset;
+          kind = 'other';
+        } else {
+          best = found.offset;
+          kind = found.kind;
+        }
+      } else if (kind === 'seq' && typeof seg === 'number') {
+        t = t!.next?.get(String(seg));
+        const found = t?.found;
+        if (!found) break;
+        best = found.offset;
+        kind = found.kind;
+      } else break;
+    }
+    return best + shift;
+  });
+  return { offsets, exact };
 }
 
 /**
