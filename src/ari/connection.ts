@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
+import WebSocket from 'ws';
 import { backoffDelay } from '../util/backoff';
 import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './events';
@@ -14,23 +15,6 @@ import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStar
 // every connect, and gives up after ten reconnects (~43 s). The daemon needs none of its REST
 // side (src/ari/rest.ts does that), only the events, which arrive as JSON objects.
 
-// ws is ari-client's websocket library (6.x); only the part used here is typed.
-interface WsSocket {
-  on(event: 'open', fn: () => void): this;
-  on(event: 'message', fn: (data: string | Buffer) => void): this;
-  on(event: 'pong', fn: () => void): this;
-  on(event: 'error', fn: (err: Error) => void): this;
-  on(event: 'close', fn: (code: number, reason: string) => void): this;
-  ping(): void;
-  terminate(): void;
-  removeAllListeners(): this;
-  listenerCount(event: string): number;
-  eventNames(): Array<string | symbol>;
-}
-type WsConstructor = new (url: string, options: Record<string, unknown>) => WsSocket;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const WebSocket = require('ws') as WsConstructor;
-
 export type AriState = 'connecting' | 'registered' | 'replaced' | 'stopped';
 
 export interface AriConnectionOptions extends AriAccess {
@@ -41,7 +25,7 @@ export interface AriConnectionOptions extends AriAccess {
 
 /** Events out: 'StasisStart', 'ChannelGone', 'PlaybackFinished', 'Recording', 'Dial', 'state'. */
 export class AriConnection extends EventEmitter {
-  private socket: WsSocket | undefined;
+  private socket: WebSocket | undefined;
   private stateValue: AriState = 'connecting';
   private stopped = false;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -126,7 +110,7 @@ export class AriConnection extends EventEmitter {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     const { endpoint, auth, tls } = this.target;
-    let socket: WsSocket;
+    let socket: WebSocket;
     try {
       socket = new WebSocket(`${endpoint.eventsUrl}?app=${encodeURIComponent(this.opts.app)}`, {
         headers: { Authorization: auth },
@@ -164,7 +148,7 @@ export class AriConnection extends EventEmitter {
     });
   }
 
-  private dispatch(data: string | Buffer): void {
+  private dispatch(data: WebSocket.RawData): void {
     let e: { type?: unknown };
     try {
       e = JSON.parse(data.toString()) as { type?: unknown };
@@ -202,7 +186,7 @@ export class AriConnection extends EventEmitter {
     }
   }
 
-  private startHeartbeat(socket: WsSocket): void {
+  private startHeartbeat(socket: WebSocket): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.awaitingPong = false;
     const every = this.opts.heartbeatMs ?? 5000;

@@ -1,7 +1,7 @@
 // The dead-letter stream: events the worker gave up on, each with its last error.
 import type { Redis } from 'ioredis';
 import { DEFAULT_MAX_LEN, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
-import { RedisScript } from '../events/script';
+import { runLua } from '../store/luaScripts';
 import { lastErrorKey } from './keys';
 
 export interface DeadLetter {
@@ -18,31 +18,6 @@ export interface DeadLetter {
   failedAt: string;
 }
 
-// XADD to the dead letters and XACK in the events stream in one step: an event is never
-// in both, and never in neither.
-const MOVE_TO_DEAD = new RedisScript(`
-local dead = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
-  'id', ARGV[2], 'event', ARGV[3], 'error', ARGV[4], 'deliveries', ARGV[5], 'source', ARGV[6], 'failedAt', ARGV[7])
-redis.call('XACK', KEYS[1], ARGV[8], ARGV[6])
-redis.call('DEL', KEYS[3])
-return dead
-`);
-
-// Back to the events stream as a fresh entry (keeping the event id, so done steps are
-// skipped), and out of the dead letters, in one step.
-const RETRY_DEAD = new RedisScript(`
-local found = redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2])
-if #found == 0 then return false end
-local fields = found[1][2]
-local id, event = '', ''
-for i = 1, #fields, 2 do
-  if fields[i] == 'id' then id = fields[i + 1] elseif fields[i] == 'event' then event = fields[i + 1] end
-end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', id, 'event', event)
-redis.call('XDEL', KEYS[2], ARGV[2])
-return entry
-`);
-
 export interface MoveToDead {
   sourceId: string;
   eventId: string;
@@ -53,8 +28,7 @@ export interface MoveToDead {
 }
 
 export async function moveToDead(redis: Redis, keys: StreamKeys, m: MoveToDead, maxLen = DEFAULT_MAX_LEN): Promise<string> {
-  const reply = await MOVE_TO_DEAD.run(
-    redis,
+  const reply = await runLua(redis, 'deadLetterMove',
     [keys.stream, keys.dead, lastErrorKey(keys, m.sourceId)],
     [maxLen, m.eventId, m.event, m.error, m.deliveries, m.sourceId, m.failedAt.toISOString(), keys.group],
   );
@@ -88,26 +62,9 @@ export async function retryDead(redis: Redis, keys: StreamKeys, id: string, maxL
     if (!match) return null;
     deadId = match.deadId;
   }
-  const reply = await RETRY_DEAD.run(redis, [keys.stream, keys.dead], [maxLen, deadId]);
+  const reply = await runLua(redis, 'deadLetterRetry', [keys.stream, keys.dead], [maxLen, deadId]);
   return typeof reply === 'string' ? reply : null;
 }
-
-// Up to ARGV[3] dead letters with ids up to ARGV[2], each back on the events stream and out
-// of the dead letters in the same step (the same move as RETRY_DEAD, batched).
-const RETRY_DEAD_UP_TO = new RedisScript(`
-local found = redis.call('XRANGE', KEYS[2], '-', ARGV[2], 'COUNT', tonumber(ARGV[3]))
-local out = {}
-for _, e in ipairs(found) do
-  local fields = e[2]
-  local id, event = '', ''
-  for i = 1, #fields, 2 do
-    if fields[i] == 'id' then id = fields[i + 1] elseif fields[i] == 'event' then event = fields[i + 1] end
-  end
-  out[#out + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', id, 'event', event)
-  redis.call('XDEL', KEYS[2], e[1])
-end
-return out
-`);
 
 /**
  * Retries every dead letter there was when it started, each once; returns the new entry ids.
@@ -120,7 +77,7 @@ export async function retryAllDead(redis: Redis, keys: StreamKeys, maxLen = DEFA
   if (lastId === undefined) return [];
   const out: string[] = [];
   for (;;) {
-    const reply = (await RETRY_DEAD_UP_TO.run(redis, [keys.stream, keys.dead], [maxLen, lastId, batch])) as string[];
+    const reply = (await runLua(redis, 'deadLetterRetryUpTo', [keys.stream, keys.dead], [maxLen, lastId, batch])) as string[];
     out.push(...reply.map(String));
     if (reply.length < batch) return out;
   }

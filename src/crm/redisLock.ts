@@ -2,13 +2,8 @@
 // while the others wait and then use its result: refreshing the OAuth token, registering a line.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RedisScript } from '../events/script';
+import { runLua } from '../store/luaScripts';
 import { sleep } from '../util/backoff';
-
-const RELEASE = new RedisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`);
 
 export class RedisLock {
   constructor(
@@ -25,7 +20,7 @@ export class RedisLock {
   }
 
   async release(token: string): Promise<void> {
-    await RELEASE.run(this.redis, [this.key], [token]);
+    await runLua(this.redis, 'lockRelease', [this.key], [token]);
   }
 
   /** Waits until nobody holds the lock, or `done()` says the holder's result is there. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
-import { RedisScript } from '../events/script';
+import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';
 import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
@@ -44,20 +44,6 @@ export interface CrmWorkerOptions {
 }
 
 type Entry = [id: string, fields: string[]];
-
-const COMPLETE = new RedisScript(`
-redis.call('HSET', KEYS[1], 'done', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('XACK', KEYS[2], ARGV[3], ARGV[4])
-redis.call('DEL', KEYS[3])
-if redis.call('GET', KEYS[4]) == ARGV[5] then redis.call('DEL', KEYS[4]) end
-return 1
-`);
-
-const RELEASE = new RedisScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-`);
 
 export class CrmWorker {
   readonly consumer: string;
@@ -245,7 +231,7 @@ export class CrmWorker {
       if (delayMs !== undefined) metrics?.delay.observe({ adapter: adapter.name, outcome: 'done' }, delayMs / 1000);
       log.info({ delayMs }, 'crm work done');
     } catch (err) {
-      await RELEASE.run(redis, [lock], [this.consumer]).catch(() => undefined);
+      await runLua(redis, 'lockRelease', [lock], [this.consumer]).catch(() => undefined);
       if (!this.running && controller.signal.aborted) {
         log.warn('stopped mid-event; left pending for another worker');
         return;
@@ -275,8 +261,7 @@ export class CrmWorker {
 
   private async complete(entryId: string, eventId: string, releaseLock: boolean): Promise<void> {
     const { redis, keys } = this.o;
-    await COMPLETE.run(
-      redis,
+    await runLua(redis, 'crmComplete',
       [stepsKey(keys, eventId), keys.stream, lastErrorKey(keys, entryId), lockKey(keys, eventId)],
       [new Date().toISOString(), JOURNAL_TTL_SECONDS, keys.group, entryId, releaseLock ? this.consumer : '\u0000'],
     );

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisScript } from './script';
+import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from './types';
 import { assertEvent } from './validate';
 
@@ -38,17 +38,13 @@ export const FIELD_EVENT = 'event';
 export interface EventStreamOptions {
   maxLen?: number;
   idempotencyTtlSeconds?: number;
+  /**
+   * Confirms the last write on this connection reached the replicas (WAIT; see replicaWait in
+   * store/redisClient). An append resolves only after it: the spool keeps an event until a
+   * failover can no longer lose it, and a re-send is a duplicate the script drops.
+   */
+  replicas?: { confirm(): Promise<void> };
 }
-
-// SET NX on the event id and XADD in one step, so an event re-sent after an outage (or by
-// two daemons) is written once; the earlier entry id is returned for a repeat.
-const APPEND = new RedisScript(`
-local existing = redis.call('GET', KEYS[2])
-if existing then return {existing, 0} end
-local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', ARGV[2], 'event', ARGV[3])
-redis.call('SET', KEYS[2], entry, 'EX', ARGV[4])
-return {entry, 1}
-`);
 
 export interface AppendResult {
   /** Stream entry id (the earlier one when this event id was already appended). */
@@ -60,6 +56,7 @@ export interface AppendResult {
 export class EventStream {
   private readonly maxLen: number;
   private readonly ttl: number;
+  private readonly replicas: EventStreamOptions['replicas'];
 
   constructor(
     private readonly redis: Redis,
@@ -68,6 +65,7 @@ export class EventStream {
   ) {
     this.maxLen = options.maxLen ?? DEFAULT_MAX_LEN;
     this.ttl = options.idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+    this.replicas = options.replicas;
   }
 
   /** Validates and appends; returns the stream entry id. Throws InvalidEventError for a bad event. */
@@ -77,12 +75,13 @@ export class EventStream {
 
   async appendDetailed(event: AfterHoursEvent): Promise<AppendResult> {
     const valid = assertEvent(event);
-    const reply = await APPEND.run(
-      this.redis,
+    const reply = await runLua(this.redis, 'eventAppend',
       [this.keys.stream, eventIdKey(this.keys, valid.id)],
       [this.maxLen, valid.id, JSON.stringify(valid), this.ttl],
     );
     const [entryId, added] = reply as [string, number];
+    // Also for a duplicate: a re-send after a shortfall waits for the first write again.
+    await this.replicas?.confirm();
     return { entryId: String(entryId), duplicate: Number(added) === 0 };
   }
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig, HolidaySpec, NumberConfig } from '../config/types';
 import { formatEpochDay } from '../schedule/calendar';
+import { runLua } from './luaScripts';
 
 // Compiled configurations in Redis, versioned. `push` writes a new version and announces it;
 // every daemon loads it on the announcement. What is stored is the validated form (E.164
@@ -84,15 +85,10 @@ function legacyIcsText(h: LegacyIcs): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const PUSH_SCRIPT = `
-local v = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], cjson.encode({version = v, pushedAt = ARGV[2]}) .. '\\n' .. ARGV[1])
-redis.call('PUBLISH', KEYS[3], v)
-return v`;
 
 export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
   const k = configKeys(prefix);
-  const v = await redis.eval(PUSH_SCRIPT, 3, k.current, k.version, k.channel, serialiseConfig(config), now.toISOString());
+  const v = await runLua(redis, 'configPush', [k.current, k.version, k.channel], [serialiseConfig(config), now.toISOString()]);
   return Number(v);
 }
 
