@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { isoWithOffset } from '../schedule/calendar';
 import type { Logger } from 'pino';
-import type { HangupCause, NumberConfig } from '../config/types';
-import type { AfterHoursEvent, CallerHungUpOutcome, CallOutcome, RejectedOutcome } from '../events/types';
-import { ANONYMOUS, EVENT_TYPE } from '../events/types';
+import type { NumberConfig } from '../config/types';
 import { normaliseCaller, normaliseNumber } from '../phone/e164';
-import { planCall, type CallPlan } from '../policy/afterHours';
+import type { CallOutcome } from '../policy/actions';
+import { planCall, settingsOf, type ActionPlan, type CallPlan } from '../policy/afterHours';
+import { ANONYMOUS, EVENT_TYPE, type AfterHoursEvent } from '../policy/callEvent';
+import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
-import type { NumberDirectory } from '../schedule/directory';
 import type { Override } from '../schedule/types';
-import { elapsedSeconds, type ActionContext } from './actions/context';
-import { FORWARD_LEG_ARG, runForward } from './actions/forward';
-import { runHangup } from './actions/hangup';
-import { runVoicemail } from './actions/voicemail';
+import type { Prelude } from './actions/callAction';
+import type { ActionContext } from './actions/context';
+import { FORWARD_LEG_ARG } from './actions/forward';
+import { actionOf } from './actions/registry';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
 import type { StasisStartEvent } from './events';
@@ -22,10 +21,16 @@ import type { StasisStartEvent } from './events';
 // Open numbers, unknown numbers and anything that cannot be decided go back to the
 // dialplan's normal routing; no call is ever left waiting in Stasis.
 
+/** What the handler needs of the number directory (a NumberDirectory of the compiled config). */
+export interface CallDirectory {
+  config: { region: string };
+  get(did: string): { number: NumberConfig; schedule: CompiledSchedule } | undefined;
+}
+
 export interface CallHandlerDeps {
   ctx: ActionContext;
   router: CallRouter;
-  directory: () => NumberDirectory | undefined;
+  directory: () => CallDirectory | undefined;
   overrides: () => ReadonlyMap<string, Override>;
   /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */
   continueTo: { context: string; priority: number };
@@ -87,7 +92,7 @@ export class CallHandler {
       await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
     } catch (err) {
       // Continue failed (channel gone, or the dialplan target is missing): do not strand it.
-      this.deps.log.error({ err: String(err), channel: e.channel.id }, 'continue in dialplan failed; hanging up');
+      this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');
       await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
     }
   }
@@ -126,29 +131,18 @@ export class CallHandler {
       return;
     }
 
-    // A plain reject goes out first: nothing but the decision sits between the event and
-    // it (the request is on the wire when hangup() returns). The caller's number and the
-    // session follow in the same turn of the event loop, before any event of this channel
-    // can arrive, so the outcome is decided exactly as runHangup decides it.
-    const rejecting = plan.kind === 'hangup' && !plan.hangup.announcement ? ctx.rest.hangup(e.channel.id, plan.hangup.cause).then(() => undefined, (err: unknown) => ({ err })) : undefined;
+    // What an action sends at once (a plain reject) goes out first: nothing but the decision
+    // sits between the event and it. The caller's number and the session follow in the same
+    // turn of the event loop, before any event of this channel can arrive.
+    const prelude = startPrelude(plan, e.channel.id, ctx);
     const caller = this.normalisedCaller(e.channel.caller.number, number.did);
     const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
     this.deps.router.add(session);
     let outcome: CallOutcome;
     try {
-      switch (plan.kind) {
-        case 'hangup':
-          outcome = rejecting ? await this.rejected(session, rejecting, plan.hangup.cause) : await runHangup(session, ctx, plan.hangup);
-          break;
-        case 'voicemail':
-          outcome = await runVoicemail(session, ctx, plan.voicemail);
-          break;
-        case 'forward':
-          outcome = await runForward(session, ctx, plan.forward, number.afterHours);
-          break;
-      }
+      outcome = await runPlan(plan, session, ctx, number, prelude);
     } catch (err) {
-      log.error({ err: String(err), call: session.id }, 'after-hours action failed');
+      log.error({ err, call: session.id }, 'after-hours action failed');
       if (!session.hungUp) await this.backToDialplan(e);
       this.deps.observe?.('error');
       this.release(session);
@@ -173,16 +167,6 @@ export class CallHandler {
     } as AfterHoursEvent;
     log.info({ call: session.id, did: number.did, caller: this.deps.maskCaller(caller), reason: event.reason, action: plan.kind, outcome: outcome.kind }, 'after-hours call');
     await this.deps.emit(event);
-  }
-
-  /** The end of runHangup without an announcement, for a reject already sent. */
-  private async rejected(s: CallSession, rejecting: Promise<{ err: unknown } | undefined>, cause: HangupCause): Promise<RejectedOutcome | CallerHungUpOutcome> {
-    const failed = await rejecting;
-    if (failed) {
-      if (s.hungUp) return { kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, this.deps.ctx) };
-      throw failed.err;
-    }
-    return { kind: 'rejected', cause };
   }
 
   private normalisedCaller(raw: string | undefined, did: string): string {
@@ -215,4 +199,14 @@ export class CallHandler {
     s.cancelWaits();
     this.deps.router.remove(s);
   }
+}
+
+/** Sends the plan's action prelude, if it has one. */
+function startPrelude(plan: ActionPlan, channelId: string, ctx: ActionContext): Prelude | undefined {
+  return actionOf(plan.kind).prelude?.(channelId, settingsOf(plan), ctx);
+}
+
+/** Runs the plan's action from the registry. */
+function runPlan(plan: ActionPlan, s: CallSession, ctx: ActionContext, number: NumberConfig, prelude: Prelude | undefined): Promise<CallOutcome> {
+  return actionOf(plan.kind).run(s, ctx, settingsOf(plan), number.afterHours, prelude) as Promise<CallOutcome>;
 }

@@ -3,22 +3,12 @@ import { DateTime } from 'luxon';
 import { formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { normaliseNumber } from '../phone/e164';
-import { planCall } from '../policy/afterHours';
-import { decide } from '../schedule/decide';
+import { explainDecision, type DecisionReport } from '../policy/decisionReport';
 import { NumberDirectory } from '../schedule/directory';
 import { isDecidableInstant } from '../schedule/types';
 
-export interface CheckReport {
-  did: string;
-  name: string;
-  timezone: string;
-  at: string;
-  localTime: string;
-  open: boolean;
-  reason: string;
-  action: string;
-  nextChange: string | null;
-}
+/** What `check --json` prints: the same explanation as the daemon's GET /decision. */
+export type CheckReport = DecisionReport;
 
 /** Checks the syntax now; the instant is fixed once the number's zone is known. */
 function parseInstant(text: string): string {
@@ -70,27 +60,15 @@ export function registerCheckCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const d = decide(entry.schedule, undefined, t);
-      const plan = planCall(d, entry.number.afterHours);
-      const zone = entry.number.timezone;
-      const iso = (ms: number) => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true })!;
-      const report: CheckReport = {
-        did: entry.number.did,
-        name: entry.number.name,
-        timezone: zone,
-        at: iso(t),
-        localTime: iso(t),
-        open: d.open,
-        reason: d.reason,
-        action: plan.kind,
-        nextChange: d.nextChange === null ? null : iso(d.nextChange),
-      };
+      // Overrides live in Redis, not in the file: check answers from the schedule alone.
+      const report: CheckReport = explainDecision(entry, undefined, t);
+      const zone = report.timezone;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
       }
       const local = DateTime.fromMillis(t, { zone }).toFormat('ccc yyyy-LL-dd HH:mm');
-      const next = d.nextChange === null ? 'no change within 366 days' : `${d.open ? 'closes' : 'opens'} ${DateTime.fromMillis(d.nextChange, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
-      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${d.open ? 'OPEN' : 'CLOSED'} (${d.reason}), call → ${plan.kind}; ${next}\n`);
+      const next = report.nextChange === null ? 'no change within 366 days' : `${report.open ? 'closes' : 'opens'} ${DateTime.fromISO(report.nextChange, { setZone: true }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
+      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${report.open ? 'OPEN' : 'CLOSED'} (${report.reason}), call → ${report.action}; ${next}\n`);
     });
 }

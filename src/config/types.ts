@@ -3,62 +3,15 @@
 // every default already applied.
 
 import type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
+import type { AfterHoursPolicy } from '../policy/actions';
+import type { CrmSettings } from '../policy/callEvent';
 
+// The words are the core's: the schedule's (src/schedule/types.ts), the actions'
+// (src/policy/actions.ts, each action's settings in its module under src/ari/actions/)
+// and the event's (src/policy/callEvent.ts). Re-exported for the loader's callers.
 export type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
-
-export type ActionName = 'voicemail' | 'forward' | 'hangup';
-
-/** ARI hang-up reasons; each maps to one SIP final response in chan_pjsip. */
-export type HangupCause =
-  | 'busy'
-  | 'congestion'
-  | 'no_answer'
-  | 'rejected'
-  | 'unallocated'
-  | 'normal'
-  | 'timeout';
-
-export interface VoicemailSettings {
-  /** Absolute path of the greeting, or undefined for the shipped default. */
-  greeting?: string;
-  maxSeconds: number;
-  maxSilenceSeconds: number;
-}
-
-export interface ForwardSettings {
-  /** E.164, validated: international, valid, not premium-rate, allowed country. */
-  to: string;
-  timeoutSeconds: number;
-  fallback: 'voicemail' | 'hangup';
-}
-
-export interface HangupSettings {
-  cause: HangupCause;
-  /** Absolute path of an announcement played as early media before the reject. */
-  announcement?: string;
-}
-
-export interface AfterHoursPolicy {
-  action: ActionName;
-  voicemail: VoicemailSettings;
-  forward?: ForwardSettings; // present whenever action is 'forward'
-  hangup: HangupSettings;
-}
-
-export type Language = 'en' | 'pl';
-
-export interface CrmSettings {
-  /** Look the caller up in the CRM. */
-  lookup: boolean;
-  /** When the caller is not found: create a lead, or only offer it (notify, no record). */
-  unknownCaller: 'lead' | 'offer';
-  /** CRM user ids of the number's queue, in order. */
-  queue: number[];
-  /** Notify the first queue user (Bitrix24's behaviour) or all of them. */
-  notify: 'first' | 'all';
-  /** Language of notification texts. */
-  language: Language;
-}
+export type { ActionName, AfterHoursPolicy, HangupCause } from '../policy/actions';
+export type { CrmSettings, Language } from '../policy/callEvent';
 
 export interface NumberConfig {
   did: string; // E.164

@@ -1,65 +1,7 @@
-// The after-hours call event. Hand-written to match config/schema/event.schema.json,
-// which is the contract; validate.ts checks values against that file.
-import type { ActionName, CrmSettings, HangupCause } from '../config/types';
-
-export const EVENT_TYPE = 'after-hours.call';
-
-export type CallReason = 'override' | 'holiday' | 'day-off' | 'outside-hours' | 'error';
-
-export interface RecordingRef {
-  /** ARI stored recording name (GET /ari/recordings/stored/{name}/file). */
-  name: string;
-  /** File extension as Asterisk wrote it: wav, gsm, … */
-  format: string;
-  url?: string;
-}
-
-export interface RecordedOutcome {
-  kind: 'recorded';
-  recording: RecordingRef;
-  durationSeconds: number;
-}
-
-/** The caller hung up before the action completed; allowed for every action. */
-export interface CallerHungUpOutcome {
-  kind: 'caller-hung-up';
-  afterSeconds: number;
-}
-
-export interface RejectedOutcome {
-  kind: 'rejected';
-  cause: HangupCause;
-}
-
-export type ForwardFallbackOutcome = RecordedOutcome | CallerHungUpOutcome | RejectedOutcome;
-
-export type ForwardedOutcome =
-  | { kind: 'forwarded'; to: string; answered: true; durationSeconds?: number }
-  | { kind: 'forwarded'; to: string; answered: false; fallback?: ForwardFallbackOutcome };
-
-export type CallOutcome = RecordedOutcome | CallerHungUpOutcome | ForwardedOutcome | RejectedOutcome;
-
-interface EventBase {
-  /** Unique per call; the idempotency key in the stream, the CRM and webhook receivers. */
-  id: string;
-  type: typeof EVENT_TYPE;
-  /** ISO 8601 with offset. */
-  time: string;
-  did: string;
-  name: string;
-  timezone: string;
-  /** E.164 or 'anonymous'. */
-  caller: string;
-  reason: CallReason;
-  crm: CrmSettings;
-  channel: { id: string; name: string };
-  linkedid: string;
-}
-
-export type VoicemailEvent = EventBase & { action: Extract<ActionName, 'voicemail'>; outcome: RecordedOutcome | CallerHungUpOutcome };
-export type ForwardEvent = EventBase & { action: Extract<ActionName, 'forward'>; outcome: ForwardedOutcome | CallerHungUpOutcome };
-export type HangupEvent = EventBase & { action: Extract<ActionName, 'hangup'>; outcome: RejectedOutcome | CallerHungUpOutcome };
-
-export type AfterHoursEvent = VoicemailEvent | ForwardEvent | HangupEvent;
-
-export const ANONYMOUS = 'anonymous';
+// The after-hours call event. The core owns its words (src/policy/callEvent.ts and
+// src/policy/actions.ts); this module re-exports them for the stream, the spool and the
+// CRM side. config/schema/event.schema.json is the contract on the wire; validate.ts
+// checks values against it.
+export { ANONYMOUS, EVENT_TYPE } from '../policy/callEvent';
+export type { AfterHoursEvent, CallOutcome, CallReason, CrmSettings, EventOf, Language } from '../policy/callEvent';
+export type { CallerHungUpOutcome, HangupCause, RecordedOutcome, RecordingRef, RejectedOutcome } from '../policy/actions';

@@ -1,7 +1,8 @@
 // What the CRM should do about one after-hours call. Pure: the event and the result of the
 // caller look-up in, a list of CRM actions out. Adapters perform the look-up and the actions.
-import type { AfterHoursEvent, RecordingRef } from '../events/types';
-import { ANONYMOUS } from '../events/types';
+import type { RecordingRef } from './actions';
+import type { AfterHoursEvent } from './callEvent';
+import { ANONYMOUS } from './callEvent';
 import { notificationText } from './notificationText';
 
 export type CrmEntityType = 'CONTACT' | 'COMPANY' | 'LEAD';

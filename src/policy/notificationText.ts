@@ -1,10 +1,15 @@
 // The text of a missed-call notification: who called, which number, when (in the number's
 // zone), why it was closed and what happened to the call. Pure: the event carries everything.
 import { DateTime } from 'luxon';
-import type { HangupCause, Language } from '../config/types';
-import type { AfterHoursEvent, CallOutcome, CallReason, ForwardFallbackOutcome } from '../events/types';
-import { ANONYMOUS } from '../events/types';
+import type { CallOutcome, HangupCause, OutcomeKind } from './actions';
+import { ANONYMOUS, type AfterHoursEvent, type CallReason, type Language } from './callEvent';
 import type { CrmRecord } from './crmPolicy';
+
+/**
+ * The sentence for each outcome kind, in one language. Keyed by every kind of every
+ * registered action: a new action's outcome does not compile until both languages say it.
+ */
+type OutcomePhrases = { [K in OutcomeKind]: (outcome: Extract<CallOutcome, { kind: K }>, lang: Language) => string };
 
 interface Phrases {
   missedFrom: (caller: string) => string;
@@ -15,11 +20,7 @@ interface Phrases {
   reason: Record<CallReason, string>;
   closedBecause: (reason: string) => string;
   record: (type: CrmRecord['type'], id: number) => string;
-  recorded: (length: string) => string;
-  hungUp: (after: string) => string;
-  forwardedAnswered: (to: string, length?: string) => string;
-  forwardedUnanswered: (to: string) => string;
-  rejected: (cause: string) => string;
+  outcome: OutcomePhrases;
   cause: Record<HangupCause, string>;
   duration: (minutes: number, seconds: number) => string;
 }
@@ -39,11 +40,16 @@ const EN: Phrases = {
   },
   closedBecause: (reason) => `Closed: ${reason}.`,
   record: (type, id) => `CRM ${type.toLowerCase()} #${id}.`,
-  recorded: (length) => `The caller left a voicemail (${length}).`,
-  hungUp: (after) => `The caller hung up after ${after}.`,
-  forwardedAnswered: (to, length) => `Forwarded to ${to} and answered${length ? ` (${length})` : ''}.`,
-  forwardedUnanswered: (to) => `Forwarded to ${to}, not answered.`,
-  rejected: (cause) => `The call was rejected (${cause}).`,
+  outcome: {
+    recorded: (o, lang) => `The caller left a voicemail (${formatDuration(o.durationSeconds, lang)}).`,
+    'caller-hung-up': (o, lang) => `The caller hung up after ${formatDuration(o.afterSeconds, lang)}.`,
+    rejected: (o) => `The call was rejected (${EN.cause[o.cause]}).`,
+    forwarded: (o, lang) =>
+      o.answered
+        ? `Forwarded to ${o.to} and answered${o.durationSeconds === undefined ? '' : ` (${formatDuration(o.durationSeconds, lang)})`}.`
+        : `Forwarded to ${o.to}, not answered.${o.fallback ? ` ${outcomeText(o.fallback, lang)}` : ''}`,
+    'sent-to-dialplan': (o) => `Sent to the dialplan: ${o.context}, ${o.extension}, ${o.priority}.`,
+  },
   cause: {
     busy: 'busy',
     congestion: 'congestion',
@@ -71,11 +77,16 @@ const PL: Phrases = {
   },
   closedBecause: (reason) => `Powód: ${reason}.`,
   record: (type, id) => `CRM: ${({ CONTACT: 'kontakt', COMPANY: 'firma', LEAD: 'lead' } as const)[type]} #${id}.`,
-  recorded: (length) => `Dzwoniący zostawił wiadomość głosową (${length}).`,
-  hungUp: (after) => `Dzwoniący rozłączył się po ${after}.`,
-  forwardedAnswered: (to, length) => `Przekierowano na ${to}, odebrane${length ? ` (${length})` : ''}.`,
-  forwardedUnanswered: (to) => `Przekierowano na ${to}, nieodebrane.`,
-  rejected: (cause) => `Połączenie odrzucono (${cause}).`,
+  outcome: {
+    recorded: (o, lang) => `Dzwoniący zostawił wiadomość głosową (${formatDuration(o.durationSeconds, lang)}).`,
+    'caller-hung-up': (o, lang) => `Dzwoniący rozłączył się po ${formatDuration(o.afterSeconds, lang)}.`,
+    rejected: (o) => `Połączenie odrzucono (${PL.cause[o.cause]}).`,
+    forwarded: (o, lang) =>
+      o.answered
+        ? `Przekierowano na ${o.to}, odebrane${o.durationSeconds === undefined ? '' : ` (${formatDuration(o.durationSeconds, lang)})`}.`
+        : `Przekierowano na ${o.to}, nieodebrane.${o.fallback ? ` ${outcomeText(o.fallback, lang)}` : ''}`,
+    'sent-to-dialplan': (o) => `Przekazano do planu wybierania: ${o.context}, ${o.extension}, ${o.priority}.`,
+  },
   cause: {
     busy: 'zajęte',
     congestion: 'przeciążenie',
@@ -119,22 +130,7 @@ export function notificationText(event: AfterHoursEvent, context: NotificationCo
   return parts.join(' ');
 }
 
-function outcomeText(outcome: CallOutcome | ForwardFallbackOutcome, lang: Language): string {
-  const p = PHRASES[lang];
-  switch (outcome.kind) {
-    case 'recorded':
-      return p.recorded(formatDuration(outcome.durationSeconds, lang));
-    case 'caller-hung-up':
-      return p.hungUp(formatDuration(outcome.afterSeconds, lang));
-    case 'rejected':
-      return p.rejected(p.cause[outcome.cause]);
-    case 'forwarded':
-      if (outcome.answered) {
-        const length = outcome.durationSeconds === undefined ? undefined : formatDuration(outcome.durationSeconds, lang);
-        return p.forwardedAnswered(outcome.to, length);
-      }
-      return outcome.fallback
-        ? `${p.forwardedUnanswered(outcome.to)} ${outcomeText(outcome.fallback, lang)}`
-        : p.forwardedUnanswered(outcome.to);
-  }
+function outcomeText(outcome: CallOutcome, lang: Language): string {
+  const say = PHRASES[lang].outcome[outcome.kind] as (o: CallOutcome, lang: Language) => string;
+  return say(outcome, lang);
 }

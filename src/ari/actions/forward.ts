@@ -1,11 +1,31 @@
-import type { AfterHoursPolicy, ForwardSettings } from '../../config/types';
-import type { CallerHungUpOutcome, ForwardedOutcome, ForwardFallbackOutcome } from '../../events/types';
-import { checkForward } from '../../phone/tollFraud';
+import { checkForward, checkForwardCountry, checkForwardRisk } from '../../phone/tollFraud';
+import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
 import type { CallSignal } from '../events';
+import type { CallAction } from './callAction';
 import { elapsedSeconds, type ActionContext } from './context';
 import { runHangup } from './hangup';
 import { runVoicemail } from './voicemail';
+
+export interface ForwardSettings {
+  /** E.164, validated: international, valid, not premium-rate, allowed country. */
+  to: string;
+  timeoutSeconds: number;
+  /** What an unanswered forward does next. */
+  fallback: 'voicemail' | 'hangup';
+}
+
+export type ForwardFallbackOutcome = RecordedOutcome | CallerHungUpOutcome | RejectedOutcome;
+
+export type ForwardedOutcome =
+  | { kind: 'forwarded'; to: string; answered: true; durationSeconds?: number }
+  | { kind: 'forwarded'; to: string; answered: false; fallback?: ForwardFallbackOutcome };
+
+declare module '../../policy/actions' {
+  interface ActionCatalogue {
+    forward: { settings: ForwardSettings; outcome: ForwardedOutcome };
+  }
+}
 
 /** Marks forward legs in StasisStart so the handler does not treat them as inbound calls. */
 export const FORWARD_LEG_ARG = 'after-hours-forward-leg';
@@ -82,6 +102,43 @@ export async function runForward(s: CallSession, ctx: ActionContext, settings: F
 }
 
 async function fallback(s: CallSession, ctx: ActionContext, settings: ForwardSettings, policy: AfterHoursPolicy): Promise<ForwardFallbackOutcome> {
+  // Voicemail and hangup settings are in every policy (defaults apply).
   if (settings.fallback === 'hangup') return runHangup(s, ctx, policy.hangup);
   return runVoicemail(s, ctx, policy.voicemail);
 }
+
+export const forwardAction: CallAction<'forward'> = {
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['to'],
+    properties: {
+      to: { description: 'International E.164 number (+...).', type: 'string' },
+      timeoutSeconds: { type: 'integer', minimum: 5, maximum: 300, default: 25 },
+      fallback: { type: 'string', enum: ['voicemail', 'hangup'], default: 'voicemail' },
+    },
+  },
+  outcomes: { forwarded: true },
+  needs: { key: 'to', hint: 'an international number' },
+  settings(own, inherited, ctx) {
+    let to = inherited?.to;
+    if (own?.to !== undefined) {
+      // The risk of a target is checked where it is written; its country per number (below).
+      const t = checkForwardRisk(String(own.to), ctx.forwardRules);
+      if (!t.ok) ctx.problem(['to'], t.error);
+      to = t.ok ? t.e164 : String(own.to);
+    }
+    if (to === undefined) return undefined;
+    return {
+      to,
+      timeoutSeconds: (own?.timeoutSeconds as number | undefined) ?? inherited?.timeoutSeconds ?? 25,
+      fallback: (own?.fallback as ForwardSettings['fallback'] | undefined) ?? inherited?.fallback ?? 'voicemail',
+    };
+  },
+  // Where a forward may go depends on the number called (its country).
+  checkForNumber(settings, calledCountry, own, ctx) {
+    const c = checkForwardCountry(own?.to !== undefined ? String(own.to) : settings.to, calledCountry, ctx.forwardRules);
+    return c.ok ? undefined : { key: 'to', error: c.error };
+  },
+  run: (s, ctx, settings, policy) => runForward(s, ctx, settings, policy),
+};

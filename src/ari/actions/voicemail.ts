@@ -1,8 +1,21 @@
 import { soundUri } from '../../config/audioFile';
-import type { VoicemailSettings } from '../../config/types';
-import type { CallerHungUpOutcome, RecordedOutcome } from '../../events/types';
+import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
+import type { CallAction } from './callAction';
 import { elapsedSeconds, playAndWait, type ActionContext } from './context';
+
+export interface VoicemailSettings {
+  /** Absolute path of the greeting, or undefined for the shipped default. */
+  greeting?: string;
+  maxSeconds: number;
+  maxSilenceSeconds: number;
+}
+
+declare module '../../policy/actions' {
+  interface ActionCatalogue {
+    voicemail: { settings: VoicemailSettings; outcome: RecordedOutcome; always: true };
+  }
+}
 
 const RECORDING_FORMAT = 'wav';
 /** After the caller hangs up mid-message, Asterisk still reports the finished recording. */
@@ -46,3 +59,28 @@ export async function runVoicemail(s: CallSession, ctx: ActionContext, settings:
   if (!s.hungUp) await ctx.rest.hangup(s.channel.id, 'normal').catch(() => undefined);
   return gone();
 }
+
+export const voicemailAction: CallAction<'voicemail'> = {
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      greeting: { description: 'WAV (8 kHz mono) or GSM file; the shipped default when absent.', type: 'string', minLength: 1 },
+      maxSeconds: { type: 'integer', minimum: 5, maximum: 3600, default: 120 },
+      maxSilenceSeconds: { type: 'integer', minimum: 1, maximum: 60, default: 5 },
+    },
+  },
+  outcomes: { recorded: true },
+  // Always configured (defaults apply), so it is every number's safe answer and a forward's fallback.
+  settings(own, inherited, ctx) {
+    const settings: VoicemailSettings = {
+      maxSeconds: (own?.maxSeconds as number | undefined) ?? inherited?.maxSeconds ?? 120,
+      maxSilenceSeconds: (own?.maxSilenceSeconds as number | undefined) ?? inherited?.maxSilenceSeconds ?? 5,
+    };
+    // A file written here is resolved and checked here; an inherited one was checked where written.
+    const greeting = own?.greeting !== undefined ? ctx.audioFile(String(own.greeting), ['greeting']) : inherited?.greeting;
+    if (greeting) settings.greeting = greeting;
+    return settings;
+  },
+  run: (s, ctx, settings) => runVoicemail(s, ctx, settings),
+};

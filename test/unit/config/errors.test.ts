@@ -68,7 +68,7 @@ describe('shape (the JSON Schema)', () => {
       ['test.yaml:7:5: unknown key "xyzzy" in numbers[0] (expected one of: did, name, timezone, hours, daysOff, holidays, afterHours, crm)'],
     ],
     ['an unknown key in defaults', 'defaults:\n  timezon: Europe/Warsaw\nnumbers: []\n', ['test.yaml:2:3: unknown key "timezon" in defaults (did you mean "timezone"?)']],
-    ['an action that is not one', HEAD + NUMBER + '    afterHours:\n      action: voicemial\n', ['test.yaml:8:15: numbers[0].afterHours.action must be one of: voicemail, forward, hangup (got "voicemial")']],
+    ['an action that is not one', HEAD + NUMBER + '    afterHours:\n      action: voicemial\n', ['test.yaml:8:15: numbers[0].afterHours.action must be one of: voicemail, forward, hangup, dialplan (got "voicemial")']],
     ['a wrong type', HEAD + NUMBER + '    afterHours:\n      voicemail: { maxSeconds: "long" }\n', ['test.yaml:8:32: numbers[0].afterHours.voicemail.maxSeconds must be integer (got "long")']],
     ['a day off that is not a weekday', HEAD + NUMBER + '    daysOff: [sunday]\n', ['test.yaml:7:15: numbers[0].daysOff[0] must be one of: mon, tue, wed, thu, fri, sat, sun (got "sunday")']],
     ['a number without did', HEAD + '  - name: Nameless\n', ['test.yaml:6:5: numbers[0] needs "did"']],

@@ -1,0 +1,56 @@
+import type { ForwardRules } from '../../phone/tollFraud';
+import type { ActionName, AfterHoursPolicy, AlwaysConfigured, OutcomeKind, OutcomeOf, SettingsOf } from '../../policy/actions';
+import type { CallSession } from '../callSession';
+import type { ActionContext } from './context';
+
+// The small interface every after-hours action implements, the shape of jambonz's tasks:
+// one module per action owns how its settings are read and checked, what its event may
+// report, and how it handles a closed call. The registry (registry.ts) lists them.
+
+type KindOf<O> = O extends { kind: infer K extends string } ? K : never;
+
+/** A JSON Schema fragment, as in config/schema/*.json. */
+export type JsonSchema = { [key: string]: unknown };
+
+/** What the config loader lends an action while it builds the action's settings. */
+export interface SettingsContext {
+  /** Reports a problem at a key under afterHours.<action> (e.g. ['to']) in the file. */
+  problem(at: Array<string | number>, message: string): void;
+  /** Resolves a sound file written under afterHours.<action> (relative to the YAML file) and checks Asterisk can play it. */
+  audioFile(file: string, at: Array<string | number>): string;
+  /** forwarding.allowCountries / allowNumbers of the file. */
+  forwardRules: ForwardRules;
+}
+
+/** A problem of an action's settings that depends on the number called (its country). */
+export interface NumberProblem {
+  /** The key under afterHours.<action> the problem is about. */
+  key: string;
+  error: string;
+}
+
+/** What is sent before the call's session exists (latency-critical); run() receives its result. */
+export type Prelude = Promise<{ err: unknown } | undefined>;
+
+export interface CallAction<A extends ActionName> {
+  /** JSON Schema of afterHours.<A> as written; config/schema/after-hours.schema.json says the same (a unit test checks). */
+  readonly configSchema: JsonSchema;
+  /** The outcome kinds A's event may carry (caller-hung-up is always allowed); the event schema says the same. */
+  readonly outcomes: { readonly [K in Exclude<KindOf<OutcomeOf<A>>, 'caller-hung-up'>]: true };
+  /** When A is chosen but settings() gave none: the key it needs under afterHours.<A>, and a hint. */
+  readonly needs?: { key: string; hint: string };
+  /**
+   * A's settings from what this level of the file wrote (`own`, already schema-checked) over
+   * what it inherits from defaults; undefined when A is not configured (it cannot be chosen),
+   * never for an action marked `always` in its ActionCatalogue entry.
+   */
+  settings(own: Record<string, unknown> | undefined, inherited: SettingsOf<A> | undefined, ctx: SettingsContext): A extends AlwaysConfigured ? SettingsOf<A> : SettingsOf<A> | undefined;
+  /** Checks that depend on the number called; `calledCountry` is the DID's ISO country. */
+  checkForNumber?(settings: SettingsOf<A>, calledCountry: string | undefined, own: Record<string, unknown> | undefined, ctx: SettingsContext): NumberProblem | undefined;
+  /** Optional: sent at once, before the session is built (a plain reject). */
+  prelude?(channelId: string, settings: SettingsOf<A>, ctx: ActionContext): Prelude | undefined;
+  /** Handles the closed call until the action is done with it. */
+  run(s: CallSession, ctx: ActionContext, settings: SettingsOf<A>, policy: AfterHoursPolicy, prelude?: Prelude): Promise<OutcomeOf<A>>;
+}
+
+export type { OutcomeKind };

@@ -1,0 +1,52 @@
+// The after-hours call event: the domain's record of one call handled outside working
+// hours. config/schema/event.schema.json is its contract on the wire (validated by
+// src/events/validate.ts); test/unit/policy/actionRegistry.test.ts checks that the schema
+// and the action registry agree.
+import type { ActionName, CallOutcome, OutcomeOf } from './actions';
+
+export const EVENT_TYPE = 'after-hours.call';
+
+/** The caller's number when it was withheld or could not be read. */
+export const ANONYMOUS = 'anonymous';
+
+export type CallReason = 'override' | 'holiday' | 'day-off' | 'outside-hours' | 'error';
+
+export type Language = 'en' | 'pl';
+
+/** A number's CRM settings; the event carries them as they were at the time of the call. */
+export interface CrmSettings {
+  /** Look the caller up in the CRM. */
+  lookup: boolean;
+  /** When the caller is not found: create a lead, or only offer it (notify, no record). */
+  unknownCaller: 'lead' | 'offer';
+  /** CRM user ids of the number's queue, in order. */
+  queue: number[];
+  /** Notify the first queue user (Bitrix24's behaviour) or all of them. */
+  notify: 'first' | 'all';
+  /** Language of notification texts. */
+  language: Language;
+}
+
+interface EventBase {
+  /** Unique per call; the idempotency key in the stream, the CRM and webhook receivers. */
+  id: string;
+  type: typeof EVENT_TYPE;
+  /** ISO 8601 with offset. */
+  time: string;
+  did: string;
+  name: string;
+  timezone: string;
+  /** E.164 or ANONYMOUS. */
+  caller: string;
+  reason: CallReason;
+  crm: CrmSettings;
+  channel: { id: string; name: string };
+  linkedid: string;
+}
+
+/** The event of a call that action A handled: only A's outcomes. */
+export type EventOf<A extends ActionName> = EventBase & { action: A; outcome: OutcomeOf<A> };
+
+export type AfterHoursEvent = { [A in ActionName]: EventOf<A> }[ActionName];
+
+export type { CallOutcome };
