@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
 import { CallHandler } from './ari/callHandler';
 import { CallRouter } from './ari/callRouter';
@@ -9,13 +7,14 @@ import { AriConnection } from './ari/connection';
 import { AriRest } from './ari/rest';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/events';
 import type { AppConfig } from './config/types';
+import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
+import { shutDownDaemon } from './daemonShutdown';
 import { EventStream, streamKeys } from './events/stream';
 import { startMetricsServer, type MetricsServer } from './httpEndpoints';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
 import { normaliseNumber } from './phone/e164';
-import { planCall } from './policy/afterHours';
-import { decide } from './schedule/decide';
+import { explainDecision } from './policy/decisionReport';
 import { NumberDirectory } from './schedule/directory';
 import { NEXT_CHANGE_HORIZON_MS, type Override } from './schedule/types';
 import { ZoneOffsetsCache } from './schedule/zoneOffsets';
@@ -42,7 +41,7 @@ export interface DaemonOptions {
 const YEAR_MS = 365 * 86_400_000;
 
 export class Daemon {
-  private directory: NumberDirectory | undefined;
+  private directory: NumberDirectory<AppConfig> | undefined;
   private configVersion: number | 'file' = 'file';
   private overrides = new Map<string, Override>();
   private readonly rest: AriRest;
@@ -52,7 +51,7 @@ export class Daemon {
   private readonly redis: Redis;
   private readonly sub: Redis;
   private readonly spool: EventSpool;
-  private readonly registry = new Registry();
+  private readonly metrics: DaemonMetrics;
   private server: MetricsServer | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -68,16 +67,11 @@ export class Daemon {
     this.spool = new EventSpool(opts.spoolDir, stream, log);
     this.useConfig(opts.config, 'file');
 
-    collectDefaultMetrics({ register: this.registry, prefix: 'after_hours_' });
-    const calls = new Counter({ name: 'after_hours_calls_total', help: 'Calls handled, by plan and outcome.', labelNames: ['plan', 'outcome'], registers: [this.registry] });
-    const router = this.router;
-    const spool = this.spool;
-    new Gauge({ name: 'after_hours_active_calls', help: 'Calls the daemon is handling now.', registers: [this.registry], collect() { this.set(router.size.calls); } });
-    new Gauge({ name: 'after_hours_spooled_events', help: 'Events waiting in the local spool for Redis.', registers: [this.registry], async collect() { this.set(await spool.pending()); } });
-    const ariUp = new Gauge({ name: 'after_hours_ari_registered', help: '1 when the Stasis app is registered.', registers: [this.registry] });
+    this.metrics = createDaemonMetrics({ router: this.router, spool: this.spool });
+    const metrics = this.metrics;
 
     this.ari = new AriConnection({ ...opts.ari, log });
-    this.ari.on('state', (s: string) => ariUp.set(s === 'registered' ? 1 : 0));
+    this.ari.on('state', (s: string) => metrics.ariState(s));
     const self = this;
     this.handler = new CallHandler({
       ctx: {
@@ -97,7 +91,7 @@ export class Daemon {
       overrides: () => this.overrides,
       continueTo: opts.continueTo,
       emit: (event) => this.spool.add(event),
-      observe: (plan, outcome) => calls.inc({ plan, outcome: outcome ?? plan }),
+      observe: (plan, outcome) => metrics.callHandled(plan, outcome),
       maskCaller: callerMasker(opts.maskCallers),
       log,
     });
@@ -176,26 +170,28 @@ export class Daemon {
 
   /** SIGTERM: stop taking calls, let those in progress finish (or hand them back), flush, close. */
   async stop(graceMs = 5000): Promise<void> {
-    const log = this.opts.log;
-    this.handler.drain();
-    const settled = await this.handler.settle(graceMs);
-    if (!settled) {
-      for (const s of this.router.sessions) {
-        // Hand back what is still ringing; hang up what was answered.
-        await this.rest.continueInDialplan(s.channel.id, this.opts.continueTo.context, s.channel.dialplan.exten, this.opts.continueTo.priority).catch(() => this.rest.hangup(s.channel.id, 'normal').catch(() => undefined));
-        s.deliver({ kind: 'hangup' });
-      }
-      await this.handler.settle(1000);
-    }
-    const left = await this.spool.drain(1500);
-    if (left > 0) log.warn({ events: left }, 'events left in the spool; they are sent on the next start');
-    await this.ari.stop();
-    if (this.refreshTimer) clearInterval(this.refreshTimer);
-    this.spool.close();
-    this.rest.close();
-    await this.server?.close();
-    this.sub.disconnect();
-    this.redis.disconnect();
+    await shutDownDaemon(
+      {
+        handler: this.handler,
+        router: this.router,
+        rest: this.rest,
+        spool: this.spool,
+        continueTo: this.opts.continueTo,
+        close: [
+          () => this.ari.stop(),
+          () => {
+            if (this.refreshTimer) clearInterval(this.refreshTimer);
+          },
+          () => this.spool.close(),
+          () => this.rest.close(),
+          () => this.server?.close(),
+          () => this.sub.disconnect(),
+          () => this.redis.disconnect(),
+        ],
+        log: this.opts.log,
+      },
+      graceMs,
+    );
   }
 
   private useConfig(config: AppConfig, version: number | 'file'): void {
@@ -236,7 +232,7 @@ export class Daemon {
   private async startHttp(): Promise<void> {
     this.server = await startMetricsServer({
       port: this.opts.metricsPort,
-      registry: this.registry,
+      registry: this.metrics.registry,
       health: () => this.health(),
       routes: {
         // What this daemon would do with a call to ?did= now: for operations and tests.
@@ -245,19 +241,8 @@ export class Daemon {
           const n = dir ? normaliseNumber(query.get('did') ?? '', dir.config.region) : undefined;
           const entry = n?.ok ? dir?.get(n.e164) : undefined;
           if (!entry) return { status: 404, body: { error: 'unknown DID' } };
-          const t = this.now();
-          const d = decide(entry.schedule, this.overrides.get(entry.number.did), t);
-          return {
-            status: 200,
-            body: {
-              did: entry.number.did,
-              open: d.open,
-              reason: d.reason,
-              action: planCall(d, entry.number.afterHours).kind,
-              nextChange: d.nextChange === null ? null : DateTime.fromMillis(d.nextChange, { zone: entry.number.timezone }).toISO(),
-              configVersion: this.configVersion,
-            },
-          };
+          // The same explanation as `check --json`, plus the configuration version that decided.
+          return { status: 200, body: { ...explainDecision(entry, this.overrides.get(entry.number.did), this.now()), configVersion: this.configVersion } };
         },
       },
     });

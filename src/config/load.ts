@@ -1,7 +1,10 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { IANAZone } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
-import { checkForwardCountry, checkForwardRisk, parseAllowedPrefix, type ForwardRules } from '../phone/tollFraud';
+import { ACTIONS, ACTION_NAMES, actionOf } from '../ari/actions/registry';
+import type { SettingsContext } from '../ari/actions/callAction';
+import { parseAllowedPrefix, type ForwardRules } from '../phone/tollFraud';
+import type { ActionName } from '../policy/actions';
 import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
 import { isKnownCountry } from '../schedule/holidays';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
@@ -11,7 +14,7 @@ import type { ConfigError } from './errors';
 import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
 import { loadIcsFile } from './icsFile';
 import { checkAgainstSchema } from './schemaCheck';
-import type { AfterHoursPolicy, AppConfig, CrmSettings, HangupCause, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
+import type { AfterHoursPolicy, AppConfig, CrmSettings, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
 import { YamlSource, type Path } from './yamlSource';
 
 // The one config loader: YAML → schema check → meaning check → compiled AppConfig.
@@ -24,12 +27,8 @@ export interface LoadOptions {
   now?: number;
 }
 
-interface RawAfterHours {
-  action?: AfterHoursPolicy['action'];
-  voicemail?: { greeting?: string; maxSeconds?: number; maxSilenceSeconds?: number };
-  forward?: { to?: string; timeoutSeconds?: number; fallback?: 'voicemail' | 'hangup' };
-  hangup?: { cause?: HangupCause; announcement?: string };
-}
+/** afterHours as written (schema-checked): the action, and each action's settings under its name. */
+type RawAfterHours = { action?: ActionName } & { [A in ActionName]?: Record<string, unknown> };
 interface RawScheduleFields {
   timezone?: string;
   hours?: unknown;
@@ -138,41 +137,24 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       });
       return out;
     });
+  // Each action reads its own settings (src/ari/actions/): what this level writes over what
+  // it inherits from defaults. A file written here is resolved and checked here.
+  const settingsContext = (path: Path): SettingsContext => ({
+    problem: (at, message) => problem([...path, ...at], message),
+    audioFile: (f, at) => {
+      const abs = absPath(f);
+      const err = checkAudioFile(abs);
+      if (err) problem([...path, ...at], err);
+      return abs;
+    },
+    forwardRules,
+  });
   const policyOf = (over: RawAfterHours | undefined, path: Path, base: AfterHoursPolicy | undefined): AfterHoursPolicy => {
-    const merged: RawAfterHours = {
-      action: over?.action ?? base?.action ?? 'voicemail',
-      voicemail: { ...base?.voicemail, ...over?.voicemail },
-      forward: over?.forward ? { ...base?.forward, ...over.forward } : base?.forward,
-      hangup: { ...base?.hangup, ...over?.hangup },
-    };
-    const policy: AfterHoursPolicy = {
-      action: merged.action!,
-      voicemail: { maxSeconds: merged.voicemail?.maxSeconds ?? 120, maxSilenceSeconds: merged.voicemail?.maxSilenceSeconds ?? 5 },
-      hangup: { cause: merged.hangup?.cause ?? 'busy' },
-    };
-    // A file written here is resolved and checked here; an inherited one was checked where written.
-    const audio = (own: string | undefined, inherited: string | undefined, at: Path): string | undefined => {
-      if (own === undefined) return inherited;
-      const f = absPath(own);
-      const err = checkAudioFile(f);
-      if (err) problem(at, err);
-      return f;
-    };
-    const greeting = audio(over?.voicemail?.greeting, merged.voicemail?.greeting, [...path, 'voicemail', 'greeting']);
-    if (greeting) policy.voicemail.greeting = greeting;
-    const announcement = audio(over?.hangup?.announcement, merged.hangup?.announcement, [...path, 'hangup', 'announcement']);
-    if (announcement) policy.hangup.announcement = announcement;
-    if (merged.forward?.to !== undefined) {
-      if (over?.forward?.to !== undefined) {
-        const t = checkForwardRisk(String(over.forward.to), forwardRules);
-        if (!t.ok) problem([...path, 'forward', 'to'], t.error);
-        merged.forward.to = t.ok ? t.e164 : String(over.forward.to);
-      }
-      policy.forward = {
-        to: merged.forward.to,
-        timeoutSeconds: merged.forward.timeoutSeconds ?? 25,
-        fallback: merged.forward.fallback ?? 'voicemail',
-      };
+    const policy = { action: over?.action ?? base?.action ?? 'voicemail' } as AfterHoursPolicy;
+    const all = policy as unknown as Record<string, unknown>;
+    for (const name of ACTION_NAMES) {
+      const settings = ACTIONS[name].settings(over?.[name], base?.[name] as never, settingsContext([...path, name]));
+      if (settings !== undefined) all[name] = settings;
     }
     return policy;
   };
@@ -192,8 +174,8 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     if (!did.ok) {
       problem(at('did'), `did: ${did.error}${String(n.did).startsWith('+') ? '' : ` (read with default region ${region})`}`);
     } else if (seen.has(did.e164)) {
-      const first = source.position(['numbers', seen.get(did.e164)!, 'did']);
-      problem(at('did'), `did ${did.e164} is already configured at line ${first.line}`);
+      const first: Path = ['numbers', seen.get(did.e164)!, 'did'];
+      errors.push(source.errorCiting(at('did'), first, (line) => `did ${did.e164} is already configured at line ${line}`));
     } else seen.set(did.e164, i);
 
     let timezone: string | undefined;
@@ -208,15 +190,20 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
 
     const holidays = n.holidays ? holidaysOf(n.holidays, at('holidays')) : defaultHolidays;
     const afterHours = shared('afterHours', n.afterHours, () => policyOf(n.afterHours, at('afterHours'), defaultPolicy));
-    if (afterHours.action === 'forward' && !afterHours.forward) {
-      if (n.afterHours?.action === 'forward') problem(at('afterHours', 'action'), 'action "forward" needs afterHours.forward.to (an international number)');
-      else problem(at('did'), 'the after-hours action "forward" from defaults needs afterHours.forward.to on this number or in defaults');
-    }
-    // Where a forward may go depends on the number called (its country), so per number.
-    if (did.ok && afterHours.action === 'forward' && afterHours.forward) {
-      const own = n.afterHours?.forward?.to !== undefined;
-      const c = checkForwardCountry(own ? String(n.afterHours!.forward!.to) : afterHours.forward.to, did.country, forwardRules);
-      if (!c.ok) problem(own ? at('afterHours', 'forward', 'to') : at('did'), own ? c.error : `the forward from defaults: ${c.error}`);
+    const chosen = actionOf(afterHours.action);
+    const settings = afterHours[afterHours.action];
+    if (settings === undefined) {
+      const needs = chosen.needs ? `afterHours.${afterHours.action}.${chosen.needs.key}` : `afterHours.${afterHours.action}`;
+      if (n.afterHours?.action === afterHours.action) problem(at('afterHours', 'action'), `action "${afterHours.action}" needs ${needs}${chosen.needs ? ` (${chosen.needs.hint})` : ''}`);
+      else problem(at('did'), `the after-hours action "${afterHours.action}" from defaults needs ${needs} on this number or in defaults`);
+    } else if (did.ok && chosen.checkForNumber) {
+      // What depends on the number called (a forward's country), so per number.
+      const own = n.afterHours?.[afterHours.action];
+      const p = chosen.checkForNumber(settings as never, did.country, own, settingsContext(at('afterHours', afterHours.action)));
+      if (p) {
+        const written = own?.[p.key] !== undefined;
+        problem(written ? at('afterHours', afterHours.action, p.key) : at('did'), written ? p.error : `the ${afterHours.action} from defaults: ${p.error}`);
+      }
     }
     if (!did.ok || !timezone || !hours) return;
     numbers.push({
