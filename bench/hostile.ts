@@ -141,6 +141,13 @@ function millionWrong(dir: string): string {
   return file;
 }
 
+/** Numbers that are not maps: the shape check of `numbers` item by item, not the whole list at once. */
+function numbersNotMaps(dir: string): string {
+  const file = join(dir, 'numbers-not-maps.yaml');
+  writeFileSync(file, `numbers: [${'1,'.repeat(99_999)}1]\n`);
+  return file;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   if (args[0] === '--case') {
@@ -155,6 +162,7 @@ function main(): void {
       ['100,000 numbers, one unknown time zone (the last number)', badZones(dir, engine, 1)],
       ['100,000 numbers, 1,000 unknown time zones', badZones(dir, engine, 1_000)],
       ['a list of a million wrongly typed hours', millionWrong(dir)],
+      ['numbers: a list of 100,000 that are not maps', numbersNotMaps(dir)],
       ['range bomb: 100 × 0001-01-01..9999-12-31 on 2,000 numbers', rangeBomb(dir)],
       ['alias bomb: 9 levels of 9 aliases as hours', aliasBomb(dir, 'hours')],
       ['alias bomb: 9 levels of 9 aliases as numbers', aliasBomb(dir, 'numbers')],

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderValue } from '../../../src/config/errors';
 import { loadConfigText, type LoadResult } from '../../../src/config/load';
@@ -132,5 +133,28 @@ describe('renderValue', () => {
     const cyclic: unknown[] = [];
     cyclic.push(cyclic, cyclic);
     expect(renderValue(cyclic, 12)).toBe('[[[[[[[[[[[[…');
+  });
+});
+
+describe('the shape of numbers is checked item by item', () => {
+  it('100,000 numbers that are not maps: the first 100 with positions, the rest counted', () => {
+    const text = `numbers: [${'1,'.repeat(99_999)}1]\n`;
+    const r = loadConfigText(join(tmpdir(), 'numbers-not-maps.yaml'), text);
+    if (r.ok) throw new Error('loaded');
+    expect(r.errors).toHaveLength(101);
+    expect(r.errors[0]).toMatchObject({ line: 1, col: 11, message: 'numbers[0] must be object (got 1)' });
+    expect(r.errors[99]!.message).toBe('numbers[99] must be object (got 1)');
+    expect(r.errors[100]!.message).toMatch(/^\.\.\. and 99900 more problems with the shape of the file/);
+  });
+
+  it('problems in the file outside numbers and inside numbers are reported together, in file order', () => {
+    const text = 'defaults:\n  timezone: 5\nnumbers:\n  - did: "+48 22 123 45 67"\n    hours: 5\n    bogus: 1\n';
+    const r = loadConfigText(join(tmpdir(), 'mixed.yaml'), text);
+    if (r.ok) throw new Error('loaded');
+    expect(r.errors.map((e) => [e.line, e.message])).toEqual([
+      [2, 'defaults.timezone must be string (got 5)'],
+      [5, expect.stringMatching(/^numbers\[0\]\.hours /)],
+      [6, expect.stringMatching(/^unknown key "bogus" in numbers\[0\]/)],
+    ]);
   });
 });
