@@ -21,14 +21,14 @@ import { ZoneOffsetsCache } from './schedule/zoneOffsets';
 import { configKeys, readConfig } from './store/configStore';
 import { EventSpool } from './store/eventSpool';
 import { listOverrides, overrideKeys } from './store/overrideStore';
-import { createRedis, createSubscriber } from './store/redisClient';
+import { createRedisClient, replicaWait, type RedisSettings } from './store/redisClient';
 
 // Wiring only: configuration, Redis, ARI, the call handler, the spool and the HTTP endpoints.
 
 export interface DaemonOptions {
   config: AppConfig;
   ari: { url: string; user: string; password: string; app: string; heartbeatMs?: number };
-  redisUrl: string;
+  redis: RedisSettings;
   prefix: string;
   metricsPort: number;
   spoolDir: string;
@@ -60,10 +60,10 @@ export class Daemon {
     this.now = opts.now ?? Date.now;
     const log = opts.log;
     this.rest = new AriRest(opts.ari);
-    this.redis = createRedis(opts.redisUrl, 'after-hours-daemon');
-    this.sub = createSubscriber(opts.redisUrl, 'after-hours-daemon-sub');
+    this.redis = createRedisClient(opts.redis, 'call-path', 'after-hours-daemon');
+    this.sub = createRedisClient(opts.redis, 'subscriber', 'after-hours-daemon-sub');
     for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
-    const stream = new EventStream(this.redis, streamKeys(opts.prefix));
+    const stream = new EventStream(this.redis, streamKeys(opts.prefix), { replicas: replicaWait(this.redis, opts.redis, log) });
     this.spool = new EventSpool(opts.spoolDir, stream, log);
     this.useConfig(opts.config, 'file');
 

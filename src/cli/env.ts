@@ -2,6 +2,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ARI_REST_CLIENTS, type AriRestClient } from '../ari/rest';
 import { DEFAULT_PREFIX } from '../events/stream';
+import { RedisSettingsError, redisSettings as parseRedisSettings, type RedisSettings } from '../store/redisClient';
+import { SettingsError } from './exitCodes';
 
 // Settings that are secrets or belong to the deployment come from the environment.
 
@@ -16,7 +18,18 @@ export function envInt(name: string, fallback: number): number {
   return v;
 }
 
-export const redisUrl = (): string => env('REDIS_URL', 'redis://127.0.0.1:6379');
+/**
+ * The Redis settings (REDIS_URL, or REDIS_SENTINELS + REDIS_SENTINEL_NAME, credentials, WAIT),
+ * checked; a refused one is a SettingsError. Pass them to createRedisClient.
+ */
+export function redisSettings(vars: Record<string, string | undefined> = process.env): RedisSettings {
+  try {
+    return parseRedisSettings(vars);
+  } catch (err) {
+    if (err instanceof RedisSettingsError) throw new SettingsError(err.message, { cause: err });
+    throw err;
+  }
+}
 export const redisPrefix = (): string => env('REDIS_PREFIX', DEFAULT_PREFIX);
 export const spoolDir = (): string => env('SPOOL_DIR', join(env('XDG_STATE_HOME', join(homedir(), '.local', 'state')), 'after-hours', 'spool'));
 

@@ -2,18 +2,19 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
 import { clearOverride, listOverrides, MAX_NOTE_LENGTH, MAX_OVERRIDE_MS, overrideProblem, setOverride } from '../store/overrideStore';
-import { createRedis } from '../store/redisClient';
+import { createRedisClient, describeRedis } from '../store/redisClient';
 import type { Redis } from 'ioredis';
 import { printable } from '../util/printable';
-import { env, redisPrefix, redisUrl } from './env';
+import { env, redisPrefix, redisSettings } from './env';
 import { UsageError } from './usageError';
 
 async function withRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
-  const redis = createRedis(redisUrl(), 'after-hours-override');
+  const settings = redisSettings();
+  const redis = createRedisClient(settings, 'call-path', 'after-hours-override');
   try {
     await new Promise<void>((resolve, reject) => {
       redis.once('ready', () => resolve());
-      redis.once('error', (err: Error) => reject(new Error(`Redis: ${err.message}`)));
+      redis.once('error', (err: Error) => reject(new Error(`Redis at ${describeRedis(settings)}: ${err.message}`)));
     });
     return await fn(redis);
   } finally {

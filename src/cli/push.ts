@@ -2,15 +2,15 @@ import type { Command } from 'commander';
 import { formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { pushConfig } from '../store/configStore';
-import { createRedis } from '../store/redisClient';
-import { redisPrefix, redisUrl } from './env';
+import { createRedisClient, describeRedis } from '../store/redisClient';
+import { redisPrefix, redisSettings } from './env';
 
 export function registerPushCommand(program: Command): void {
   program
     .command('push')
     .description('validate a configuration and make it the running one on every daemon (within a second, no restart)')
     .requiredOption('--config <file>', 'YAML configuration')
-    .addHelpText('after', '\nEnvironment: REDIS_URL, REDIS_PREFIX. A file that fails validation is refused and Redis keeps the version it had.')
+    .addHelpText('after', '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; README "Redis". A file that fails validation is refused and Redis keeps the version it had.')
     .action(async (opts: { config: string }) => {
       const loaded = loadConfig(opts.config);
       if (!loaded.ok) {
@@ -19,11 +19,12 @@ export function registerPushCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const redis = createRedis(redisUrl(), 'after-hours-push');
+      const settings = redisSettings();
+      const redis = createRedisClient(settings, 'call-path', 'after-hours-push');
       try {
         await new Promise<void>((resolve, reject) => {
           redis.once('ready', () => resolve());
-          redis.once('error', (err: Error) => reject(new Error(`Redis at ${redisUrl().replace(/\/\/[^@]*@/, '//')}: ${err.message}`)));
+          redis.once('error', (err: Error) => reject(new Error(`Redis at ${describeRedis(settings)}: ${err.message}`)));
         });
         const version = await pushConfig(redis, redisPrefix(), loaded.config, new Date());
         process.stdout.write(`${opts.config}: pushed as version ${version} (${loaded.config.numbers.length} numbers)\n`);

@@ -5,7 +5,7 @@ import { Daemon } from '../daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../log';
-import { ariRestClient, env, envInt, redisPrefix, redisUrl, spoolDir } from './env';
+import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -22,7 +22,9 @@ Environment:
   ARI_USER (after-hours), ARI_PASSWORD, ARI_APP (after-hours),
   ARI_REST_CLIENT (own): own | agent (node's keep-alive agent), for comparisons
   ARI_HEARTBEAT_MS (5000): websocket ping interval; a missed pong reconnects
-  REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:)
+  REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:); or Sentinel: REDIS_SENTINELS
+    (host:port,…), REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD; REDIS_USERNAME, REDIS_PASSWORD;
+    REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): README "Redis"
   METRICS_PORT (9464): /metrics, /healthz, /decision?did=
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
@@ -47,7 +49,7 @@ Environment:
       const daemon = new Daemon({
         config: loaded.config,
         ari,
-        redisUrl: redisUrl(),
+        redis: redisSettings(),
         prefix: redisPrefix(),
         metricsPort: envInt('METRICS_PORT', 9464),
         spoolDir: spoolDir(),

@@ -1,26 +1,322 @@
-import Redis from 'ioredis';
+import { isIPv6 } from 'node:net';
+import Redis, { type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 import { backoffDelay } from '../util/backoff';
 
+// Every Redis connection after-hours opens (daemon, subscriber, CLI, CRM worker, console) is
+// built by createRedisClient from RedisSettings, which redisSettings() reads from the
+// environment: one standalone server (REDIS_URL) or a primary found through Redis Sentinel
+// (REDIS_SENTINELS + REDIS_SENTINEL_NAME, or REDIS_URL=redis+sentinel://…).
+
+export type RedisEnv = Record<string, string | undefined>;
+
+/** Every environment variable redisSettings() reads. */
+export const REDIS_SETTINGS = [
+  'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_USERNAME',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_WAIT_REPLICAS',
+  'REDIS_WAIT_TIMEOUT_MS',
+] as const;
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_WAIT_TIMEOUT_MS = 500;
+const MAX_WAIT_TIMEOUT_MS = 60_000;
+const URL_FORM = 'redis+sentinel://[user:password@]host1:port1,host2:port2/mastername';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type RedisEndpoint =
+  | { kind: 'standalone'; url: string; username?: string; password?: string }
+  | {
+      kind: 'sentinel';
+      sentinels: HostPort[];
+      /** The master name the sentinels monitor. */
+      name: string;
+      /** Credentials of the data nodes (primary and replicas). */
+      username?: string;
+      password?: string;
+      /** Credentials of the sentinels themselves (sentinel.conf requirepass / ACL). */
+      sentinelUsername?: string;
+      sentinelPassword?: string;
+    };
+
+export interface RedisSettings {
+  endpoint: RedisEndpoint;
+  /**
+   * After an event is appended, wait until this many replicas confirm it (WAIT), as far as
+   * the primary has replicas connected. 0 = the primary's acknowledgement is enough.
+   */
+  waitReplicas: number;
+  waitTimeoutMs: number;
+}
+
+/** A Redis setting in the environment is missing, contradictory or malformed. */
+export class RedisSettingsError extends Error {
+  readonly code = 'AH_ERR_REDIS_SETTINGS';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisSettingsError';
+  }
+}
+
+const set = (env: RedisEnv, name: string): string | undefined => {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+};
+
+/** One sentinel address: `host:port`, `[v6]:port`; the port is required. */
+export function parseHostPort(text: string, what = 'sentinel address'): HostPort {
+  const t = text.trim();
+  const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(t);
+  const plain = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/.exec(t);
+  const m = bracketed ?? plain;
+  if (!m) {
+    const hint = (t.match(/:/g) ?? []).length > 1 && !t.startsWith('[') ? ' (write an IPv6 address in brackets: [::1]:26379)' : '';
+    throw new RedisSettingsError(`${what} "${t}" is not host:port${hint}`);
+  }
+  const host = m[1] as string;
+  if (bracketed && !isIPv6(host)) throw new RedisSettingsError(`${what} "${t}": [${host}] is not an IPv6 address`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new RedisSettingsError(`${what} "${t}": port ${port} is out of range (1-65535)`);
+  return { host, port };
+}
+
+/** A comma-separated list of sentinel addresses (at least one; repeats refused). */
+export function parseSentinelList(text: string, what = 'REDIS_SENTINELS'): HostPort[] {
+  const items = text.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new RedisSettingsError(`${what} has an empty address (a stray comma?): "${text}"`);
+  const list = items.map((s) => parseHostPort(s, `${what}: sentinel address`));
+  const seen = new Set<string>();
+  for (const a of list) {
+    const key = `${a.host.toLowerCase()}:${a.port}`;
+    if (seen.has(key)) throw new RedisSettingsError(`${what} names ${formatHostPort(a)} twice`);
+    seen.add(key);
+  }
+  return list;
+}
+
+export function formatHostPort(a: HostPort): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+function decode(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new RedisSettingsError(`REDIS_URL: the ${what} is not valid percent-encoding`);
+  }
+}
+
+/** `redis+sentinel://[user:password@]host1:port1,host2:port2/mastername` */
+function parseSentinelUrl(url: string): { sentinels: HostPort[]; name: string; username?: string; password?: string } {
+  const m = /^redis\+sentinel:\/\/(?:([^@/?#]*)@)?([^/?#]*)(?:\/([^/?#]*))?\/?$/i.exec(url);
+  if (!m) throw new RedisSettingsError(`REDIS_URL is not of the form ${URL_FORM}`);
+  const [, userinfo, hosts, rawName] = m;
+  if (!hosts) throw new RedisSettingsError(`REDIS_URL names no sentinel (${URL_FORM})`);
+  const name = rawName ? decode(rawName, 'master name') : '';
+  if (name === '') throw new RedisSettingsError(`REDIS_URL names no master after the sentinels (${URL_FORM})`);
+  let username: string | undefined;
+  let password: string | undefined;
+  if (userinfo !== undefined) {
+    const colon = userinfo.indexOf(':');
+    username = decode(colon < 0 ? userinfo : userinfo.slice(0, colon), 'user name') || undefined;
+    password = colon < 0 ? undefined : decode(userinfo.slice(colon + 1), 'password') || undefined;
+  }
+  return { sentinels: parseSentinelList(hosts, 'REDIS_URL'), name, username, password };
+}
+
+function nonNegativeInt(env: RedisEnv, name: string, fallback: number, max: number): number {
+  const raw = set(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n > max) throw new RedisSettingsError(`${name} must be a whole number from 0 to ${max} (got "${raw}")`);
+  return n;
+}
+
 /**
- * A Redis connection for the call path: it never queues commands while disconnected (they
- * fail at once, so a call never waits on Redis) and reconnects forever with backoff.
+ * Reads and checks the Redis settings (names in REDIS_SETTINGS). Throws RedisSettingsError
+ * with the reason: both REDIS_URL and REDIS_SENTINELS, a sentinel that is not host:port, a
+ * password given twice, sentinel settings without sentinels, …
  */
-export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+export function redisSettings(env: RedisEnv = process.env): RedisSettings {
+  const url = set(env, 'REDIS_URL');
+  const sentinels = set(env, 'REDIS_SENTINELS');
+  const name = set(env, 'REDIS_SENTINEL_NAME');
+  const username = set(env, 'REDIS_USERNAME');
+  const password = set(env, 'REDIS_PASSWORD');
+  const sentinelUsername = set(env, 'REDIS_SENTINEL_USERNAME');
+  const sentinelPassword = set(env, 'REDIS_SENTINEL_PASSWORD');
+  const sentinelUrl = url !== undefined && /^redis\+sentinel:/i.test(url);
+
+  let endpoint: RedisEndpoint;
+  if (sentinels !== undefined) {
+    if (url !== undefined) throw new RedisSettingsError('REDIS_URL and REDIS_SENTINELS are both set; set one (REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_URL alone)');
+    if (name === undefined) throw new RedisSettingsError('REDIS_SENTINELS is set but REDIS_SENTINEL_NAME (the master name the sentinels monitor) is not');
+    endpoint = { kind: 'sentinel', sentinels: parseSentinelList(sentinels), name, username, password, sentinelUsername, sentinelPassword };
+  } else if (sentinelUrl) {
+    if (name !== undefined) throw new RedisSettingsError('REDIS_SENTINEL_NAME is set, but REDIS_URL already names the master (redis+sentinel://…/mastername); set one');
+    const u = parseSentinelUrl(url as string);
+    if (u.username !== undefined && username !== undefined) throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
+    if (u.password !== undefined && password !== undefined) throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
+    endpoint = { kind: 'sentinel', sentinels: u.sentinels, name: u.name, username: u.username ?? username, password: u.password ?? password, sentinelUsername, sentinelPassword };
+  } else {
+    if (name !== undefined) throw new RedisSettingsError('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
+    if (sentinelUsername !== undefined || sentinelPassword !== undefined) {
+      throw new RedisSettingsError('REDIS_SENTINEL_USERNAME/REDIS_SENTINEL_PASSWORD are for sentinels: set REDIS_SENTINELS and REDIS_SENTINEL_NAME, or a redis+sentinel:// REDIS_URL');
+    }
+    const u = url ?? DEFAULT_REDIS_URL;
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new RedisSettingsError(`REDIS_URL is not a URL (redis://[user:password@]host:port[/db], rediss:// for TLS, or ${URL_FORM})`);
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new RedisSettingsError(`REDIS_URL must start with redis://, rediss:// or redis+sentinel:// (got ${parsed.protocol}//)`);
+    if (parsed.username !== '' && username !== undefined) throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
+    if (parsed.password !== '' && password !== undefined) throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
+    endpoint = { kind: 'standalone', url: u, username, password };
+  }
+  const waitReplicas = nonNegativeInt(env, 'REDIS_WAIT_REPLICAS', endpoint.kind === 'sentinel' ? 1 : 0, 16);
+  const waitTimeoutMs = nonNegativeInt(env, 'REDIS_WAIT_TIMEOUT_MS', DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS);
+  if (waitReplicas > 0 && waitTimeoutMs === 0) throw new RedisSettingsError('REDIS_WAIT_TIMEOUT_MS must be more than 0 when REDIS_WAIT_REPLICAS is (WAIT 0 would block forever)');
+  return { endpoint, waitReplicas, waitTimeoutMs };
+}
+
+/** Where the settings point, without credentials: for logs and error messages. */
+export function describeRedis(settings: RedisSettings): string {
+  const e = settings.endpoint;
+  if (e.kind === 'sentinel') return `master "${e.name}" via sentinels ${e.sentinels.map(formatHostPort).join(',')}`;
+  try {
+    const u = new URL(e.url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return 'redis';
+  }
+}
+
+/**
+ * What the connection is for; it decides how commands behave while Redis is unreachable.
+ * - `call-path`: the daemon's commands and the CLI's writes: never queued while disconnected
+ *   (they fail at once, so a call never waits on Redis; the spool retries events).
+ * - `subscriber`: SUBSCRIBE; ioredis re-subscribes after every reconnect, on the new primary
+ *   after a failover.
+ * - `worker`: the CRM worker: commands wait (queued) through a reconnect.
+ * - `tool`: one-shot CLI commands that do not wait for `ready`: queued, retried twice.
+ * - `blocking`: the worker's XREADGROUP BLOCK connection; retried without limit.
+ */
+export type RedisUse = 'call-path' | 'subscriber' | 'worker' | 'tool' | 'blocking';
+
+/** The one place a Redis client is made; every caller passes redisSettings() from the environment. */
+export function createRedisClient(settings: RedisSettings, use: RedisUse, name: string, opts: { lazyConnect?: boolean } = {}): Redis {
+  const e = settings.endpoint;
+  const sentinel = e.kind === 'sentinel';
+  const perUse: RedisOptions =
+    use === 'call-path'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      : use === 'worker' || use === 'tool'
+        ? { enableOfflineQueue: true, maxRetriesPerRequest: use === 'worker' ? 20 : 2 }
+        : { enableOfflineQueue: true, maxRetriesPerRequest: null };
+  const options: RedisOptions = {
     connectionName: name,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => backoffDelay(Math.min(attempt, 10), { baseMs: 100, maxMs: 5000 }),
-    lazyConnect: false,
+    lazyConnect: opts.lazyConnect ?? false,
+    ...perUse,
+    // Reconnect forever. Behind sentinels, a reconnect first asks a sentinel where the
+    // primary is, so it retries sooner: a failover is found within about a second.
+    retryStrategy: (attempt) => backoffDelay(Math.min(attempt, 10), { baseMs: 100, maxMs: sentinel ? 1000 : 5000 }),
+    // A primary demoted to replica (a failover while the connection stayed up) refuses
+    // writes with READONLY: reconnect, which asks the sentinels again. Queued uses resend
+    // the command (a refused write was not executed); the call path fails it (the spool retries).
+    reconnectOnError: (err) => (/^READONLY/.test(err.message) ? (use === 'call-path' ? 1 : 2) : false),
+  };
+  if (e.username !== undefined) options.username = e.username;
+  if (e.password !== undefined) options.password = e.password;
+  if (e.kind === 'standalone') return new Redis(e.url, options);
+  return new Redis({
+    ...options,
+    sentinels: e.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: e.name,
+    // Only the primary: the ready check compares INFO's role and moves on if it is not.
+    role: 'master',
+    sentinelUsername: e.sentinelUsername,
+    sentinelPassword: e.sentinelPassword,
+    sentinelCommandTimeout: 1000,
+    // Every sentinel unreachable: keep asking, with backoff, for as long as the process runs.
+    sentinelRetryStrategy: (attempt) => backoffDelay(Math.min(attempt, 10), { baseMs: 100, maxMs: 5000 }),
+    // Off on purpose. ioredis 6.0.0's detector (a +switch-master subscription) calls the
+    // connector's disconnect(); when that lands while the client is reconnecting (the
+    // primary was killed, so it is), the pending connect rejects with "Connection is closed"
+    // and the client ends for good (status "end", no more retries). In our failover tests
+    // (test/unit/store/sentinelClient.test.ts) most runs left one of five clients ended.
+    // Without it a dead primary is noticed by the socket closing, and a demoted one by
+    // READONLY (reconnectOnError).
+    failoverDetector: false,
   });
 }
 
-/** A subscriber connection: ioredis re-subscribes by itself after a reconnect. */
-export function createSubscriber(url: string, name: string): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => backoffDelay(Math.min(attempt, 10), { baseMs: 100, maxMs: 5000 }),
+/** A write is acknowledged by the primary but no replica confirmed it in time (WAIT). */
+export class ReplicationShortfallError extends Error {
+  readonly code = 'AH_ERR_REPLICATION_SHORTFALL';
+  constructor(readonly wanted: number, readonly confirmed: number, readonly timeoutMs: number) {
+    super(`${confirmed} of ${wanted} replica(s) confirmed the write within ${timeoutMs} ms`);
+    this.name = 'ReplicationShortfallError';
+  }
+}
+
+export interface ReplicaWait {
+  /** Call after a write on the same connection; throws ReplicationShortfallError when a connected replica did not confirm it in time. */
+  confirm(): Promise<void>;
+}
+
+/**
+ * WAIT for replicas after a write on `redis`, as many as settings.waitReplicas and as many
+ * as the primary has connected (ROLE, looked up at most once a second and after every
+ * reconnect): a primary alone (just promoted, its replica not back yet) confirms at once, so
+ * events keep flowing and are as durable as that one node. Undefined when waitReplicas is 0.
+ */
+export function replicaWait(redis: Redis, settings: RedisSettings, log?: Logger, now: () => number = Date.now): ReplicaWait | undefined {
+  if (settings.waitReplicas === 0) return undefined;
+  let connected: number | undefined;
+  let checkedAt = 0;
+  let warnedAlone = false;
+  redis.on('ready', () => {
+    connected = undefined;
   });
+  const refresh = async (): Promise<number> => {
+    const role = (await redis.call('ROLE')) as unknown[];
+    connected = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+    checkedAt = now();
+    if (connected === 0 && !warnedAlone) {
+      warnedAlone = true;
+      log?.warn('redis: the primary has no replica connected; events are confirmed by the primary alone until one is back');
+    } else if (connected > 0 && warnedAlone) {
+      warnedAlone = false;
+      log?.info({ replicas: connected }, 'redis: a replica is connected again; events wait for its confirmation');
+    }
+    return connected;
+  };
+  return {
+    async confirm() {
+      const have = connected === undefined || now() - checkedAt > 1000 ? await refresh() : connected;
+      const wanted = Math.min(settings.waitReplicas, have);
+      if (wanted === 0) return;
+      const confirmed = Number(await redis.call('WAIT', wanted, settings.waitTimeoutMs));
+      if (confirmed >= wanted) return;
+      // A replica that left meanwhile lowers what can be asked for; one that is there but
+      // slow means the write may not survive a failover yet: fail, and the spool retries.
+      const still = Math.min(settings.waitReplicas, await refresh());
+      if (confirmed >= still) return;
+      throw new ReplicationShortfallError(wanted, confirmed, settings.waitTimeoutMs);
+    },
+  };
 }
