@@ -5,7 +5,7 @@
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { streamKeys, type StreamKeys } from '../events/stream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -17,13 +17,13 @@ import { createLogger } from '../log';
 import { createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
 import { printable } from '../util/printable';
+import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
+import { createRedisClient } from '../store/redisClient';
+import { redisSettings } from './env';
 
 export const DEFAULT_METRICS_PORT = 9465;
 
-function redisUrl(env: Env): string {
-  return env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-}
 
 function keysFrom(env: Env): StreamKeys {
   return streamKeys(env.REDIS_PREFIX ?? 'after-hours:');
@@ -38,7 +38,7 @@ function intEnv(env: Env, name: string, fallback: number): number {
 }
 
 async function withRedis<T>(env: Env, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = new Redis(redisUrl(env), { maxRetriesPerRequest: 2 });
+  const redis = createRedisClient(redisSettings(env), 'tool', 'after-hours-crm-cli');
   try {
     return await fn(redis);
   } finally {
@@ -46,7 +46,11 @@ async function withRedis<T>(env: Env, fn: (redis: Redis) => Promise<T>): Promise
   }
 }
 
-/** Runs until SIGINT/SIGTERM. */
+/** Settings that name a CRM; with none of them (and no CRM_ADAPTER) there is no CRM to work for. */
+const CRM_SETTINGS = ['CRM_ADAPTER', 'BITRIX24_WEBHOOK_URL', 'BITRIX24_PORTAL_URL', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'WEBHOOK_URL', 'WEBHOOK_SECRET'];
+export const NO_CRM_MESSAGE = 'no CRM configured: nothing to do (set BITRIX24_WEBHOOK_URL, the BITRIX24_* application settings, or CRM_ADAPTER=webhook with WEBHOOK_URL and WEBHOOK_SECRET)';
+
+/** Runs until SIGINT/SIGTERM; returns at once, after one log line, when no CRM is configured. */
 export async function runCrmWorker(opts: { config?: string }, env: Env = process.env): Promise<void> {
   if (opts.config !== undefined) {
     // Events carry their number's crm settings, so the worker needs no schedules; the file
@@ -55,16 +59,24 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
   }
   const logger = createLogger('after-hours-crm');
+  // A deployment without a CRM (the daemon alone) still starts the worker from the same
+  // compose file or unit: exit 0 with the reason, so no restart policy retries it.
+  if (CRM_SETTINGS.every((name) => env[name] === undefined || env[name] === '')) {
+    logger.warn(NO_CRM_MESSAGE);
+    return;
+  }
   const keys = keysFrom(env);
-  const redis = new Redis(redisUrl(env), { lazyConnect: true });
+  const settings = redisSettings(env);
+  const redis = createRedisClient(settings, 'worker', 'after-hours-crm', { lazyConnect: true });
   let adapter;
   try {
     adapter = createAdapter(env, logger, { redis, keys });
   } catch (err) {
     redis.disconnect();
-    throw err;
+    // missing or contradictory CRM settings: a restart cannot help (exit 78, main.ts)
+    throw new SettingsError(err instanceof Error ? err.message : String(err), { cause: err });
   }
-  const reader = new Redis(redisUrl(env));
+  const reader = createRedisClient(settings, 'blocking', 'after-hours-crm-reader');
   const metrics = createCrmMetrics(redis, keys);
   const worker = new CrmWorker({
     redis,
@@ -98,7 +110,9 @@ export function registerCrmWorkerCommand(program: Command): void {
       'after',
       `
 Environment:
-  REDIS_URL              redis://127.0.0.1:6379 by default
+  REDIS_URL              redis://127.0.0.1:6379 by default; or REDIS_SENTINELS (host:port,…)
+                         with REDIS_SENTINEL_NAME; REDIS_USERNAME, REDIS_PASSWORD,
+                         REDIS_SENTINEL_PASSWORD (README "Redis")
   REDIS_PREFIX           key prefix, "after-hours:" by default
   CRM_ADAPTER            bitrix24 (default) or webhook; any other name is refused
   BITRIX24_WEBHOOK_URL   https://PORTAL/rest/USER_ID/TOKEN/ (secret; http:// is refused)

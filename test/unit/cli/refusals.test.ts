@@ -153,9 +153,9 @@ describe('crm-worker', () => {
       { CRM_ADAPTER: 'bitrix24', BITRIX24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/TOPSECRET/' },
       'after-hours: BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)\n',
     ],
-  ])('refuses to start with %s: exit 1 and the reason, before serving /healthz', async (_name, env, stderr) => {
+  ])('refuses to start with %s: exit 78 (a refused setting, not restarted) and the reason, before serving /healthz', async (_name, env, stderr) => {
     const r = await cli(['crm-worker'], { ...env, METRICS_PORT: String(await freeTcpPort()) }, 20_000);
-    expect(r).toEqual({ code: 1, stdout: '', stderr });
+    expect(r).toEqual({ code: 78, stdout: '', stderr });
   });
 
   it('starts against the fake portal over http:// on loopback when BITRIX24_ALLOW_INSECURE_HTTP=1', async () => {
