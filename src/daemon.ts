@@ -139,8 +139,11 @@ export class Daemon {
       void this.reloadConfig();
       void this.reloadOverrides();
     });
+    // The subscriber may be ready first, when this connection cannot read yet: reload here too,
+    // or a push made during the outage waits for the next push.
     this.redis.on('ready', () => {
       void this.spool.flush();
+      void this.reloadConfig();
       void this.reloadOverrides();
     });
     // Give Redis a moment at start-up so the first calls see pushed config and overrides;
