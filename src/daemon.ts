@@ -121,10 +121,6 @@ export class Daemon {
     };
   }
 
-  get callRouter(): CallRouter {
-    return this.router;
-  }
-
   async start(): Promise<void> {
     const log = this.opts.log;
     const prefix = this.opts.prefix;

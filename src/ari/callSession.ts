@@ -85,8 +85,4 @@ export class CallSession {
     this.waiters.clear();
     this.backlog.length = 0;
   }
-
-  get pendingWaits(): number {
-    return this.waiters.size;
-  }
 }

@@ -386,9 +386,6 @@ export class AriRest {
   ring(channelId: string): Promise<void> {
     return this.call('POST', `/channels/${encodeURIComponent(channelId)}/ring`);
   }
-  progress(channelId: string): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/progress`);
-  }
   play(channelId: string, playbackId: string, media: string): Promise<void> {
     return this.call('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media });
   }
@@ -415,12 +412,6 @@ export class AriRest {
   }
   destroyBridge(bridgeId: string): Promise<void> {
     return this.call('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
-  }
-  listBridges(): Promise<Array<{ id: string }>> {
-    return this.call('GET', '/bridges');
-  }
-  asteriskInfo(): Promise<unknown> {
-    return this.call('GET', '/asterisk/info');
   }
 
   close(): void {

@@ -68,10 +68,6 @@ export class PermanentCrmError extends Error {
   }
 }
 
-export function isTransient(err: unknown): boolean {
-  return err instanceof TransientCrmError;
-}
-
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

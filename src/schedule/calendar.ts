@@ -3,7 +3,6 @@
 
 export const MS_PER_MINUTE = 60_000;
 export const MS_PER_DAY = 86_400_000;
-export const MINUTES_PER_DAY = 1440;
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of an epoch day; 1970-01-01 was a Thursday. */
 export function weekdayOf(epochDay: number): number {
