@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { ErrorCode } from '../errorCodes';
 
 // Where ARI is and how to reach it: one parse of ARI_URL for the REST client, the event
 // websocket and the CRM worker's recording download, so that a scheme, an IPv6 literal or a
@@ -15,7 +16,7 @@ import { isIP } from 'node:net';
 // roots, or only against the CA in caFile (ARI_CA_FILE) when one is given.
 
 export class AriUrlError extends Error {
-  readonly code = 'AH_ERR_ARI_URL';
+  readonly code: ErrorCode = 'AH_ERR_ARI_URL';
 }
 
 export interface AriEndpoint {

@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { HangupCause } from '../config/types';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
+import type { ErrorCode } from '../errorCodes';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a
@@ -16,11 +17,14 @@ import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 // (recordings) always use node's client.
 
 export class AriHttpError extends Error {
-  readonly code = 'AH_ERR_ARI_HTTP';
+  readonly code: ErrorCode = 'AH_ERR_ARI_HTTP';
   constructor(readonly status: number, readonly method: string, readonly path: string, body: string) {
     super(`ARI ${method} ${path} answered ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
   }
 }
+
+/** Device states ARI accepts for a `Stasis:` device. */
+export type AriDeviceState = 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'INVALID' | 'UNAVAILABLE' | 'RINGING' | 'RINGINUSE' | 'ONHOLD';
 
 export type AriRestClient = 'own' | 'agent';
 export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent'];
@@ -412,6 +416,10 @@ export class AriRest {
   }
   destroyBridge(bridgeId: string): Promise<void> {
     return this.call('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
+  }
+  /** Sets a device state ARI controls (`Stasis:<name>`), creating it on first use. Idempotent. */
+  setDeviceState(device: string, deviceState: AriDeviceState): Promise<void> {
+    return this.call('PUT', `/deviceStates/${encodeURIComponent(device)}`, { deviceState });
   }
 
   close(): void {

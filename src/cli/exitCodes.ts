@@ -1,6 +1,7 @@
 // Exit codes of every verb, one meaning each, so a service manager can tell a refused
 // configuration (retrying cannot help) from a failure worth a restart. deploy/systemd's units
 // list CONFIG in RestartPreventExitStatus=; README "Production" documents the table.
+import type { ErrorCode } from '../errorCodes';
 export const EXIT = {
   /** done; also crm-worker when no CRM is configured (nothing to do) */
   OK: 0,
@@ -17,7 +18,7 @@ export const EXIT = {
  * credentials, X and X_FILE both set). main.ts exits with EXIT.CONFIG, like a refused file.
  */
 export class SettingsError extends Error {
-  readonly code = 'AH_ERR_SETTINGS';
+  readonly code: ErrorCode = 'AH_ERR_SETTINGS';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'SettingsError';

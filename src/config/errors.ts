@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errorCodes';
 /** A problem in a configuration file, at the position of the offending key or value. */
 export interface ConfigError {
   file: string;
@@ -12,7 +13,7 @@ export function formatConfigError(e: ConfigError): string {
 
 /** Thrown by callers that need an exception; carries every problem found. */
 export class ConfigInvalidError extends Error {
-  readonly code = 'AH_ERR_CONFIG_INVALID';
+  readonly code: ErrorCode = 'AH_ERR_CONFIG_INVALID';
   constructor(readonly errors: ConfigError[]) {
     super(`configuration refused:\n${errors.map(formatConfigError).join('\n')}`);
   }

@@ -6,6 +6,7 @@ import type { AfterHoursEvent, RecordingRef } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import type { Logger } from 'pino';
 import type { RetryOptions, Sleep } from '../util/backoff';
+import type { ErrorCode } from '../errorCodes';
 
 export type { CrmAction, LookupResult } from '../policy/crmPolicy';
 
@@ -44,7 +45,7 @@ export type RecordingFetcher = (recording: RecordingRef, signal: AbortSignal) =>
 
 /** Worth retrying: rate limits, network failures, 5xx. */
 export class TransientCrmError extends Error {
-  readonly code: string = 'AH_ERR_CRM_TRANSIENT';
+  readonly code: ErrorCode = 'AH_ERR_CRM_TRANSIENT';
   constructor(
     message: string,
     /** Server-requested wait (Retry-After), if any. */
@@ -58,7 +59,7 @@ export class TransientCrmError extends Error {
 
 /** Retrying cannot help (auth, bad request): the event goes to the dead-letter stream at once. */
 export class PermanentCrmError extends Error {
-  readonly code: string = 'AH_ERR_CRM_PERMANENT';
+  readonly code: ErrorCode = 'AH_ERR_CRM_PERMANENT';
   /** The CRM refused our credentials: nothing will work until an operator fixes them. */
   readonly auth: boolean;
   constructor(message: string, options?: { cause?: unknown; auth?: boolean }) {

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { IANAZone } from 'luxon';
 import { packageRoot } from '../paths';
 import type { AfterHoursEvent } from './types';
+import type { ErrorCode } from '../errorCodes';
 
 export type EventValidation = { ok: true; event: AfterHoursEvent } | { ok: false; errors: string[] };
 
@@ -56,7 +57,7 @@ export function parseEvent(json: string): EventValidation {
 }
 
 export class InvalidEventError extends Error {
-  readonly code = 'AH_ERR_INVALID_EVENT';
+  readonly code: ErrorCode = 'AH_ERR_INVALID_EVENT';
   constructor(readonly errors: string[]) {
     super(`invalid after-hours event: ${errors.join('; ')}`);
     this.name = 'InvalidEventError';

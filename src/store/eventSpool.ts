@@ -101,7 +101,7 @@ export class EventSpool {
       } catch (err) {
         this.failures++;
         const delay = backoffDelay(Math.min(this.failures, 8), { baseMs: 200, maxMs: 10_000 });
-        this.log.warn({ err: String(err), event: event.id, retryInMs: delay }, 'event not sent yet; kept in the spool');
+        this.log.warn({ err, event: event.id, retryInMs: delay }, 'event not sent yet; kept in the spool');
         if (!this.closed && !this.retryTimer) {
           this.retryTimer = setTimeout(() => {
             this.retryTimer = undefined;

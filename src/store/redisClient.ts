@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { backoffDelay } from '../util/backoff';
+import type { ErrorCode } from '../errorCodes';
 
 // Every Redis connection after-hours opens (daemon, subscriber, CLI, CRM worker, console) is
 // built by createRedisClient from RedisSettings, which redisSettings() reads from the
@@ -60,7 +61,7 @@ export interface RedisSettings {
 
 /** A Redis setting in the environment is missing, contradictory or malformed. */
 export class RedisSettingsError extends Error {
-  readonly code = 'AH_ERR_REDIS_SETTINGS';
+  readonly code: ErrorCode = 'AH_ERR_REDIS_SETTINGS';
   constructor(message: string) {
     super(message);
     this.name = 'RedisSettingsError';
@@ -266,7 +267,7 @@ export function createRedisClient(settings: RedisSettings, use: RedisUse, name: 
 
 /** A write is acknowledged by the primary but no replica confirmed it in time (WAIT). */
 export class ReplicationShortfallError extends Error {
-  readonly code = 'AH_ERR_REPLICATION_SHORTFALL';
+  readonly code: ErrorCode = 'AH_ERR_REPLICATION_SHORTFALL';
   constructor(readonly wanted: number, readonly confirmed: number, readonly timeoutMs: number) {
     super(`${confirmed} of ${wanted} replica(s) confirmed the write within ${timeoutMs} ms`);
     this.name = 'ReplicationShortfallError';
