@@ -88,42 +88,31 @@ export class YamlSource {
 
   /** An error at `path` (at its key when `key` is true); its position is filled in when first read. */
   error(path: Path, message: string, key = false): ConfigError {
-    const self = this;
-    const error: ConfigError = {
-      file: this.file,
-      get line(): number {
-        self.settle();
-        return error.line;
-      },
-      get col(): number {
-        self.settle();
-        return error.col;
-      },
-      message: bounded(message),
-    };
-    this.waiting.push({ error, query: { path, key } });
-    return error;
+    return this.wait({ path, key }, bounded(message));
   }
 
   /** An error at `path` whose message names the line where `cited` was written, found in the same batch. */
   errorCiting(path: Path, cited: Path, message: (line: number) => string, key = false): ConfigError {
+    return this.wait({ path, key }, undefined, { query: { path: cited }, message });
+  }
+
+  /** An error whose position (and, when it cites a line, message) the next batch fills in. */
+  private wait(query: PositionQuery, message: string | undefined, cite?: Waiting['cite']): ConfigError {
     const self = this;
-    const error: ConfigError = {
-      file: this.file,
-      get line(): number {
+    const settled = (name: 'line' | 'col' | 'message') => ({
+      configurable: true,
+      enumerable: true,
+      get(): unknown {
         self.settle();
-        return error.line;
+        return error[name];
       },
-      get col(): number {
-        self.settle();
-        return error.col;
-      },
-      get message(): string {
-        self.settle();
-        return error.message;
-      },
-    };
-    this.waiting.push({ error, query: { path, key }, cite: { query: { path: cited }, message } });
+    });
+    const error = Object.defineProperties({ file: this.file } as ConfigError, {
+      line: settled('line'),
+      col: settled('col'),
+      message: message === undefined ? settled('message') : { value: message, writable: true, enumerable: true, configurable: true },
+    });
+    this.waiting.push({ error, query, ...(cite ? { cite } : {}) });
     return error;
   }
 
