@@ -10,6 +10,8 @@ export interface DaemonMetrics {
   /** A call was handled: its plan (continue, an action, unknown, error) and outcome. */
   callHandled(plan: string, outcome?: string): void;
   ariState(state: string): void;
+  /** A greeting or announcement that did not play, or a voicemail that was not recorded. */
+  mediaFailed(what: 'playback' | 'recording', reason: string): void;
 }
 
 export function createDaemonMetrics(sources: { router: CallRouter; spool: EventSpool }): DaemonMetrics {
@@ -20,8 +22,15 @@ export function createDaemonMetrics(sources: { router: CallRouter; spool: EventS
   new Gauge({ name: 'after_hours_active_calls', help: 'Calls the daemon is handling now.', registers: [registry], collect() { this.set(router.size.calls); } });
   new Gauge({ name: 'after_hours_spooled_events', help: 'Events waiting in the local spool for Redis.', registers: [registry], async collect() { this.set(await spool.pending()); } });
   const ariUp = new Gauge({ name: 'after_hours_ari_registered', help: '1 when the Stasis app is registered.', registers: [registry] });
+  const media = new Counter({
+    name: 'after_hours_media_failures_total',
+    help: 'Greetings or announcements the caller did not hear (what=playback) and voicemails not recorded (what=recording), by reason.',
+    labelNames: ['what', 'reason'],
+    registers: [registry],
+  });
   return {
     registry,
+    mediaFailed: (what, reason) => media.inc({ what, reason }),
     callHandled: (plan, outcome) => calls.inc({ plan, outcome: outcome ?? plan }),
     ariState: (state) => ariUp.set(state === 'registered' ? 1 : 0),
   };

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 // The one HTTP endpoint of the daemon and the CRM worker: GET /metrics (Prometheus text),
-// GET /healthz (200 when ready, else 503, with the report as JSON) and any extra GET routes.
+// GET /healthz (200 when ready, else 503, with the report as JSON), any extra GET routes,
+// and read-only files under one prefix (the daemon's sounds for a remote Asterisk).
 
 export interface HealthReport {
   ready: boolean;
@@ -12,6 +13,12 @@ export interface HealthReport {
 
 export interface Route {
   (query: URLSearchParams): { status: number; body: unknown };
+}
+
+/** Serves GET/HEAD <prefix><name>: the file's bytes, or undefined for 404. `name` has no slash. */
+export interface FileRoute {
+  prefix: string;
+  read(name: string): { content: Buffer; contentType: string } | undefined;
 }
 
 export interface MetricsServer {
@@ -30,9 +37,24 @@ export async function startMetricsServer(opts: {
   registry: Registry;
   health: () => HealthReport;
   routes?: Record<string, Route>;
+  files?: FileRoute;
 }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const files = opts.files;
+    if (files && url.pathname.startsWith(files.prefix) && (req.method === 'GET' || req.method === 'HEAD')) {
+      const name = url.pathname.slice(files.prefix.length);
+      const file = name.includes('/') ? undefined : files.read(name);
+      if (!file) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      // The name is the content's hash: it never changes under the same URL.
+      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.content.length, 'cache-control': 'public, max-age=31536000, immutable' });
+      res.end(req.method === 'HEAD' ? undefined : file.content);
+      return;
+    }
     if (req.method !== 'GET') {
       res.writeHead(405);
       res.end();

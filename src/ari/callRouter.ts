@@ -59,7 +59,7 @@ export class CallRouter {
   }
 
   onPlaybackFinished(e: PlaybackEvent): void {
-    this.byPlayback.get(e.playback.id)?.deliver({ kind: 'playback-finished', playbackId: e.playback.id });
+    this.byPlayback.get(e.playback.id)?.deliver({ kind: 'playback-finished', playbackId: e.playback.id, state: e.playback.state });
   }
 
   onRecording(e: RecordingEvent): void {

@@ -43,7 +43,7 @@ export type CallSignal =
   | { kind: 'hangup' } // the caller's channel left (hung up / destroyed / left Stasis)
   | { kind: 'peer-hangup'; channelId: string }
   | { kind: 'peer-ready'; channelId: string }
-  | { kind: 'playback-finished'; playbackId: string }
+  | { kind: 'playback-finished'; playbackId: string; /** 'done', or 'failed' when Asterisk could not play the media (a missing or unreachable sound). */ state?: string }
   | { kind: 'recording-finished'; name: string; durationSeconds: number }
   | { kind: 'recording-failed'; name: string; cause: string }
   | { kind: 'dial'; channelId: string; status: string };

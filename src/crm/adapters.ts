@@ -4,10 +4,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { StreamKeys } from '../events/stream';
 import type { CrmAdapter } from './adapter';
-import { createAriRecordingFetcher } from './ariRecordings';
+import { createAriRecordingDeleter, createAriRecordingFetcher, withRecordingCleanup } from './ariRecordings';
 import { Bitrix24Adapter } from './bitrix24';
 import { Bitrix24AppAuth, type Bitrix24Auth } from './bitrix24Auth';
-import { bitrix24Keys } from './keys';
+import { bitrix24Keys, recordingsDueKey } from './keys';
 import { WebhookAdapter } from './webhook';
 
 export type Env = Record<string, string | undefined>;
@@ -81,5 +81,23 @@ export function createAdapter(env: Env, logger: Logger, shared: SharedState): Cr
   const name = env.CRM_ADAPTER === undefined || env.CRM_ADAPTER === '' ? 'bitrix24' : env.CRM_ADAPTER;
   const factory = ADAPTERS.get(name);
   if (factory === undefined) throw new Error(`CRM_ADAPTER must be one of ${[...ADAPTERS.keys()].join(', ')} (got "${name}")`);
-  return factory(env, logger, shared);
+  const adapter = factory(env, logger, shared);
+  // With ARI access, voicemails are deleted from Asterisk once stored (or after the retention).
+  if (!env.ARI_URL) return adapter;
+  return withRecordingCleanup(adapter, {
+    deleteRecording: createAriRecordingDeleter({ url: env.ARI_URL, user: required(env, 'ARI_USER'), password: required(env, 'ARI_PASSWORD') }),
+    retentionMs: recordingRetentionMs(env),
+    redis: shared.redis,
+    dueKey: recordingsDueKey(shared.keys),
+    logger,
+  });
+}
+
+/** RECORDING_RETENTION_HOURS (default 0: delete right after the CRM work); hours, fractions allowed. */
+export function recordingRetentionMs(env: Env): number {
+  const raw = env.RECORDING_RETENTION_HOURS;
+  if (raw === undefined || raw === '') return 0;
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 3650) throw new Error(`RECORDING_RETENTION_HOURS must be a number of hours, 0 or more (got "${raw}")`);
+  return Math.round(hours * 3_600_000);
 }

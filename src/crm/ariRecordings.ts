@@ -1,6 +1,8 @@
 import { AriHttpError, AriRest } from '../ari/rest';
 import type { AriAccess } from '../ari/endpoint';
-import { TransientCrmError, type RecordingFetcher } from './adapter';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { once, TransientCrmError, type CrmAdapter, type RecordingFetcher } from './adapter';
 
 export interface AriRecordingOptions extends AriAccess {
   requestTimeoutMs?: number;
@@ -31,5 +33,93 @@ export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingF
     }
     const leaf = recording.name.split('/').pop() ?? recording.name;
     return { filename: `${leaf}.${recording.format}`, content };
+  };
+}
+
+/** Deletes a stored recording from Asterisk; resolves true when deleted, false when it was already gone (404). */
+export type RecordingDeleter = (name: string, signal: AbortSignal) => Promise<boolean>;
+
+/** DELETE <prefix>/ari/recordings/stored/{name} with the same ARI settings as the fetcher. */
+export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingDeleter {
+  const rest = new AriRest({ ...opts, caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined), timeoutMs: opts.requestTimeoutMs ?? 10_000 });
+  return async (name, signal) => {
+    signal.throwIfAborted();
+    try {
+      await rest.call('DELETE', `/recordings/stored/${encodeURIComponent(name)}`);
+      return true;
+    } catch (err) {
+      if (err instanceof AriHttpError && err.status === 404) return false;
+      throw new TransientCrmError(`ARI delete of recording ${name}: ${err instanceof AriHttpError ? `HTTP ${err.status}` : (err as Error).message}`, undefined, { cause: err });
+    }
+  };
+}
+
+export interface RecordingCleanupOptions {
+  deleteRecording: RecordingDeleter;
+  /** RECORDING_RETENTION_HOURS in ms: 0 deletes right after the CRM work; more waits that long after it. */
+  retentionMs: number;
+  redis: Redis;
+  /** Sorted set of recordings waiting out the retention (score: when they may go). */
+  dueKey: string;
+  logger?: Logger;
+  /** How often deletions that are due are looked for (default 60 s). */
+  sweepEveryMs?: number;
+}
+
+/**
+ * Wraps a CRM adapter so that each voicemail is deleted from Asterisk once the adapter's work
+ * for its event is done (attached to the CRM, or nothing there needed it), never before: the
+ * deletion is the event's last journaled step, so a redelivery skips it, and a recording
+ * already gone counts as deleted. With a retention, the step only schedules the deletion; a
+ * sweep (every worker runs one, deletions are idempotent) does it when due.
+ */
+export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptions): CrmAdapter {
+  let sweeping = false;
+  const sweep = async (): Promise<void> => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (;;) {
+        const due = await o.redis.zrangebyscore(o.dueKey, '-inf', Date.now(), 'LIMIT', 0, 100);
+        if (due.length === 0) return;
+        for (const name of due) {
+          const deleted = await o.deleteRecording(name, AbortSignal.timeout(30_000));
+          await o.redis.zrem(o.dueKey, name);
+          o.logger?.info({ recording: name, deleted }, 'voicemail deleted from Asterisk (retention elapsed)');
+        }
+      }
+    } catch (err) {
+      o.logger?.warn({ err }, 'deleting recordings past their retention failed; retrying on the next sweep');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = o.retentionMs > 0 ? setInterval(() => void sweep(), o.sweepEveryMs ?? 60_000) : undefined;
+  timer?.unref();
+  return {
+    name: inner.name,
+    lookupCaller: (phone, signal) => inner.lookupCaller(phone, signal),
+    async apply(event, actions, context) {
+      await inner.apply(event, actions, context);
+      if (event.outcome.kind !== 'recorded') return;
+      const { name } = event.outcome.recording;
+      if (o.retentionMs <= 0) {
+        await once(context.journal, 'recording-deleted', async () => {
+          const deleted = await o.deleteRecording(name, context.signal);
+          o.logger?.info({ eventId: event.id, recording: name, deleted }, 'voicemail deleted from Asterisk');
+          return deleted ? 'deleted' : 'already gone';
+        });
+      } else {
+        await once(context.journal, 'recording-deletion-scheduled', async () => {
+          const at = Date.now() + o.retentionMs;
+          await o.redis.zadd(o.dueKey, 'NX', at, name);
+          return new Date(at).toISOString();
+        });
+      }
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      await inner.close?.();
+    },
   };
 }

@@ -36,3 +36,8 @@ export function bitrix24Keys(keys: StreamKeys): {
     lineLock: (did) => `${base}line:${did}:lock`,
   };
 }
+
+/** Sorted set: recordings to delete from Asterisk once their retention is over (score: ms since the epoch). */
+export function recordingsDueKey(keys: StreamKeys): string {
+  return `${keys.prefix}crm:recordings:due`;
+}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { soundUri } from '../../config/audioFile';
 import type { ForwardingSettings } from '../../config/types';
 import type { CallRouter } from '../callRouter';
 import type { CallSession } from '../callSession';
@@ -12,6 +13,10 @@ export interface ActionContext {
   forwarding: ForwardingSettings;
   /** Absolute path of the shipped default greeting. */
   defaultGreeting: string;
+  /** Turns a sound file into Asterisk's media URI (served over HTTP for a remote Asterisk); absolute `sound:` paths without it. */
+  sounds?: { uriFor(file: string): string };
+  /** A greeting or announcement nobody heard, or a voicemail that was not recorded: counted for the operator. */
+  mediaFailed?: (what: 'playback' | 'recording', reason: string) => void;
   log: Logger;
   now: () => number;
 }
@@ -19,6 +24,11 @@ export interface ActionContext {
 /** Seconds since the call started, to one decimal. */
 export function elapsedSeconds(s: CallSession, ctx: ActionContext): number {
   return Math.round((ctx.now() - s.startedAt) / 100) / 10;
+}
+
+/** Asterisk's media URI for a sound file on the daemon's disk. */
+export function mediaFor(ctx: ActionContext, file: string): string {
+  return ctx.sounds ? ctx.sounds.uriFor(file) : soundUri(file);
 }
 
 /** Plays one sound and waits for it to end (or the caller to hang up). Returns false when the caller left. */
@@ -30,9 +40,19 @@ export async function playAndWait(s: CallSession, ctx: ActionContext, media: str
   } catch (err) {
     // A missing sound must not strand the call: log it and carry on without it.
     ctx.log.warn({ err, media, call: s.id }, 'playback failed to start');
+    ctx.mediaFailed?.('playback', 'not-started');
     return !s.hungUp;
   }
   const sig = await s.waitFor((x) => x.kind === 'playback-finished' && x.playbackId === playbackId, maxMs);
-  if (sig === undefined) await ctx.rest.stopPlayback(playbackId).catch(() => undefined);
+  if (sig === undefined) {
+    ctx.log.warn({ media, call: s.id, maxMs }, 'playback did not finish in time; stopped');
+    ctx.mediaFailed?.('playback', 'timeout');
+    await ctx.rest.stopPlayback(playbackId).catch(() => undefined);
+  } else if (sig.kind === 'playback-finished' && sig.state === 'failed') {
+    // Asterisk goes on without the sound (a missing file, an unreachable or refused URL): the
+    // caller heard nothing, and only this log line and the metric tell the operator.
+    ctx.log.error({ media, call: s.id }, 'playback failed: the caller did not hear this sound');
+    ctx.mediaFailed?.('playback', 'failed');
+  }
   return sig?.kind !== 'hangup';
 }

@@ -1,8 +1,7 @@
-import { soundUri } from '../../config/audioFile';
 import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
 import type { CallAction, Prelude } from './callAction';
-import { elapsedSeconds, playAndWait, type ActionContext } from './context';
+import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface HangupSettings {
   cause: HangupCause;
@@ -35,7 +34,7 @@ export async function runHangup(s: CallSession, ctx: ActionContext, settings: Ha
     return { kind: 'rejected', cause: settings.cause };
   }
   if (settings.announcement) {
-    const stillThere = await playAndWait(s, ctx, soundUri(settings.announcement));
+    const stillThere = await playAndWait(s, ctx, mediaFor(ctx, settings.announcement));
     if (!stillThere) return gone();
   }
   try {

@@ -1,8 +1,7 @@
-import { soundUri } from '../../config/audioFile';
 import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
 import type { CallAction } from './callAction';
-import { elapsedSeconds, playAndWait, type ActionContext } from './context';
+import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface VoicemailSettings {
   /** Absolute path of the greeting, or undefined for the shipped default. */
@@ -30,7 +29,7 @@ export async function runVoicemail(s: CallSession, ctx: ActionContext, settings:
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
   if (s.hungUp) return gone();
   await ctx.rest.answer(s.channel.id);
-  if (!(await playAndWait(s, ctx, soundUri(settings.greeting ?? ctx.defaultGreeting)))) return gone();
+  if (!(await playAndWait(s, ctx, mediaFor(ctx, settings.greeting ?? ctx.defaultGreeting)))) return gone();
 
   const name = `after-hours-${s.id}`;
   ctx.router.trackRecording(s, name);
@@ -45,6 +44,9 @@ export async function runVoicemail(s: CallSession, ctx: ActionContext, settings:
     });
   } catch (err) {
     if (s.hungUp) return gone();
+    // Asterisk refused to start it (its recording folder missing or unwritable): the caller
+    // is handed back to the dialplan (normal routing) by the call handler, not dropped.
+    ctx.mediaFailed?.('recording', 'not-started');
     throw err;
   }
   const isMine = (x: { kind: string; name?: string }) => (x.kind === 'recording-finished' || x.kind === 'recording-failed') && x.name === name;
@@ -55,7 +57,12 @@ export async function runVoicemail(s: CallSession, ctx: ActionContext, settings:
     return { kind: 'recorded', recording: { name, format: RECORDING_FORMAT }, durationSeconds: sig.durationSeconds };
   }
   if (sig === undefined) await ctx.rest.stopRecording(name).catch(() => undefined);
-  if (sig?.kind === 'recording-failed') ctx.log.warn({ call: s.id, cause: sig.cause }, 'recording failed');
+  if (sig?.kind === 'recording-failed') {
+    // A full disk, for one: Asterisk stops writing and reports RecordingFailed. The caller is
+    // hung up normally (not left in silence) and the call's event still goes out.
+    ctx.log.error({ call: s.id, recording: name, cause: sig.cause }, 'recording failed: no voicemail was kept');
+    ctx.mediaFailed?.('recording', 'failed');
+  } else if (sig === undefined) ctx.mediaFailed?.('recording', 'timeout');
   if (!s.hungUp) await ctx.rest.hangup(s.channel.id, 'normal').catch(() => undefined);
   return gone();
 }

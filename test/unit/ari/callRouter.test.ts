@@ -25,7 +25,7 @@ describe('CallRouter', () => {
 
     const played = a.waitFor((s) => s.kind === 'playback-finished', 1000);
     router.onPlaybackFinished(playbackFinished('a-play-1'));
-    expect(await played).toEqual({ kind: 'playback-finished', playbackId: 'a-play-1' });
+    expect(await played).toEqual({ kind: 'playback-finished', playbackId: 'a-play-1', state: 'done' });
 
     const recorded = b.waitFor((s) => s.kind === 'recording-finished', 1000);
     router.onRecording(recordingFinished('b-rec-1', 7));

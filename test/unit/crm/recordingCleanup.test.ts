@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import type { CrmAdapter, StepJournal } from '../../../src/crm/adapter';
+import { withRecordingCleanup } from '../../../src/crm/ariRecordings';
+import { recordingRetentionMs } from '../../../src/crm/adapters';
+import { makeEvent } from './fixtures';
+
+function memoryJournal(): StepJournal & { steps: Map<string, string> } {
+  const steps = new Map<string, string>();
+  return { steps, get: async (k) => steps.get(k), set: async (k, v) => void steps.set(k, v) };
+}
+
+function inner(fail = false): CrmAdapter & { applied: number } {
+  const a = {
+    name: 'fake',
+    applied: 0,
+    lookupCaller: async () => ({ kind: 'skipped' as const }),
+    async apply() {
+      a.applied += 1;
+      if (fail) throw new Error('CRM down');
+    },
+  };
+  return a;
+}
+
+describe('voicemail deletion from Asterisk after the CRM work', () => {
+  const signal = new AbortController().signal;
+  const noRedis = {} as Redis;
+
+  it('deletes once the adapter has stored it, as a journaled step a redelivery skips', async () => {
+    const deleted: string[] = [];
+    const a = withRecordingCleanup(inner(), { deleteRecording: async (n) => (deleted.push(n), deleted.length === 1), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const journal = memoryJournal();
+    const event = makeEvent();
+    await a.apply(event, [], { journal, signal });
+    expect(deleted).toEqual(['vm-1']);
+    expect(journal.steps.get('recording-deleted')).toBe('deleted');
+    await a.apply(event, [], { journal, signal });
+    expect(deleted).toEqual(['vm-1']);
+  });
+
+  it('never before: a failed CRM step leaves the recording in place', async () => {
+    const deleted: string[] = [];
+    const a = withRecordingCleanup(inner(true), { deleteRecording: async (n) => (deleted.push(n), true), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    await expect(a.apply(makeEvent(), [], { journal: memoryJournal(), signal })).rejects.toThrow('CRM down');
+    expect(deleted).toEqual([]);
+  });
+
+  it('a recording already gone is fine; events without one delete nothing', async () => {
+    const deleted: string[] = [];
+    const a = withRecordingCleanup(inner(), { deleteRecording: async (n) => (deleted.push(n), false), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const journal = memoryJournal();
+    await a.apply(makeEvent(), [], { journal, signal });
+    expect(journal.steps.get('recording-deleted')).toBe('already gone');
+    await a.apply(makeEvent({ action: 'hangup', outcome: { kind: 'rejected', cause: 'busy' } }), [], { journal: memoryJournal(), signal });
+    expect(deleted).toEqual(['vm-1']);
+  });
+
+  it('with a retention, schedules the deletion instead', async () => {
+    const zadd = jest.fn(async () => 1);
+    const a = withRecordingCleanup(inner(), { deleteRecording: async () => true, retentionMs: 3_600_000, redis: { zadd } as unknown as Redis, dueKey: 'due' });
+    const journal = memoryJournal();
+    const before = Date.now();
+    await a.apply(makeEvent(), [], { journal, signal });
+    expect(zadd).toHaveBeenCalledWith('due', 'NX', expect.any(Number), 'vm-1');
+    const at = (zadd.mock.calls[0] as unknown[])[2] as number;
+    expect(at).toBeGreaterThanOrEqual(before + 3_600_000);
+    await a.close?.();
+  });
+
+  it('RECORDING_RETENTION_HOURS: default 0, refused when not a number', () => {
+    expect(recordingRetentionMs({})).toBe(0);
+    expect(recordingRetentionMs({ RECORDING_RETENTION_HOURS: '1.5' })).toBe(5_400_000);
+    expect(() => recordingRetentionMs({ RECORDING_RETENTION_HOURS: '-1' })).toThrow(/RECORDING_RETENTION_HOURS/);
+    expect(() => recordingRetentionMs({ RECORDING_RETENTION_HOURS: 'week' })).toThrow(/RECORDING_RETENTION_HOURS/);
+  });
+});
