@@ -19,7 +19,7 @@ import {
 import { WebhookAuth, type Bitrix24Auth, type Bitrix24Target } from './bitrix24Auth';
 import { ExternalLines } from './bitrix24Lines';
 import { bitrix24Keys } from './keys';
-import { describeNetworkError } from './networkError';
+import { crmFetch, retryAfterMs } from './crmFetch';
 import { RedisRateLimiter, type RateLimiter } from './rateLimiter';
 import { TokenBucket } from './tokenBucket';
 
@@ -242,29 +242,21 @@ export class Bitrix24Adapter implements CrmAdapter {
   }
 
   private async callOnce(method: string, params: unknown, target: Bitrix24Target, signal: AbortSignal): Promise<Json> {
-    const timeout = AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 30_000);
     const body = target.accessToken === undefined ? params : { ...(params as object), auth: target.accessToken };
-    let res: Response;
-    try {
-      res = await this.#fetch(target.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.any([signal, timeout]),
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      // Described in words, with the address minus its secrets; the error itself is not
-      // kept as the cause, as undici's messages may hold the full URL (a webhook's token).
-      throw new TransientCrmError(`bitrix24 ${method}: ${describeNetworkError(err, this.#auth.where(method))}`);
-    }
+    // The network error is not kept as the cause: undici's messages may hold the full URL (a webhook's token).
+    const res = await crmFetch(
+      this.#fetch,
+      target.url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) },
+      { what: `bitrix24 ${method}`, where: this.#auth.where(method), signal, timeoutMs: this.#opts.requestTimeoutMs ?? 30_000 },
+    );
     let answer: unknown;
     try {
       answer = await res.json();
     } catch {
       answer = undefined;
     }
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    const retryAfter = retryAfterMs(res.headers.get('retry-after'));
     const error = isObject(answer) && typeof answer.error === 'string' ? answer.error : undefined;
     const description = isObject(answer) && typeof answer.error_description === 'string' ? answer.error_description : '';
     if (error !== undefined || !res.ok) {
@@ -287,7 +279,7 @@ export class Bitrix24Adapter implements CrmAdapter {
         );
       }
       if ((error !== undefined && TRANSIENT_ERRORS.has(error)) || res.status >= 500 || res.status === 429) {
-        throw new TransientCrmError(what, retryAfterMs ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));
+        throw new TransientCrmError(what, retryAfter ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));
       }
       throw new PermanentCrmError(what);
     }
@@ -305,8 +297,3 @@ function toId(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-function parseRetryAfter(header: string | null): number | undefined {
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}

@@ -10,7 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PermanentCrmError, TransientCrmError } from './adapter';
-import { describeNetworkError } from './networkError';
+import { crmFetch } from './crmFetch';
 import { RedisLock } from './redisLock';
 
 export interface Bitrix24Target {
@@ -244,17 +244,14 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
     for (const [k, v] of Object.entries({ ...grant, client_id: this.#o.clientId, client_secret: this.#o.clientSecret })) url.searchParams.set(k, v);
     const where = `${this.#tokenUrl.origin}${this.#tokenUrl.pathname}`;
     const startedAt = this.#now();
-    let res: Response;
-    try {
-      res = await (this.#o.fetch ?? fetch)(url, {
-        method: 'GET',
-        headers: { accept: 'application/json' },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(this.#o.requestTimeoutMs ?? 10_000)]),
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      throw new TransientCrmError(`bitrix24 token ${grant.grant_type}: ${describeNetworkError(err, where)}`, undefined, { cause: err });
-    }
+    // The network error stays the cause, as it always did for token requests.
+    const res = await crmFetch(this.#o.fetch ?? fetch, url, { method: 'GET', headers: { accept: 'application/json' } }, {
+      what: `bitrix24 token ${grant.grant_type}`,
+      where,
+      signal,
+      timeoutMs: this.#o.requestTimeoutMs ?? 10_000,
+      keepCause: true,
+    });
     const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     const error = typeof body?.error === 'string' ? body.error : undefined;
     if (error !== undefined || !res.ok || typeof body?.access_token !== 'string' || typeof body.refresh_token !== 'string') {

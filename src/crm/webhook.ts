@@ -5,6 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import { retry } from '../util/backoff';
+import { crmFetch, retryAfterMs } from './crmFetch';
 import { crmRetryOptions, once, type CrmRetrySettings, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
 
 export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
@@ -87,9 +88,10 @@ export class WebhookAdapter implements CrmAdapter {
   private async post(eventId: string, body: string, signal: AbortSignal): Promise<void> {
     const o = this.#opts;
     const ts = o.nowSeconds?.() ?? Math.floor(Date.now() / 1000);
-    let res: Response;
-    try {
-      res = await (o.fetch ?? fetch)(o.url, {
+    const res = await crmFetch(
+      o.fetch ?? fetch,
+      o.url,
+      {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -98,19 +100,24 @@ export class WebhookAdapter implements CrmAdapter {
           [EVENT_ID_HEADER]: eventId,
         },
         body,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(o.requestTimeoutMs ?? 30_000)]),
-      });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
-      throw new TransientCrmError(`webhook: network error (${typeof cause?.code === 'string' ? cause.code : err instanceof Error ? err.name : 'unknown'})`);
-    }
+      },
+      { what: 'webhook', where: receiverAddress(o.url), signal, timeoutMs: o.requestTimeoutMs ?? 30_000 },
+    );
     await res.arrayBuffer().catch(() => undefined); // drain so the connection is reused
     if (res.ok) return;
-    const retryAfter = Number(res.headers.get('retry-after'));
     if (res.status === 429 || res.status >= 500 || res.status === 408) {
-      throw new TransientCrmError(`webhook: HTTP ${res.status}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+      throw new TransientCrmError(`webhook: HTTP ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
     }
     throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`, { auth: res.status === 401 || res.status === 403 });
+  }
+}
+
+/** The receiver's address for error texts: scheme, host and path, never credentials or a query. */
+function receiverAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'the webhook URL';
   }
 }
