@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
-import { clearOverride, listOverrides, MAX_NOTE_LENGTH, MAX_OVERRIDE_MS, overrideProblem, setOverride } from '../store/overrideStore';
+import { clearOverride, listOverrides, MAX_BY_LENGTH, MAX_NOTE_LENGTH, MAX_OVERRIDE_MS, overrideProblem, setOverride } from '../store/overrideStore';
 import { createRedisClient, describeRedis } from '../store/redisClient';
 import type { Redis } from 'ioredis';
 import { printable } from '../util/printable';
@@ -52,6 +52,11 @@ function parseNote(text: string): string {
   return text;
 }
 
+function parseBy(text: string): string {
+  if (text.trim() === '' || text.length > MAX_BY_LENGTH) throw new InvalidArgumentError(`the author must be 1 to ${MAX_BY_LENGTH} characters`);
+  return text;
+}
+
 export function registerOverrideCommand(program: Command): void {
   const override = program.command('override').description('temporary open/closed overrides, seen by every daemon within a second');
   override
@@ -65,11 +70,12 @@ export function registerOverrideCommand(program: Command): void {
     .option('--until <iso>', 'expiry, ISO 8601, in the future and at most 366 days ahead', parseUntil)
     .option('--for <duration>', 'expiry from now: 30m, 2h, 1d (at most 366d)', parseFor)
     .option('--note <text>', `why, for the next person (at most ${MAX_NOTE_LENGTH} characters)`, parseNote)
-    .action(async (o: { did: string; state: 'open' | 'closed'; until?: number; for?: number; note?: string }) => {
+    .option('--by <who>', 'who set it, for the audit trail (the day/night key writes "extension 201"); override list shows it', parseBy)
+    .action(async (o: { did: string; state: 'open' | 'closed'; until?: number; for?: number; note?: string; by?: string }) => {
       if (o.until !== undefined && o.for !== undefined) throw new UsageError('give --until or --for, not both');
       const now = Date.now();
       const until = o.until ?? (o.for !== undefined ? now + o.for : undefined);
-      const entry = { did: o.did, state: o.state, until, note: o.note, setAt: now };
+      const entry = { did: o.did, state: o.state, until, note: o.note, setAt: now, ...(o.by !== undefined ? { by: o.by } : {}) };
       // Checked before anything is written: a refused override leaves Redis as it was.
       const problem = overrideProblem(entry, now);
       if (problem !== undefined) throw new UsageError(o.until !== undefined ? `--until: ${problem}` : problem);
@@ -86,7 +92,7 @@ export function registerOverrideCommand(program: Command): void {
     });
   override
     .command('list')
-    .description('overrides in force (control characters in notes are shown escaped)')
+    .description('overrides in force: number, state, expiry, note and, when known, who set it (control characters are shown escaped)')
     .option('--json', 'one JSON array')
     .action(async (o: { json?: boolean }) => {
       const onMalformed = (key: string, problem: string) =>
@@ -98,7 +104,7 @@ export function registerOverrideCommand(program: Command): void {
       }
       if (list.length === 0) process.stdout.write('no overrides\n');
       for (const x of list) {
-        process.stdout.write(`${printable(x.did)}\t${x.state}\t${x.until === undefined ? 'until cleared' : new Date(x.until).toISOString()}\t${printable(x.note ?? '')}\n`);
+        process.stdout.write(`${printable(x.did)}\t${x.state}\t${x.until === undefined ? 'until cleared' : new Date(x.until).toISOString()}\t${printable(x.note ?? '')}${x.by !== undefined ? `\t${printable(x.by)}` : ''}\n`);
       }
     });
 }

@@ -8,12 +8,16 @@ import type { Override } from '../schedule/types';
 export interface StoredOverride extends Override {
   did: string;
   setAt: number;
+  /** Who set it, for the audit trail: `extension 201` (day/night key), `cli (alice)`. */
+  by?: string;
 }
 
 /** The longest an override may be set for: a year and a day, so a leap year fits. */
 export const MAX_OVERRIDE_MS = 366 * 24 * 3600 * 1000;
 /** Longest note kept with an override. */
 export const MAX_NOTE_LENGTH = 500;
+/** Longest author kept with an override. */
+export const MAX_BY_LENGTH = 100;
 /** The largest time value a JavaScript Date can hold. */
 const MAX_DATE_MS = 8.64e15;
 
@@ -31,6 +35,7 @@ export function overrideProblem(o: StoredOverride, now: number): string | undefi
     if (o.until - now > MAX_OVERRIDE_MS) return 'the expiry is more than 366 days ahead (the longest an override may last)';
   }
   if (o.note !== undefined && o.note.length > MAX_NOTE_LENGTH) return `the note is longer than ${MAX_NOTE_LENGTH} characters`;
+  if (o.by !== undefined && (typeof o.by !== 'string' || o.by.length > MAX_BY_LENGTH)) return `the author is longer than ${MAX_BY_LENGTH} characters`;
   return undefined;
 }
 
@@ -63,7 +68,19 @@ function parseStored(field: string, json: string): StoredOverride | string {
   if (o.until !== undefined && !(Number.isSafeInteger(o.until) && Math.abs(o.until as number) <= MAX_DATE_MS)) return 'the expiry is not a time';
   if (o.note !== undefined && typeof o.note !== 'string') return 'the note is not text';
   if (typeof o.setAt !== 'number' || !Number.isFinite(o.setAt)) return 'the time it was set is not a time';
-  return { did: field, state: o.state, until: o.until as number | undefined, note: o.note as string | undefined, setAt: o.setAt };
+  if (o.by !== undefined && typeof o.by !== 'string') return 'the author is not text';
+  const stored: StoredOverride = { did: field, state: o.state, until: o.until as number | undefined, note: o.note as string | undefined, setAt: o.setAt };
+  if (o.by !== undefined) stored.by = o.by as string;
+  return stored;
+}
+
+/** The override of one DID in force at `now`, or undefined (none, expired or unreadable). */
+export async function getOverride(redis: Redis, prefix: string, did: string, now: number): Promise<StoredOverride | undefined> {
+  const json = await redis.hget(overrideKeys(prefix).hash, did);
+  if (json === null) return undefined;
+  const o = parseStored(did, json);
+  if (typeof o === 'string' || (o.until !== undefined && o.until <= now)) return undefined;
+  return o;
 }
 
 export interface ListOverridesOptions {
