@@ -54,8 +54,8 @@ process.once('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-export async function startDaemon(opts: { configFile: string; prefix: string; app?: string; redis?: string; spoolDir?: string; env?: Record<string, string> }): Promise<RunningDaemon> {
-  const port = await freeTcpPort();
+export async function startDaemon(opts: { configFile: string; prefix: string; app?: string; redis?: string; spoolDir?: string; env?: Record<string, string>; port?: number }): Promise<RunningDaemon> {
+  const port = opts.port ?? (await freeTcpPort());
   const spoolDir = opts.spoolDir ?? mkdtempSync(join(tmpdir(), 'ah-spool-'));
   const proc = spawn(process.execPath, [cli, 'start', '--config', opts.configFile], {
     env: {
