@@ -28,6 +28,11 @@
 //                             *7<digits>) with this environment becomes a fourth target,
 //                             interleaved call by call with the others, e.g.
 //                             --daemon-env ARI_REST_CLIENT=own --daemon-b-env ARI_REST_CLIENT=agent
+//   --daemon-b-node CMD       the second daemon runs under this node command instead of this
+//                             process's node (also without --daemon-b-env), words split on
+//                             spaces, e.g. --daemon-b-node "scripts/stack node24 --" (Debian
+//                             sid's Node 24 in the stack's root) or a path to another node
+//   --daemon-node CMD         the same for the first daemon (to swap A and B between runs)
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
 // AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999), AH_BENCH_ARI_TLS_PORT
@@ -70,8 +75,19 @@ const opts = {
   bareRest: arg('bare-rest'),
   daemonCli: arg('daemon-cli'),
   daemonEnv: envPairs(arg('daemon-env')),
-  daemonBEnv: arg('daemon-b-env') === undefined ? undefined : envPairs(arg('daemon-b-env')),
+  daemonBEnv: arg('daemon-b-env') === undefined && arg('daemon-b-node') === undefined ? undefined : envPairs(arg('daemon-b-env')),
+  daemonBNode: arg('daemon-b-node')?.split(' ').filter(Boolean),
+  daemonNode: arg('daemon-node')?.split(' ').filter(Boolean),
 };
+/** The node command a daemon runs under ([] = this process's node) and its `--version`. */
+function nodeCommand(cmd: string[] | undefined): { argv: string[]; version: string } {
+  if (!cmd?.length) return { argv: [process.execPath], version: process.version };
+  const r = spawnSync(cmd[0]!, [...cmd.slice(1), '--version'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`node command "${cmd.join(' ')}" --version failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+  return { argv: cmd, version: r.stdout.trim() };
+}
+const daemonNode = nodeCommand(opts.daemonNode);
+const daemonBNode = opts.daemonBEnv ? nodeCommand(opts.daemonBNode) : undefined;
 function envPairs(s: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const kv of (s ?? '').split(',').filter(Boolean)) {
@@ -402,8 +418,9 @@ async function main(): Promise<void> {
   // --- the daemon and the bare app
   const metricsPort = await freeTcpPort();
   const profDir = join(runDir, 'cpu-prof');
-  const startDaemon = (app: string, extraEnv: Record<string, string>, port: number, spool: string) => {
-    const child = spawn(process.execPath, [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
+  const startDaemon = (app: string, extraEnv: Record<string, string>, port: number, spool: string, node = [process.execPath]) => {
+    // a wrapper such as `scripts/stack node24 --` execs node in place: child.pid is node's
+    const child = spawn(node[0]!, [...node.slice(1), ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
       env: {
         ...process.env,
         ARI_URL: ariUrl,
@@ -438,9 +455,9 @@ async function main(): Promise<void> {
     };
     return { child, healthy };
   };
-  const a = startDaemon('after-hours', opts.daemonEnv, metricsPort, 'spool');
+  const a = startDaemon('after-hours', opts.daemonEnv, metricsPort, 'spool', daemonNode.argv);
   const daemon = a.child;
-  const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, await freeTcpPort(), 'spool-b') : undefined;
+  const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, await freeTcpPort(), 'spool-b', daemonBNode?.argv) : undefined;
   const bare = spawn(process.execPath, [BARE], {
     env: { ...process.env, ARI_URL: ariUrl, ARI_USER: stackEnv.AH_ARI_USER, ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD, ARI_APP: 'bare-bench', ...(opts.bareRest ? { BARE_REST: opts.bareRest } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -570,7 +587,7 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ report
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
-  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved.` : ''}`, '');
+  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved${opts.daemonBNode || opts.daemonNode ? `; after-hours-b on Node ${daemonBNode?.version}${opts.daemonBNode ? ` (\`${opts.daemonBNode.join(' ')}\`)` : ''}` : ''}.` : ''}${opts.daemonNode ? ` after-hours on Node ${daemonNode.version} (\`${opts.daemonNode.join(' ')}\`).` : ''}`, '');
   out.push('### Call set-up latency: INVITE sent → final response (µs), targets interleaved one by one', '');
   const rows: string[][] = [];
   for (const { rate, run, by } of rateRuns) {

@@ -109,7 +109,8 @@ function scenarioPath(name: string): string {
 /** Parses a sipp -trace_msg file. */
 export function parseTrace(text: string): SipMessage[] {
   const out: SipMessage[] = [];
-  const blocks = text.split(/^-{20,} (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*$/m);
+  // sipp 3.6 stamps "2026-11-29 07:45:06.884092"; sipp 3.8 (Debian sid) "2026-11-29T07:45:06.884092Z"
+  const blocks = text.split(/^-{20,} (\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d+)Z?\s*$/m);
   // blocks: [before, stamp1, body1, stamp2, body2, ...]
   for (let i = 1; i + 1 < blocks.length; i += 2) {
     const stamp = blocks[i];
@@ -132,7 +133,7 @@ export function parseTrace(text: string): SipMessage[] {
     const status = /^SIP\/2\.0 (\d{3})/.exec(firstLine);
     const request = /^([A-Z]+) (\S+) SIP\/2\.0/.exec(firstLine);
     const cseqMethod = (headers['cseq'] ?? '').split(/\s+/)[1] ?? '';
-    const [date, time] = stamp.split(' ');
+    const [date, time] = stamp.split(/[ T]/);
     out.push({
       direction: m[1] as 'sent' | 'received',
       at: Date.parse(`${date}T${time.slice(0, 12)}Z`) + Number(`0.${time.slice(12) || '0'}`),
