@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { normaliseNumber } from '../phone/e164';
+import { callerFor } from '../policy/callers';
 import { explainDecision, type DecisionReport } from '../policy/decisionReport';
 import { NumberDirectory } from '../schedule/directory';
 import { isDecidableInstant } from '../schedule/types';
@@ -33,8 +34,9 @@ export function registerCheckCommand(program: Command): void {
     .requiredOption('--config <file>', 'YAML configuration file')
     .requiredOption('--did <number>', 'the dialed number, in any format (national numbers use defaults.region)')
     .option('--at <iso>', "the instant, ISO 8601; without an offset, in the number's zone (default: now)", parseInstant)
+    .option('--caller <number>', 'the calling number, read like a trunk\'s caller id (national numbers in the DID\'s country; "anonymous"): applies callers.bypass / callers.block')
     .option('--json', 'print one JSON object')
-    .action((opts: { config: string; did: string; at?: string; json?: boolean }) => {
+    .action((opts: { config: string; did: string; at?: string; caller?: string; json?: boolean }) => {
       const loaded = loadConfig(opts.config, { now: opts.at === undefined ? undefined : instantIn(opts.at, 'UTC') });
       if (!loaded.ok) {
         for (const e of loaded.errors) process.stderr.write(`${formatConfigError(e)}\n`);
@@ -61,7 +63,7 @@ export function registerCheckCommand(program: Command): void {
         return;
       }
       // Overrides live in Redis, not in the file: check answers from the schedule alone.
-      const report: CheckReport = explainDecision(entry, undefined, t);
+      const report: CheckReport = explainDecision(entry, undefined, t, opts.caller === undefined ? undefined : callerFor(opts.caller, entry.number.did));
       const zone = report.timezone;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -69,6 +71,10 @@ export function registerCheckCommand(program: Command): void {
       }
       const local = DateTime.fromMillis(t, { zone }).toFormat('ccc yyyy-LL-dd HH:mm');
       const next = report.nextChange === null ? 'no change within 366 days' : `${report.open ? 'closes' : 'opens'} ${DateTime.fromISO(report.nextChange, { setZone: true }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
-      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${report.open ? 'OPEN' : 'CLOSED'} (${report.reason}), call → ${report.action}; ${next}\n`);
+      const why = report.holiday ? `${report.reason}: ${report.holiday.name}` : report.reason;
+      const whose = report.policy === 'holiday' ? " (the holiday's own action)" : report.policy === 'days-off' ? ' (the days-off action)' : '';
+      const c = report.caller;
+      const from = c === undefined ? '' : c.rule === 'none' ? ` from ${c.number}` : c.rule === 'bypass' ? ` from ${c.number} (callers.bypass ${c.entry})` : ` from ${c.number} (callers.block ${c.entry}, ${c.cause})`;
+      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${report.open ? 'OPEN' : 'CLOSED'} (${why}), call${from} → ${report.action}${whose}; ${next}\n`);
     });
 }

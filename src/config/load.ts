@@ -5,6 +5,8 @@ import { ACTIONS, ACTION_NAMES, actionOf } from '../ari/actions/registry';
 import type { SettingsContext } from '../ari/actions/callAction';
 import { parseAllowedPrefix, type ForwardRules } from '../phone/tollFraud';
 import type { ActionName } from '../policy/actions';
+import type { HolidayPolicy } from '../policy/afterHours';
+import { parseCallerEntry, type BlockedCaller, type CallerRules } from '../policy/callers';
 import { isValidCivilDate, parseIsoDate } from '../schedule/calendar';
 import { isKnownCountry } from '../schedule/holidays';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
@@ -14,7 +16,7 @@ import type { ConfigError } from './errors';
 import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
 import { loadIcsFile } from './icsFile';
 import { checkAgainstSchema } from './schemaCheck';
-import type { AfterHoursPolicy, AppConfig, CrmSettings, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
+import type { AfterHoursPolicy, AppConfig, CrmSettings, HangupCause, HolidaySpec, NumberConfig, TimeRange, Weekday } from './types';
 import { YamlSource, type Path } from './yamlSource';
 
 // The one config loader: YAML → schema check → meaning check → compiled AppConfig.
@@ -29,13 +31,25 @@ export interface LoadOptions {
 
 /** afterHours as written (schema-checked): the action, and each action's settings under its name. */
 type RawAfterHours = { action?: ActionName } & { [A in ActionName]?: Record<string, unknown> };
+type RawHolidayItem = string | { date?: string; country?: string; state?: string; region?: string; ics?: string; name?: string; afterHours?: RawAfterHours };
+interface RawCallers {
+  bypass?: string[];
+  block?: Array<string | { number: string; cause?: HangupCause }>;
+}
 interface RawScheduleFields {
   timezone?: string;
   hours?: unknown;
   daysOff?: string[];
-  holidays?: Array<string | { country?: string; state?: string; region?: string; ics?: string }>;
+  holidays?: RawHolidayItem[];
   afterHours?: RawAfterHours;
+  daysOffAfterHours?: RawAfterHours;
+  callers?: RawCallers;
   crm?: Partial<CrmSettings>;
+}
+/** The holiday rules of one list, and their own names and policies (parallel; absent when none has any). */
+interface ParsedHolidays {
+  specs: HolidaySpec[];
+  policies?: Array<HolidayPolicy | null>;
 }
 interface RawConfig {
   defaults?: RawScheduleFields & { region?: string };
@@ -127,15 +141,63 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       for (const p of problems) problem(p.path, p.message, p.key ?? false);
       return h;
     });
-  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path): HolidaySpec[] =>
-    shared('holidays', list, () => {
-      const out: HolidaySpec[] = [];
+  // A holiday's own afterHours is read over `base`, the policy of the level the list is
+  // written at (defaults, or the number): the memo key includes what `base` came from.
+  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path, base: () => AfterHoursPolicy, baseKey: unknown): ParsedHolidays => {
+    const ownPolicies = list.some((item) => typeof item === 'object' && item !== null && item.afterHours !== undefined);
+    return shared('holidays', ownPolicies ? [list, baseKey] : list, () => {
+      const specs: HolidaySpec[] = [];
+      const policies: Array<HolidayPolicy | null> = [];
+      let any = false;
       list.forEach((item, i) => {
         const spec = parseHolidayItem(item, absPath, loadIcs);
-        if ('error' in spec) problem([...path, i], spec.error);
-        else out.push(spec.spec);
+        if ('error' in spec) {
+          problem([...path, i], spec.error);
+          return;
+        }
+        specs.push(spec.spec);
+        if (typeof item === 'string' || (item.name === undefined && item.afterHours === undefined)) {
+          policies.push(null);
+          return;
+        }
+        any = true;
+        const own: HolidayPolicy = {};
+        if (item.name !== undefined) own.name = item.name;
+        if (item.afterHours !== undefined) own.afterHours = checkedPolicy(policyOf(item.afterHours, [...path, i, 'afterHours'], base()), [...path, i, 'afterHours']);
+        policies.push(own);
       });
-      return out;
+      return any ? { specs, policies } : { specs };
+    });
+  };
+  const callersOf = (raw: RawCallers, path: Path): CallerRules =>
+    shared('callers', raw, () => {
+      const seen = new Map<string, string>();
+      const entry = (text: string, at: Path, list: string): string | undefined => {
+        const e = parseCallerEntry(String(text));
+        if (!e.ok) {
+          problem(at, `${list}: ${e.error}`);
+          return undefined;
+        }
+        const before = seen.get(e.entry);
+        if (before !== undefined) {
+          problem(at, `${list}: ${e.entry} is already in callers.${before}`);
+          return undefined;
+        }
+        seen.set(e.entry, list === 'callers.bypass' ? 'bypass' : 'block');
+        return e.entry;
+      };
+      const bypass: string[] = [];
+      (raw.bypass ?? []).forEach((text, i) => {
+        const e = entry(text, [...path, 'bypass', i], 'callers.bypass');
+        if (e !== undefined) bypass.push(e);
+      });
+      const block: BlockedCaller[] = [];
+      (raw.block ?? []).forEach((item, i) => {
+        const written = typeof item === 'string' ? item : item.number;
+        const e = entry(written, typeof item === 'string' ? [...path, 'block', i] : [...path, 'block', i, 'number'], 'callers.block');
+        if (e !== undefined) block.push({ number: e, cause: (typeof item === 'string' ? undefined : item.cause) ?? 'rejected' });
+      });
+      return { bypass, block };
     });
   // Each action reads its own settings (src/ari/actions/): what this level writes over what
   // it inherits from defaults. A file written here is resolved and checked here.
@@ -158,12 +220,34 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     }
     return policy;
   };
+  /** A policy written at `path` (a holiday's, days off) must have its chosen action's settings. */
+  const checkedPolicy = (policy: AfterHoursPolicy, path: Path): AfterHoursPolicy => {
+    const chosen = actionOf(policy.action);
+    if (policy[policy.action] === undefined) {
+      const needs = chosen.needs ? `afterHours.${policy.action}.${chosen.needs.key}` : `afterHours.${policy.action}`;
+      problem([...path, 'action'], `action "${policy.action}" needs ${needs}${chosen.needs ? ` (${chosen.needs.hint})` : ''}`);
+    }
+    return policy;
+  };
+  /** What depends on the number called (a forward's country), for a policy other than the number's own. */
+  const checkForNumber = (policy: AfterHoursPolicy, country: string | undefined, own: RawAfterHours | undefined, path: Path | undefined, numberPath: Path, what: string) => {
+    const chosen = actionOf(policy.action);
+    const settings = policy[policy.action];
+    if (settings === undefined || !chosen.checkForNumber) return;
+    const ownSettings = own?.[policy.action];
+    const p = chosen.checkForNumber(settings as never, country, ownSettings, settingsContext(path ? [...path, policy.action] : numberPath));
+    if (!p) return;
+    const written = path !== undefined && ownSettings?.[p.key] !== undefined;
+    problem(written ? [...path, policy.action, p.key] : numberPath, written ? p.error : `the ${what} ${policy.action}: ${p.error}`);
+  };
 
   // Defaults are checked once, where they are written; numbers inherit the parsed values.
   const defaultZoneOk = checkZone(d.timezone, ['defaults', 'timezone']);
   const defaultHours = d.hours !== undefined ? hoursOf(d.hours, ['defaults', 'hours']) : undefined;
-  const defaultHolidays = d.holidays ? holidaysOf(d.holidays, ['defaults', 'holidays']) : [];
   const defaultPolicy = policyOf(d.afterHours, ['defaults', 'afterHours'], undefined);
+  const defaultHolidays: ParsedHolidays = d.holidays ? holidaysOf(d.holidays, ['defaults', 'holidays'], () => defaultPolicy, 'defaults') : { specs: [] };
+  const defaultDaysOff = d.daysOffAfterHours ? checkedPolicy(policyOf(d.daysOffAfterHours, ['defaults', 'daysOffAfterHours'], defaultPolicy), ['defaults', 'daysOffAfterHours']) : undefined;
+  const defaultCallers = d.callers ? callersOf(d.callers, ['defaults', 'callers']) : undefined;
   const defaultCrm = crmOf(d.crm, undefined);
 
   const numbers: NumberConfig[] = [];
@@ -188,8 +272,14 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     else hours = defaultHours;
     if (!hours) problem(at(), 'no hours: set "hours" on the number or in defaults (use {} for a number that is always closed)');
 
-    const holidays = n.holidays ? holidaysOf(n.holidays, at('holidays')) : defaultHolidays;
     const afterHours = shared('afterHours', n.afterHours, () => policyOf(n.afterHours, at('afterHours'), defaultPolicy));
+    const holidays = n.holidays ? holidaysOf(n.holidays, at('holidays'), () => afterHours, n.afterHours ?? null) : defaultHolidays;
+    // Days off: written on the number over its afterHours; else the defaults' (over the defaults' afterHours).
+    const daysOffAfterHours =
+      n.daysOffAfterHours !== undefined
+        ? shared('daysOffAfterHours', [n.daysOffAfterHours, n.afterHours ?? null], () => checkedPolicy(policyOf(n.daysOffAfterHours, at('daysOffAfterHours'), afterHours), at('daysOffAfterHours')))
+        : defaultDaysOff;
+    const callers = n.callers !== undefined ? callersOf(n.callers, at('callers')) : defaultCallers;
     const chosen = actionOf(afterHours.action);
     const settings = afterHours[afterHours.action];
     if (settings === undefined) {
@@ -205,6 +295,19 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
         problem(written ? at('afterHours', afterHours.action, p.key) : at('did'), written ? p.error : `the ${afterHours.action} from defaults: ${p.error}`);
       }
     }
+    if (did.ok) {
+      if (daysOffAfterHours) {
+        const own = n.daysOffAfterHours !== undefined;
+        checkForNumber(daysOffAfterHours, did.country, own ? n.daysOffAfterHours : undefined, own ? at('daysOffAfterHours') : undefined, at('did'), 'daysOffAfterHours from defaults:');
+      }
+      (holidays.policies ?? []).forEach((h, i) => {
+        if (!h?.afterHours) return;
+        const own = n.holidays !== undefined;
+        const rawItem = own ? n.holidays![i] : undefined;
+        const ownRaw = typeof rawItem === 'object' ? rawItem.afterHours : undefined;
+        checkForNumber(h.afterHours, did.country, ownRaw, own ? at('holidays', i, 'afterHours') : undefined, at('did'), `holiday ${h.name ?? i + 1} from defaults:`);
+      });
+    }
     if (!did.ok || !timezone || !hours) return;
     numbers.push({
       did: did.e164,
@@ -212,8 +315,11 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       timezone,
       hours,
       daysOff: shared('daysOff', n.daysOff ?? d.daysOff, () => parseDaysOff(n.daysOff ?? d.daysOff)),
-      holidays,
+      holidays: holidays.specs,
+      ...(holidays.policies ? { holidayPolicies: holidays.policies } : {}),
       afterHours,
+      ...(daysOffAfterHours ? { daysOffAfterHours } : {}),
+      ...(callers && (callers.bypass.length > 0 || callers.block.length > 0) ? { callers } : {}),
       crm: shared('crm', n.crm, () => crmOf(n.crm, defaultCrm)),
     });
   });
@@ -243,10 +349,16 @@ function crmOf(over: Partial<CrmSettings> | undefined, base: CrmSettings | undef
 }
 
 function parseHolidayItem(
-  item: string | { country?: string; state?: string; region?: string; ics?: string },
+  item: RawHolidayItem,
   absPath: (p: string) => string,
   loadIcs: (absolutePath: string) => ReturnType<typeof loadIcsFile>,
 ): { spec: HolidaySpec } | { error: string } {
+  if (typeof item === 'object' && item.date !== undefined) {
+    if (item.ics !== undefined || item.country !== undefined || item.state !== undefined || item.region !== undefined) {
+      return { error: 'a holiday entry has one of "date", "country" or "ics"' };
+    }
+    return parseHolidayItem(String(item.date), absPath, loadIcs);
+  }
   if (typeof item === 'string') {
     const text = item.trim();
     const range = /^(.+?)\s*\.\.\s*(.+)$/.exec(text);
@@ -284,7 +396,7 @@ function parseHolidayItem(
     }
     return { spec: { kind: 'country', country: item.country, state: item.state, region: item.region } };
   }
-  return { error: 'a holiday entry needs a date string, "country" or "ics"' };
+  return { error: 'a holiday entry needs a date string, "date", "country" or "ics"' };
 }
 
 function sortErrors(errors: ConfigError[]): ConfigError[] {

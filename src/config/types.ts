@@ -4,6 +4,8 @@
 
 import type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
 import type { AfterHoursPolicy } from '../policy/actions';
+import type { HolidayPolicy } from '../policy/afterHours';
+import type { CallerRules } from '../policy/callers';
 import type { CrmSettings } from '../policy/callEvent';
 
 // The words are the core's: the schedule's (src/schedule/types.ts), the actions'
@@ -12,6 +14,8 @@ import type { CrmSettings } from '../policy/callEvent';
 export type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
 export type { ActionName, AfterHoursPolicy, HangupCause } from '../policy/actions';
 export type { CrmSettings, Language } from '../policy/callEvent';
+export type { HolidayPolicy } from '../policy/afterHours';
+export type { BlockedCaller, CallerRules } from '../policy/callers';
 
 export interface NumberConfig {
   did: string; // E.164
@@ -21,7 +25,13 @@ export interface NumberConfig {
   daysOff: Weekday[];
   /** The rules as written; the engine expands them for any year. */
   holidays: HolidaySpec[];
+  /** Parallel to `holidays`: a rule's own name and after-hours policy (null: none); absent when no rule has one. */
+  holidayPolicies?: Array<HolidayPolicy | null>;
   afterHours: AfterHoursPolicy;
+  /** On days off, and on holidays without their own policy; `afterHours` when absent. */
+  daysOffAfterHours?: AfterHoursPolicy;
+  /** Callers that bypass the schedule or are always rejected; absent when both lists are empty. */
+  callers?: CallerRules;
   crm: CrmSettings;
 }
 

@@ -9,7 +9,8 @@ export const EVENT_TYPE = 'after-hours.call';
 /** The caller's number when it was withheld or could not be read. */
 export const ANONYMOUS = 'anonymous';
 
-export type CallReason = 'override' | 'holiday' | 'day-off' | 'outside-hours' | 'error';
+/** Why the call was handled: the schedule's reason, or `caller-blocked` (a callers.block entry; open or not). */
+export type CallReason = 'override' | 'holiday' | 'day-off' | 'outside-hours' | 'error' | 'caller-blocked';
 
 export type Language = 'en' | 'pl';
 
@@ -39,6 +40,8 @@ interface EventBase {
   /** E.164 or ANONYMOUS. */
   caller: string;
   reason: CallReason;
+  /** On a holiday with a name: which one (its own action, if any, is the event's action). */
+  holiday?: { name: string };
   crm: CrmSettings;
   channel: { id: string; name: string };
   linkedid: string;

@@ -37,6 +37,7 @@ const EN: Phrases = {
     'day-off': 'a day off',
     'outside-hours': 'outside working hours',
     error: 'a fault in after-hours (fail-safe)',
+    'caller-blocked': 'a blocked caller',
   },
   closedBecause: (reason) => `Closed: ${reason}.`,
   record: (type, id) => `CRM ${type.toLowerCase()} #${id}.`,
@@ -74,6 +75,7 @@ const PL: Phrases = {
     'day-off': 'dzień wolny',
     'outside-hours': 'poza godzinami pracy',
     error: 'awaria after-hours (tryb awaryjny)',
+    'caller-blocked': 'numer zablokowany',
   },
   closedBecause: (reason) => `Powód: ${reason}.`,
   record: (type, id) => `CRM: ${({ CONTACT: 'kontakt', COMPANY: 'firma', LEAD: 'lead' } as const)[type]} #${id}.`,
@@ -123,7 +125,7 @@ export function notificationText(event: AfterHoursEvent, context: NotificationCo
   const caller = event.caller === ANONYMOUS ? p.anonymous : event.caller;
   const parts = [
     p.missedFrom(caller) + p.to(event.name, event.did) + p.at(formatLocalTime(event.time, event.timezone, lang), event.timezone),
-    p.closedBecause(p.reason[event.reason]),
+    p.closedBecause(event.holiday ? `${p.reason[event.reason]} (${event.holiday.name})` : p.reason[event.reason]),
     outcomeText(event.outcome, lang),
   ];
   if (context.record) parts.push(p.record(context.record.type, context.record.id));

@@ -63,6 +63,14 @@ export class CompiledSchedule implements WallSchedule {
     return wallState(this, day, Math.floor((local - day * MS_PER_DAY) / MS_PER_MINUTE));
   }
 
+  /**
+   * Index (in ScheduleInput.holidays) of the first holiday rule that makes t's local date a
+   * holiday, or -1: which holiday a `holiday` decision was about.
+   */
+  holidayRuleAt(t: number): number {
+    return this.holidays.ruleAt(Math.floor((t + this.zone.offsetAt(t)) / MS_PER_DAY));
+  }
+
   /** First instant after t, at most `horizonMs` later, at which open/closed flips; else null. */
   nextChange(t: number, horizonMs: number = NEXT_CHANGE_HORIZON_MS): number | null {
     const limit = t + horizonMs;

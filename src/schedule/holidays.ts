@@ -8,6 +8,8 @@ import type { ZoneOffsets } from './zoneOffsets';
 // merged intervals (a range is two numbers, whatever its length); yearly dates, country
 // calendars and iCalendar files are expanded one year at a time, when a decision first
 // needs that year, and cached. Nothing runs out: 2031's Easter Monday is computed in 2031.
+// Each day's byte (or 16/32-bit word for long lists) holds which rule made it a holiday: the
+// index of the first matching rule + 1, 0 for none; a number's holiday actions hang off it.
 
 /** Years kept expanded per calendar; a daemon touches two (this year and the next). */
 const MAX_CACHED_YEARS = 16;
@@ -15,54 +17,60 @@ const MAX_CACHED_YEARS = 16;
 const MAX_SPAN_YEARS = 3;
 
 export class HolidayCalendar {
-  /** Merged inclusive intervals of epoch days: [from0, to0, from1, to1, …], sorted. */
+  /** Inclusive intervals of epoch days with their rule code: [from0, to0, code0, from1, …], sorted by start. */
   private readonly intervals: Int32Array;
-  private readonly yearly: ReadonlyArray<{ month: number; day: number }>;
-  private readonly countries: ReadonlyArray<CountryCalendar>;
-  private readonly calendars: ReadonlyArray<IcsCalendar>;
-  private readonly years = new Map<number, Uint8Array>();
+  /** reach[i] = the latest end among intervals 0..i: a binary search skips those ending before a year. */
+  private readonly reach: Int32Array;
+  private readonly yearly: ReadonlyArray<{ month: number; day: number; code: number }>;
+  private readonly countries: ReadonlyArray<{ calendar: CountryCalendar; code: number }>;
+  private readonly calendars: ReadonlyArray<{ calendar: IcsCalendar; code: number }>;
+  /** Bytes while rule codes fit in one (up to 255 rules), wider words beyond. */
+  private readonly DayArray: DayArrayConstructor;
+  private readonly years = new Map<number, DayCodes>();
   private readonly empty: boolean;
   // The years answered last (spanFrom..spanTo, as days curStart..curEnd): decisions almost always ask them.
   private spanFrom = 0;
   private spanTo = -1;
   private curStart = 1;
   private curEnd = 0;
-  private curDays: Uint8Array = new Uint8Array(0);
+  private curDays: DayCodes = new Uint8Array(0);
 
   constructor(
     specs: readonly HolidaySpec[],
     private readonly zone: ZoneOffsets,
     ics: (spec: Extract<HolidaySpec, { kind: 'ics' }>) => IcsCalendar,
   ) {
-    const ranges: Array<[number, number]> = [];
-    const yearly: Array<{ month: number; day: number }> = [];
-    const countries: CountryCalendar[] = [];
-    const calendars: IcsCalendar[] = [];
-    for (const spec of specs) {
+    const ranges: Array<[number, number, number]> = [];
+    const yearly: Array<{ month: number; day: number; code: number }> = [];
+    const countries: Array<{ calendar: CountryCalendar; code: number }> = [];
+    const calendars: Array<{ calendar: IcsCalendar; code: number }> = [];
+    specs.forEach((spec, i) => {
+      const code = i + 1;
       switch (spec.kind) {
         case 'date': {
           const d = parseIsoDate(spec.date);
-          if (d !== undefined) ranges.push([d, d]);
+          if (d !== undefined) ranges.push([d, d, code]);
           break;
         }
         case 'range': {
           const a = parseIsoDate(spec.from);
           const b = parseIsoDate(spec.to);
-          if (a !== undefined && b !== undefined && a <= b) ranges.push([a, b]);
+          if (a !== undefined && b !== undefined && a <= b) ranges.push([a, b, code]);
           break;
         }
         case 'yearly':
-          yearly.push({ month: spec.month, day: spec.day });
+          yearly.push({ month: spec.month, day: spec.day, code });
           break;
         case 'country':
-          countries.push(countryCalendar(spec.country, spec.state, spec.region));
+          countries.push({ calendar: countryCalendar(spec.country, spec.state, spec.region), code });
           break;
         case 'ics':
-          calendars.push(ics(spec));
+          calendars.push({ calendar: ics(spec), code });
           break;
       }
-    }
-    this.intervals = mergeIntervals(ranges);
+    });
+    this.DayArray = specs.length < 0xff ? Uint8Array : specs.length < 0xffff ? Uint16Array : Uint32Array;
+    [this.intervals, this.reach] = mergeIntervals(ranges);
     this.empty = ranges.length === 0 && yearly.length === 0 && countries.length === 0 && calendars.length === 0;
     this.yearly = yearly;
     this.countries = countries;
@@ -73,7 +81,14 @@ export class HolidayCalendar {
   isHoliday(epochDay: number): boolean {
     if (this.empty) return false;
     if (epochDay < this.curStart || epochDay >= this.curEnd) this.select(epochDay);
-    return this.curDays[epochDay - this.curStart] === 1;
+    return this.curDays[epochDay - this.curStart] !== 0;
+  }
+
+  /** Index (in the rules as given) of the first rule that makes the date a holiday, or -1. */
+  ruleAt(epochDay: number): number {
+    if (this.empty) return -1;
+    if (epochDay < this.curStart || epochDay >= this.curEnd) this.select(epochDay);
+    return (this.curDays[epochDay - this.curStart] ?? 0) - 1;
   }
 
   /** Expands the years holding these days now, so the first call of a new year does not pay for it. */
@@ -96,7 +111,7 @@ export class HolidayCalendar {
     }
     const start = epochDayOf(from, 1, 1);
     const end = epochDayOf(to + 1, 1, 1);
-    const days = new Uint8Array(end - start);
+    const days = new this.DayArray(end - start);
     for (let y = from; y <= to; y++) days.set(this.yearDays(y), epochDayOf(y, 1, 1) - start);
     this.curDays = days;
     this.curStart = start;
@@ -105,27 +120,40 @@ export class HolidayCalendar {
     this.spanTo = to;
   }
 
-  /** One byte per day of the year: 1 where any rule falls (ranges clipped to the year). */
-  private yearDays(year: number): Uint8Array {
+  /**
+   * One entry per day of the year (ranges clipped to the year): 0, or the code (index + 1) of
+   * the first rule, in the order written, that falls on it.
+   */
+  private yearDays(year: number): DayCodes {
     const hit = this.years.get(year);
     if (hit) return hit;
     const start = epochDayOf(year, 1, 1);
-    const days = new Uint8Array(epochDayOf(year + 1, 1, 1) - start);
+    const days = new this.DayArray(epochDayOf(year + 1, 1, 1) - start);
+    let code = 0;
     const mark = (d: number) => {
-      if (d >= start && d < start + days.length) days[d - start] = 1;
+      if (d >= start && d < start + days.length) {
+        const was = days[d - start]!;
+        if (was === 0 || was > code) days[d - start] = code;
+      }
     };
     const iv = this.intervals;
-    for (let i = firstIntervalEndingAtOrAfter(iv, start); i < iv.length && iv[i]! < start + days.length; i += 2) {
-      for (let d = Math.max(iv[i]!, start), last = Math.min(iv[i + 1]!, start + days.length - 1); d <= last; d++) days[d - start] = 1;
+    for (let i = firstIntervalReaching(this.reach, start) * 3; i < iv.length && iv[i]! < start + days.length; i += 3) {
+      code = iv[i + 2]!;
+      for (let d = Math.max(iv[i]!, start), last = Math.min(iv[i + 1]!, start + days.length - 1); d <= last; d++) mark(d);
     }
-    for (const { month, day } of this.yearly) {
+    for (const y of this.yearly) {
       // 02-29 only in leap years: a date that rolled over is not that date.
-      if (month === 2 && day === 29 && civilOf(epochDayOf(year, 2, 29)).month !== 2) continue;
-      mark(epochDayOf(year, month, day));
+      if (y.month === 2 && y.day === 29 && civilOf(epochDayOf(year, 2, 29)).month !== 2) continue;
+      code = y.code;
+      mark(epochDayOf(year, y.month, y.day));
     }
-    for (const country of this.countries) for (const d of country.days(year)) mark(d);
+    for (const country of this.countries) {
+      code = country.code;
+      for (const d of country.calendar.days(year)) mark(d);
+    }
     const { fromMs, toMs } = yearWindowMs(year);
-    for (const calendar of this.calendars) {
+    for (const { calendar, code: c } of this.calendars) {
+      code = c;
       for (const o of calendar.occurrences(fromMs, toMs)) {
         if (o.allDay) {
           for (let d = Math.max(o.firstDay, start), last = Math.min(o.lastDay, start + days.length - 1); d <= last; d++) mark(d);
@@ -144,27 +172,44 @@ export class HolidayCalendar {
   }
 }
 
-function mergeIntervals(ranges: Array<[number, number]>): Int32Array {
-  ranges.sort((a, b) => a[0] - b[0]);
+type DayCodes = Uint8Array | Uint16Array | Uint32Array;
+type DayArrayConstructor = Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor;
+
+/**
+ * Sorted by start, as [from, to, code] triples; touching or overlapping intervals of the
+ * same rule merge (a thousand consecutive dates of one rule stay one interval). Intervals of
+ * different rules may overlap: `mark` keeps the first rule's code. Also returns each
+ * position's reach (the latest end so far), which never decreases.
+ */
+function mergeIntervals(ranges: Array<[number, number, number]>): [Int32Array, Int32Array] {
+  ranges.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
   const out: number[] = [];
-  for (const [a, b] of ranges) {
-    const n = out.length;
-    if (n > 0 && a <= out[n - 1]! + 1) out[n - 1] = Math.max(out[n - 1]!, b);
-    else out.push(a, b);
+  const lastOfRule = new Map<number, number>(); // rule code -> index of its last triple in out
+  for (const [a, b, code] of ranges) {
+    const j = lastOfRule.get(code);
+    if (j !== undefined && a <= out[j + 1]! + 1) {
+      out[j + 1] = Math.max(out[j + 1]!, b);
+      continue;
+    }
+    lastOfRule.set(code, out.length);
+    out.push(a, b, code);
   }
-  return Int32Array.from(out);
+  const reach = new Int32Array(out.length / 3);
+  let far = -Infinity;
+  for (let i = 0; i < reach.length; i++) reach[i] = far = Math.max(far, out[i * 3 + 1]!);
+  return [Int32Array.from(out), reach];
 }
 
-/** Index (even) of the first interval whose end is at or after day, or iv.length. */
-function firstIntervalEndingAtOrAfter(iv: Int32Array, day: number): number {
+/** Index of the first interval whose reach is at or after day (every earlier one ends before it), or reach.length. */
+function firstIntervalReaching(reach: Int32Array, day: number): number {
   let lo = 0;
-  let hi = iv.length >> 1;
+  let hi = reach.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (iv[mid * 2 + 1]! < day) lo = mid + 1;
+    if (reach[mid]! < day) lo = mid + 1;
     else hi = mid;
   }
-  return lo * 2;
+  return lo;
 }
 
 /** A country's public holidays (date-holidays, type "public": no observances), per year. */

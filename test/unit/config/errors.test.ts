@@ -65,7 +65,7 @@ describe('shape (the JSON Schema)', () => {
     [
       'an unknown key with nothing near: the allowed keys',
       HEAD + NUMBER + '    xyzzy: 1\n',
-      ['test.yaml:7:5: unknown key "xyzzy" in numbers[0] (expected one of: did, name, timezone, hours, daysOff, holidays, afterHours, crm)'],
+      ['test.yaml:7:5: unknown key "xyzzy" in numbers[0] (expected one of: did, name, timezone, hours, daysOff, holidays, afterHours, daysOffAfterHours, callers, crm)'],
     ],
     ['an unknown key in defaults', 'defaults:\n  timezon: Europe/Warsaw\nnumbers: []\n', ['test.yaml:2:3: unknown key "timezon" in defaults (did you mean "timezone"?)']],
     ['an action that is not one', HEAD + NUMBER + '    afterHours:\n      action: voicemial\n', ['test.yaml:8:15: numbers[0].afterHours.action must be one of: voicemail, forward, hangup, dialplan (got "voicemial")']],
@@ -240,7 +240,7 @@ describe('holidays', () => {
       'test.yaml:11:9: "region" needs "state"',
       'test.yaml:13:9: unknown region "QQ" in DE',
       'test.yaml:16:9: a holiday entry has either "ics" or "country", not both',
-      'test.yaml:18:9: a holiday entry needs a date string, "country" or "ics"',
+      'test.yaml:18:9: a holiday entry needs a date string, "date", "country" or "ics"',
     ]);
   });
 
