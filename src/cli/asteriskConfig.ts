@@ -4,10 +4,11 @@
 // files this program does not own.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { loadConfig } from '../config/load';
 import { env } from './env';
 import { UsageError } from './usageError';
 
-export const CONFIG_PARTS = ['ari', 'http', 'dialplan', 'freepbx'] as const;
+export const CONFIG_PARTS = ['ari', 'http', 'dialplan', 'freepbx', 'features'] as const;
 export type ConfigPart = (typeof CONFIG_PARTS)[number];
 
 export interface AsteriskConfigOptions {
@@ -27,6 +28,8 @@ export interface AsteriskConfigOptions {
   port: number;
   /** when set, http.conf serves ARI over TLS on bind:tlsPort too */
   tlsPort?: number;
+  /** the configured numbers in file order (from --config): one BLF hint each in the features part */
+  numbers?: readonly string[];
 }
 
 export const DEFAULT_CONTEXT = 'after-hours-inbound';
@@ -171,8 +174,42 @@ include => ext-did-catchall
 `;
 }
 
+export const FEATURES_CONTEXT = 'after-hours-features';
+
+// The day/night key and the lamp (src/ari/featureCodes.ts, src/ari/deviceStateLamp.ts): the
+// feature code enters the same app with `feature,daynight` before the digits; each number's
+// lamp is the device Stasis:<app>-<DID digits>, which a hint maps to a BLF key.
+function featuresSnippet(o: AsteriskConfigOptions): string {
+  const hints =
+    o.numbers && o.numbers.length > 0
+      ? o.numbers
+          .map((did, i) =>
+            // The key's own extension gets priority 1 too: an exact extension with only a hint would shadow the pattern.
+            [`exten => *28${i + 1},hint,Stasis:${o.app}-${did.replace(/\D/g, '')} ; ${did}`, ` same => 1,Stasis(${o.app},feature,daynight,${i + 1})`, ' same => n,Playback(feature-not-avail-line)', ' same => n,Hangup()'].join('\n'),
+          )
+          .join('\n')
+      : `; one line per number (run again with --config to have them written out):\n; exten => *28<index>,hint,Stasis:${o.app}-<DID digits>   e.g. *281,hint,Stasis:${o.app}-48221234567`;
+  return `; ---------------------------------------------------------------- extensions.conf: feature codes
+; The day/night key, dialled from internal phones: include [${FEATURES_CONTEXT}] in the context
+; your phones' endpoints use (include => ${FEATURES_CONTEXT}), and set that context as their
+; subscribe_context (pjsip.conf) so BLF keys find the hints.
+;   *28<index>          number <index> (1-based position in the YAML numbers list) moves
+;                       auto -> closed -> open -> auto; the daemon answers, says the new state, hangs up
+;   *28<index>*<PIN>    the same when the daemon has FEATURE_CODE_PIN
+; Lamps: each number's state is the device Stasis:${o.app}-<DID digits> (INUSE while closed,
+; NOT_INUSE while open), published by the daemon over ARI; a BLF key on *28<index> lights while
+; the number is closed, and pressing it dials the key.
+; Load it with: asterisk -rx "dialplan reload"
+[${FEATURES_CONTEXT}]
+exten => _*28.,1,Stasis(${o.app},feature,daynight,\${EXTEN:3})
+ same => n,Playback(feature-not-avail-line)
+ same => n,Hangup()
+${hints}
+`;
+}
+
 export function renderAsteriskConfig(o: AsteriskConfigOptions): string {
-  const render: Record<ConfigPart, (o: AsteriskConfigOptions) => string> = { ari: ariSnippet, http: httpSnippet, dialplan: dialplanSnippet, freepbx: freepbxSnippet };
+  const render: Record<ConfigPart, (o: AsteriskConfigOptions) => string> = { ari: ariSnippet, http: httpSnippet, dialplan: dialplanSnippet, freepbx: freepbxSnippet, features: featuresSnippet };
   return CONFIG_PARTS.filter((p) => o.parts.includes(p))
     .map((p) => render[p](o))
     .join('\n');
@@ -188,6 +225,14 @@ interface CliOptions {
   bind: string;
   port: string;
   tlsPort?: string;
+  config?: string;
+}
+
+/** The configured numbers, in file order, for the hints (--config). */
+function numbersOf(file: string): string[] {
+  const loaded = loadConfig(file);
+  if (!loaded.ok) throw new UsageError(`--config ${file}: ${loaded.errors.map((e) => e.message).join('; ')}`);
+  return loaded.config.numbers.map((n) => n.did);
 }
 
 export function asteriskConfigOptions(opts: CliOptions): AsteriskConfigOptions {
@@ -205,6 +250,7 @@ export function asteriskConfigOptions(opts: CliOptions): AsteriskConfigOptions {
     bind: checkBind(opts.bind),
     port: checkPort('--port', opts.port),
     tlsPort: opts.tlsPort === undefined ? undefined : checkPort('--tls-port', opts.tlsPort),
+    numbers: opts.config === undefined ? undefined : numbersOf(opts.config),
   };
 }
 
@@ -221,12 +267,14 @@ export function registerAsteriskConfigCommand(program: Command): void {
     .option('--bind <address>', 'address of the HTTP server (0.0.0.0 or :: for a daemon on another host)', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP server', '8088')
     .option('--tls-port <port>', 'also serve ARI over TLS on this port')
+    .option('--config <file>', 'the YAML configuration: the features part then prints one BLF hint per number')
     .addHelpText(
       'after',
       `
 Examples:
   after-hours asterisk-config --continue-context from-trunk-routing > after-hours-snippets.conf
   after-hours asterisk-config --only freepbx
+  after-hours asterisk-config --only features --config after-hours.yaml
   after-hours asterisk-config --only ari,http --bind 0.0.0.0 --tls-port 8089`,
     )
     .action((opts: CliOptions) => {

@@ -97,7 +97,7 @@ describe('asterisk-config', () => {
   });
 
   it.each([
-    [['--only', 'sip'], /--only: unknown part "sip" \(known: ari, http, dialplan, freepbx\)/],
+    [['--only', 'sip'], /--only: unknown part "sip" \(known: ari, http, dialplan, freepbx, features\)/],
     [['--only', ','], /--only needs one or more of/],
     [['--app', 'a,b'], /--app must be letters, digits/],
     [['--context', 'in]\n[evil'], /--context must be/],
