@@ -61,7 +61,7 @@ const TYPE_ORDER: Record<CrmEntityType, number> = { CONTACT: 0, COMPANY: 1, LEAD
 
 /** The CRM is asked about the caller only when the number wants it and the caller is known. */
 export function needsLookup(event: AfterHoursEvent): boolean {
-  return event.crm.lookup && event.caller !== ANONYMOUS;
+  return event.crm.lookup && event.caller !== ANONYMOUS && event.reason !== 'caller-blocked';
 }
 
 /**
@@ -82,6 +82,8 @@ export function notificationTag(event: AfterHoursEvent): string {
 }
 
 export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): CrmAction[] {
+  // A caller the operator blocked is not a missed customer: no record, no lead, no notification.
+  if (event.reason === 'caller-blocked') return [];
   const queueUsers = event.crm.notify === 'all' ? event.crm.queue : event.crm.queue.slice(0, 1);
   const firstQueueUser: number | undefined = event.crm.queue[0];
   const notify = (userIds: readonly number[], record?: CrmRecord): NotifyAction[] => {

@@ -7,6 +7,16 @@ import { makeEvent } from '../crm/fixtures';
 const kinds = (actions: CrmAction[]): string[] => actions.map((a) => (a.kind === 'notify' ? `notify:${a.userId}` : a.kind));
 
 describe('decideCrmActions', () => {
+  it('a blocked caller leaves nothing in the CRM: no look-up, no lead, no notification', () => {
+    const blocked = makeEvent({ reason: 'caller-blocked', action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
+    expect(needsLookup(blocked)).toBe(false);
+    expect(decideCrmActions(blocked, { kind: 'not-found' })).toEqual([]);
+    expect(decideCrmActions(blocked, { kind: 'skipped' })).toEqual([]);
+    // The same call, not blocked, is a missed call the queue hears about.
+    const missed = makeEvent({ action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
+    expect(decideCrmActions(missed, { kind: 'not-found' }).length).toBeGreaterThan(0);
+  });
+
   const contact: CrmRecord = { type: 'CONTACT', id: 7, responsibleUserId: 42 };
   type Row = [string, Partial<AfterHoursEvent> & { crmPatch?: Partial<AfterHoursEvent['crm']> }, LookupResult, string[]];
   const rows: Row[] = [
