@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import { CallHandler } from './ari/callHandler';
 import { CallRouter } from './ari/callRouter';
 import { AriConnection } from './ari/connection';
+import { DeviceStateLamp } from './ari/deviceStateLamp';
+import { FeatureCodes } from './ari/featureCodes';
 import { AriRest } from './ari/rest';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/events';
 import type { AppConfig } from './config/types';
@@ -13,7 +15,9 @@ import { EventStream, streamKeys } from './events/stream';
 import { startMetricsServer, type MetricsServer } from './httpEndpoints';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
+import { configuredSounds, SoundCatalogue } from './sounds/soundCatalogue';
 import { normaliseNumber } from './phone/e164';
+import { callerFor } from './policy/callers';
 import { explainDecision } from './policy/decisionReport';
 import { NumberDirectory } from './schedule/directory';
 import { NEXT_CHANGE_HORIZON_MS, type Override } from './schedule/types';
@@ -34,6 +38,10 @@ export interface DaemonOptions {
   spoolDir: string;
   continueTo: { context: string; priority: number };
   maskCallers: boolean;
+  /** The day/night key's PIN (default: FEATURE_CODE_PIN; unset = no PIN). */
+  featureCodePin?: string;
+  /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on metricsPort under /sounds/); absolute paths without it. */
+  soundsBaseUrl?: string;
   log: Logger;
   now?: () => number;
 }
@@ -52,6 +60,9 @@ export class Daemon {
   private readonly sub: Redis;
   private readonly spool: EventSpool;
   private readonly metrics: DaemonMetrics;
+  private readonly lamp: DeviceStateLamp;
+  private readonly features: FeatureCodes;
+  private readonly sounds: SoundCatalogue;
   private server: MetricsServer | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -65,6 +76,7 @@ export class Daemon {
     for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
     const stream = new EventStream(this.redis, streamKeys(opts.prefix), { replicas: replicaWait(this.redis, opts.redis, log) });
     this.spool = new EventSpool(opts.spoolDir, stream, log);
+    this.sounds = new SoundCatalogue(opts.soundsBaseUrl);
     this.useConfig(opts.config, 'file');
 
     this.metrics = createDaemonMetrics({ router: this.router, spool: this.spool });
@@ -83,6 +95,8 @@ export class Daemon {
           return self.directory?.config.forwarding ?? opts.config.forwarding;
         },
         defaultGreeting: join(packageRoot(), 'sounds', 'after-hours-greeting.wav'),
+        sounds: this.sounds,
+        mediaFailed: (what, reason) => metrics.mediaFailed(what, reason),
         log,
         now: this.now,
       },
@@ -93,7 +107,16 @@ export class Daemon {
       emit: (event) => this.spool.add(event),
       observe: (plan, outcome) => metrics.callHandled(plan, outcome),
       maskCaller: callerMasker(opts.maskCallers),
+      feature: (e) => this.features.handle(e),
       log,
+    });
+    const numbers = () => this.directory?.config.numbers;
+    const featureCtx = { rest: this.rest, router: this.router, appName: opts.ari.app, forwarding: opts.config.forwarding, defaultGreeting: '', log, now: this.now };
+    this.features = new FeatureCodes({ ctx: featureCtx, redis: this.redis, prefix: opts.prefix, numbers, pin: opts.featureCodePin ?? process.env.FEATURE_CODE_PIN, log });
+    this.lamp = new DeviceStateLamp({ rest: this.rest, app: opts.ari.app, directory: () => this.directory, overrides: () => this.overrides, now: this.now, log });
+    // Asterisk may have restarted (device states lost): publish every lamp again.
+    this.ari.on('state', (s: string) => {
+      if (s === 'registered') void this.lamp.refresh(true);
     });
     this.ari.on('StasisStart', (e: StasisStartEvent) => this.handler.onStasisStart(e));
     this.ari.on('ChannelGone', (e: ChannelEvent) => this.router.onChannelGone(e));
@@ -178,6 +201,7 @@ export class Daemon {
         continueTo: this.opts.continueTo,
         close: [
           () => this.ari.stop(),
+          () => this.lamp.stop(),
           () => {
             if (this.refreshTimer) clearInterval(this.refreshTimer);
           },
@@ -199,6 +223,8 @@ export class Daemon {
     const zones = new ZoneOffsetsCache(t - 30 * 86_400_000, t + 2 * YEAR_MS);
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
+    // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
+    if (this.sounds.remote) for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
     this.prepareYears();
   }
 
@@ -213,6 +239,7 @@ export class Daemon {
       if (!stored || stored.version === this.configVersion) return;
       this.useConfig(stored.config, stored.version);
       this.opts.log.info({ version: stored.version, numbers: stored.config.numbers.length }, 'configuration switched');
+      void this.lamp.refresh();
     } catch (err) {
       // Keep the configuration we have.
       this.opts.log.warn({ err }, 'could not load the pushed configuration; keeping the current one');
@@ -223,6 +250,7 @@ export class Daemon {
     try {
       const list = await listOverrides(this.redis, this.opts.prefix, this.now());
       this.overrides = new Map(list.map((o) => [o.did, { state: o.state, until: o.until, note: o.note }]));
+      void this.lamp.refresh();
     } catch (err) {
       this.opts.log.warn({ err }, 'could not load overrides; keeping the ones in memory');
     }
@@ -233,6 +261,7 @@ export class Daemon {
       port: this.opts.metricsPort,
       registry: this.metrics.registry,
       health: () => this.health(),
+      files: this.sounds.remote ? { prefix: '/sounds/', read: (name) => this.sounds.read(name) } : undefined,
       routes: {
         // What this daemon would do with a call to ?did= now: for operations and tests.
         '/decision': (query) => {
@@ -241,7 +270,10 @@ export class Daemon {
           const entry = n?.ok ? dir?.get(n.e164) : undefined;
           if (!entry) return { status: 404, body: { error: 'unknown DID' } };
           // The same explanation as `check --json`, plus the configuration version that decided.
-          return { status: 200, body: { ...explainDecision(entry, this.overrides.get(entry.number.did), this.now()), configVersion: this.configVersion } };
+          // ?caller= asks what a call from that number gets (callers.bypass / callers.block).
+          const caller = query.get('caller');
+          const report = explainDecision(entry, this.overrides.get(entry.number.did), this.now(), caller === null ? undefined : callerFor(caller, entry.number.did));
+          return { status: 200, body: { ...report, configVersion: this.configVersion } };
         },
       },
     });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig } from '../config/types';
 import { normaliseCaller, normaliseNumber } from '../phone/e164';
 import type { CallOutcome } from '../policy/actions';
-import { planCall, settingsOf, type ActionPlan, type CallPlan } from '../policy/afterHours';
+import { planNumberCall, settingsOf, type ActionPlan, type CallPlan, type PlannedCall } from '../policy/afterHours';
 import { ANONYMOUS, EVENT_TYPE, type AfterHoursEvent } from '../policy/callEvent';
 import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
@@ -13,6 +13,7 @@ import type { Prelude } from './actions/callAction';
 import type { ActionContext } from './actions/context';
 import { FORWARD_LEG_ARG } from './actions/forward';
 import { actionOf } from './actions/registry';
+import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
 import type { StasisStartEvent } from './events';
@@ -37,6 +38,8 @@ export interface CallHandlerDeps {
   emit: (event: AfterHoursEvent) => Promise<void>;
   observe?: (kind: CallPlan['kind'] | 'unknown' | 'error', outcome?: string) => void;
   maskCaller: (n: string) => string;
+  /** Feature codes from internal phones (StasisStart args[0] = FEATURE_ARG): the day/night key. */
+  feature?: (e: StasisStartEvent) => Promise<unknown>;
   log: Logger;
 }
 
@@ -69,7 +72,11 @@ export class CallHandler {
       this.deps.router.onPeerInStasis(e.channel.id);
       return;
     }
-    const p = this.handle(e).catch((err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'));
+    const feature = e.args[0] === FEATURE_ARG ? this.deps.feature : undefined;
+    const p = (feature ? feature(e) : this.handle(e)).then(
+      () => undefined,
+      (err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'),
+    );
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
   }
@@ -100,7 +107,7 @@ export class CallHandler {
   private async handle(e: StasisStartEvent): Promise<void> {
     const { ctx, log } = this.deps;
     const now = ctx.now();
-    let entry: { number: NumberConfig; plan: CallPlan; schedule: CompiledSchedule } | undefined;
+    let entry: { number: NumberConfig; plan: CallPlan; planned: PlannedCall; schedule: CompiledSchedule; caller?: string } | undefined;
     try {
       const directory = this.deps.directory();
       if (this.draining || !directory) {
@@ -116,7 +123,12 @@ export class CallHandler {
         return;
       }
       const decision = decideNow(found.schedule, this.deps.overrides().get(found.number.did), now);
-      entry = { number: found.number, plan: planCall(decision, found.number.afterHours), schedule: found.schedule };
+      // The caller is read first only for a number with caller lists: the others keep the
+      // decision-to-prelude path as short as it was.
+      const caller = found.number.callers ? this.normalisedCaller(e.channel.caller.number, found.number.did) : undefined;
+      const holidayRule = decision.reason === 'holiday' ? found.schedule.holidayRuleAt(now) : -1;
+      const planned = planNumberCall({ ...decision, holidayRule, caller }, found.number);
+      entry = { number: found.number, plan: planned.plan, planned, schedule: found.schedule, caller };
     } catch (err) {
       this.deps.observe?.('error');
       log.error({ err, channel: e.channel.id }, 'could not decide; normal routing');
@@ -124,8 +136,9 @@ export class CallHandler {
       return;
     }
 
-    const { number, plan } = entry;
+    const { number, plan, planned } = entry;
     if (plan.kind === 'continue') {
+      if (plan.reason === 'caller-bypass') log.info({ channel: e.channel.id, did: number.did, caller: this.deps.maskCaller(entry.caller ?? ANONYMOUS), entry: planned.caller?.entry }, 'caller bypasses the schedule; normal routing');
       await this.backToDialplan(e);
       this.deps.observe?.('continue');
       return;
@@ -135,12 +148,12 @@ export class CallHandler {
     // sits between the event and it. The caller's number and the session follow in the same
     // turn of the event loop, before any event of this channel can arrive.
     const prelude = startPrelude(plan, e.channel.id, ctx);
-    const caller = this.normalisedCaller(e.channel.caller.number, number.did);
+    const caller = entry.caller ?? this.normalisedCaller(e.channel.caller.number, number.did);
     const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
     this.deps.router.add(session);
     let outcome: CallOutcome;
     try {
-      outcome = await runPlan(plan, session, ctx, number, prelude);
+      outcome = await runPlan(plan, session, ctx, planned, prelude);
     } catch (err) {
       log.error({ err, call: session.id }, 'after-hours action failed');
       if (!session.hungUp) await this.backToDialplan(e);
@@ -158,8 +171,9 @@ export class CallHandler {
       name: number.name,
       timezone: number.timezone,
       caller,
-      reason: plan.reason === 'working-hours' ? 'override' : plan.reason,
-      action: number.afterHours.action,
+      reason: plan.reason === 'working-hours' || plan.reason === 'caller-bypass' ? 'override' : plan.reason,
+      ...(planned.holiday?.name !== undefined ? { holiday: { name: planned.holiday.name } } : {}),
+      action: plan.kind,
       outcome,
       crm: number.crm,
       channel: { id: e.channel.id, name: e.channel.name },
@@ -206,7 +220,7 @@ function startPrelude(plan: ActionPlan, channelId: string, ctx: ActionContext): 
   return actionOf(plan.kind).prelude?.(channelId, settingsOf(plan), ctx);
 }
 
-/** Runs the plan's action from the registry. */
-function runPlan(plan: ActionPlan, s: CallSession, ctx: ActionContext, number: NumberConfig, prelude: Prelude | undefined): Promise<CallOutcome> {
-  return actionOf(plan.kind).run(s, ctx, settingsOf(plan), number.afterHours, prelude) as Promise<CallOutcome>;
+/** Runs the plan's action from the registry, with the policy it was planned from (the holiday's, the days-off one or the number's). */
+function runPlan(plan: ActionPlan, s: CallSession, ctx: ActionContext, planned: PlannedCall, prelude: Prelude | undefined): Promise<CallOutcome> {
+  return actionOf(plan.kind).run(s, ctx, settingsOf(plan), planned.policy, prelude) as Promise<CallOutcome>;
 }

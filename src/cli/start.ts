@@ -6,6 +6,8 @@ import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../log';
 import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
+import { SettingsError } from './exitCodes';
+import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -25,7 +27,9 @@ Environment:
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:); or Sentinel: REDIS_SENTINELS
     (host:port,…), REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD; REDIS_USERNAME, REDIS_PASSWORD;
     REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): README "Redis"
-  METRICS_PORT (9464): /metrics, /healthz, /decision?did=
+  METRICS_PORT (9464): /metrics, /healthz, /decision?did=, /sounds/<hash>.wav (with SOUNDS_BASE_URL)
+  SOUNDS_BASE_URL: where Asterisk fetches greetings over HTTP (http://<this host>:<METRICS_PORT>/sounds)
+    when it cannot read the daemon's disk; unset: absolute paths (same host)
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
@@ -46,6 +50,8 @@ Environment:
         heartbeatMs: envInt('ARI_HEARTBEAT_MS', 5000),
       };
       resolveAriAccess(ari); // a bad ARI_URL or ARI_CA_FILE is refused before anything starts
+      const sounds = env('SOUNDS_BASE_URL', '') ? parseSoundsBaseUrl(env('SOUNDS_BASE_URL', '')) : undefined;
+      if (typeof sounds === 'object') throw new SettingsError(sounds.error);
       const daemon = new Daemon({
         config: loaded.config,
         ari,
@@ -55,6 +61,7 @@ Environment:
         spoolDir: spoolDir(),
         continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
         maskCallers: env('LOG_MASK_CALLERS', '') !== '',
+        soundsBaseUrl: sounds,
         log,
       });
       let stopping = false;
