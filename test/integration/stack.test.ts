@@ -244,6 +244,8 @@ describe('scripts/stack up and down', () => {
       AH_STACK_BACKEND: 'chroot',
       AH_REDIS_PORT: String(await freeTcpPort()),
       AH_ARI_PORT: String(await freeTcpPort()),
+      // Its own HTTPS port too: the default is the shared stack's.
+      AH_ARI_TLS_PORT: String(await freeTcpPort()),
       AH_SIP_PORT: String(await freeUdpPort()),
       AH_RTP_START: '11000',
       AH_RTP_END: '11099',
