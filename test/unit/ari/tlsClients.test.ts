@@ -14,7 +14,7 @@ import { AriConnection } from '../../../src/ari/connection';
 import { AriHttpError, AriRest, type AriRestClient } from '../../../src/ari/rest';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { Server: WsServer } = require('ws') as { Server: new (o: { noServer: true }) => WsServerT };
 interface WsClientT {
   send(s: string): void;

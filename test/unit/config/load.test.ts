@@ -6,7 +6,7 @@ import { ConfigInvalidError } from '../../../src/config/errors';
 import { loadConfig, loadConfigText, type LoadResult } from '../../../src/config/load';
 import { checkForwardTarget, normaliseNumber } from '../../../src/phone/e164';
 import { planCall } from '../../../src/policy/afterHours';
-import { formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
+import { parseIsoDate } from '../../../src/schedule/calendar';
 import { decide } from '../../../src/schedule/decide';
 import { NumberDirectory } from '../../../src/schedule/directory';
 

@@ -11,6 +11,8 @@ import { EVENT_TYPE, type AfterHoursEvent, type Language } from '../../../src/po
 import { notificationText } from '../../../src/policy/notificationText';
 
 const SCHEMAS = resolve(__dirname, '..', '..', '..', 'config', 'schema');
+// Schemas are walked by key at any depth; typing every level would repeat the schema itself.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = { [k: string]: any };
 const configSchema = JSON.parse(readFileSync(join(SCHEMAS, 'after-hours.schema.json'), 'utf8')) as Json;
 const eventSchema = JSON.parse(readFileSync(join(SCHEMAS, 'event.schema.json'), 'utf8')) as Json;
