@@ -5,7 +5,6 @@
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
-import type { Redis } from 'ioredis';
 import { streamKeys, type StreamKeys } from '../events/stream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -19,6 +18,7 @@ import { CrmWorker } from '../crm/worker';
 import { printable } from '../util/printable';
 import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
+import { withRedis } from './redisCommand';
 import { createRedisClient } from '../store/redisClient';
 import { redisSettings } from './env';
 
@@ -35,15 +35,6 @@ function intEnv(env: Env, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (got "${raw}")`);
   return n;
-}
-
-async function withRedis<T>(env: Env, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const redis = createRedisClient(redisSettings(env), 'tool', 'after-hours-crm-cli');
-  try {
-    return await fn(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /** Settings that name a CRM; with none of them (and no CRM_ADAPTER) there is no CRM to work for. */
@@ -134,7 +125,7 @@ Environment:
     .option('--json', 'one JSON object per line (the text form shows control characters escaped)')
     .action(async (opts: { json?: boolean }) => {
       const env: Env = process.env;
-      const letters = await withRedis(env, (redis) => listDead(redis, keysFrom(env)));
+      const letters = await withRedis('after-hours-crm-cli', (redis) => listDead(redis, keysFrom(env)));
       for (const d of letters) {
         if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
         else process.stdout.write(`${printable(d.deadId)}\t${printable(d.eventId || '-')}\t${printable(d.failedAt)}\tdeliveries=${d.deliveries}\t${printable(d.error)}\n`);
@@ -150,7 +141,7 @@ Environment:
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if ((id === undefined) === !opts.all) throw new UsageError('give either an ID or --all');
       const env: Env = process.env;
-      await withRedis(env, async (redis) => {
+      await withRedis('after-hours-crm-cli', async (redis) => {
         const keys = keysFrom(env);
         if (opts.all) {
           const entries = await retryAllDead(redis, keys);
@@ -178,7 +169,7 @@ valid for 30 seconds.`,
     )
     .action(async (code: string | undefined, opts: { refreshToken?: string }) => {
       const env: Env = process.env;
-      await withRedis(env, async (redis) => {
+      await withRedis('after-hours-crm-cli', async (redis) => {
         const keys = keysFrom(env);
         const auth = bitrix24AppAuthFromEnv(env, { redis, keys });
         let tokens;

@@ -2,25 +2,10 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
 import { clearOverride, listOverrides, MAX_BY_LENGTH, MAX_NOTE_LENGTH, MAX_OVERRIDE_MS, overrideProblem, setOverride } from '../store/overrideStore';
-import { createRedisClient, describeRedis } from '../store/redisClient';
-import type { Redis } from 'ioredis';
 import { printable } from '../util/printable';
-import { env, redisPrefix, redisSettings } from './env';
+import { env, redisPrefix } from './env';
+import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
-
-async function withRedis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
-  const settings = redisSettings();
-  const redis = createRedisClient(settings, 'call-path', 'after-hours-override');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      redis.once('ready', () => resolve());
-      redis.once('error', (err: Error) => reject(new Error(`Redis at ${describeRedis(settings)}: ${err.message}`)));
-    });
-    return await fn(redis);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function did(raw: string): string {
   const n = normaliseNumber(raw, env('AFTER_HOURS_REGION', 'PL'));
@@ -79,7 +64,7 @@ export function registerOverrideCommand(program: Command): void {
       // Checked before anything is written: a refused override leaves Redis as it was.
       const problem = overrideProblem(entry, now);
       if (problem !== undefined) throw new UsageError(o.until !== undefined ? `--until: ${problem}` : problem);
-      await withRedis((r) => setOverride(r, redisPrefix(), entry));
+      await withRedis('after-hours-override', (r) => setOverride(r, redisPrefix(), entry));
       process.stdout.write(`${o.did}: ${o.state} ${until === undefined ? 'until cleared' : `until ${new Date(until).toISOString()}`}\n`);
     });
   override
@@ -87,7 +72,7 @@ export function registerOverrideCommand(program: Command): void {
     .description('remove a number\'s override')
     .requiredOption('--did <number>', 'the number', did)
     .action(async (o: { did: string }) => {
-      const removed = await withRedis((r) => clearOverride(r, redisPrefix(), o.did));
+      const removed = await withRedis('after-hours-override', (r) => clearOverride(r, redisPrefix(), o.did));
       process.stdout.write(removed ? `${o.did}: override cleared\n` : `${o.did}: had no override\n`);
     });
   override
@@ -97,7 +82,7 @@ export function registerOverrideCommand(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const onMalformed = (key: string, problem: string) =>
         process.stderr.write(`after-hours: skipped the stored override "${printable(key)}": ${problem} (remove it with override clear)\n`);
-      const list = await withRedis((r) => listOverrides(r, redisPrefix(), Date.now(), { onMalformed }));
+      const list = await withRedis('after-hours-override', (r) => listOverrides(r, redisPrefix(), Date.now(), { onMalformed }));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { pushConfig } from '../store/configStore';
-import { createRedisClient, describeRedis } from '../store/redisClient';
-import { redisPrefix, redisSettings } from './env';
+import { redisPrefix } from './env';
+import { withRedis } from './redisCommand';
 
 export function registerPushCommand(program: Command): void {
   program
@@ -19,17 +19,7 @@ export function registerPushCommand(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const settings = redisSettings();
-      const redis = createRedisClient(settings, 'call-path', 'after-hours-push');
-      try {
-        await new Promise<void>((resolve, reject) => {
-          redis.once('ready', () => resolve());
-          redis.once('error', (err: Error) => reject(new Error(`Redis at ${describeRedis(settings)}: ${err.message}`)));
-        });
-        const version = await pushConfig(redis, redisPrefix(), loaded.config, new Date());
-        process.stdout.write(`${opts.config}: pushed as version ${version} (${loaded.config.numbers.length} numbers)\n`);
-      } finally {
-        redis.disconnect();
-      }
+      const version = await withRedis('after-hours-push', (redis) => pushConfig(redis, redisPrefix(), loaded.config, new Date()));
+      process.stdout.write(`${opts.config}: pushed as version ${version} (${loaded.config.numbers.length} numbers)\n`);
     });
 }
