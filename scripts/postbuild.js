@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-// Makes the compiled CLI executable so `npx after-hours` works after `npm run build`.
+// After tsc: makes the compiled CLI executable so `npx after-hours` works after `npm run build`,
+// and copies the Lua scripts next to the code that loads them (dist/src/store/lua).
 const fs = require('fs');
 const path = require('path');
-const bin = path.join(__dirname, '..', 'dist', 'src', 'cli', 'main.js');
+const root = path.join(__dirname, '..');
+const bin = path.join(root, 'dist', 'src', 'cli', 'main.js');
 if (fs.existsSync(bin)) fs.chmodSync(bin, 0o755);
+const lua = path.join(root, 'src', 'store', 'lua');
+const out = path.join(root, 'dist', 'src', 'store', 'lua');
+fs.mkdirSync(out, { recursive: true });
+for (const f of fs.readdirSync(lua)) if (f.endsWith('.lua')) fs.copyFileSync(path.join(lua, f), path.join(out, f));

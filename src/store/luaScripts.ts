@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { packageRoot } from '../paths';
 
 // Every Lua script after-hours runs, kept as a file in src/store/lua/ and defined on each
 // client as a command with ioredis' defineCommand (EVALSHA, and EVAL once after a restart
@@ -37,7 +36,8 @@ const defined = new WeakSet<Redis>();
 function source(name: LuaScript): string {
   let lua = sources.get(name);
   if (lua === undefined) {
-    lua = readFileSync(join(packageRoot(), 'src', 'store', 'lua', `${name}.lua`), 'utf8');
+    // Beside this module: src/store/lua under jest, dist/src/store/lua once built (scripts/postbuild.js copies them).
+    lua = readFileSync(join(__dirname, 'lua', `${name}.lua`), 'utf8');
     sources.set(name, lua);
   }
   return lua;
