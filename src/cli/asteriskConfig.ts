@@ -108,6 +108,9 @@ tlscertfile = /etc/asterisk/keys/after-hours-ari.pem
 tlsprivatekey = /etc/asterisk/keys/after-hours-ari.key`;
   return `; ---------------------------------------------------------------- http.conf
 ; ARI (REST and the event websocket) is served by Asterisk's HTTP server.
+; modules.conf: res_ari.so, res_stasis*.so and res_ari_*.so; for a daemon on another host with
+; SOUNDS_BASE_URL also res_curl.so and res_http_media_cache.so (sound:http://... plays
+; through Asterisk's media cache); with autoload=no list both: load => res_curl.so, load => res_http_media_cache.so
 ; FreePBX manages http.conf: put these settings in http_custom.conf (or use FreePBX's own
 ; HTTP server settings if it already serves ARI) and keep its port.
 ; The daemon's ARI_URL: ${url}
