@@ -7,12 +7,12 @@ import { AriConnection } from './ari/connection';
 import { DeviceStateLamp } from './ari/deviceStateLamp';
 import { FeatureCodes } from './ari/featureCodes';
 import { AriRest } from './ari/rest';
-import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/events';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/ariEvents';
 import type { AppConfig } from './config/types';
 import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
 import { shutDownDaemon } from './daemonShutdown';
 import { EventStream, streamKeys } from './events/stream';
-import { startMetricsServer, type MetricsServer } from './httpEndpoints';
+import { startHttpServer, type HttpServer } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
 import { configuredSounds, SoundCatalogue } from './sounds/soundCatalogue';
@@ -63,7 +63,7 @@ export class Daemon {
   private readonly lamp: DeviceStateLamp;
   private readonly features: FeatureCodes;
   private readonly sounds: SoundCatalogue;
-  private server: MetricsServer | undefined;
+  private server: HttpServer | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -257,7 +257,7 @@ export class Daemon {
   }
 
   private async startHttp(): Promise<void> {
-    this.server = await startMetricsServer({
+    this.server = await startHttpServer({
       port: this.opts.metricsPort,
       registry: this.metrics.registry,
       health: () => this.health(),

@@ -16,7 +16,7 @@ import { actionOf } from './actions/registry';
 import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
-import type { StasisStartEvent } from './events';
+import type { StasisStartEvent } from './ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.
 // Open numbers, unknown numbers and anything that cannot be decided go back to the

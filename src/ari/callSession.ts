@@ -1,4 +1,4 @@
-import type { AriChannel, CallSignal } from './events';
+import type { AriChannel, CallSignal } from './ariEvents';
 
 // One inbound call while the daemon handles it: what it is waiting for, and every ARI
 // resource it created, so that whatever way the call ends, all of it is released.

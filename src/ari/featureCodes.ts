@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { getOverride, setOverride, clearOverride } from '../store/overrideStore';
 import { playAndWait, type ActionContext } from './actions/context';
 import { CallSession } from './callSession';
-import type { StasisStartEvent } from './events';
+import type { StasisStartEvent } from './ariEvents';
 
 // Feature codes dialled from internal phones. The dialplan sends them into the same Stasis
 // app with `feature` as the first argument:

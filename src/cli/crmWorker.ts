@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { bitrix24AppAuthFromEnv, createAdapter, type Env } from '../crm/adapters';
 import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
-import { startMetricsServer } from '../httpEndpoints';
+import { startHttpServer } from '../httpServer';
 import { createLogger } from '../log';
 import { createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
@@ -79,7 +79,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
     maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
   });
-  const server = await startMetricsServer({ port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT), registry: metrics.registry, health: () => ({ ready: worker.healthy() }) });
+  const server = await startHttpServer({ port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT), registry: metrics.registry, health: () => ({ ready: worker.healthy() }) });
   await worker.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

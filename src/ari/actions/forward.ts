@@ -1,7 +1,7 @@
 import { checkForward, checkForwardCountry, checkForwardRisk } from '../../phone/tollFraud';
 import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
-import type { CallSignal } from '../events';
+import type { CallSignal } from '../ariEvents';
 import type { CallAction } from './callAction';
 import { elapsedSeconds, type ActionContext } from './context';
 import { runHangup } from './hangup';

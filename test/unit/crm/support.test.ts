@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { startMetricsServer } from '../../../src/httpEndpoints';
+import { startHttpServer } from '../../../src/httpServer';
 import { createCrmMetrics } from '../../../src/crm/metrics';
 import { eventSchemaPath } from '../../../src/events/validate';
 import { streamKeys } from '../../../src/events/stream';
@@ -79,7 +79,7 @@ describe('/metrics and /healthz', () => {
     const metrics = createCrmMetrics(client, keys);
     metrics.processed.inc({ adapter: 'bitrix24' });
     let healthy = true;
-    const server = await startMetricsServer({ port: 0, host: '127.0.0.1', registry: metrics.registry, health: () => ({ ready: healthy }) });
+    const server = await startHttpServer({ port: 0, host: '127.0.0.1', registry: metrics.registry, health: () => ({ ready: healthy }) });
     try {
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
       expect(text).toContain('after_hours_crm_events_processed_total{adapter="bitrix24"} 1');

@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const SRC = resolve(__dirname, '..', '..', '..', 'src');
 const CORE = ['schedule', 'policy'];
 /** Where the core must never reach. */
-const EDGES = ['config', 'events', 'ari', 'store', 'crm', 'cli', 'daemon', 'httpEndpoints', 'log'];
+const EDGES = ['config', 'events', 'ari', 'store', 'crm', 'cli', 'daemon', 'httpServer', 'log'];
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));

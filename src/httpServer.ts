@@ -21,7 +21,7 @@ export interface FileRoute {
   read(name: string): { content: Buffer; contentType: string } | undefined;
 }
 
-export interface MetricsServer {
+export interface HttpServer {
   port: number;
   close(): Promise<void>;
 }
@@ -31,14 +31,14 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export async function startMetricsServer(opts: {
+export async function startHttpServer(opts: {
   port: number;
   host?: string;
   registry: Registry;
   health: () => HealthReport;
   routes?: Record<string, Route>;
   files?: FileRoute;
-}): Promise<MetricsServer> {
+}): Promise<HttpServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const files = opts.files;
