@@ -18,7 +18,7 @@ import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/events/stream';
 import { packageRoot } from '../../src/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
-import { scenarioWithMediaPort, startRtpPeer, wavSeconds, type RtpPeer } from '../support/rtpPeer';
+import { scenarioWithMediaPort, startRtpPeer, wavSeconds } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
 
@@ -122,7 +122,7 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
 
     // 1. The announcement as early media: 183, RTP for the file's length, then 486; never answered.
     const announced = await startRtpPeer();
-    let heard: { announcementMs: number; greetingMs: number } = { announcementMs: 0, greetingMs: 0 };
+    const heard: { announcementMs: number; greetingMs: number } = { announcementMs: 0, greetingMs: 0 };
     try {
       const r = await sipp.call({ to: announcedDid, expect: 486, earlyMedia: true, scenario: scenarioWithMediaPort('caller-early-media-reject', announced.port), timeoutMs: 20_000 });
       expect(r.finalCode).toBe(486);
