@@ -16,6 +16,13 @@ export interface StepJournal {
   set(step: string, value: string): Promise<void>;
 }
 
+/**
+ * The journal step of an adapter that stores the voicemail in the CRM; its value is `done` once
+ * the CRM holds the file. Only then may the recording leave Asterisk at once.
+ */
+export const RECORDING_STORED_STEP = 'record';
+export const RECORDING_STORED = 'done';
+
 /** Runs `fn` once per event and step; a later delivery gets the stored result. */
 export async function once(journal: StepJournal, step: string, fn: () => Promise<string>): Promise<string> {
   const done = await journal.get(step);

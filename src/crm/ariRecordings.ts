@@ -2,7 +2,7 @@ import { AriHttpError, AriRest } from '../ari/rest';
 import type { AriAccess } from '../ari/endpoint';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { once, TransientCrmError, type CrmAdapter, type RecordingFetcher } from './adapter';
+import { once, RECORDING_STORED, RECORDING_STORED_STEP, TransientCrmError, type CrmAdapter, type RecordingFetcher } from './adapter';
 
 export interface AriRecordingOptions extends AriAccess {
   requestTimeoutMs?: number;
@@ -67,8 +67,8 @@ export interface RecordingCleanupOptions {
 }
 
 /**
- * Wraps a CRM adapter so that each voicemail is deleted from Asterisk once the adapter's work
- * for its event is done (attached to the CRM, or nothing there needed it), never before: the
+ * Wraps a CRM adapter so that each voicemail is deleted from Asterisk once the CRM stored it
+ * (at once) or its retention is over (RECORDING_RETENTION_HOURS), never before: the
  * deletion is the event's last journaled step, so a redelivery skips it, and a recording
  * already gone counts as deleted. With a retention, the step only schedules the deletion; a
  * sweep (every worker runs one, deletions are idempotent) does it when due.
@@ -103,7 +103,15 @@ export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptio
       await inner.apply(event, actions, context);
       if (event.outcome.kind !== 'recorded') return;
       const { name } = event.outcome.recording;
-      if (o.retentionMs <= 0) {
+      // Gone at once only when the CRM holds the file; otherwise kept for the retention, and
+      // without one kept: a voicemail nobody stored is never deleted.
+      const stored = (await context.journal.get(RECORDING_STORED_STEP)) === RECORDING_STORED;
+      if (o.retentionMs <= 0 && !stored) {
+        await once(context.journal, 'recording-kept', async () => {
+          o.logger?.warn({ eventId: event.id, recording: name }, 'voicemail kept in Asterisk: no CRM stored it and RECORDING_RETENTION_HOURS is 0');
+          return 'kept';
+        });
+      } else if (o.retentionMs <= 0) {
         await once(context.journal, 'recording-deleted', async () => {
           const deleted = await o.deleteRecording(name, context.signal);
           o.logger?.info({ eventId: event.id, recording: name, deleted }, 'voicemail deleted from Asterisk');

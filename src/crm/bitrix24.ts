@@ -15,6 +15,8 @@ import {
   type ApplyContext,
   type CrmAdapter,
   type RecordingFetcher,
+  RECORDING_STORED,
+  RECORDING_STORED_STEP,
 } from './adapter';
 import { WebhookAuth, type Bitrix24Auth, type Bitrix24Target } from './bitrix24Auth';
 import { ExternalLines } from './bitrix24Lines';
@@ -186,7 +188,7 @@ export class Bitrix24Adapter implements CrmAdapter {
         case 'attach-recording': {
           if (callId === undefined || callUser === undefined) break; // nothing registered to attach to
           const id = callId;
-          await once(journal, 'record', async () => {
+          await once(journal, RECORDING_STORED_STEP, async () => {
             // A recording that cannot be attached must not cost the notification: warn and go on.
             const skip = (why: string, extra: object = {}): string => {
               this.#opts.logger?.warn({ eventId: event.id, recording: action.recording.name, ...extra }, `voicemail not attached: ${why}`);
@@ -206,7 +208,7 @@ export class Bitrix24Adapter implements CrmAdapter {
               if (!(err instanceof PermanentCrmError) || err.auth) throw err;
               return skip('refused by Bitrix24', { err: err.message });
             }
-            return 'done';
+            return RECORDING_STORED;
           });
           break;
         }

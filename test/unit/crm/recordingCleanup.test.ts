@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CrmAdapter, StepJournal } from '../../../src/crm/adapter';
+import { RECORDING_STORED, RECORDING_STORED_STEP, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
 import { withRecordingCleanup } from '../../../src/crm/ariRecordings';
 import { recordingRetentionMs } from '../../../src/crm/adapters';
 import { makeEvent } from './fixtures';
@@ -9,14 +9,16 @@ function memoryJournal(): StepJournal & { steps: Map<string, string> } {
   return { steps, get: async (k) => steps.get(k), set: async (k, v) => void steps.set(k, v) };
 }
 
-function inner(fail = false): CrmAdapter & { applied: number } {
-  const a = {
+/** A CRM that stores the voicemail (as the Bitrix24 adapter's journaled attach step does), or not. */
+function inner(fail = false, stores = true): CrmAdapter & { applied: number } {
+  const a: CrmAdapter & { applied: number } = {
     name: 'fake',
     applied: 0,
     lookupCaller: async () => ({ kind: 'skipped' as const }),
-    async apply() {
+    async apply(_event, _actions, context) {
       a.applied += 1;
       if (fail) throw new Error('CRM down');
+      if (stores) await context.journal.set(RECORDING_STORED_STEP, RECORDING_STORED);
     },
   };
   return a;
@@ -43,6 +45,15 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
     const a = withRecordingCleanup(inner(true), { deleteRecording: async (n) => (deleted.push(n), true), retentionMs: 0, redis: noRedis, dueKey: 'k' });
     await expect(a.apply(makeEvent(), [], { journal: memoryJournal(), signal })).rejects.toThrow('CRM down');
     expect(deleted).toEqual([]);
+  });
+
+  it('a voicemail no CRM stored stays in Asterisk when there is no retention (never deleted unseen)', async () => {
+    const deleted: string[] = [];
+    const a = withRecordingCleanup(inner(false, false), { deleteRecording: async (n) => (deleted.push(n), true), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const journal = memoryJournal();
+    await a.apply(makeEvent(), [], { journal, signal });
+    expect(deleted).toEqual([]);
+    expect(journal.steps.get('recording-kept')).toBe('kept');
   });
 
   it('a recording already gone is fine; events without one delete nothing', async () => {
