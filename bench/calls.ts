@@ -62,7 +62,11 @@ function arg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 const flag = (name: string) => process.argv.includes(`--${name}`);
-const nums = (s: string) => s.split(',').map((x) => Number(x.trim())).filter((x) => x > 0);
+const nums = (s: string) =>
+  s
+    .split(',')
+    .map((x) => Number(x.trim()))
+    .filter((x) => x > 0);
 const opts = {
   rates: nums(arg('rates') ?? '25,100,400'),
   seconds: Number(arg('seconds') ?? 30),
@@ -112,7 +116,14 @@ const stackEnv: Record<string, string> = {
   AH_ARI_USER: 'after-hours',
   AH_ARI_PASSWORD: 'after-hours',
 };
-const TEST_DEFAULTS = { AH_SIP_PORT: '5060', AH_ARI_PORT: '8088', AH_ARI_TLS_PORT: '8089', AH_REDIS_PORT: '6390', AH_TRUNK_PORT: '5070', AH_OFFICE_PORT: '5080' } as const;
+const TEST_DEFAULTS = {
+  AH_SIP_PORT: '5060',
+  AH_ARI_PORT: '8088',
+  AH_ARI_TLS_PORT: '8089',
+  AH_REDIS_PORT: '6390',
+  AH_TRUNK_PORT: '5070',
+  AH_OFFICE_PORT: '5080',
+} as const;
 for (const [k, v] of Object.entries(TEST_DEFAULTS)) {
   if (stackEnv[k] === v) throw new Error(`${k} ${v} is the test stack's port: the benchmark runs its own stack on other ports`);
 }
@@ -160,7 +171,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-
 // ------------------------------------------------------------------ /proc
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -191,7 +201,18 @@ type CpuSnap = Record<string, number>;
 const snapCpu = (procs: Proc[]): CpuSnap => Object.fromEntries(procs.map((p) => [p.name, cpuMs(p.pid)]));
 
 // ------------------------------------------------------------------ configuration
-const ZONES = ['Europe/Warsaw', 'Europe/Warsaw', 'Europe/Warsaw', 'Europe/Berlin', 'Europe/London', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata'];
+const ZONES = [
+  'Europe/Warsaw',
+  'Europe/Warsaw',
+  'Europe/Warsaw',
+  'Europe/Berlin',
+  'Europe/London',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+];
 const HOURS = [
   '{ mon-fri: "08:00-16:00" }',
   '{ mon-thu: ["08:00-12:00", "13:00-17:00"], fri: "08:00-14:00" }',
@@ -307,7 +328,15 @@ interface LoadRun {
  * Offers `rate` calls/s for `seconds`, open loop, cycling through `targets` one call at a
  * time. With `stopOnFailure`, stops offering at the first failed call.
  */
-async function load(caller: SipCaller, dial: (t: TargetName, k: number) => string, targets: TargetName[], rate: number, seconds: number, procs: Proc[], stopOnFailure = false): Promise<LoadRun> {
+async function load(
+  caller: SipCaller,
+  dial: (t: TargetName, k: number) => string,
+  targets: TargetName[],
+  rate: number,
+  seconds: number,
+  procs: Proc[],
+  stopOnFailure = false,
+): Promise<LoadRun> {
   const total = Math.round(rate * seconds);
   const samples: Sample[] = [];
   const waits: Promise<void>[] = [];
@@ -356,10 +385,15 @@ interface Stats {
 }
 
 function stats(results: CallResult[]): Stats {
-  const ok = results.filter((r) => r.status === 486).map((r) => r.latencyUs).sort((a, b) => a - b);
+  const ok = results
+    .filter((r) => r.status === 486)
+    .map((r) => r.latencyUs)
+    .sort((a, b) => a - b);
   const q = (p: number) => (ok.length ? ok[Math.min(ok.length - 1, Math.ceil(p * ok.length) - 1)]! : NaN);
   const statuses: Record<string, number> = {};
-  for (const r of results) statuses[r.status === 0 ? (r.error ?? 'none') : String(r.status)] = (statuses[r.status === 0 ? (r.error ?? 'none') : String(r.status)] ?? 0) + 1;
+  for (const r of results)
+    statuses[r.status === 0 ? (r.error ?? 'none') : String(r.status)] =
+      (statuses[r.status === 0 ? (r.error ?? 'none') : String(r.status)] ?? 0) + 1;
   return {
     n: results.length,
     failed: results.length - ok.length,
@@ -401,7 +435,8 @@ async function main(): Promise<void> {
   const pidOf = (name: string) => Number(readFileSync(join(stackEnv.AH_STACK_DIR!, `${name}.pid`), 'utf8').trim());
   const asteriskPid = pidOf('asterisk');
   const redisPid = pidOf('redis');
-  const asteriskVersion = spawnSync(STACK, ['status'], { env: { ...process.env, ...stackEnv }, encoding: 'utf8' }).stdout.match(/: Asterisk (\S+)/)?.[1] ?? '?';
+  const asteriskVersion =
+    spawnSync(STACK, ['status'], { env: { ...process.env, ...stackEnv }, encoding: 'utf8' }).stdout.match(/: Asterisk (\S+)/)?.[1] ?? '?';
 
   // --- configuration, overrides
   const now = Date.now();
@@ -413,29 +448,42 @@ async function main(): Promise<void> {
   const prefix = `bench:${process.pid}:`;
   const redis = new Redis(redisUrl, { lazyConnect: false });
   for (const { did: d, o } of targets.overrides) await setOverride(redis, prefix, { did: d, ...o, setAt: now });
-  log(`config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} closed hang-up numbers (${targets.closedByOverride} closed by an override)`);
+  log(
+    `config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} closed hang-up numbers (${targets.closedByOverride} closed by an override)`,
+  );
 
   // --- the daemon and the bare app
   const metricsPort = await freeTcpPort();
   const profDir = join(runDir, 'cpu-prof');
   const startDaemon = (app: string, extraEnv: Record<string, string>, port: number, spool: string, node = [process.execPath]) => {
     // a wrapper such as `scripts/stack node24 --` execs node in place: child.pid is node's
-    const child = spawn(node[0]!, [...node.slice(1), ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), opts.daemonCli ? resolve(opts.daemonCli) : CLI, 'start', '--config', configFile], {
-      env: {
-        ...process.env,
-        ARI_URL: ariUrl,
-        ARI_USER: stackEnv.AH_ARI_USER,
-        ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD,
-        ARI_APP: app,
-        REDIS_URL: redisUrl,
-        REDIS_PREFIX: prefix,
-        METRICS_PORT: String(port),
-        SPOOL_DIR: join(runDir, spool),
-        LOG_LEVEL: 'warn',
-        ...extraEnv,
+    const child = spawn(
+      node[0]!,
+      [
+        ...node.slice(1),
+        ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+        opts.daemonCli ? resolve(opts.daemonCli) : CLI,
+        'start',
+        '--config',
+        configFile,
+      ],
+      {
+        env: {
+          ...process.env,
+          ARI_URL: ariUrl,
+          ARI_USER: stackEnv.AH_ARI_USER,
+          ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD,
+          ARI_APP: app,
+          REDIS_URL: redisUrl,
+          REDIS_PREFIX: prefix,
+          METRICS_PORT: String(port),
+          SPOOL_DIR: join(runDir, spool),
+          LOG_LEVEL: 'warn',
+          ...extraEnv,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     children.add(child);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
@@ -459,7 +507,14 @@ async function main(): Promise<void> {
   const daemon = a.child;
   const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, await freeTcpPort(), 'spool-b', daemonBNode?.argv) : undefined;
   const bare = spawn(process.execPath, [BARE], {
-    env: { ...process.env, ARI_URL: ariUrl, ARI_USER: stackEnv.AH_ARI_USER, ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD, ARI_APP: 'bare-bench', ...(opts.bareRest ? { BARE_REST: opts.bareRest } : {}) },
+    env: {
+      ...process.env,
+      ARI_URL: ariUrl,
+      ARI_USER: stackEnv.AH_ARI_USER,
+      ARI_PASSWORD: stackEnv.AH_ARI_PASSWORD,
+      ARI_APP: 'bare-bench',
+      ...(opts.bareRest ? { BARE_REST: opts.bareRest } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(bare);
@@ -508,7 +563,10 @@ async function main(): Promise<void> {
     const seconds = Math.max(opts.seconds, Math.ceil(600 / rate));
     log(`${rate} calls/s for ${seconds} s, interleaved`);
     const run = await load(caller, dial, TARGETS, rate, seconds, procs);
-    const by = Object.fromEntries(TARGETS.map((t) => [t, stats(run.samples.filter((s) => s.target === t).map((s) => s.r))])) as Record<TargetName, Stats>;
+    const by = Object.fromEntries(TARGETS.map((t) => [t, stats(run.samples.filter((s) => s.target === t).map((s) => s.r))])) as Record<
+      TargetName,
+      Stats
+    >;
     const n = run.samples.length;
     const cpuPerCall = {
       asterisk: run.cpu.asterisk! / n,
@@ -539,18 +597,40 @@ async function main(): Promise<void> {
       }
     };
     const t0 = Date.now();
-    const sample = async () => memory.push({ t: (Date.now() - t0) / 1000, rss: Object.fromEntries(procs.map((p) => [p.name, statusKb(p.pid, 'VmRSS')])), heapUsedMb: await heap() });
+    const sample = async () =>
+      memory.push({
+        t: (Date.now() - t0) / 1000,
+        rss: Object.fromEntries(procs.map((p) => [p.name, statusKb(p.pid, 'VmRSS')])),
+        heapUsedMb: await heap(),
+      });
     await sample();
     const timer = setInterval(() => void sample(), 15_000);
     const run = await load(caller, dial, TARGETS, opts.memoryRate, opts.memorySeconds, procs);
     clearInterval(timer);
     await sample();
-    memoryRun = { by: Object.fromEntries(TARGETS.map((t) => [t, stats(run.samples.filter((s) => s.target === t).map((s) => s.r))])) as Record<TargetName, Stats>, seconds: run.seconds };
+    memoryRun = {
+      by: Object.fromEntries(TARGETS.map((t) => [t, stats(run.samples.filter((s) => s.target === t).map((s) => s.r))])) as Record<
+        TargetName,
+        Stats
+      >,
+      seconds: run.seconds,
+    };
     await sleep(2000);
   }
 
   // --- 3. the highest rate each target sustains alone, with no failed call
-  const sustain: Record<TargetName, Array<{ rate: number; ok: boolean; by: Stats; achieved: number; cpuPct: Record<string, number>; machineBusy: number; asteriskCpuPerCallUs: number }>> = { dialplan: [], bare: [], 'after-hours': [], 'after-hours-b': [] };
+  const sustain: Record<
+    TargetName,
+    Array<{
+      rate: number;
+      ok: boolean;
+      by: Stats;
+      achieved: number;
+      cpuPct: Record<string, number>;
+      machineBusy: number;
+      asteriskCpuPerCallUs: number;
+    }>
+  > = { dialplan: [], bare: [], 'after-hours': [], 'after-hours-b': [] };
   if (opts.sustainSeconds > 0) {
     for (const t of TARGETS) {
       for (const rate of opts.sustainSteps) {
@@ -559,8 +639,22 @@ async function main(): Promise<void> {
         const s = stats(run.samples.map((x) => x.r));
         const ok = !run.aborted && s.failed === 0;
         const cpuPct = Object.fromEntries(Object.entries(run.cpu).map(([k, v]) => [k, (100 * v) / (run.seconds * 1000)]));
-        sustain[t].push({ rate, ok, by: s, achieved: run.offered / run.seconds, cpuPct, machineBusy: run.machineBusy, asteriskCpuPerCallUs: (1000 * run.cpu.asterisk!) / Math.max(1, run.samples.length) });
-        log(`  ${ok ? 'ok' : 'FAILED'}: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, failed ${s.failed} ${JSON.stringify(s.statuses)}; CPU % ${Object.entries(cpuPct).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}; machine ${(run.machineBusy * 100).toFixed(0)} %`);
+        sustain[t].push({
+          rate,
+          ok,
+          by: s,
+          achieved: run.offered / run.seconds,
+          cpuPct,
+          machineBusy: run.machineBusy,
+          asteriskCpuPerCallUs: (1000 * run.cpu.asterisk!) / Math.max(1, run.samples.length),
+        });
+        log(
+          `  ${ok ? 'ok' : 'FAILED'}: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, failed ${s.failed} ${JSON.stringify(s.statuses)}; CPU % ${Object.entries(
+            cpuPct,
+          )
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')}; machine ${(run.machineBusy * 100).toFixed(0)} %`,
+        );
         // let Asterisk finish what is queued before the next step
         await sleep(ok ? 2000 : 8000);
         if (!ok) break;
@@ -587,7 +681,12 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------------ report
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
-  out.push(`## Calls: results (${new Date().toISOString()})`, '', `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved${opts.daemonBNode || opts.daemonNode ? `; after-hours-b on Node ${daemonBNode?.version}${opts.daemonBNode ? ` (\`${opts.daemonBNode.join(' ')}\`)` : ''}` : ''}.` : ''}${opts.daemonNode ? ` after-hours on Node ${daemonNode.version} (\`${opts.daemonNode.join(' ')}\`).` : ''}`, '');
+  out.push(
+    `## Calls: results (${new Date().toISOString()})`,
+    '',
+    `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved${opts.daemonBNode || opts.daemonNode ? `; after-hours-b on Node ${daemonBNode?.version}${opts.daemonBNode ? ` (\`${opts.daemonBNode.join(' ')}\`)` : ''}` : ''}.` : ''}${opts.daemonNode ? ` after-hours on Node ${daemonNode.version} (\`${opts.daemonNode.join(' ')}\`).` : ''}`,
+    '',
+  );
   out.push('### Call set-up latency: INVITE sent → final response (µs), targets interleaved one by one', '');
   const rows: string[][] = [];
   for (const { rate, run, by } of rateRuns) {
@@ -605,47 +704,150 @@ async function main(): Promise<void> {
       rateRuns.flatMap(({ rate, by }) =>
         DAEMONS.map((d) => {
           const r = (k: 'p50' | 'p90' | 'p99') => (by[d][k] - by.dialplan[k]) / (by.bare[k] - by.dialplan[k]);
-          return [`${rate}/s`, d, f2(r('p50')), f2(r('p90')), f2(r('p99')), us(by.bare.p50 - by.dialplan.p50), us(by[d].p50 - by.dialplan.p50)];
+          return [
+            `${rate}/s`,
+            d,
+            f2(r('p50')),
+            f2(r('p90')),
+            f2(r('p99')),
+            us(by.bare.p50 - by.dialplan.p50),
+            us(by[d].p50 - by.dialplan.p50),
+          ];
         }),
       ),
     ),
     '',
   );
   out.push('### CPU time per call (µs; /proc/PID/stat utime+stime over the run)', '');
-  out.push('Asterisk: per call of any target (its share of the mix); after-hours and Redis: per after-hours call; bare app: per bare call; caller: per call.', '');
+  out.push(
+    'Asterisk: per call of any target (its share of the mix); after-hours and Redis: per after-hours call; bare app: per bare call; caller: per call.',
+    '',
+  );
   out.push(
     table(
       ['rate', 'Asterisk', ...DAEMONS.map((d) => `${d} daemon`), 'bare app', 'Redis', 'caller', 'machine busy'],
-      rateRuns.map(({ rate, cpuPerCall, run }) => [`${rate}/s`, us(1000 * cpuPerCall.asterisk!), ...DAEMONS.map((d) => us(1000 * cpuPerCall[d]!)), us(1000 * cpuPerCall.bare!), us(1000 * cpuPerCall.redis!), us(1000 * cpuPerCall.caller!), `${(run.machineBusy * 100).toFixed(0)} %`]),
+      rateRuns.map(({ rate, cpuPerCall, run }) => [
+        `${rate}/s`,
+        us(1000 * cpuPerCall.asterisk!),
+        ...DAEMONS.map((d) => us(1000 * cpuPerCall[d]!)),
+        us(1000 * cpuPerCall.bare!),
+        us(1000 * cpuPerCall.redis!),
+        us(1000 * cpuPerCall.caller!),
+        `${(run.machineBusy * 100).toFixed(0)} %`,
+      ]),
     ),
     '',
   );
   out.push('### Resident memory (MB)', '');
-  out.push(table(['process', 'VmRSS before the first call', 'VmHWM after the rates', 'VmHWM at the end'], procs.map((p) => [p.name, mb(rssAtStart[p.name]!), mb(hwmAfterRates[p.name]!), mb(hwmEnd[p.name]!)])), '');
+  out.push(
+    table(
+      ['process', 'VmRSS before the first call', 'VmHWM after the rates', 'VmHWM at the end'],
+      procs.map((p) => [p.name, mb(rssAtStart[p.name]!), mb(hwmAfterRates[p.name]!), mb(hwmEnd[p.name]!)]),
+    ),
+    '',
+  );
   if (memory.length) {
     out.push(`### Memory over ${opts.memorySeconds} s at ${opts.memoryRate} calls/s (VmRSS, MB)`, '');
-    const pick = memory.length <= 8 ? memory : [0, 1, 2, Math.floor(memory.length / 2), memory.length - 3, memory.length - 2, memory.length - 1].map((i) => memory[i]!);
-    out.push(table(['t (s)', 'Asterisk', 'after-hours', 'after-hours heap used', 'bare app', 'Redis'], pick.map((m) => [m.t.toFixed(0), mb(m.rss.asterisk!), mb(m.rss['after-hours']!), m.heapUsedMb === undefined ? '–' : m.heapUsedMb.toFixed(1), mb(m.rss.bare!), mb(m.rss.redis!)])), '');
-    if (memoryRun) out.push(`Calls in the memory run: ${TARGETS.map((t) => `${t} ${memoryRun!.by[t].n} (failed ${memoryRun!.by[t].failed}, p50 ${us(memoryRun!.by[t].p50)} µs)`).join('; ')}.`, '');
+    const pick =
+      memory.length <= 8
+        ? memory
+        : [0, 1, 2, Math.floor(memory.length / 2), memory.length - 3, memory.length - 2, memory.length - 1].map((i) => memory[i]!);
+    out.push(
+      table(
+        ['t (s)', 'Asterisk', 'after-hours', 'after-hours heap used', 'bare app', 'Redis'],
+        pick.map((m) => [
+          m.t.toFixed(0),
+          mb(m.rss.asterisk!),
+          mb(m.rss['after-hours']!),
+          m.heapUsedMb === undefined ? '–' : m.heapUsedMb.toFixed(1),
+          mb(m.rss.bare!),
+          mb(m.rss.redis!),
+        ]),
+      ),
+      '',
+    );
+    if (memoryRun)
+      out.push(
+        `Calls in the memory run: ${TARGETS.map((t) => `${t} ${memoryRun!.by[t].n} (failed ${memoryRun!.by[t].failed}, p50 ${us(memoryRun!.by[t].p50)} µs)`).join('; ')}.`,
+        '',
+      );
   }
   if (opts.sustainSeconds > 0) {
     out.push(`### Highest rate sustained alone for ${opts.sustainSeconds} s with no failed call`, '');
     const srows: string[][] = [];
     for (const t of TARGETS) {
       for (const s of sustain[t]) {
-        srows.push([t, `${s.rate}/s`, s.ok ? 'ok' : `FAILED (${Object.entries(s.by.statuses).filter(([k]) => k !== '486').map(([k, v]) => `${v}× ${k}`).join(', ')})`, us(s.by.p50), us(s.by.p99), us(s.by.max), s.cpuPct.asterisk!.toFixed(0), s.cpuPct[t === 'dialplan' ? 'asterisk' : t]!.toFixed(0), s.cpuPct.caller!.toFixed(0), (s.machineBusy * 100).toFixed(0), us(s.asteriskCpuPerCallUs)]);
+        srows.push([
+          t,
+          `${s.rate}/s`,
+          s.ok
+            ? 'ok'
+            : `FAILED (${Object.entries(s.by.statuses)
+                .filter(([k]) => k !== '486')
+                .map(([k, v]) => `${v}× ${k}`)
+                .join(', ')})`,
+          us(s.by.p50),
+          us(s.by.p99),
+          us(s.by.max),
+          s.cpuPct.asterisk!.toFixed(0),
+          s.cpuPct[t === 'dialplan' ? 'asterisk' : t]!.toFixed(0),
+          s.cpuPct.caller!.toFixed(0),
+          (s.machineBusy * 100).toFixed(0),
+          us(s.asteriskCpuPerCallUs),
+        ]);
       }
     }
-    out.push(table(['target', 'rate', 'result', 'p50 µs', 'p99 µs', 'max µs', 'Asterisk CPU %', 'app CPU %', 'caller CPU %', 'machine busy %', 'Asterisk CPU µs/call'], srows), '');
+    out.push(
+      table(
+        [
+          'target',
+          'rate',
+          'result',
+          'p50 µs',
+          'p99 µs',
+          'max µs',
+          'Asterisk CPU %',
+          'app CPU %',
+          'caller CPU %',
+          'machine busy %',
+          'Asterisk CPU µs/call',
+        ],
+        srows,
+      ),
+      '',
+    );
     const best = (t: TargetName) => {
       const oks = sustain[t].filter((s) => s.ok);
       return oks.length ? oks[oks.length - 1]!.rate : 0;
     };
-    out.push(`Sustained: ${TARGETS.map((t) => `${t} ${best(t)}/s${sustain[t].every((s) => s.ok) ? ' (every step passed)' : ''}`).join('; ')}.`, '');
+    out.push(
+      `Sustained: ${TARGETS.map((t) => `${t} ${best(t)}/s${sustain[t].every((s) => s.ok) ? ' (every step passed)' : ''}`).join('; ')}.`,
+      '',
+    );
   }
-  out.push(`Config: 1,000 numbers (4 hour patterns, 10 zones, PL/DE-BE public holidays, dates, yearly dates, ranges, ${ICS.replace(`${ROOT}/`, '')} on half of them), ${targets.overrides.length} overrides in Redis; ${targets.dids.length} closed hang-up numbers dialled (${targets.closedByOverride} closed by an override). Wall time ${((Date.now() - wall0) / 1000).toFixed(0)} s.`);
+  out.push(
+    `Config: 1,000 numbers (4 hour patterns, 10 zones, PL/DE-BE public holidays, dates, yearly dates, ranges, ${ICS.replace(`${ROOT}/`, '')} on half of them), ${targets.overrides.length} overrides in Redis; ${targets.dids.length} closed hang-up numbers dialled (${targets.closedByOverride} closed by an override). Wall time ${((Date.now() - wall0) / 1000).toFixed(0)} s.`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
-  const json = { machine, opts, loadBefore, rssAtStart, rateRuns: rateRuns.map(({ rate, by, cpuPerCall, run }) => ({ rate, by, cpuPerCall, seconds: run.seconds, machineBusy: run.machineBusy })), hwmAfterRates, hwmEnd, memory, memoryRun, sustain, targets: { count: targets.dids.length, overrides: targets.overrides.length } };
+  const json = {
+    machine,
+    opts,
+    loadBefore,
+    rssAtStart,
+    rateRuns: rateRuns.map(({ rate, by, cpuPerCall, run }) => ({
+      rate,
+      by,
+      cpuPerCall,
+      seconds: run.seconds,
+      machineBusy: run.machineBusy,
+    })),
+    hwmAfterRates,
+    hwmEnd,
+    memory,
+    memoryRun,
+    sustain,
+    targets: { count: targets.dids.length, overrides: targets.overrides.length },
+  };
   writeFileSync(join(runDir, 'results.json'), JSON.stringify(json, null, 1));
   if (opts.json) writeFileSync(opts.json, JSON.stringify(json, null, 1));
   log(`results: ${join(runDir, 'results.json')}`);

@@ -61,7 +61,7 @@ function warmDecision(): DecisionFigures[] {
   const BATCH = 1_000;
   // Random instants over the coming year, the window a daemon decides in.
   let seed = 0x2f6b7a1d;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
   const instants = new Float64Array(N);
   for (let i = 0; i < N; i++) instants[i] = now + Math.floor(rand() * 365 * 86_400_000);
 
@@ -228,7 +228,13 @@ function scaleScenario(scenario: 'load' | 'compile', file: string, snapshot: str
     settle();
     const t0 = process.hrtime.bigint();
     const loaded = loadConfig(file, { now: NOW });
-    if (!loaded.ok) throw new Error(`generated config invalid: ${loaded.errors.slice(0, 5).map((e) => `${e.line}:${e.col} ${e.message}`).join('; ')}`);
+    if (!loaded.ok)
+      throw new Error(
+        `generated config invalid: ${loaded.errors
+          .slice(0, 5)
+          .map((e) => `${e.line}:${e.col} ${e.message}`)
+          .join('; ')}`,
+      );
     const dir = new NumberDirectory(loaded.config, loaded.zones);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     settle();
@@ -249,7 +255,10 @@ function scaleScenario(scenario: 'load' | 'compile', file: string, snapshot: str
 }
 
 function runChild(scenario: string, file: string, snapshot: string): ScaleFigures {
-  const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--scenario', scenario, file, snapshot], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, ['--expose-gc', __filename, '--scenario', scenario, file, snapshot], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out.trim().split('\n').pop()!) as ScaleFigures;
 }
 
@@ -289,10 +298,14 @@ function main(): void {
   process.stdout.write(`Schedule engine benchmark\nmachine: ${machine()}\n\n`);
 
   process.stdout.write('1. Warm decision, Warsaw office of config/after-hours.yaml, 1e6 random instants over a year\n');
-  process.stdout.write('| call | per call, median | per call, p99 | batches of 1000: median per call | batches: p99 per call | < 1 µs median |\n|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    '| call | per call, median | per call, p99 | batches of 1000: median per call | batches: p99 per call | < 1 µs median |\n|---|---|---|---|---|---|\n',
+  );
   for (const f of warmDecision()) {
     const ns = (x: number) => `${x.toFixed(0)} ns`;
-    process.stdout.write(`| ${f.name} | ${ns(f.perCallMedianNs)} | ${ns(f.perCallP99Ns)} | ${ns(f.batchMedianNs)} | ${ns(f.batchP99Ns)} | ${pass(f.batchMedianNs < 1000)} |\n`);
+    process.stdout.write(
+      `| ${f.name} | ${ns(f.perCallMedianNs)} | ${ns(f.perCallP99Ns)} | ${ns(f.batchMedianNs)} | ${ns(f.batchP99Ns)} | ${pass(f.batchMedianNs < 1000)} |\n`,
+    );
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'after-hours-bench-'));
@@ -301,12 +314,19 @@ function main(): void {
     const t0 = Date.now();
     const file = generateConfig(dir);
     const size = readFileSync(file).length;
-    process.stdout.write(`\n2. ${NUMBERS.toLocaleString('en')} numbers (${ZONES.length} zones, ${HOURS.length} hour patterns, ${HOLIDAYS.length} holiday sets incl. PL/DE/ICS; YAML ${MB(size)} MB, generated in ${Date.now() - t0} ms)\n`);
+    process.stdout.write(
+      `\n2. ${NUMBERS.toLocaleString('en')} numbers (${ZONES.length} zones, ${HOURS.length} hour patterns, ${HOLIDAYS.length} holiday sets incl. PL/DE/ICS; YAML ${MB(size)} MB, generated in ${Date.now() - t0} ms)\n`,
+    );
     process.stdout.write('| path | time | RSS after (gc) | heap used | < 2 s | < 200 MB |\n|---|---|---|---|---|---|\n');
     for (const scenario of ['load', 'compile'] as const) {
       const f = runChild(scenario, file, join(dir, 'parsed-config.json'));
-      const label = scenario === 'load' ? 'YAML file → loadConfig → NumberDirectory (whole path)' : `parsed config → NumberDirectory (compile only; process RSS ${f.rssBeforeMB} MB before)`;
-      process.stdout.write(`| ${label} | ${(f.ms / 1000).toFixed(2)} s | ${f.rssMB} MB | ${f.heapMB} MB | ${pass(f.ms < 2000)} | ${pass(f.rssMB < 200)} |\n`);
+      const label =
+        scenario === 'load'
+          ? 'YAML file → loadConfig → NumberDirectory (whole path)'
+          : `parsed config → NumberDirectory (compile only; process RSS ${f.rssBeforeMB} MB before)`;
+      process.stdout.write(
+        `| ${label} | ${(f.ms / 1000).toFixed(2)} s | ${f.rssMB} MB | ${f.heapMB} MB | ${pass(f.ms < 2000)} | ${pass(f.rssMB < 200)} |\n`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

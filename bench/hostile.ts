@@ -72,7 +72,12 @@ function rangeBomb(dir: string): string {
 function aliasBomb(dir: string, key: 'hours' | 'numbers'): string {
   const names = 'abcdefghi';
   const lines = [...HEAD, 'x-laughs:', '  a: &a [x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i < names.length; i++) lines.push(`  ${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < names.length; i++)
+    lines.push(
+      `  ${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   if (key === 'numbers') lines.push('numbers: *i');
   else lines.push('numbers:', `  - did: "${did(0)}"`, '    hours: *i');
   const file = join(dir, `alias-bomb-${key}.yaml`);
@@ -169,18 +174,28 @@ function main(): void {
       ['iCalendar file at the limits: 25 daily events, then single closures up to 1 MiB', hugeIcs(dir), join(dir, 'huge.ics')],
     ];
     process.stdout.write(`Hostile input: validate (loadConfig), one child process per case; node ${process.version}\n\n`);
-    process.stdout.write('| case | file | result | validate | then: directory + every number decided in 2040 | peak RSS | < 60 s | < 2 GB |\n|---|---|---|---|---|---|---|---|\n');
+    process.stdout.write(
+      '| case | file | result | validate | then: directory + every number decided in 2040 | peak RSS | < 60 s | < 2 GB |\n|---|---|---|---|---|---|---|---|\n',
+    );
     for (const [name, file, extra] of cases) {
       const bytes = statSync(file).size + (extra ? statSync(extra).size : 0);
-      const child = spawnSync(process.execPath, [__filename, '--case', file], { encoding: 'utf8', timeout: TIMEOUT_MS, maxBuffer: 1 << 20 });
+      const child = spawnSync(process.execPath, [__filename, '--case', file], {
+        encoding: 'utf8',
+        timeout: TIMEOUT_MS,
+        maxBuffer: 1 << 20,
+      });
       const size = bytes < 1_048_576 ? `${(bytes / 1024).toFixed(1)} KB` : `${(bytes / 1_048_576).toFixed(1)} MB`;
       if (child.status !== 0) {
-        const why = child.signal ? `killed (${child.signal}${child.error ? ', timeout' : ''})` : `exit ${child.status}: ${child.stderr.trim().split('\n').pop()}`;
+        const why = child.signal
+          ? `killed (${child.signal}${child.error ? ', timeout' : ''})`
+          : `exit ${child.status}: ${child.stderr.trim().split('\n').pop()}`;
         process.stdout.write(`| ${name} | ${size} | ${why} | ≥ ${TIMEOUT_MS / 1000} s | – | – | NO | – |\n`);
         continue;
       }
       const f = JSON.parse(child.stdout.trim().split('\n').pop()!) as Figures;
-      const result = f.ok ? 'ok' : `refused (${f.errors} error${f.errors === 1 ? '' : 's'}): ${f.first!.replace(dir, '…').replace(/\|/g, '\\|')}`;
+      const result = f.ok
+        ? 'ok'
+        : `refused (${f.errors} error${f.errors === 1 ? '' : 's'}): ${f.first!.replace(dir, '…').replace(/\|/g, '\\|')}`;
       process.stdout.write(
         `| ${name} | ${size} | ${result} | ${(f.ms / 1000).toFixed(2)} s | ${f.yearMs === undefined ? '–' : `${(f.yearMs / 1000).toFixed(2)} s`} | ${f.maxRssMB.toFixed(0)} MB | ${f.ms + (f.yearMs ?? 0) < 60_000 ? 'yes' : 'NO'} | ${f.maxRssMB < 2048 ? 'yes' : 'NO'} |\n`,
       );

@@ -193,7 +193,14 @@ export class SipCaller {
     if (!this.pending.delete(p.callId)) return;
     clearTimeout(p.timeout);
     if (p.retransmit) clearTimeout(p.retransmit);
-    p.resolve({ to: p.to, status, latencyUs: Number(at - p.start) / 1000, provisional: p.provisional, sends: p.sends, ...(error ? { error } : {}) });
+    p.resolve({
+      to: p.to,
+      status,
+      latencyUs: Number(at - p.start) / 1000,
+      provisional: p.provisional,
+      sends: p.sends,
+      ...(error ? { error } : {}),
+    });
   }
 
   private onMessage(msg: Buffer, at: bigint): void {
@@ -235,7 +242,10 @@ export class SipCaller {
   private ackFor(p: Pending, status: number, to: string, lines: string[]): Buffer {
     const { host, port } = this.opts;
     const lp = this.localPort;
-    const target = status < 300 ? (/<([^>]+)>/.exec(header(lines, 'Contact', 'm') ?? '')?.[1] ?? `sip:${p.to}@${host}:${port}`) : `sip:${p.to}@${host}:${port}`;
+    const target =
+      status < 300
+        ? (/<([^>]+)>/.exec(header(lines, 'Contact', 'm') ?? '')?.[1] ?? `sip:${p.to}@${host}:${port}`)
+        : `sip:${p.to}@${host}:${port}`;
     const branch = status < 300 ? `z9hG4bK${rand(8)}` : p.branch;
     return Buffer.from(
       [

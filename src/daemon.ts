@@ -111,9 +111,31 @@ export class Daemon {
       log,
     });
     const numbers = () => this.directory?.config.numbers;
-    const featureCtx = { rest: this.rest, router: this.router, appName: opts.ari.app, forwarding: opts.config.forwarding, defaultGreeting: '', log, now: this.now };
-    this.features = new FeatureCodes({ ctx: featureCtx, redis: this.redis, prefix: opts.prefix, numbers, pin: opts.featureCodePin ?? process.env.FEATURE_CODE_PIN, log });
-    this.lamp = new DeviceStateLamp({ rest: this.rest, app: opts.ari.app, directory: () => this.directory, overrides: () => this.overrides, now: this.now, log });
+    const featureCtx = {
+      rest: this.rest,
+      router: this.router,
+      appName: opts.ari.app,
+      forwarding: opts.config.forwarding,
+      defaultGreeting: '',
+      log,
+      now: this.now,
+    };
+    this.features = new FeatureCodes({
+      ctx: featureCtx,
+      redis: this.redis,
+      prefix: opts.prefix,
+      numbers,
+      pin: opts.featureCodePin ?? process.env.FEATURE_CODE_PIN,
+      log,
+    });
+    this.lamp = new DeviceStateLamp({
+      rest: this.rest,
+      app: opts.ari.app,
+      directory: () => this.directory,
+      overrides: () => this.overrides,
+      now: this.now,
+      log,
+    });
     // Asterisk may have restarted (device states lost): publish every lamp again.
     this.ari.on('state', (s: string) => {
       if (s === 'registered') void this.lamp.refresh(true);
@@ -177,13 +199,18 @@ export class Daemon {
     });
     // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
     // and the subscription completes whenever Redis comes back.
-    this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
+    this.sub
+      .subscribe(ck.channel, ok.channel)
+      .catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
-    this.refreshTimer = setInterval(() => {
-      void this.reloadOverrides();
-      // Holiday years are expanded on demand; doing next year's now keeps that off a call.
-      this.prepareYears();
-    }, 6 * 3600 * 1000);
+    this.refreshTimer = setInterval(
+      () => {
+        void this.reloadOverrides();
+        // Holiday years are expanded on demand; doing next year's now keeps that off a call.
+        this.prepareYears();
+      },
+      6 * 3600 * 1000,
+    );
     this.refreshTimer.unref();
     await this.startHttp();
     this.ari.start();
@@ -224,7 +251,8 @@ export class Daemon {
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
     // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    if (this.sounds.remote) for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
+    if (this.sounds.remote)
+      for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
     this.prepareYears();
   }
 
@@ -272,7 +300,12 @@ export class Daemon {
           // The same explanation as `check --json`, plus the configuration version that decided.
           // ?caller= asks what a call from that number gets (callers.bypass / callers.block).
           const caller = query.get('caller');
-          const report = explainDecision(entry, this.overrides.get(entry.number.did), this.now(), caller === null ? undefined : callerFor(caller, entry.number.did));
+          const report = explainDecision(
+            entry,
+            this.overrides.get(entry.number.did),
+            this.now(),
+            caller === null ? undefined : callerFor(caller, entry.number.did),
+          );
           return { status: 200, body: { ...report, configVersion: this.configVersion } };
         },
       },

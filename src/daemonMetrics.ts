@@ -17,10 +17,29 @@ export interface DaemonMetrics {
 export function createDaemonMetrics(sources: { router: CallRouter; spool: EventSpool }): DaemonMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'after_hours_' });
-  const calls = new Counter({ name: 'after_hours_calls_total', help: 'Calls handled, by plan and outcome.', labelNames: ['plan', 'outcome'], registers: [registry] });
+  const calls = new Counter({
+    name: 'after_hours_calls_total',
+    help: 'Calls handled, by plan and outcome.',
+    labelNames: ['plan', 'outcome'],
+    registers: [registry],
+  });
   const { router, spool } = sources;
-  new Gauge({ name: 'after_hours_active_calls', help: 'Calls the daemon is handling now.', registers: [registry], collect() { this.set(router.size.calls); } });
-  new Gauge({ name: 'after_hours_spooled_events', help: 'Events waiting in the local spool for Redis.', registers: [registry], async collect() { this.set(await spool.pending()); } });
+  new Gauge({
+    name: 'after_hours_active_calls',
+    help: 'Calls the daemon is handling now.',
+    registers: [registry],
+    collect() {
+      this.set(router.size.calls);
+    },
+  });
+  new Gauge({
+    name: 'after_hours_spooled_events',
+    help: 'Events waiting in the local spool for Redis.',
+    registers: [registry],
+    async collect() {
+      this.set(await spool.pending());
+    },
+  });
   const ariUp = new Gauge({ name: 'after_hours_ari_registered', help: '1 when the Stasis app is registered.', registers: [registry] });
   const media = new Counter({
     name: 'after_hours_media_failures_total',

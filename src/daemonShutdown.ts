@@ -27,7 +27,9 @@ export async function shutDownDaemon(parts: ShutdownParts, graceMs: number): Pro
   if (!settled) {
     for (const s of router.sessions) {
       // Hand back what is still ringing; hang up what was answered.
-      await rest.continueInDialplan(s.channel.id, continueTo.context, s.channel.dialplan.exten, continueTo.priority).catch(() => rest.hangup(s.channel.id, 'normal').catch(() => undefined));
+      await rest
+        .continueInDialplan(s.channel.id, continueTo.context, s.channel.dialplan.exten, continueTo.priority)
+        .catch(() => rest.hangup(s.channel.id, 'normal').catch(() => undefined));
       s.deliver({ kind: 'hangup' });
     }
     await handler.settle(1000);

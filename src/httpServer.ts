@@ -51,7 +51,11 @@ export async function startHttpServer(opts: {
         return;
       }
       // The name is the content's hash: it never changes under the same URL.
-      res.writeHead(200, { 'content-type': file.contentType, 'content-length': file.content.length, 'cache-control': 'public, max-age=31536000, immutable' });
+      res.writeHead(200, {
+        'content-type': file.contentType,
+        'content-length': file.content.length,
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
       res.end(req.method === 'HEAD' ? undefined : file.content);
       return;
     }

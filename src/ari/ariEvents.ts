@@ -28,7 +28,16 @@ export interface PlaybackEvent {
 
 export interface RecordingEvent {
   type: 'RecordingFinished' | 'RecordingFailed' | 'RecordingStarted';
-  recording: { name: string; format: string; state: string; duration?: number; talking_duration?: number; silence_duration?: number; cause?: string; target_uri: string };
+  recording: {
+    name: string;
+    format: string;
+    state: string;
+    duration?: number;
+    talking_duration?: number;
+    silence_duration?: number;
+    cause?: string;
+    target_uri: string;
+  };
 }
 
 export interface DialEvent {
@@ -43,7 +52,11 @@ export type CallSignal =
   | { kind: 'hangup' } // the caller's channel left (hung up / destroyed / left Stasis)
   | { kind: 'peer-hangup'; channelId: string }
   | { kind: 'peer-ready'; channelId: string }
-  | { kind: 'playback-finished'; playbackId: string; /** 'done', or 'failed' when Asterisk could not play the media (a missing or unreachable sound). */ state?: string }
+  | {
+      kind: 'playback-finished';
+      playbackId: string;
+      /** 'done', or 'failed' when Asterisk could not play the media (a missing or unreachable sound). */ state?: string;
+    }
   | { kind: 'recording-finished'; name: string; durationSeconds: number }
   | { kind: 'recording-failed'; name: string; cause: string }
   | { kind: 'dial'; channelId: string; status: string };

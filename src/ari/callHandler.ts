@@ -138,7 +138,11 @@ export class CallHandler {
 
     const { number, plan, planned } = entry;
     if (plan.kind === 'continue') {
-      if (plan.reason === 'caller-bypass') log.info({ channel: e.channel.id, did: number.did, caller: this.deps.maskCaller(entry.caller ?? ANONYMOUS), entry: planned.caller?.entry }, 'caller bypasses the schedule; normal routing');
+      if (plan.reason === 'caller-bypass')
+        log.info(
+          { channel: e.channel.id, did: number.did, caller: this.deps.maskCaller(entry.caller ?? ANONYMOUS), entry: planned.caller?.entry },
+          'caller bypasses the schedule; normal routing',
+        );
       await this.backToDialplan(e);
       this.deps.observe?.('continue');
       return;
@@ -179,7 +183,17 @@ export class CallHandler {
       channel: { id: e.channel.id, name: e.channel.name },
       linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
     } as AfterHoursEvent;
-    log.info({ call: session.id, did: number.did, caller: this.deps.maskCaller(caller), reason: event.reason, action: plan.kind, outcome: outcome.kind }, 'after-hours call');
+    log.info(
+      {
+        call: session.id,
+        did: number.did,
+        caller: this.deps.maskCaller(caller),
+        reason: event.reason,
+        action: plan.kind,
+        outcome: outcome.kind,
+      },
+      'after-hours call',
+    );
     await this.deps.emit(event);
   }
 
@@ -221,6 +235,12 @@ function startPrelude(plan: ActionPlan, channelId: string, ctx: ActionContext): 
 }
 
 /** Runs the plan's action from the registry, with the policy it was planned from (the holiday's, the days-off one or the number's). */
-function runPlan(plan: ActionPlan, s: CallSession, ctx: ActionContext, planned: PlannedCall, prelude: Prelude | undefined): Promise<CallOutcome> {
+function runPlan(
+  plan: ActionPlan,
+  s: CallSession,
+  ctx: ActionContext,
+  planned: PlannedCall,
+  prelude: Prelude | undefined,
+): Promise<CallOutcome> {
   return actionOf(plan.kind).run(s, ctx, settingsOf(plan), planned.policy, prelude) as Promise<CallOutcome>;
 }

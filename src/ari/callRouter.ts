@@ -65,8 +65,10 @@ export class CallRouter {
   onRecording(e: RecordingEvent): void {
     const s = this.byRecording.get(e.recording.name);
     if (!s) return;
-    if (e.type === 'RecordingFinished') s.deliver({ kind: 'recording-finished', name: e.recording.name, durationSeconds: e.recording.duration ?? 0 });
-    else if (e.type === 'RecordingFailed') s.deliver({ kind: 'recording-failed', name: e.recording.name, cause: e.recording.cause ?? 'unknown' });
+    if (e.type === 'RecordingFinished')
+      s.deliver({ kind: 'recording-finished', name: e.recording.name, durationSeconds: e.recording.duration ?? 0 });
+    else if (e.type === 'RecordingFailed')
+      s.deliver({ kind: 'recording-failed', name: e.recording.name, cause: e.recording.cause ?? 'unknown' });
   }
 
   onDial(e: DialEvent): void {

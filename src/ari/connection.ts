@@ -80,7 +80,10 @@ export class AriConnection extends EventEmitter {
     if (err && isCertificateError(err)) {
       // Not a network fault: retrying will not help until the CA (ARI_CA_FILE) or the
       // server's certificate changes. Said at error level with the TLS code.
-      this.opts.log.error({ err, url: this.target.endpoint.eventsUrl, retryInMs: delay }, `ARI certificate not trusted (${(err as NodeJS.ErrnoException).code}): check ARI_CA_FILE and the certificate's names; reconnecting`);
+      this.opts.log.error(
+        { err, url: this.target.endpoint.eventsUrl, retryInMs: delay },
+        `ARI certificate not trusted (${(err as NodeJS.ErrnoException).code}): check ARI_CA_FILE and the certificate's names; reconnecting`,
+      );
     } else {
       this.opts.log.warn({ why, err, retryInMs: delay }, 'ARI connection lost; reconnecting');
     }

@@ -107,7 +107,8 @@ export function resolveAriAccess(access: AriAccess): AriTarget {
   let ca: Buffer | undefined;
   if (access.caFile) {
     // A CA for a URL that is not TLS means the operator believes the link is verified.
-    if (!endpoint.secure) throw new AriUrlError(`ARI_CA_FILE is set but ARI_URL is not https:// or wss:// (${access.url}): nothing would be verified`);
+    if (!endpoint.secure)
+      throw new AriUrlError(`ARI_CA_FILE is set but ARI_URL is not https:// or wss:// (${access.url}): nothing would be verified`);
     try {
       ca = readFileSync(access.caFile);
     } catch (err) {

@@ -18,7 +18,12 @@ import type { ErrorCode } from '../errorCodes';
 
 export class AriHttpError extends Error {
   readonly code: ErrorCode = 'AH_ERR_ARI_HTTP';
-  constructor(readonly status: number, readonly method: string, readonly path: string, body: string) {
+  constructor(
+    readonly status: number,
+    readonly method: string,
+    readonly path: string,
+    body: string,
+  ) {
     super(`ARI ${method} ${path} answered ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
   }
 }
@@ -66,7 +71,10 @@ class Conn {
   /** Requests answered on this socket so far. */
   served = 0;
 
-  constructor(readonly socket: Socket, private readonly pool: ConnPool) {
+  constructor(
+    readonly socket: Socket,
+    private readonly pool: ConnPool,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (err) => this.fail(err));
@@ -142,7 +150,12 @@ class Conn {
         else if (name === 'connection') this.closeAfter = /close/i.test(value) ? true : /keep-alive/i.test(value) ? false : this.closeAfter;
       }
       this.bodyStart = end + 4;
-      if (!this.chunked && this.contentLength < 0 && (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200))) this.contentLength = 0;
+      if (
+        !this.chunked &&
+        this.contentLength < 0 &&
+        (this.status === 204 || this.status === 304 || (this.status >= 100 && this.status < 200))
+      )
+        this.contentLength = 0;
     }
     let body: Buffer | undefined;
     if (this.chunked) body = this.dechunk();
@@ -199,7 +212,11 @@ class ConnPool {
   private readonly waiting: Job[] = [];
   private closed = false;
 
-  constructor(private readonly target: AriTarget, private readonly timeoutMs: number, private readonly keepAliveMsecs: number) {}
+  constructor(
+    private readonly target: AriTarget,
+    private readonly timeoutMs: number,
+    private readonly keepAliveMsecs: number,
+  ) {}
 
   run(job: Job): void {
     if (this.closed) {
@@ -264,7 +281,10 @@ interface RestTransport {
 class OwnTransport implements RestTransport {
   private readonly pool: ConnPool;
 
-  constructor(private readonly target: AriTarget, timeoutMs: number) {
+  constructor(
+    private readonly target: AriTarget,
+    timeoutMs: number,
+  ) {
     this.pool = new ConnPool(target, timeoutMs, 10_000);
   }
 
@@ -274,7 +294,9 @@ class OwnTransport implements RestTransport {
       `Host: ${this.target.endpoint.hostHeader}\r\n` +
       `Authorization: ${this.target.auth}\r\n` +
       'Connection: keep-alive\r\n' +
-      (payload !== undefined ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n` : 'Content-Length: 0\r\n\r\n');
+      (payload !== undefined
+        ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n`
+        : 'Content-Length: 0\r\n\r\n');
     return new Promise<string>((resolve, reject) => this.pool.run({ method, path, head, payload, retried: false, resolve, reject }));
   }
 
@@ -314,7 +336,16 @@ function agentRequest(
         else resolve(body);
       });
     };
-    const options = { host: endpoint.host, port: endpoint.port, method: req.method, path: req.target, agent, headers, signal: req.signal, ...(target.tls ?? {}) };
+    const options = {
+      host: endpoint.host,
+      port: endpoint.port,
+      method: req.method,
+      path: req.target,
+      agent,
+      headers,
+      signal: req.signal,
+      ...(target.tls ?? {}),
+    };
     const r = target.tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
     r.setTimeout(req.timeoutMs, () => r.destroy(new Error(`ARI ${req.method} ${req.path} timed out after ${req.timeoutMs} ms`)));
     r.on('error', reject);
@@ -325,7 +356,10 @@ function agentRequest(
 class AgentTransport implements RestTransport {
   private readonly agent: NodeAgent;
 
-  constructor(private readonly target: AriTarget, private readonly timeoutMs: number) {
+  constructor(
+    private readonly target: AriTarget,
+    private readonly timeoutMs: number,
+  ) {
     this.agent = newAgent(target, MAX_SOCKETS);
   }
 
@@ -350,7 +384,8 @@ export class AriRest {
     this.target = resolveAriAccess(opts);
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.restClient = opts.restClient ?? 'own';
-    this.transport = this.restClient === 'agent' ? new AgentTransport(this.target, this.timeoutMs) : new OwnTransport(this.target, this.timeoutMs);
+    this.transport =
+      this.restClient === 'agent' ? new AgentTransport(this.target, this.timeoutMs) : new OwnTransport(this.target, this.timeoutMs);
     this.downloads = newAgent(this.target, 8);
   }
 
@@ -359,7 +394,8 @@ export class AriRest {
     let qs = '';
     if (query) {
       const parts: string[] = [];
-      for (const [k, v] of Object.entries(query)) if (v !== undefined) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
+      for (const [k, v] of Object.entries(query))
+        if (v !== undefined) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
       if (parts.length) qs = `?${parts.join('&')}`;
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -374,7 +410,13 @@ export class AriRest {
 
   /** Fetches a binary body (stored recordings); AriHttpError for an error status (404: gone). */
   getBuffer(path: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<Buffer> {
-    return agentRequest(this.target, this.downloads, { method: 'GET', path, target: `${this.target.endpoint.restBase}${path}`, timeoutMs: opts.timeoutMs ?? 60_000, signal: opts.signal });
+    return agentRequest(this.target, this.downloads, {
+      method: 'GET',
+      path,
+      target: `${this.target.endpoint.restBase}${path}`,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      signal: opts.signal,
+    });
   }
 
   // The calls the call handler makes. Each one is a line of ARI's REST API.
@@ -396,13 +438,23 @@ export class AriRest {
   stopPlayback(playbackId: string): Promise<void> {
     return this.call('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
   }
-  record(channelId: string, opts: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string }): Promise<void> {
+  record(
+    channelId: string,
+    opts: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string },
+  ): Promise<void> {
     return this.call('POST', `/channels/${encodeURIComponent(channelId)}/record`, { ...opts, ifExists: 'overwrite' });
   }
   stopRecording(name: string): Promise<void> {
     return this.call('POST', `/recordings/live/${encodeURIComponent(name)}/stop`);
   }
-  createChannel(opts: { endpoint: string; app: string; appArgs: string; channelId: string; originator: string; callerId?: string }): Promise<void> {
+  createChannel(opts: {
+    endpoint: string;
+    app: string;
+    appArgs: string;
+    channelId: string;
+    originator: string;
+    callerId?: string;
+  }): Promise<void> {
     return this.call('POST', '/channels/create', { ...opts });
   }
   dial(channelId: string, caller: string, timeoutSeconds: number): Promise<void> {

@@ -41,34 +41,44 @@ export const FREEPBX_CONTINUE_CONTEXT = 'after-hours-freepbx-routing';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,78}$/;
 
 function checkName(what: string, value: string): string {
-  if (!NAME.test(value)) throw new UsageError(`${what} must be letters, digits, "-", "_" or "." (at most 79, not starting with a sign); got ${JSON.stringify(value)}`);
+  if (!NAME.test(value))
+    throw new UsageError(
+      `${what} must be letters, digits, "-", "_" or "." (at most 79, not starting with a sign); got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
 function checkPassword(value: string): string {
   // ';' starts a comment in Asterisk's config files; white space and control characters
   // would be cut or break the line
-  if (!/^[\x21-\x3a\x3c-\x7e]{8,128}$/.test(value)) throw new UsageError('--ari-password must be 8 to 128 printable ASCII characters without spaces or ";"');
+  if (!/^[\x21-\x3a\x3c-\x7e]{8,128}$/.test(value))
+    throw new UsageError('--ari-password must be 8 to 128 printable ASCII characters without spaces or ";"');
   return value;
 }
 
 function checkPort(what: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new UsageError(`${what} must be a port number (1-65535); got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new UsageError(`${what} must be a port number (1-65535); got ${JSON.stringify(value)}`);
   return n;
 }
 
 function checkBind(value: string): string {
   // an IPv4 or IPv6 address, or a host name; the brackets of a URL are not part of bindaddr
-  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(value)) throw new UsageError(`--bind must be an address such as 127.0.0.1, 0.0.0.0 or ::; got ${JSON.stringify(value)}`);
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(value))
+    throw new UsageError(`--bind must be an address such as 127.0.0.1, 0.0.0.0 or ::; got ${JSON.stringify(value)}`);
   return value;
 }
 
 export function parseParts(value: string): ConfigPart[] {
-  const parts = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new UsageError(`--only needs one or more of ${CONFIG_PARTS.join(', ')}`);
   for (const p of parts) {
-    if (!(CONFIG_PARTS as readonly string[]).includes(p)) throw new UsageError(`--only: unknown part ${JSON.stringify(p)} (known: ${CONFIG_PARTS.join(', ')})`);
+    if (!(CONFIG_PARTS as readonly string[]).includes(p))
+      throw new UsageError(`--only: unknown part ${JSON.stringify(p)} (known: ${CONFIG_PARTS.join(', ')})`);
   }
   return [...new Set(parts)] as ConfigPart[];
 }
@@ -188,7 +198,12 @@ function featuresSnippet(o: AsteriskConfigOptions): string {
       ? o.numbers
           .map((did, i) =>
             // The key's own extension gets priority 1 too: an exact extension with only a hint would shadow the pattern.
-            [`exten => *28${i + 1},hint,Stasis:${o.app}-${did.replace(/\D/g, '')} ; ${did}`, ` same => 1,Stasis(${o.app},feature,daynight,${i + 1})`, ' same => n,Playback(feature-not-avail-line)', ' same => n,Hangup()'].join('\n'),
+            [
+              `exten => *28${i + 1},hint,Stasis:${o.app}-${did.replace(/\D/g, '')} ; ${did}`,
+              ` same => 1,Stasis(${o.app},feature,daynight,${i + 1})`,
+              ' same => n,Playback(feature-not-avail-line)',
+              ' same => n,Hangup()',
+            ].join('\n'),
           )
           .join('\n')
       : `; one line per number (run again with --config to have them written out):\n; exten => *28<index>,hint,Stasis:${o.app}-<DID digits>   e.g. *281,hint,Stasis:${o.app}-48221234567`;
@@ -212,7 +227,13 @@ ${hints}
 }
 
 export function renderAsteriskConfig(o: AsteriskConfigOptions): string {
-  const render: Record<ConfigPart, (o: AsteriskConfigOptions) => string> = { ari: ariSnippet, http: httpSnippet, dialplan: dialplanSnippet, freepbx: freepbxSnippet, features: featuresSnippet };
+  const render: Record<ConfigPart, (o: AsteriskConfigOptions) => string> = {
+    ari: ariSnippet,
+    http: httpSnippet,
+    dialplan: dialplanSnippet,
+    freepbx: freepbxSnippet,
+    features: featuresSnippet,
+  };
   return CONFIG_PARTS.filter((p) => o.parts.includes(p))
     .map((p) => render[p](o))
     .join('\n');
@@ -264,7 +285,10 @@ export function registerAsteriskConfigCommand(program: Command): void {
     .option('--only <parts>', `print only these parts, comma-separated: ${CONFIG_PARTS.join(', ')} (default: ari,http,dialplan)`)
     .option('--app <name>', 'Stasis app name (default: ARI_APP or after-hours)')
     .option('--context <name>', 'context inbound calls enter (plain Asterisk)', DEFAULT_CONTEXT)
-    .option('--continue-context <name>', `normal routing, where open calls and calls without a daemon go on (default: CONTINUE_CONTEXT or after-hours-open; FreePBX: ${FREEPBX_CONTINUE_CONTEXT})`)
+    .option(
+      '--continue-context <name>',
+      `normal routing, where open calls and calls without a daemon go on (default: CONTINUE_CONTEXT or after-hours-open; FreePBX: ${FREEPBX_CONTINUE_CONTEXT})`,
+    )
     .option('--ari-user <name>', 'ARI user (default: ARI_USER or after-hours)')
     .option('--ari-password <password>', 'ARI password (default: a new random one, printed once)')
     .option('--bind <address>', 'address of the HTTP server (0.0.0.0 or :: for a daemon on another host)', '127.0.0.1')

@@ -16,7 +16,8 @@ function parseInstant(text: string): string {
   const dt = DateTime.fromISO(text, { zone: 'UTC' });
   if (!dt.isValid) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (${dt.invalidExplanation ?? dt.invalidReason})`);
   // A day's margin: without an offset the instant moves by the number's zone, checked again below.
-  if (!isDecidableInstant(dt.toMillis() - 86_400_000) && !isDecidableInstant(dt.toMillis() + 86_400_000)) throw new InvalidArgumentError(OUTSIDE(text));
+  if (!isDecidableInstant(dt.toMillis() - 86_400_000) && !isDecidableInstant(dt.toMillis() + 86_400_000))
+    throw new InvalidArgumentError(OUTSIDE(text));
   return text;
 }
 
@@ -34,7 +35,10 @@ export function registerCheckCommand(program: Command): void {
     .requiredOption('--config <file>', 'YAML configuration file')
     .requiredOption('--did <number>', 'the dialed number, in any format (national numbers use defaults.region)')
     .option('--at <iso>', "the instant, ISO 8601; without an offset, in the number's zone (default: now)", parseInstant)
-    .option('--caller <number>', 'the calling number, read like a trunk\'s caller id (national numbers in the DID\'s country; "anonymous"): applies callers.bypass / callers.block')
+    .option(
+      '--caller <number>',
+      'the calling number, read like a trunk\'s caller id (national numbers in the DID\'s country; "anonymous"): applies callers.bypass / callers.block',
+    )
     .option('--json', 'print one JSON object')
     .action((opts: { config: string; did: string; at?: string; caller?: string; json?: boolean }) => {
       const loaded = loadConfig(opts.config, { now: opts.at === undefined ? undefined : instantIn(opts.at, 'UTC') });
@@ -63,18 +67,36 @@ export function registerCheckCommand(program: Command): void {
         return;
       }
       // Overrides live in Redis, not in the file: check answers from the schedule alone.
-      const report: CheckReport = explainDecision(entry, undefined, t, opts.caller === undefined ? undefined : callerFor(opts.caller, entry.number.did));
+      const report: CheckReport = explainDecision(
+        entry,
+        undefined,
+        t,
+        opts.caller === undefined ? undefined : callerFor(opts.caller, entry.number.did),
+      );
       const zone = report.timezone;
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
       }
       const local = DateTime.fromMillis(t, { zone }).toFormat('ccc yyyy-LL-dd HH:mm');
-      const next = report.nextChange === null ? 'no change within 366 days' : `${report.open ? 'closes' : 'opens'} ${DateTime.fromISO(report.nextChange, { setZone: true }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
+      const next =
+        report.nextChange === null
+          ? 'no change within 366 days'
+          : `${report.open ? 'closes' : 'opens'} ${DateTime.fromISO(report.nextChange, { setZone: true }).toFormat('ccc yyyy-LL-dd HH:mm ZZ')}`;
       const why = report.holiday ? `${report.reason}: ${report.holiday.name}` : report.reason;
-      const whose = report.policy === 'holiday' ? " (the holiday's own action)" : report.policy === 'days-off' ? ' (the days-off action)' : '';
+      const whose =
+        report.policy === 'holiday' ? " (the holiday's own action)" : report.policy === 'days-off' ? ' (the days-off action)' : '';
       const c = report.caller;
-      const from = c === undefined ? '' : c.rule === 'none' ? ` from ${c.number}` : c.rule === 'bypass' ? ` from ${c.number} (callers.bypass ${c.entry})` : ` from ${c.number} (callers.block ${c.entry}, ${c.cause})`;
-      process.stdout.write(`${report.did} (${report.name}) at ${local} ${zone}: ${report.open ? 'OPEN' : 'CLOSED'} (${why}), call${from} → ${report.action}${whose}; ${next}\n`);
+      const from =
+        c === undefined
+          ? ''
+          : c.rule === 'none'
+            ? ` from ${c.number}`
+            : c.rule === 'bypass'
+              ? ` from ${c.number} (callers.bypass ${c.entry})`
+              : ` from ${c.number} (callers.block ${c.entry}, ${c.cause})`;
+      process.stdout.write(
+        `${report.did} (${report.name}) at ${local} ${zone}: ${report.open ? 'OPEN' : 'CLOSED'} (${why}), call${from} → ${report.action}${whose}; ${next}\n`,
+      );
     });
 }

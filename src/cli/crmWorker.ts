@@ -24,7 +24,6 @@ import { redisSettings } from './env';
 
 export const DEFAULT_METRICS_PORT = 9465;
 
-
 function keysFrom(env: Env): StreamKeys {
   return streamKeys(env.REDIS_PREFIX ?? 'after-hours:');
 }
@@ -38,8 +37,17 @@ function intEnv(env: Env, name: string, fallback: number): number {
 }
 
 /** Settings that name a CRM; with none of them (and no CRM_ADAPTER) there is no CRM to work for. */
-const CRM_SETTINGS = ['CRM_ADAPTER', 'BITRIX24_WEBHOOK_URL', 'BITRIX24_PORTAL_URL', 'BITRIX24_CLIENT_ID', 'BITRIX24_CLIENT_SECRET', 'WEBHOOK_URL', 'WEBHOOK_SECRET'];
-export const NO_CRM_MESSAGE = 'no CRM configured: nothing to do (set BITRIX24_WEBHOOK_URL, the BITRIX24_* application settings, or CRM_ADAPTER=webhook with WEBHOOK_URL and WEBHOOK_SECRET)';
+const CRM_SETTINGS = [
+  'CRM_ADAPTER',
+  'BITRIX24_WEBHOOK_URL',
+  'BITRIX24_PORTAL_URL',
+  'BITRIX24_CLIENT_ID',
+  'BITRIX24_CLIENT_SECRET',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+];
+export const NO_CRM_MESSAGE =
+  'no CRM configured: nothing to do (set BITRIX24_WEBHOOK_URL, the BITRIX24_* application settings, or CRM_ADAPTER=webhook with WEBHOOK_URL and WEBHOOK_SECRET)';
 
 /** Runs until SIGINT/SIGTERM; returns at once, after one log line, when no CRM is configured. */
 export async function runCrmWorker(opts: { config?: string }, env: Env = process.env): Promise<void> {
@@ -79,7 +87,11 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
     maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
   });
-  const server = await startHttpServer({ port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT), registry: metrics.registry, health: () => ({ ready: worker.healthy() }) });
+  const server = await startHttpServer({
+    port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT),
+    registry: metrics.registry,
+    health: () => ({ ready: worker.healthy() }),
+  });
   await worker.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -128,14 +140,19 @@ Environment:
       const letters = await withRedis('after-hours-crm-cli', (redis) => listDead(redis, keysFrom(env)));
       for (const d of letters) {
         if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
-        else process.stdout.write(`${printable(d.deadId)}\t${printable(d.eventId || '-')}\t${printable(d.failedAt)}\tdeliveries=${d.deliveries}\t${printable(d.error)}\n`);
+        else
+          process.stdout.write(
+            `${printable(d.deadId)}\t${printable(d.eventId || '-')}\t${printable(d.failedAt)}\tdeliveries=${d.deliveries}\t${printable(d.error)}\n`,
+          );
       }
       if (!opts.json) process.stderr.write(`${letters.length} dead letter(s)\n`);
     });
 
   dead
     .command('retry')
-    .description('Put a dead letter (by its dead-letter id or event id), or all of them, back on the events stream; --all retries each dead letter there is when it starts, once')
+    .description(
+      'Put a dead letter (by its dead-letter id or event id), or all of them, back on the events stream; --all retries each dead letter there is when it starts, once',
+    )
     .argument('[id]', 'dead-letter entry id (as listed) or event id')
     .option('--all', 'retry every dead letter')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
@@ -201,7 +218,8 @@ export function authorizationCode(answer: string, expectedState?: string): strin
     const code = url.searchParams.get('code');
     if (!code) throw new UsageError('the pasted address has no code=… in it');
     const state = url.searchParams.get('state');
-    if (expectedState !== undefined && state !== null && state !== expectedState) throw new UsageError('the pasted address is from another authorisation (its state differs); start again');
+    if (expectedState !== undefined && state !== null && state !== expectedState)
+      throw new UsageError('the pasted address is from another authorisation (its state differs); start again');
     return code;
   }
   const bare = text.replace(/^code=/, '');

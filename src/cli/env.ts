@@ -31,11 +31,13 @@ export function redisSettings(vars: Record<string, string | undefined> = process
   }
 }
 export const redisPrefix = (): string => env('REDIS_PREFIX', DEFAULT_PREFIX);
-export const spoolDir = (): string => env('SPOOL_DIR', join(env('XDG_STATE_HOME', join(homedir(), '.local', 'state')), 'after-hours', 'spool'));
+export const spoolDir = (): string =>
+  env('SPOOL_DIR', join(env('XDG_STATE_HOME', join(homedir(), '.local', 'state')), 'after-hours', 'spool'));
 
 /** ARI_REST_CLIENT: which transport carries the daemon's ARI REST calls (own | agent). */
 export function ariRestClient(): AriRestClient {
   const v = env('ARI_REST_CLIENT', 'own');
-  if (!(ARI_REST_CLIENTS as readonly string[]).includes(v)) throw new Error(`ARI_REST_CLIENT must be one of ${ARI_REST_CLIENTS.join(', ')} (got "${v}")`);
+  if (!(ARI_REST_CLIENTS as readonly string[]).includes(v))
+    throw new Error(`ARI_REST_CLIENT must be one of ${ARI_REST_CLIENTS.join(', ')} (got "${v}")`);
   return v as AriRestClient;
 }

@@ -1,7 +1,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
-import { clearOverride, listOverrides, MAX_BY_LENGTH, MAX_NOTE_LENGTH, MAX_OVERRIDE_MS, overrideProblem, setOverride } from '../store/overrideStore';
+import {
+  clearOverride,
+  listOverrides,
+  MAX_BY_LENGTH,
+  MAX_NOTE_LENGTH,
+  MAX_OVERRIDE_MS,
+  overrideProblem,
+  setOverride,
+} from '../store/overrideStore';
 import { printable } from '../util/printable';
 import { env, redisPrefix } from './env';
 import { withRedis } from './redisCommand';
@@ -13,7 +21,12 @@ function did(raw: string): string {
   return n.e164;
 }
 
-const UNIT_MS = new Map([['m', 60_000], ['min', 60_000], ['h', 3_600_000], ['d', 86_400_000]]);
+const UNIT_MS = new Map([
+  ['m', 60_000],
+  ['min', 60_000],
+  ['h', 3_600_000],
+  ['d', 86_400_000],
+]);
 
 /** `30m`, `2h`, `1d`: more than zero and at most MAX_OVERRIDE_MS (366 days). */
 function parseFor(text: string): number {
@@ -38,7 +51,8 @@ function parseNote(text: string): string {
 }
 
 function parseBy(text: string): string {
-  if (text.trim() === '' || text.length > MAX_BY_LENGTH) throw new InvalidArgumentError(`the author must be 1 to ${MAX_BY_LENGTH} characters`);
+  if (text.trim() === '' || text.length > MAX_BY_LENGTH)
+    throw new InvalidArgumentError(`the author must be 1 to ${MAX_BY_LENGTH} characters`);
   return text;
 }
 
@@ -69,7 +83,7 @@ export function registerOverrideCommand(program: Command): void {
     });
   override
     .command('clear')
-    .description('remove a number\'s override')
+    .description("remove a number's override")
     .requiredOption('--did <number>', 'the number', did)
     .action(async (o: { did: string }) => {
       const removed = await withRedis('after-hours-override', (r) => clearOverride(r, redisPrefix(), o.did));
@@ -89,7 +103,9 @@ export function registerOverrideCommand(program: Command): void {
       }
       if (list.length === 0) process.stdout.write('no overrides\n');
       for (const x of list) {
-        process.stdout.write(`${printable(x.did)}\t${x.state}\t${x.until === undefined ? 'until cleared' : new Date(x.until).toISOString()}\t${printable(x.note ?? '')}${x.by !== undefined ? `\t${printable(x.by)}` : ''}\n`);
+        process.stdout.write(
+          `${printable(x.did)}\t${x.state}\t${x.until === undefined ? 'until cleared' : new Date(x.until).toISOString()}\t${printable(x.note ?? '')}${x.by !== undefined ? `\t${printable(x.by)}` : ''}\n`,
+        );
       }
     });
 }

@@ -10,7 +10,10 @@ export function registerPushCommand(program: Command): void {
     .command('push')
     .description('validate a configuration and make it the running one on every daemon (within a second, no restart)')
     .requiredOption('--config <file>', 'YAML configuration')
-    .addHelpText('after', '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; README "Redis". A file that fails validation is refused and Redis keeps the version it had.')
+    .addHelpText(
+      'after',
+      '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; README "Redis". A file that fails validation is refused and Redis keeps the version it had.',
+    )
     .action(async (opts: { config: string }) => {
       const loaded = loadConfig(opts.config);
       if (!loaded.ok) {

@@ -6,7 +6,11 @@ import { redisSettings } from './env';
  * Runs one CLI command against Redis: connects with the environment's settings (URL or
  * sentinels), refuses with where and why when Redis cannot be reached, always disconnects.
  */
-export async function withRedis<T>(name: string, fn: (redis: Redis) => Promise<T>, env: Record<string, string | undefined> = process.env): Promise<T> {
+export async function withRedis<T>(
+  name: string,
+  fn: (redis: Redis) => Promise<T>,
+  env: Record<string, string | undefined> = process.env,
+): Promise<T> {
   const settings = redisSettings(env);
   const redis = createRedisClient(settings, 'tool', name);
   try {

@@ -4,7 +4,15 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { SettingsError } from './exitCodes';
 
 /** The settings that are secrets: each may come from a file named by X_FILE instead (Docker, systemd credentials). */
-export const SECRET_SETTINGS = ['ARI_PASSWORD', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'BITRIX24_WEBHOOK_URL', 'BITRIX24_CLIENT_SECRET', 'WEBHOOK_SECRET'] as const;
+export const SECRET_SETTINGS = [
+  'ARI_PASSWORD',
+  'REDIS_URL',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+  'BITRIX24_WEBHOOK_URL',
+  'BITRIX24_CLIENT_SECRET',
+  'WEBHOOK_SECRET',
+] as const;
 const SECRET_FILE_MAX_BYTES = 64 * 1024;
 
 /**
@@ -41,7 +49,7 @@ function readSmallRegularFile(file: string): string {
     if (st.size > SECRET_FILE_MAX_BYTES) throw new Error(`larger than ${SECRET_FILE_MAX_BYTES} bytes`);
     const buf = Buffer.alloc(SECRET_FILE_MAX_BYTES + 1);
     let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0;) n += r;
     if (n > SECRET_FILE_MAX_BYTES) throw new Error(`larger than ${SECRET_FILE_MAX_BYTES} bytes`);
     return buf.subarray(0, n).toString('utf8');
   } finally {

@@ -12,7 +12,7 @@ import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('run the daemon: take calls from the Stasis app and apply each number\'s working hours')
+    .description("run the daemon: take calls from the Stasis app and apply each number's working hours")
     .requiredOption('--config <file>', 'YAML configuration (a version pushed to Redis takes precedence once present)')
     .addHelpText(
       'after',

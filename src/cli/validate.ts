@@ -14,8 +14,12 @@ export function registerValidateCommand(program: Command): void {
         if (result.ok) {
           const n = result.config.numbers;
           const zones = new Set(n.map((x) => x.timezone)).size;
-          const actions = ['voicemail', 'forward', 'hangup'].map((a) => `${n.filter((x) => x.afterHours.action === a).length} ${a}`).join(', ');
-          process.stdout.write(`${file}: ok, ${n.length} number${n.length === 1 ? '' : 's'} in ${zones} time zone${zones === 1 ? '' : 's'} (${actions})\n`);
+          const actions = ['voicemail', 'forward', 'hangup']
+            .map((a) => `${n.filter((x) => x.afterHours.action === a).length} ${a}`)
+            .join(', ');
+          process.stdout.write(
+            `${file}: ok, ${n.length} number${n.length === 1 ? '' : 's'} in ${zones} time zone${zones === 1 ? '' : 's'} (${actions})\n`,
+          );
         } else {
           failed = true;
           for (const e of result.errors) process.stderr.write(`${formatConfigError(e)}\n`);

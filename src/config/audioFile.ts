@@ -27,7 +27,8 @@ export function checkAudioFile(file: string): string | undefined {
     } finally {
       closeSync(fd);
     }
-    if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return `${file} is not a WAV file (no RIFF/WAVE header)`;
+    if (head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE')
+      return `${file} is not a WAV file (no RIFF/WAVE header)`;
   }
   return undefined;
 }

@@ -53,7 +53,8 @@ export function readRegularFile(path: string, maxBytes: number, what: string): {
   const failed = (e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { ok: false as const, error: `${what} ${path} does not exist` };
-    if (code === 'EACCES' || code === 'EPERM') return { ok: false as const, error: `${what} ${path} cannot be read: permission denied (${code})` };
+    if (code === 'EACCES' || code === 'EPERM')
+      return { ok: false as const, error: `${what} ${path} cannot be read: permission denied (${code})` };
     return { ok: false as const, error: `${what} ${path} cannot be read: ${code ?? (e instanceof Error ? e.message : String(e))}` };
   };
   let st: Stats;

@@ -51,7 +51,8 @@ export function parseTimeRange(text: string): { range: TimeRange } | { error: st
   if (!m) return { error: `"${text}" is not a time range like "08:00-17:00"` };
   const [h1, m1, h2, m2] = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
   if (h1 > 23 || m1 > 59) return { error: `"${text}": start ${m[1]}:${m[2]} is not a time of day` };
-  if (h2 > 24 || m2 > 59 || (h2 === 24 && m2 !== 0)) return { error: `"${text}": end ${m[3]}:${m[4]} is not a time of day (24:00 is the latest)` };
+  if (h2 > 24 || m2 > 59 || (h2 === 24 && m2 !== 0))
+    return { error: `"${text}": end ${m[3]}:${m[4]} is not a time of day (24:00 is the latest)` };
   const start = h1 * 60 + m1;
   const end = h2 * 60 + m2;
   if (start === end) return { error: `"${text}" is zero-length (start equals end)` };

@@ -31,7 +31,8 @@ export interface LoadOptions {
 
 /** afterHours as written (schema-checked): the action, and each action's settings under its name. */
 type RawAfterHours = { action?: ActionName } & { [A in ActionName]?: Record<string, unknown> };
-type RawHolidayItem = string | { date?: string; country?: string; state?: string; region?: string; ics?: string; name?: string; afterHours?: RawAfterHours };
+type RawHolidayItem =
+  string | { date?: string; country?: string; state?: string; region?: string; ics?: string; name?: string; afterHours?: RawAfterHours };
 interface RawCallers {
   bypass?: string[];
   block?: Array<string | { number: string; cause?: HangupCause }>;
@@ -143,7 +144,12 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     });
   // A holiday's own afterHours is read over `base`, the policy of the level the list is
   // written at (defaults, or the number): the memo key includes what `base` came from.
-  const holidaysOf = (list: NonNullable<RawScheduleFields['holidays']>, path: Path, base: () => AfterHoursPolicy, baseKey: unknown): ParsedHolidays => {
+  const holidaysOf = (
+    list: NonNullable<RawScheduleFields['holidays']>,
+    path: Path,
+    base: () => AfterHoursPolicy,
+    baseKey: unknown,
+  ): ParsedHolidays => {
     const ownPolicies = list.some((item) => typeof item === 'object' && item !== null && item.afterHours !== undefined);
     return shared('holidays', ownPolicies ? [list, baseKey] : list, () => {
       const specs: HolidaySpec[] = [];
@@ -163,7 +169,8 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
         any = true;
         const own: HolidayPolicy = {};
         if (item.name !== undefined) own.name = item.name;
-        if (item.afterHours !== undefined) own.afterHours = checkedPolicy(policyOf(item.afterHours, [...path, i, 'afterHours'], base()), [...path, i, 'afterHours']);
+        if (item.afterHours !== undefined)
+          own.afterHours = checkedPolicy(policyOf(item.afterHours, [...path, i, 'afterHours'], base()), [...path, i, 'afterHours']);
         policies.push(own);
       });
       return any ? { specs, policies } : { specs };
@@ -230,7 +237,14 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     return policy;
   };
   /** What depends on the number called (a forward's country), for a policy other than the number's own. */
-  const checkForNumber = (policy: AfterHoursPolicy, country: string | undefined, own: RawAfterHours | undefined, path: Path | undefined, numberPath: Path, what: string) => {
+  const checkForNumber = (
+    policy: AfterHoursPolicy,
+    country: string | undefined,
+    own: RawAfterHours | undefined,
+    path: Path | undefined,
+    numberPath: Path,
+    what: string,
+  ) => {
     const chosen = actionOf(policy.action);
     const settings = policy[policy.action];
     if (settings === undefined || !chosen.checkForNumber) return;
@@ -245,8 +259,12 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   const defaultZoneOk = checkZone(d.timezone, ['defaults', 'timezone']);
   const defaultHours = d.hours !== undefined ? hoursOf(d.hours, ['defaults', 'hours']) : undefined;
   const defaultPolicy = policyOf(d.afterHours, ['defaults', 'afterHours'], undefined);
-  const defaultHolidays: ParsedHolidays = d.holidays ? holidaysOf(d.holidays, ['defaults', 'holidays'], () => defaultPolicy, 'defaults') : { specs: [] };
-  const defaultDaysOff = d.daysOffAfterHours ? checkedPolicy(policyOf(d.daysOffAfterHours, ['defaults', 'daysOffAfterHours'], defaultPolicy), ['defaults', 'daysOffAfterHours']) : undefined;
+  const defaultHolidays: ParsedHolidays = d.holidays
+    ? holidaysOf(d.holidays, ['defaults', 'holidays'], () => defaultPolicy, 'defaults')
+    : { specs: [] };
+  const defaultDaysOff = d.daysOffAfterHours
+    ? checkedPolicy(policyOf(d.daysOffAfterHours, ['defaults', 'daysOffAfterHours'], defaultPolicy), ['defaults', 'daysOffAfterHours'])
+    : undefined;
   const defaultCallers = d.callers ? callersOf(d.callers, ['defaults', 'callers']) : undefined;
   const defaultCrm = crmOf(d.crm, undefined);
 
@@ -277,14 +295,17 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
     // Days off: written on the number over its afterHours; else the defaults' (over the defaults' afterHours).
     const daysOffAfterHours =
       n.daysOffAfterHours !== undefined
-        ? shared('daysOffAfterHours', [n.daysOffAfterHours, n.afterHours ?? null], () => checkedPolicy(policyOf(n.daysOffAfterHours, at('daysOffAfterHours'), afterHours), at('daysOffAfterHours')))
+        ? shared('daysOffAfterHours', [n.daysOffAfterHours, n.afterHours ?? null], () =>
+            checkedPolicy(policyOf(n.daysOffAfterHours, at('daysOffAfterHours'), afterHours), at('daysOffAfterHours')),
+          )
         : defaultDaysOff;
     const callers = n.callers !== undefined ? callersOf(n.callers, at('callers')) : defaultCallers;
     const chosen = actionOf(afterHours.action);
     const settings = afterHours[afterHours.action];
     if (settings === undefined) {
       const needs = chosen.needs ? `afterHours.${afterHours.action}.${chosen.needs.key}` : `afterHours.${afterHours.action}`;
-      if (n.afterHours?.action === afterHours.action) problem(at('afterHours', 'action'), `action "${afterHours.action}" needs ${needs}${chosen.needs ? ` (${chosen.needs.hint})` : ''}`);
+      if (n.afterHours?.action === afterHours.action)
+        problem(at('afterHours', 'action'), `action "${afterHours.action}" needs ${needs}${chosen.needs ? ` (${chosen.needs.hint})` : ''}`);
       else problem(at('did'), `the after-hours action "${afterHours.action}" from defaults needs ${needs} on this number or in defaults`);
     } else if (did.ok && chosen.checkForNumber) {
       // What depends on the number called (a forward's country), so per number.
@@ -292,20 +313,37 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       const p = chosen.checkForNumber(settings as never, did.country, own, settingsContext(at('afterHours', afterHours.action)));
       if (p) {
         const written = own?.[p.key] !== undefined;
-        problem(written ? at('afterHours', afterHours.action, p.key) : at('did'), written ? p.error : `the ${afterHours.action} from defaults: ${p.error}`);
+        problem(
+          written ? at('afterHours', afterHours.action, p.key) : at('did'),
+          written ? p.error : `the ${afterHours.action} from defaults: ${p.error}`,
+        );
       }
     }
     if (did.ok) {
       if (daysOffAfterHours) {
         const own = n.daysOffAfterHours !== undefined;
-        checkForNumber(daysOffAfterHours, did.country, own ? n.daysOffAfterHours : undefined, own ? at('daysOffAfterHours') : undefined, at('did'), 'daysOffAfterHours from defaults:');
+        checkForNumber(
+          daysOffAfterHours,
+          did.country,
+          own ? n.daysOffAfterHours : undefined,
+          own ? at('daysOffAfterHours') : undefined,
+          at('did'),
+          'daysOffAfterHours from defaults:',
+        );
       }
       (holidays.policies ?? []).forEach((h, i) => {
         if (!h?.afterHours) return;
         const own = n.holidays !== undefined;
         const rawItem = own ? n.holidays![i] : undefined;
         const ownRaw = typeof rawItem === 'object' ? rawItem.afterHours : undefined;
-        checkForNumber(h.afterHours, did.country, ownRaw, own ? at('holidays', i, 'afterHours') : undefined, at('did'), `holiday ${h.name ?? i + 1} from defaults:`);
+        checkForNumber(
+          h.afterHours,
+          did.country,
+          ownRaw,
+          own ? at('holidays', i, 'afterHours') : undefined,
+          at('did'),
+          `holiday ${h.name ?? i + 1} from defaults:`,
+        );
       });
     }
     if (!did.ok || !timezone || !hours) return;
@@ -332,7 +370,11 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
       file: resolve(file),
       region,
       timezone: d.timezone ?? 'UTC',
-      forwarding: { endpoint: raw.forwarding?.endpoint ?? 'PJSIP/{number}@trunk', allowCountries, ...(allowNumbers.length > 0 ? { allowNumbers } : {}) },
+      forwarding: {
+        endpoint: raw.forwarding?.endpoint ?? 'PJSIP/{number}@trunk',
+        allowCountries,
+        ...(allowNumbers.length > 0 ? { allowNumbers } : {}),
+      },
       numbers,
     },
   };
@@ -382,7 +424,8 @@ function parseHolidayItem(
     return { error: `holiday "${text}" is not YYYY-MM-DD, MM-DD or YYYY-MM-DD..YYYY-MM-DD` };
   }
   if (item.ics !== undefined) {
-    if (item.country !== undefined || item.state !== undefined || item.region !== undefined) return { error: 'a holiday entry has either "ics" or "country", not both' };
+    if (item.country !== undefined || item.state !== undefined || item.region !== undefined)
+      return { error: 'a holiday entry has either "ics" or "country", not both' };
     const path = absPath(item.ics);
     const loaded = loadIcs(path);
     if ('error' in loaded) return { error: loaded.error };

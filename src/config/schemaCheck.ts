@@ -31,7 +31,10 @@ let compiled: Validators | undefined;
 function validators(): Validators {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, useDefaults: false });
-    const schema = JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as { $id: string; properties: { numbers: Record<string, unknown> } };
+    const schema = JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as {
+      $id: string;
+      properties: { numbers: Record<string, unknown> };
+    };
     ajv.addSchema(schema);
     const number = ajv.getSchema(`${schema.$id}#/definitions/number`);
     if (!number) throw new Error(`${configSchemaPath()}: no definitions/number`);
@@ -52,7 +55,12 @@ function pathOf(pointer: string): Array<string | number> {
 }
 
 function describe(path: ReadonlyArray<string | number>): string {
-  return path.length === 0 ? 'the file' : path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.').replace(/\.\[/g, '[');
+  return path.length === 0
+    ? 'the file'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('.')
+        .replace(/\.\[/g, '[');
 }
 
 function toError(source: YamlSource, e: ErrorObject): ConfigError {
@@ -63,17 +71,28 @@ function toError(source: YamlSource, e: ErrorObject): ConfigError {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const hint = nearest(key, allowed);
-      const msg = `unknown key ${renderValue(key)} in ${where}` + (hint ? ` (did you mean "${hint}"?)` : allowed.length ? ` (expected one of: ${allowed.join(', ')})` : '');
+      const msg =
+        `unknown key ${renderValue(key)} in ${where}` +
+        (hint ? ` (did you mean "${hint}"?)` : allowed.length ? ` (expected one of: ${allowed.join(', ')})` : '');
       return source.error([...path, key], msg, true);
     }
     case 'required':
       return source.error(path, `${where} needs "${(e.params as { missingProperty: string }).missingProperty}"`);
     case 'enum':
-      return source.error(path, `${where} must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues).join(', ')} (got ${renderValue(e.data)})`);
+      return source.error(
+        path,
+        `${where} must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')} (got ${renderValue(e.data)})`,
+      );
     case 'type':
-      return source.error(path, `${where} must be ${String((e.params as { type: string | string[] }).type).replace(/,/g, ' or ')} (got ${renderValue(e.data)})`);
+      return source.error(
+        path,
+        `${where} must be ${String((e.params as { type: string | string[] }).type).replace(/,/g, ' or ')} (got ${renderValue(e.data)})`,
+      );
     default:
-      return source.error(path, `${where} ${e.message ?? 'is invalid'}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${renderValue(e.data)})` : ''}`);
+      return source.error(
+        path,
+        `${where} ${e.message ?? 'is invalid'}${e.data !== undefined && typeof e.data !== 'object' ? ` (got ${renderValue(e.data)})` : ''}`,
+      );
   }
 }
 
@@ -99,7 +118,12 @@ export function checkAgainstSchema(source: YamlSource, value: unknown): { errors
   const errors = found.slice(0, MAX_SCHEMA_ERRORS).map((e) => toError(source, e));
   if (total > MAX_SCHEMA_ERRORS) {
     const more = total - MAX_SCHEMA_ERRORS;
-    errors.push(source.error(pathOf(found[MAX_SCHEMA_ERRORS]!.instancePath), `... and ${more} more problem${more === 1 ? '' : 's'} with the shape of the file (fix the first ones and validate again)`));
+    errors.push(
+      source.error(
+        pathOf(found[MAX_SCHEMA_ERRORS]!.instancePath),
+        `... and ${more} more problem${more === 1 ? '' : 's'} with the shape of the file (fix the first ones and validate again)`,
+      ),
+    );
   }
   return { errors, shapeOk };
 }

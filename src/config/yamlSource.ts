@@ -52,7 +52,12 @@ export class YamlSource {
       // until the stack runs out, so js-yaml's own position is the answer.
       if (e instanceof YAMLException && /maxDepth/.test(e.reason)) {
         const mark = e.mark;
-        return { source, errors: [{ file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: 'YAML syntax: nested more than 100 levels deep' }] };
+        return {
+          source,
+          errors: [
+            { file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: 'YAML syntax: nested more than 100 levels deep' },
+          ],
+        };
       }
       // The `yaml` library words syntax errors better, but is slow and big on large files.
       if (text.length <= FULL_PARSE_LIMIT) {
@@ -67,7 +72,10 @@ export class YamlSource {
       // Only js-yaml objected (or the file is too large for the other): its reason at its position.
       const mark = e instanceof YAMLException ? e.mark : undefined;
       const reason = e instanceof YAMLException ? e.reason : String(e);
-      return { source, errors: [{ file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: bounded(`YAML syntax: ${reason}`) }] };
+      return {
+        source,
+        errors: [{ file, line: (mark?.line ?? 0) + 1, col: (mark?.column ?? 0) + 1, message: bounded(`YAML syntax: ${reason}`) }],
+      };
     }
     const tooLarge = checkExpandedSize(file, text, source.value);
     return tooLarge ? { source, errors: [tooLarge] } : { source, errors: [] };
@@ -345,7 +353,7 @@ export function locateOffsets(text: string, queries: readonly PositionQuery[]): 
 
   /** Past blanks, line breaks and comments. */
   const skipBlanks = (i: number, end = Infinity): number => {
-    for (; i < end; ) {
+    for (; i < end;) {
       const c = input.charCodeAt(i);
       if (c === SPACE || c === TAB || c === LF || c === CR) i++;
       else if (c === HASH) {
@@ -441,7 +449,16 @@ export function locateOffsets(text: string, queries: readonly PositionQuery[]): 
         return;
       }
       const c = input.charCodeAt(parent.cs);
-      parent.shape = c === DASH ? Shape.BlockSeq : c === LBRACKET ? Shape.FlowSeq : c === LBRACE ? Shape.FlowMap : c === QUESTION ? Shape.BlockMap : Shape.Wrapper;
+      parent.shape =
+        c === DASH
+          ? Shape.BlockSeq
+          : c === LBRACKET
+            ? Shape.FlowSeq
+            : c === LBRACE
+              ? Shape.FlowMap
+              : c === QUESTION
+                ? Shape.BlockMap
+                : Shape.Wrapper;
       parent.scan = parent.cs;
     }
     switch (parent.shape) {

@@ -95,7 +95,12 @@ export interface CrmRetrySettings {
  * One retry policy for every CRM adapter: transient errors (rate limits, network, 5xx) back
  * off exponentially, honouring a server's Retry-After; anything else fails at once.
  */
-export function crmRetryOptions(o: CrmRetrySettings, signal: AbortSignal | undefined, what: string, logFields: Record<string, unknown> = {}): RetryOptions {
+export function crmRetryOptions(
+  o: CrmRetrySettings,
+  signal: AbortSignal | undefined,
+  what: string,
+  logFields: Record<string, unknown> = {},
+): RetryOptions {
   return {
     retries: o.retries ?? 5,
     baseMs: o.backoffBaseMs ?? 1000,
@@ -105,7 +110,6 @@ export function crmRetryOptions(o: CrmRetrySettings, signal: AbortSignal | undef
     signal,
     shouldRetry: (err) => err instanceof TransientCrmError,
     minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
-    onRetry: (err, attempt, delayMs) =>
-      o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err }, `${what} failed; retrying`),
+    onRetry: (err, attempt, delayMs) => o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err }, `${what} failed; retrying`),
   };
 }

@@ -46,7 +46,10 @@ function bitrix24Auth(env: Env, logger: Logger, shared: SharedState): Bitrix24Au
   const app = Boolean(env.BITRIX24_CLIENT_ID);
   const webhook = Boolean(env.BITRIX24_WEBHOOK_URL);
   if (app && webhook) throw new Error('set either BITRIX24_WEBHOOK_URL (a webhook) or BITRIX24_CLIENT_ID (a local application), not both');
-  if (!app && !webhook) throw new Error('BITRIX24_WEBHOOK_URL is not set (or use a local application: BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET)');
+  if (!app && !webhook)
+    throw new Error(
+      'BITRIX24_WEBHOOK_URL is not set (or use a local application: BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET)',
+    );
   return app ? bitrix24AppAuthFromEnv(env, shared, logger) : undefined;
 }
 
@@ -58,7 +61,10 @@ export const ADAPTERS: ReadonlyMap<string, Factory> = new Map<string, Factory>([
     (env, logger, shared) => {
       const ariUrl = env.ARI_URL;
       const allowInsecureHttp = env.BITRIX24_ALLOW_INSECURE_HTTP === '1';
-      if (allowInsecureHttp) logger.warn('BITRIX24_ALLOW_INSECURE_HTTP=1: an http:// Bitrix24 address is accepted and its token travels in clear; for a local test server only');
+      if (allowInsecureHttp)
+        logger.warn(
+          'BITRIX24_ALLOW_INSECURE_HTTP=1: an http:// Bitrix24 address is accepted and its token travels in clear; for a local test server only',
+        );
       const auth = bitrix24Auth(env, logger, shared);
       return new Bitrix24Adapter({
         ...(auth ? { auth } : { webhookUrl: env.BITRIX24_WEBHOOK_URL }),
@@ -85,7 +91,11 @@ export function createAdapter(env: Env, logger: Logger, shared: SharedState): Cr
   // With ARI access, voicemails are deleted from Asterisk once stored (or after the retention).
   if (!env.ARI_URL) return adapter;
   return withRecordingCleanup(adapter, {
-    deleteRecording: createAriRecordingDeleter({ url: env.ARI_URL, user: required(env, 'ARI_USER'), password: required(env, 'ARI_PASSWORD') }),
+    deleteRecording: createAriRecordingDeleter({
+      url: env.ARI_URL,
+      user: required(env, 'ARI_USER'),
+      password: required(env, 'ARI_PASSWORD'),
+    }),
     retentionMs: recordingRetentionMs(env),
     redis: shared.redis,
     dueKey: recordingsDueKey(shared.keys),
@@ -98,6 +108,7 @@ export function recordingRetentionMs(env: Env): number {
   const raw = env.RECORDING_RETENTION_HOURS;
   if (raw === undefined || raw === '') return 0;
   const hours = Number(raw);
-  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 3650) throw new Error(`RECORDING_RETENTION_HOURS must be a number of hours, 0 or more (got "${raw}")`);
+  if (!Number.isFinite(hours) || hours < 0 || hours > 24 * 3650)
+    throw new Error(`RECORDING_RETENTION_HOURS must be a number of hours, 0 or more (got "${raw}")`);
   return Math.round(hours * 3_600_000);
 }

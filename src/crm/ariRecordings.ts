@@ -41,7 +41,11 @@ export type RecordingDeleter = (name: string, signal: AbortSignal) => Promise<bo
 
 /** DELETE <prefix>/ari/recordings/stored/{name} with the same ARI settings as the fetcher. */
 export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingDeleter {
-  const rest = new AriRest({ ...opts, caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined), timeoutMs: opts.requestTimeoutMs ?? 10_000 });
+  const rest = new AriRest({
+    ...opts,
+    caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined),
+    timeoutMs: opts.requestTimeoutMs ?? 10_000,
+  });
   return async (name, signal) => {
     signal.throwIfAborted();
     try {
@@ -49,7 +53,11 @@ export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingD
       return true;
     } catch (err) {
       if (err instanceof AriHttpError && err.status === 404) return false;
-      throw new TransientCrmError(`ARI delete of recording ${name}: ${err instanceof AriHttpError ? `HTTP ${err.status}` : (err as Error).message}`, undefined, { cause: err });
+      throw new TransientCrmError(
+        `ARI delete of recording ${name}: ${err instanceof AriHttpError ? `HTTP ${err.status}` : (err as Error).message}`,
+        undefined,
+        { cause: err },
+      );
     }
   };
 }
@@ -108,7 +116,10 @@ export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptio
       const stored = (await context.journal.get(RECORDING_STORED_STEP)) === RECORDING_STORED;
       if (o.retentionMs <= 0 && !stored) {
         await once(context.journal, 'recording-kept', async () => {
-          o.logger?.warn({ eventId: event.id, recording: name }, 'voicemail kept in Asterisk: no CRM stored it and RECORDING_RETENTION_HOURS is 0');
+          o.logger?.warn(
+            { eventId: event.id, recording: name },
+            'voicemail kept in Asterisk: no CRM stored it and RECORDING_RETENTION_HOURS is 0',
+          );
           return 'kept';
         });
       } else if (o.retentionMs <= 0) {

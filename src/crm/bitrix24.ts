@@ -28,7 +28,16 @@ import { TokenBucket } from './tokenBucket';
 export { normaliseWebhookUrl } from './bitrix24Auth';
 
 /** Errors that mean our credentials are unusable; retrying cannot help. */
-const AUTH_ERRORS = new Set(['expired_token', 'insufficient_scope', 'NO_AUTH_FOUND', 'invalid_token', 'INVALID_CREDENTIALS', 'ACCESS_DENIED', 'authorization_error', 'WRONG_AUTH_TYPE']);
+const AUTH_ERRORS = new Set([
+  'expired_token',
+  'insufficient_scope',
+  'NO_AUTH_FOUND',
+  'invalid_token',
+  'INVALID_CREDENTIALS',
+  'ACCESS_DENIED',
+  'authorization_error',
+  'WRONG_AUTH_TYPE',
+]);
 const TRANSIENT_ERRORS = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'INTERNAL_SERVER_ERROR']);
 const STATUS_CODE = { missed: '304', answered: '200' } as const;
 const ATTACHABLE_FORMATS = new Set(['wav', 'mp3']);
@@ -171,14 +180,23 @@ export class Bitrix24Adapter implements CrmAdapter {
               throw new PermanentCrmError('bitrix24 telephony.externalcall.register: no CALL_ID in the answer');
             }
             if (result.LEAD_CREATION_ERROR) {
-              this.#opts.logger?.warn({ eventId: event.id, leadCreationError: result.LEAD_CREATION_ERROR }, 'bitrix24 did not create a lead for the caller');
+              this.#opts.logger?.warn(
+                { eventId: event.id, leadCreationError: result.LEAD_CREATION_ERROR },
+                'bitrix24 did not create a lead for the caller',
+              );
             }
             return result.CALL_ID;
           });
           await once(journal, 'finish', async () => {
             const result = await this.call(
               'telephony.externalcall.finish',
-              { CALL_ID: callId, USER_ID: action.userId, DURATION: action.durationSeconds, STATUS_CODE: STATUS_CODE[action.status], ADD_TO_CHAT },
+              {
+                CALL_ID: callId,
+                USER_ID: action.userId,
+                DURATION: action.durationSeconds,
+                STATUS_CODE: STATUS_CODE[action.status],
+                ADD_TO_CHAT,
+              },
               signal,
             );
             return isObject(result) && result.CRM_ACTIVITY_ID !== undefined ? String(result.CRM_ACTIVITY_ID) : 'done';
@@ -216,7 +234,11 @@ export class Bitrix24Adapter implements CrmAdapter {
           await once(journal, `notify:${action.userId}`, async () => {
             // A tag is unique in the whole portal (a new notification with it deletes the others),
             // so each user's copy gets its own: a redelivery replaces it, the other users keep theirs.
-            await this.call('im.notify.system.add', { USER_ID: action.userId, MESSAGE: action.text, TAG: `${action.tag}:${action.userId}` }, signal);
+            await this.call(
+              'im.notify.system.add',
+              { USER_ID: action.userId, MESSAGE: action.text, TAG: `${action.tag}:${action.userId}` },
+              signal,
+            );
             return 'done';
           });
           break;
@@ -271,7 +293,8 @@ export class Bitrix24Adapter implements CrmAdapter {
           { auth: true },
         );
       }
-      if (error === 'expired_token' && this.#auth.kind === 'application') throw new ExpiredTokenError(`${what}; the application token was refused after a refresh`, { auth: true });
+      if (error === 'expired_token' && this.#auth.kind === 'application')
+        throw new ExpiredTokenError(`${what}; the application token was refused after a refresh`, { auth: true });
       if ((error !== undefined && AUTH_ERRORS.has(error)) || res.status === 401 || res.status === 403) {
         throw new PermanentCrmError(
           this.#auth.kind === 'webhook'
@@ -298,4 +321,3 @@ function toId(value: unknown): number | undefined {
   const n = typeof value === 'string' ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
 }
-

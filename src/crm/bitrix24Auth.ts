@@ -38,7 +38,9 @@ function checkedUrl(raw: string, name: string, allowInsecureHttp: boolean | unde
     throw new Error(`${name} is not a URL`);
   }
   if (url.protocol === 'http:' && !allowInsecureHttp) {
-    throw new Error(`${name} must be https://: over http:// the token travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)`);
+    throw new Error(
+      `${name} must be https://: over http:// the token travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`${name} must be https://`);
   return url;
@@ -52,7 +54,9 @@ export function normaliseWebhookUrl(raw: string, opts: { allowInsecureHttp?: boo
     throw new Error('BITRIX24_WEBHOOK_URL is not a URL');
   }
   if (url.protocol === 'http:' && !opts.allowInsecureHttp) {
-    throw new Error('BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)');
+    throw new Error(
+      'BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)',
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('BITRIX24_WEBHOOK_URL must be https://');
   if (!/\/rest\/\d+\/[^/]+/.test(url.pathname)) throw new Error('BITRIX24_WEBHOOK_URL must look like https://PORTAL/rest/USER_ID/TOKEN/');
@@ -198,7 +202,10 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
           if (current === undefined) throw notAuthorised();
           if (current.accessToken !== stale && this.fresh(current)) return current.accessToken;
           const next = await this.requestTokens({ grant_type: 'refresh_token', refresh_token: current.refreshToken }, signal);
-          this.#o.logger?.info({ memberId: next.memberId, expiresAt: new Date(next.expiresAt).toISOString() }, 'bitrix24 access token refreshed');
+          this.#o.logger?.info(
+            { memberId: next.memberId, expiresAt: new Date(next.expiresAt).toISOString() },
+            'bitrix24 access token refreshed',
+          );
           return next.accessToken;
         } finally {
           await this.#lock.release(held).catch(() => undefined);
@@ -241,17 +248,23 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
   /** One request to the OAuth server; the new pair is stored before it is returned. */
   private async requestTokens(grant: Record<string, string>, signal: AbortSignal): Promise<StoredTokens> {
     const url = new URL(this.#tokenUrl.href);
-    for (const [k, v] of Object.entries({ ...grant, client_id: this.#o.clientId, client_secret: this.#o.clientSecret })) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({ ...grant, client_id: this.#o.clientId, client_secret: this.#o.clientSecret }))
+      url.searchParams.set(k, v);
     const where = `${this.#tokenUrl.origin}${this.#tokenUrl.pathname}`;
     const startedAt = this.#now();
     // The network error stays the cause, as it always did for token requests.
-    const res = await crmFetch(this.#o.fetch ?? fetch, url, { method: 'GET', headers: { accept: 'application/json' } }, {
-      what: `bitrix24 token ${grant.grant_type}`,
-      where,
-      signal,
-      timeoutMs: this.#o.requestTimeoutMs ?? 10_000,
-      keepCause: true,
-    });
+    const res = await crmFetch(
+      this.#o.fetch ?? fetch,
+      url,
+      { method: 'GET', headers: { accept: 'application/json' } },
+      {
+        what: `bitrix24 token ${grant.grant_type}`,
+        where,
+        signal,
+        timeoutMs: this.#o.requestTimeoutMs ?? 10_000,
+        keepCause: true,
+      },
+    );
     const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     const error = typeof body?.error === 'string' ? body.error : undefined;
     if (error !== undefined || !res.ok || typeof body?.access_token !== 'string' || typeof body.refresh_token !== 'string') {
@@ -283,5 +296,8 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
 }
 
 function notAuthorised(): PermanentCrmError {
-  return new PermanentCrmError('bitrix24: the application has no tokens in Redis; authorise it once: after-hours crm-worker bitrix24-auth', { auth: true });
+  return new PermanentCrmError(
+    'bitrix24: the application has no tokens in Redis; authorise it once: after-hours crm-worker bitrix24-auth',
+    { auth: true },
+  );
 }

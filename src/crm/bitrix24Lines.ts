@@ -55,7 +55,10 @@ export class ExternalLines {
   private async register(did: string, name: string, signal: AbortSignal): Promise<void> {
     const lines = await this.o.call('telephony.externalLine.get', {}, signal);
     const existing = Array.isArray(lines)
-      ? (lines as unknown[]).find((l): l is { NUMBER: unknown; NAME?: unknown } => typeof l === 'object' && l !== null && String((l as { NUMBER?: unknown }).NUMBER) === did)
+      ? (lines as unknown[]).find(
+          (l): l is { NUMBER: unknown; NAME?: unknown } =>
+            typeof l === 'object' && l !== null && String((l as { NUMBER?: unknown }).NUMBER) === did,
+        )
       : undefined;
     if (existing === undefined) {
       try {

@@ -28,7 +28,9 @@ export interface MoveToDead {
 }
 
 export async function moveToDead(redis: Redis, keys: StreamKeys, m: MoveToDead, maxLen = DEFAULT_MAX_LEN): Promise<string> {
-  const reply = await runLua(redis, 'deadLetterMove',
+  const reply = await runLua(
+    redis,
+    'deadLetterMove',
     [keys.stream, keys.dead, lastErrorKey(keys, m.sourceId)],
     [maxLen, m.eventId, m.event, m.error, m.deliveries, m.sourceId, m.failedAt.toISOString(), keys.group],
   );

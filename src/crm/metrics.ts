@@ -15,10 +15,30 @@ export interface CrmMetrics {
 /** A registry of its own, so several workers (and tests) never collide on metric names. */
 export function createCrmMetrics(redis: Redis, keys: StreamKeys): CrmMetrics {
   const registry = new Registry();
-  const processed = new Counter({ name: 'after_hours_crm_events_processed_total', help: 'Events whose CRM work completed.', labelNames: ['adapter'], registers: [registry] });
-  const duplicates = new Counter({ name: 'after_hours_crm_events_duplicate_total', help: 'Deliveries of events already done, acknowledged without CRM work.', labelNames: ['adapter'], registers: [registry] });
-  const failed = new Counter({ name: 'after_hours_crm_events_failed_total', help: 'Failed deliveries, by kind: transient, permanent, invalid.', labelNames: ['adapter', 'kind'], registers: [registry] });
-  const deadLettered = new Counter({ name: 'after_hours_crm_events_dead_lettered_total', help: 'Events moved to the dead-letter stream.', labelNames: ['adapter'], registers: [registry] });
+  const processed = new Counter({
+    name: 'after_hours_crm_events_processed_total',
+    help: 'Events whose CRM work completed.',
+    labelNames: ['adapter'],
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'after_hours_crm_events_duplicate_total',
+    help: 'Deliveries of events already done, acknowledged without CRM work.',
+    labelNames: ['adapter'],
+    registers: [registry],
+  });
+  const failed = new Counter({
+    name: 'after_hours_crm_events_failed_total',
+    help: 'Failed deliveries, by kind: transient, permanent, invalid.',
+    labelNames: ['adapter', 'kind'],
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'after_hours_crm_events_dead_lettered_total',
+    help: 'Events moved to the dead-letter stream.',
+    labelNames: ['adapter'],
+    registers: [registry],
+  });
 
   const groupInfo = async (): Promise<{ lag: number; pending: number }> => {
     try {

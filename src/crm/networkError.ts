@@ -43,7 +43,8 @@ export function networkErrorCode(err: unknown): string | undefined {
  * URL with a secret in it (a webhook token), so the message can go to logs and dead letters.
  */
 export function describeNetworkError(err: unknown, where: string): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer from ${where} in time (timeout)`;
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+    return `no answer from ${where} in time (timeout)`;
   const code = networkErrorCode(err);
   if (code !== undefined) return `${WORDS[code] ?? 'network error'} to ${where} (${code})`;
   const inner = err instanceof Error && err.cause instanceof Error ? err.cause : err;

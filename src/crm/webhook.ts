@@ -6,7 +6,15 @@ import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import { retry } from '../util/backoff';
 import { crmFetch, retryAfterMs } from './crmFetch';
-import { crmRetryOptions, once, type CrmRetrySettings, PermanentCrmError, TransientCrmError, type ApplyContext, type CrmAdapter } from './adapter';
+import {
+  crmRetryOptions,
+  once,
+  type CrmRetrySettings,
+  PermanentCrmError,
+  TransientCrmError,
+  type ApplyContext,
+  type CrmAdapter,
+} from './adapter';
 
 export const TIMESTAMP_HEADER = 'x-after-hours-timestamp';
 export const SIGNATURE_HEADER = 'x-after-hours-signature';
@@ -24,7 +32,9 @@ export function signedPayload(timestamp: number, eventId: string, body: string):
 
 /** `sha256=<hex>` of HMAC-SHA256(secret, signedPayload(timestamp, eventId, body)). */
 export function signWebhook(secret: string, timestamp: number, eventId: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(signedPayload(timestamp, eventId, body)).digest('hex')}`;
+  return `sha256=${createHmac('sha256', secret)
+    .update(signedPayload(timestamp, eventId, body))
+    .digest('hex')}`;
 }
 
 /**
@@ -37,7 +47,8 @@ export function verifyWebhookSignature(
   body: string,
   opts: { toleranceSeconds?: number; nowSeconds?: number } = {},
 ): boolean {
-  if (typeof secret !== 'string' || secret === '') throw new TypeError('verifyWebhookSignature: the secret is empty; set the shared WEBHOOK_SECRET');
+  if (typeof secret !== 'string' || secret === '')
+    throw new TypeError('verifyWebhookSignature: the secret is empty; set the shared WEBHOOK_SECRET');
   const ts = Number(headers.timestamp);
   if (!Number.isInteger(ts) || headers.signature === undefined) return false;
   if (headers.eventId === undefined || headers.eventId === '' || /[\r\n]/.test(headers.eventId)) return false;
@@ -108,7 +119,9 @@ export class WebhookAdapter implements CrmAdapter {
     if (res.status === 429 || res.status >= 500 || res.status === 408) {
       throw new TransientCrmError(`webhook: HTTP ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
     }
-    throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`, { auth: res.status === 401 || res.status === 403 });
+    throw new PermanentCrmError(`webhook: HTTP ${res.status}; the receiver refused the event`, {
+      auth: res.status === 401 || res.status === 403,
+    });
   }
 }
 

@@ -123,10 +123,16 @@ export class CrmWorker {
           nextClaim = Date.now() + this.o.claimIntervalMs;
         }
         const reply = (await this.o.reader.xreadgroup(
-          'GROUP', this.o.keys.group, this.consumer,
-          'COUNT', this.o.batchSize,
-          'BLOCK', Math.min(this.o.blockMs, this.o.claimIntervalMs),
-          'STREAMS', this.o.keys.stream, '>',
+          'GROUP',
+          this.o.keys.group,
+          this.consumer,
+          'COUNT',
+          this.o.batchSize,
+          'BLOCK',
+          Math.min(this.o.blockMs, this.o.claimIntervalMs),
+          'STREAMS',
+          this.o.keys.stream,
+          '>',
         )) as [string, Entry[]][] | null;
         for (const [, entries] of reply ?? []) {
           for (const entry of entries) {
@@ -154,7 +160,13 @@ export class CrmWorker {
     let cursor = '0-0';
     do {
       const [next, entries] = (await this.o.redis.xautoclaim(
-        this.o.keys.stream, this.o.keys.group, this.consumer, this.o.claimIdleMs, cursor, 'COUNT', this.o.batchSize,
+        this.o.keys.stream,
+        this.o.keys.group,
+        this.consumer,
+        this.o.claimIdleMs,
+        cursor,
+        'COUNT',
+        this.o.batchSize,
       )) as [string, (Entry | null)[], string[]?];
       cursor = next;
       const claimed = entries.filter((e): e is Entry => e !== null);
@@ -171,7 +183,12 @@ export class CrmWorker {
   private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
     const sorted = [...ids].sort(compareEntryIds);
     const rows = (await this.o.redis.xpending(
-      this.o.keys.stream, this.o.keys.group, sorted[0] as string, sorted[sorted.length - 1] as string, ids.length + 100, this.consumer,
+      this.o.keys.stream,
+      this.o.keys.group,
+      sorted[0] as string,
+      sorted[sorted.length - 1] as string,
+      ids.length + 100,
+      this.consumer,
     )) as [string, string, number, number][];
     return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
   }
@@ -185,7 +202,16 @@ export class CrmWorker {
 
     if (deliveries > this.o.maxDeliveries) {
       const last = await redis.get(lastErrorKey(keys, entryId));
-      await this.deadLetter(entryId, eventId, json, `${last ?? 'no error recorded (the worker handling it died)'}; gave up after ${deliveries - 1} deliveries`, deliveries, log, undefined, eventDelayMs(json));
+      await this.deadLetter(
+        entryId,
+        eventId,
+        json,
+        `${last ?? 'no error recorded (the worker handling it died)'}; gave up after ${deliveries - 1} deliveries`,
+        deliveries,
+        log,
+        undefined,
+        eventDelayMs(json),
+      );
       return;
     }
 
@@ -217,12 +243,18 @@ export class CrmWorker {
 
     const controller = new AbortController();
     this.current = controller;
-    const timeout = setTimeout(() => controller.abort(new Error(`event took longer than ${this.o.eventTimeoutMs} ms`)), this.o.eventTimeoutMs);
-    const heartbeat = setInterval(() => {
-      // Keep the entry from looking idle (JUSTID does not count a delivery) and the lock alive.
-      redis.xclaim(keys.stream, keys.group, this.consumer, 0, entryId, 'JUSTID').catch(() => undefined);
-      redis.pexpire(lock, lockMs).catch(() => undefined);
-    }, Math.max(50, Math.floor(this.o.claimIdleMs / 3)));
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`event took longer than ${this.o.eventTimeoutMs} ms`)),
+      this.o.eventTimeoutMs,
+    );
+    const heartbeat = setInterval(
+      () => {
+        // Keep the entry from looking idle (JUSTID does not count a delivery) and the lock alive.
+        redis.xclaim(keys.stream, keys.group, this.consumer, 0, entryId, 'JUSTID').catch(() => undefined);
+        redis.pexpire(lock, lockMs).catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.o.claimIdleMs / 3)),
+    );
     try {
       await this.process(event, controller.signal);
       await this.complete(entryId, event.id, true);
@@ -261,18 +293,39 @@ export class CrmWorker {
 
   private async complete(entryId: string, eventId: string, releaseLock: boolean): Promise<void> {
     const { redis, keys } = this.o;
-    await runLua(redis, 'crmComplete',
+    await runLua(
+      redis,
+      'crmComplete',
       [stepsKey(keys, eventId), keys.stream, lastErrorKey(keys, entryId), lockKey(keys, eventId)],
       [new Date().toISOString(), JOURNAL_TTL_SECONDS, keys.group, entryId, releaseLock ? this.consumer : '\u0000'],
     );
   }
 
   /** `cause`: the error object when there is one, logged with its stack; `error` is what the dead letter keeps. */
-  private async deadLetter(entryId: string, eventId: string, json: string, error: string, deliveries: number, log: Logger, cause?: unknown, delayMs?: number): Promise<void> {
-    const deadId = await moveToDead(this.o.redis, this.o.keys, { sourceId: entryId, eventId, event: json, error, deliveries, failedAt: new Date() });
+  private async deadLetter(
+    entryId: string,
+    eventId: string,
+    json: string,
+    error: string,
+    deliveries: number,
+    log: Logger,
+    cause?: unknown,
+    delayMs?: number,
+  ): Promise<void> {
+    const deadId = await moveToDead(this.o.redis, this.o.keys, {
+      sourceId: entryId,
+      eventId,
+      event: json,
+      error,
+      deliveries,
+      failedAt: new Date(),
+    });
     this.o.metrics?.deadLettered.inc({ adapter: this.o.adapter.name });
     if (delayMs !== undefined) this.o.metrics?.delay.observe({ adapter: this.o.adapter.name, outcome: 'dead' }, delayMs / 1000);
-    log.error({ deadId, reason: error, ...(cause === undefined ? {} : { err: cause }), ...(delayMs === undefined ? {} : { delayMs }) }, 'event moved to the dead-letter stream');
+    log.error(
+      { deadId, reason: error, ...(cause === undefined ? {} : { err: cause }), ...(delayMs === undefined ? {} : { delayMs }) },
+      'event moved to the dead-letter stream',
+    );
   }
 }
 

@@ -75,7 +75,9 @@ export class EventStream {
 
   async appendDetailed(event: AfterHoursEvent): Promise<AppendResult> {
     const valid = assertEvent(event);
-    const reply = await runLua(this.redis, 'eventAppend',
+    const reply = await runLua(
+      this.redis,
+      'eventAppend',
       [this.keys.stream, eventIdKey(this.keys, valid.id)],
       [this.maxLen, valid.id, JSON.stringify(valid), this.ttl],
     );

@@ -25,7 +25,10 @@ export function trimSpaces(raw: string): string {
 /** A short, escaped rendering of input for error messages: no control characters, bounded. */
 export function quoteInput(raw: string): string {
   const cut = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Why `text` is not just a phone number, or undefined when it only has number characters. */
@@ -52,7 +55,8 @@ function parseStrict(raw: string, defaultRegion?: string): { ok: true; parsed: P
   if (text === '') return { ok: false, error: 'empty phone number' };
   const parsed = parsePhoneNumberFromString(text, defaultRegion as CountryCode | undefined);
   if (!parsed) return { ok: false, error: `${quoteInput(raw)} is not a phone number` };
-  if (!parsed.isValid()) return { ok: false, error: `${quoteInput(raw)} is not a valid phone number${parsed.country ? ` for ${parsed.country}` : ''}` };
+  if (!parsed.isValid())
+    return { ok: false, error: `${quoteInput(raw)} is not a valid phone number${parsed.country ? ` for ${parsed.country}` : ''}` };
   return { ok: true, parsed };
 }
 
@@ -75,15 +79,22 @@ export function checkForwardTarget(raw: string, allowCountries: readonly string[
   const text = trimSpaces(raw);
   const junk = junkIn(raw, text);
   if (junk) return { ok: false, error: `forward target ${junk}` };
-  if (!text.startsWith('+')) return { ok: false, error: `forward target ${quoteInput(raw)} must be in international format (+country code)` };
+  if (!text.startsWith('+'))
+    return { ok: false, error: `forward target ${quoteInput(raw)} must be in international format (+country code)` };
   const parsed = parsePhoneNumberFromString(text);
   if (!parsed || !parsed.isValid()) return { ok: false, error: `forward target ${quoteInput(raw)} is not a valid phone number` };
   const type = parsed.getType();
   if (type === 'PREMIUM_RATE' || type === 'SHARED_COST') {
-    return { ok: false, error: `forward target ${quoteInput(raw)} is a ${type === 'PREMIUM_RATE' ? 'premium-rate' : 'shared-cost'} number (toll-fraud guard)` };
+    return {
+      ok: false,
+      error: `forward target ${quoteInput(raw)} is a ${type === 'PREMIUM_RATE' ? 'premium-rate' : 'shared-cost'} number (toll-fraud guard)`,
+    };
   }
   if (allowCountries.length > 0 && (!parsed.country || !allowCountries.includes(parsed.country))) {
-    return { ok: false, error: `forward target ${quoteInput(raw)} is in ${parsed.country ?? 'an unknown country'}, outside the allowed countries (${allowCountries.join(', ')})` };
+    return {
+      ok: false,
+      error: `forward target ${quoteInput(raw)} is in ${parsed.country ?? 'an unknown country'}, outside the allowed countries (${allowCountries.join(', ')})`,
+    };
   }
   return { ok: true, e164: parsed.number, country: parsed.country };
 }

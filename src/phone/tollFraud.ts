@@ -41,7 +41,26 @@ const GLOBAL_SERVICES: Readonly<Record<string, string>> = {
 // NANP countries outside the US and Canada that dial like a domestic +1 number but are billed
 // as international, and that fraud lists flag (Caribbean and Atlantic area codes). The
 // country rule refuses them from a US or Canadian number; the message says why.
-const CARIBBEAN_NANP = new Set(['AG', 'AI', 'BB', 'BM', 'BS', 'DM', 'DO', 'GD', 'JM', 'KN', 'KY', 'LC', 'MS', 'SX', 'TC', 'TT', 'VC', 'VG']);
+const CARIBBEAN_NANP = new Set([
+  'AG',
+  'AI',
+  'BB',
+  'BM',
+  'BS',
+  'DM',
+  'DO',
+  'GD',
+  'JM',
+  'KN',
+  'KY',
+  'LC',
+  'MS',
+  'SX',
+  'TC',
+  'TT',
+  'VC',
+  'VG',
+]);
 
 const HOW_TO_ALLOW = 'to forward there on purpose, add the number or its prefix to forwarding.allowNumbers';
 
@@ -52,7 +71,8 @@ const HOW_TO_ALLOW = 'to forward there on purpose, add the number or its prefix 
 export function checkForwardRisk(raw: string, rules: ForwardRules): PhoneResult {
   const t = targetOf(raw);
   if (!t.ok) return t;
-  if (t.risk && !isAllowedNumber(t.e164, rules)) return { ok: false, error: `forward target ${quoteInput(raw)} ${t.risk} (toll-fraud guard); ${HOW_TO_ALLOW}` };
+  if (t.risk && !isAllowedNumber(t.e164, rules))
+    return { ok: false, error: `forward target ${quoteInput(raw)} ${t.risk} (toll-fraud guard); ${HOW_TO_ALLOW}` };
   return { ok: true, e164: t.e164, country: t.country };
 }
 
@@ -61,12 +81,18 @@ export function checkForwardRisk(raw: string, rules: ForwardRules): PhoneResult 
  * country in `allowCountries`, or named in `allowNumbers`. A target with problems of its
  * own (not valid, premium-rate, high-risk) is `checkForwardRisk`'s to report: it passes here.
  */
-export function checkForwardCountry(raw: string, homeCountry: string | undefined, rules: ForwardRules): { ok: true } | { ok: false; error: string } {
+export function checkForwardCountry(
+  raw: string,
+  homeCountry: string | undefined,
+  rules: ForwardRules,
+): { ok: true } | { ok: false; error: string } {
   const t = targetOf(raw);
   if (!t.ok || t.risk || isAllowedNumber(t.e164, rules)) return { ok: true };
   const country = t.country!;
   if (country === homeCountry || rules.allowCountries.includes(country)) return { ok: true };
-  const nanp = CARIBBEAN_NANP.has(country) ? ' (a Caribbean NANP number: it dials like +1 but is billed as international, a common toll-fraud destination)' : '';
+  const nanp = CARIBBEAN_NANP.has(country)
+    ? ' (a Caribbean NANP number: it dials like +1 but is billed as international, a common toll-fraud destination)'
+    : '';
   const q = quoteInput(raw);
   if (rules.allowCountries.length > 0) {
     const allowed = [...new Set([...(homeCountry ? [homeCountry] : []), ...rules.allowCountries])];
@@ -94,12 +120,20 @@ export function checkForward(raw: string, did: string, rules: ForwardRules): Pho
  */
 export function parseAllowedPrefix(raw: string): { ok: true; prefix: string } | { ok: false; error: string } {
   const text = trimSpaces(raw);
-  if (/\(0\)/.test(text)) return { ok: false, error: `${quoteInput(raw)}: leave out the national prefix "(0)": numbers are matched in E.164` };
+  if (/\(0\)/.test(text))
+    return { ok: false, error: `${quoteInput(raw)}: leave out the national prefix "(0)": numbers are matched in E.164` };
   if (!/^\+[0-9 .\-()/]+$/.test(text)) {
-    return { ok: false, error: `${quoteInput(raw)} must be an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)` };
+    return {
+      ok: false,
+      error: `${quoteInput(raw)} must be an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)`,
+    };
   }
   const digits = text.replace(/[^0-9]/g, '');
-  if (digits.length < 4) return { ok: false, error: `${quoteInput(raw)} is too short: give at least 4 digits (such as "+882 16"); to allow a whole country, use forwarding.allowCountries` };
+  if (digits.length < 4)
+    return {
+      ok: false,
+      error: `${quoteInput(raw)} is too short: give at least 4 digits (such as "+882 16"); to allow a whole country, use forwarding.allowCountries`,
+    };
   if (digits.length > 15) return { ok: false, error: `${quoteInput(raw)} is longer than any phone number (15 digits)` };
   return { ok: true, prefix: `+${digits}` };
 }

@@ -34,7 +34,9 @@ export type OutcomeKind = CallOutcome['kind'];
  * has some (an action is available as a fallback only when its settings are here). The
  * compiled and stored form; the loader guarantees settings for the chosen action.
  */
-export type AfterHoursPolicy = { action: ActionName } & { [A in AlwaysConfigured]: SettingsOf<A> } & { [A in Exclude<ActionName, AlwaysConfigured>]?: SettingsOf<A> };
+export type AfterHoursPolicy = { action: ActionName } & { [A in AlwaysConfigured]: SettingsOf<A> } & {
+  [A in Exclude<ActionName, AlwaysConfigured>]?: SettingsOf<A>;
+};
 
 /** Actions whose settings every policy has (defaults apply). */
 export type AlwaysConfigured = { [A in ActionName]: ActionCatalogue[A] extends { always: true } ? A : never }[ActionName];

@@ -69,7 +69,8 @@ export interface PlannedCall {
  */
 export function planNumberCall(facts: CallFacts, number: NumberPolicies): PlannedCall {
   const caller = facts.caller === undefined ? undefined : matchCaller(number.callers, facts.caller);
-  const holidayRule = facts.reason === 'holiday' && facts.holidayRule !== undefined && facts.holidayRule >= 0 ? facts.holidayRule : undefined;
+  const holidayRule =
+    facts.reason === 'holiday' && facts.holidayRule !== undefined && facts.holidayRule >= 0 ? facts.holidayRule : undefined;
   const own = holidayRule === undefined ? undefined : (number.holidayPolicies?.[holidayRule] ?? undefined);
   const holiday = holidayRule === undefined ? undefined : { rule: holidayRule, ...(own?.name !== undefined ? { name: own.name } : {}) };
   let policy = number.afterHours;
@@ -104,7 +105,13 @@ function planAction(action: ActionName, reason: PlanReason, policy: AfterHoursPo
   const plan = { kind: action, reason, [action]: settings } as unknown as ActionPlan;
   // An action whose settings name a fallback action (a forward nobody answers) shows it in the plan.
   const fallback = (settings as { fallback?: unknown }).fallback;
-  if (typeof fallback === 'string' && fallback !== action && fallback !== 'action' && depth < 2 && policy[fallback as ActionName] !== undefined) {
+  if (
+    typeof fallback === 'string' &&
+    fallback !== action &&
+    fallback !== 'action' &&
+    depth < 2 &&
+    policy[fallback as ActionName] !== undefined
+  ) {
     plan.fallback = planAction(fallback as ActionName, reason, policy, depth + 1);
   }
   return plan;

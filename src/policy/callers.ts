@@ -80,10 +80,14 @@ export function parseCallerEntry(raw: string): { ok: true; entry: string } | { o
   const q = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
   if (/\(0\)/.test(text)) return { ok: false, error: `${q}: leave out the national prefix "(0)": callers are matched in E.164` };
   if (!/^\+[0-9 \u00a0.\-()/]+$/.test(text)) {
-    return { ok: false, error: `${q} must be "anonymous" or an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)` };
+    return {
+      ok: false,
+      error: `${q} must be "anonymous" or an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)`,
+    };
   }
   const digits = text.replace(/[^0-9]/g, '');
-  if (digits.length < 3) return { ok: false, error: `${q} is too short: give at least 3 digits (a country code and more, such as "+4860")` };
+  if (digits.length < 3)
+    return { ok: false, error: `${q} is too short: give at least 3 digits (a country code and more, such as "+4860")` };
   if (digits.length > 15) return { ok: false, error: `${q} is longer than any phone number (15 digits)` };
   if (digits.startsWith('0')) return { ok: false, error: `${q}: no country code starts with 0` };
   return { ok: true, entry: `+${digits}` };

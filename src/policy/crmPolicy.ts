@@ -15,10 +15,7 @@ export interface CrmRecord {
 }
 
 /** Every record the CRM matched for the caller; the policy picks one (pickRecord). */
-export type LookupResult =
-  | { kind: 'skipped' }
-  | { kind: 'found'; matches: CrmRecord[] }
-  | { kind: 'not-found' };
+export type LookupResult = { kind: 'skipped' } | { kind: 'found'; matches: CrmRecord[] } | { kind: 'not-found' };
 
 export interface RegisterCallAction {
   kind: 'register-call';

@@ -50,7 +50,12 @@ export function isoInZone(ms: number, zone: string): string {
  * `caller` (E.164 or ANONYMOUS, see callerFor) asks what a call from that number gets: its
  * callers.bypass / callers.block entry, if any, decides before the schedule's policy.
  */
-export function explainDecision(entry: { number: ExplainedNumber; schedule: CompiledSchedule }, override: Override | undefined, instant: number, caller?: string): DecisionReport {
+export function explainDecision(
+  entry: { number: ExplainedNumber; schedule: CompiledSchedule },
+  override: Override | undefined,
+  instant: number,
+  caller?: string,
+): DecisionReport {
   const { number } = entry;
   const d = decide(entry.schedule, override, instant);
   const at = isoInZone(instant, number.timezone);
@@ -67,15 +72,19 @@ export function explainDecision(entry: { number: ExplainedNumber; schedule: Comp
     action: planned.plan.kind,
     nextChange: d.nextChange === null ? null : isoInZone(d.nextChange, number.timezone),
   };
-  if (planned.holiday) report.holiday = { rule: planned.holiday.rule, name: planned.holiday.name ?? describeRule(number.holidays?.[planned.holiday.rule]) };
-  if (!d.open && planned.source !== 'number' && planned.plan.reason !== 'caller-blocked' && planned.plan.reason !== 'caller-bypass') report.policy = planned.source;
+  if (planned.holiday)
+    report.holiday = { rule: planned.holiday.rule, name: planned.holiday.name ?? describeRule(number.holidays?.[planned.holiday.rule]) };
+  if (!d.open && planned.source !== 'number' && planned.plan.reason !== 'caller-blocked' && planned.plan.reason !== 'caller-bypass')
+    report.policy = planned.source;
   if (caller !== undefined) report.caller = callerReport(caller, planned.caller);
   return report;
 }
 
 function callerReport(caller: string, match: CallerMatch | undefined): NonNullable<DecisionReport['caller']> {
   if (!match) return { number: caller, rule: 'none' };
-  return match.rule === 'block' ? { number: caller, rule: 'block', entry: match.entry, cause: match.cause } : { number: caller, rule: 'bypass', entry: match.entry };
+  return match.rule === 'block'
+    ? { number: caller, rule: 'block', entry: match.entry, cause: match.cause }
+    : { number: caller, rule: 'bypass', entry: match.entry };
 }
 
 /** A holiday rule as the operator wrote it, for a holiday without a name. */

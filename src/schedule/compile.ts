@@ -41,7 +41,13 @@ export class CompiledSchedule implements WallSchedule {
   readonly holidays: HolidayCalendar;
   private readonly breaks: Int16Array;
 
-  constructor(readonly timezone: string, private readonly zone: ZoneOffsets, input: ScheduleInput, holidays: HolidayCalendars, cache?: WeekTablesCache) {
+  constructor(
+    readonly timezone: string,
+    private readonly zone: ZoneOffsets,
+    input: ScheduleInput,
+    holidays: HolidayCalendars,
+    cache?: WeekTablesCache,
+  ) {
     const tables = weekTables(input.hours, cache);
     this.byWeekday = tables.byWeekday;
     this.breaks = tables.breaks;

@@ -18,7 +18,10 @@ export class NumberDirectory<C extends DirectoryConfig = DirectoryConfig> {
   private readonly byDid = new Map<string, DirectoryEntry<C['numbers'][number]>>();
   private readonly holidays = new HolidayCalendars();
 
-  constructor(readonly config: C, zones: ZoneOffsetsCache) {
+  constructor(
+    readonly config: C,
+    zones: ZoneOffsetsCache,
+  ) {
     const shared: WeekTablesCache = new Map(); // numbers with the same hours share one table
     for (const number of config.numbers) {
       this.byDid.set(number.did, { number, schedule: compileSchedule(number, zones, shared, this.holidays) });

@@ -39,13 +39,22 @@ export class IcsCalendar {
       if (!component || component.type !== 'VEVENT') continue;
       const rule = component.rrule?.toString() ?? '';
       if (REFUSED_FREQ.test(rule)) {
-        return { ok: false, error: `event "${label(component)}" in ${name} repeats more often than daily (${/FREQ=\w+/i.exec(rule)![0]}); a holiday calendar needs at most FREQ=DAILY` };
+        return {
+          ok: false,
+          error: `event "${label(component)}" in ${name} repeats more often than daily (${/FREQ=\w+/i.exec(rule)![0]}); a holiday calendar needs at most FREQ=DAILY`,
+        };
       }
       if (REFUSED_BY.test(rule)) {
-        return { ok: false, error: `event "${label(component)}" in ${name} uses ${REFUSED_BY.exec(rule)![0].slice(0, -1)}, which a holiday calendar does not need (an occurrence closes the whole day)` };
+        return {
+          ok: false,
+          error: `event "${label(component)}" in ${name} uses ${REFUSED_BY.exec(rule)![0].slice(0, -1)}, which a holiday calendar does not need (an occurrence closes the whole day)`,
+        };
       }
       if (component.rrule && ++recurring > MAX_RECURRING_EVENTS) {
-        return { ok: false, error: `${name} has more than ${MAX_RECURRING_EVENTS} recurring events (the limit; single events are not limited)` };
+        return {
+          ok: false,
+          error: `${name} has more than ${MAX_RECURRING_EVENTS} recurring events (the limit; single events are not limited)`,
+        };
       }
       events.push(component);
     }
@@ -90,7 +99,12 @@ export class IcsCalendar {
 
 function label(e: ical.VEvent): string {
   const s = e.summary as unknown;
-  const text = typeof s === 'string' ? s : typeof s === 'object' && s !== null && 'val' in s ? String((s as { val: unknown }).val) : String(e.uid ?? '?');
+  const text =
+    typeof s === 'string'
+      ? s
+      : typeof s === 'object' && s !== null && 'val' in s
+        ? String((s as { val: unknown }).val)
+        : String(e.uid ?? '?');
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

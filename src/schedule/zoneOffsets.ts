@@ -17,7 +17,11 @@ export class ZoneOffsets {
   private to = 0;
   private readonly zone: IANAZone;
 
-  constructor(readonly name: string, fromMs: number, toMs: number) {
+  constructor(
+    readonly name: string,
+    fromMs: number,
+    toMs: number,
+  ) {
     this.zone = IANAZone.create(name);
     if (!this.zone.isValid) throw new Error(`unknown time zone "${name}"`);
     this.build(fromMs, toMs);
@@ -83,7 +87,8 @@ export class ZoneOffsets {
 
   private build(fromMs: number, toMs: number): void {
     // Callers check instants with isDecidableInstant; this keeps a slip from looping forever.
-    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs) throw new RangeError(`zone table window ${fromMs}..${toMs} is not a time span`);
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs < fromMs)
+      throw new RangeError(`zone table window ${fromMs}..${toMs} is not a time span`);
     const starts = [fromMs];
     const offsets = [this.exact(fromMs)];
     let prevT = fromMs;
@@ -117,7 +122,10 @@ export class ZoneOffsets {
 /** One ZoneOffsets per zone name, grown to cover what callers ask for. */
 export class ZoneOffsetsCache {
   private readonly zones = new Map<string, ZoneOffsets>();
-  constructor(private readonly fromMs: number, private readonly toMs: number) {}
+  constructor(
+    private readonly fromMs: number,
+    private readonly toMs: number,
+  ) {}
 
   get(name: string): ZoneOffsets {
     let z = this.zones.get(name);

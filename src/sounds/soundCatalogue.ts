@@ -140,7 +140,9 @@ export function parseSoundsBaseUrl(raw: string): string | { error: string } {
   } catch {
     return { error: `SOUNDS_BASE_URL is not a URL: "${raw}" (e.g. http://10.0.0.5:9464/sounds)` };
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return { error: `SOUNDS_BASE_URL must start with http:// or https:// (got "${u.protocol}")` };
-  if (u.username || u.password || u.search || u.hash) return { error: 'SOUNDS_BASE_URL must not carry credentials, a query or a fragment: Asterisk appends /<hash>.wav to it' };
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return { error: `SOUNDS_BASE_URL must start with http:// or https:// (got "${u.protocol}")` };
+  if (u.username || u.password || u.search || u.hash)
+    return { error: 'SOUNDS_BASE_URL must not carry credentials, a query or a fragment: Asterisk appends /<hash>.wav to it' };
   return raw.replace(/\/+$/, '');
 }

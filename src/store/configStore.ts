@@ -73,7 +73,11 @@ export function deserialiseConfig(text: string): AppConfig {
 /** An older version's expanded occurrences as an iCalendar text, so its closures still count. */
 function legacyIcsText(h: LegacyIcs): string {
   const date = (day: number) => formatEpochDay(day).replace(/-/g, '');
-  const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = (ms: number) =>
+    new Date(ms)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//after-hours//legacy occurrences//EN'];
   (h.occurrences ?? []).forEach((o, i) => {
     lines.push('BEGIN:VEVENT', `UID:legacy-${i}@after-hours`, `DTSTAMP:${stamp(0)}`);
@@ -84,7 +88,6 @@ function legacyIcsText(h: LegacyIcs): string {
   lines.push('END:VCALENDAR');
   return `${lines.join('\r\n')}\r\n`;
 }
-
 
 export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
   const k = configKeys(prefix);

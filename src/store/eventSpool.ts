@@ -21,7 +21,11 @@ export class EventSpool {
   private failures = 0;
   private closed = false;
 
-  constructor(private readonly dir: string, private readonly sink: EventSink, private readonly log: Logger) {
+  constructor(
+    private readonly dir: string,
+    private readonly sink: EventSink,
+    private readonly log: Logger,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 

@@ -47,7 +47,8 @@ function source(name: LuaScript): string {
 export function runLua(redis: Redis, name: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
   if (keys.length !== SCRIPTS[name]) throw new Error(`Lua script ${name} takes ${SCRIPTS[name]} keys, got ${keys.length}`);
   if (!defined.has(redis)) {
-    for (const script of Object.keys(SCRIPTS) as LuaScript[]) redis.defineCommand(script, { numberOfKeys: SCRIPTS[script], lua: source(script) });
+    for (const script of Object.keys(SCRIPTS) as LuaScript[])
+      redis.defineCommand(script, { numberOfKeys: SCRIPTS[script], lua: source(script) });
     defined.add(redis);
   }
   return (redis as unknown as Record<LuaScript, Command>)[name](...keys, ...args);

@@ -35,7 +35,8 @@ export function overrideProblem(o: StoredOverride, now: number): string | undefi
     if (o.until - now > MAX_OVERRIDE_MS) return 'the expiry is more than 366 days ahead (the longest an override may last)';
   }
   if (o.note !== undefined && o.note.length > MAX_NOTE_LENGTH) return `the note is longer than ${MAX_NOTE_LENGTH} characters`;
-  if (o.by !== undefined && (typeof o.by !== 'string' || o.by.length > MAX_BY_LENGTH)) return `the author is longer than ${MAX_BY_LENGTH} characters`;
+  if (o.by !== undefined && (typeof o.by !== 'string' || o.by.length > MAX_BY_LENGTH))
+    return `the author is longer than ${MAX_BY_LENGTH} characters`;
   return undefined;
 }
 
@@ -65,11 +66,18 @@ function parseStored(field: string, json: string): StoredOverride | string {
   const o = v as Record<string, unknown>;
   if (o.did !== field) return 'its did does not match its key';
   if (o.state !== 'open' && o.state !== 'closed') return 'no valid state';
-  if (o.until !== undefined && !(Number.isSafeInteger(o.until) && Math.abs(o.until as number) <= MAX_DATE_MS)) return 'the expiry is not a time';
+  if (o.until !== undefined && !(Number.isSafeInteger(o.until) && Math.abs(o.until as number) <= MAX_DATE_MS))
+    return 'the expiry is not a time';
   if (o.note !== undefined && typeof o.note !== 'string') return 'the note is not text';
   if (typeof o.setAt !== 'number' || !Number.isFinite(o.setAt)) return 'the time it was set is not a time';
   if (o.by !== undefined && typeof o.by !== 'string') return 'the author is not text';
-  const stored: StoredOverride = { did: field, state: o.state, until: o.until as number | undefined, note: o.note as string | undefined, setAt: o.setAt };
+  const stored: StoredOverride = {
+    did: field,
+    state: o.state,
+    until: o.until as number | undefined,
+    note: o.note as string | undefined,
+    setAt: o.setAt,
+  };
   if (o.by !== undefined) stored.by = o.by as string;
   return stored;
 }

@@ -138,7 +138,8 @@ function nonNegativeInt(env: RedisEnv, name: string, fallback: number, max: numb
   const raw = set(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n > max) throw new RedisSettingsError(`${name} must be a whole number from 0 to ${max} (got "${raw}")`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n > max)
+    throw new RedisSettingsError(`${name} must be a whole number from 0 to ${max} (got "${raw}")`);
   return n;
 }
 
@@ -159,19 +160,38 @@ export function redisSettings(env: RedisEnv = process.env): RedisSettings {
 
   let endpoint: RedisEndpoint;
   if (sentinels !== undefined) {
-    if (url !== undefined) throw new RedisSettingsError('REDIS_URL and REDIS_SENTINELS are both set; set one (REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_URL alone)');
-    if (name === undefined) throw new RedisSettingsError('REDIS_SENTINELS is set but REDIS_SENTINEL_NAME (the master name the sentinels monitor) is not');
+    if (url !== undefined)
+      throw new RedisSettingsError(
+        'REDIS_URL and REDIS_SENTINELS are both set; set one (REDIS_SENTINELS with REDIS_SENTINEL_NAME, or REDIS_URL alone)',
+      );
+    if (name === undefined)
+      throw new RedisSettingsError('REDIS_SENTINELS is set but REDIS_SENTINEL_NAME (the master name the sentinels monitor) is not');
     endpoint = { kind: 'sentinel', sentinels: parseSentinelList(sentinels), name, username, password, sentinelUsername, sentinelPassword };
   } else if (sentinelUrl) {
-    if (name !== undefined) throw new RedisSettingsError('REDIS_SENTINEL_NAME is set, but REDIS_URL already names the master (redis+sentinel://…/mastername); set one');
+    if (name !== undefined)
+      throw new RedisSettingsError(
+        'REDIS_SENTINEL_NAME is set, but REDIS_URL already names the master (redis+sentinel://…/mastername); set one',
+      );
     const u = parseSentinelUrl(url as string);
-    if (u.username !== undefined && username !== undefined) throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
-    if (u.password !== undefined && password !== undefined) throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
-    endpoint = { kind: 'sentinel', sentinels: u.sentinels, name: u.name, username: u.username ?? username, password: u.password ?? password, sentinelUsername, sentinelPassword };
+    if (u.username !== undefined && username !== undefined)
+      throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
+    if (u.password !== undefined && password !== undefined)
+      throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
+    endpoint = {
+      kind: 'sentinel',
+      sentinels: u.sentinels,
+      name: u.name,
+      username: u.username ?? username,
+      password: u.password ?? password,
+      sentinelUsername,
+      sentinelPassword,
+    };
   } else {
     if (name !== undefined) throw new RedisSettingsError('REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not');
     if (sentinelUsername !== undefined || sentinelPassword !== undefined) {
-      throw new RedisSettingsError('REDIS_SENTINEL_USERNAME/REDIS_SENTINEL_PASSWORD are for sentinels: set REDIS_SENTINELS and REDIS_SENTINEL_NAME, or a redis+sentinel:// REDIS_URL');
+      throw new RedisSettingsError(
+        'REDIS_SENTINEL_USERNAME/REDIS_SENTINEL_PASSWORD are for sentinels: set REDIS_SENTINELS and REDIS_SENTINEL_NAME, or a redis+sentinel:// REDIS_URL',
+      );
     }
     const u = url ?? DEFAULT_REDIS_URL;
     let parsed: URL;
@@ -180,14 +200,18 @@ export function redisSettings(env: RedisEnv = process.env): RedisSettings {
     } catch {
       throw new RedisSettingsError(`REDIS_URL is not a URL (redis://[user:password@]host:port[/db], rediss:// for TLS, or ${URL_FORM})`);
     }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new RedisSettingsError(`REDIS_URL must start with redis://, rediss:// or redis+sentinel:// (got ${parsed.protocol}//)`);
-    if (parsed.username !== '' && username !== undefined) throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
-    if (parsed.password !== '' && password !== undefined) throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+      throw new RedisSettingsError(`REDIS_URL must start with redis://, rediss:// or redis+sentinel:// (got ${parsed.protocol}//)`);
+    if (parsed.username !== '' && username !== undefined)
+      throw new RedisSettingsError('the Redis user is set twice: in REDIS_URL and in REDIS_USERNAME; set one');
+    if (parsed.password !== '' && password !== undefined)
+      throw new RedisSettingsError('the Redis password is set twice: in REDIS_URL and in REDIS_PASSWORD; set one');
     endpoint = { kind: 'standalone', url: u, username, password };
   }
   const waitReplicas = nonNegativeInt(env, 'REDIS_WAIT_REPLICAS', endpoint.kind === 'sentinel' ? 1 : 0, 16);
   const waitTimeoutMs = nonNegativeInt(env, 'REDIS_WAIT_TIMEOUT_MS', DEFAULT_WAIT_TIMEOUT_MS, MAX_WAIT_TIMEOUT_MS);
-  if (waitReplicas > 0 && waitTimeoutMs === 0) throw new RedisSettingsError('REDIS_WAIT_TIMEOUT_MS must be more than 0 when REDIS_WAIT_REPLICAS is (WAIT 0 would block forever)');
+  if (waitReplicas > 0 && waitTimeoutMs === 0)
+    throw new RedisSettingsError('REDIS_WAIT_TIMEOUT_MS must be more than 0 when REDIS_WAIT_REPLICAS is (WAIT 0 would block forever)');
   return { endpoint, waitReplicas, waitTimeoutMs };
 }
 
@@ -268,7 +292,11 @@ export function createRedisClient(settings: RedisSettings, use: RedisUse, name: 
 /** A write is acknowledged by the primary but no replica confirmed it in time (WAIT). */
 export class ReplicationShortfallError extends Error {
   readonly code: ErrorCode = 'AH_ERR_REPLICATION_SHORTFALL';
-  constructor(readonly wanted: number, readonly confirmed: number, readonly timeoutMs: number) {
+  constructor(
+    readonly wanted: number,
+    readonly confirmed: number,
+    readonly timeoutMs: number,
+  ) {
     super(`${confirmed} of ${wanted} replica(s) confirmed the write within ${timeoutMs} ms`);
     this.name = 'ReplicationShortfallError';
   }

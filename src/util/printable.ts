@@ -4,7 +4,12 @@
 // tab-separated listings. They are shown as escapes instead; a backslash is doubled so an
 // escape in the output always means one character in the data.
 
-const NAMED = new Map([['\t', '\\t'], ['\n', '\\n'], ['\r', '\\r'], ['\\', '\\\\']]);
+const NAMED = new Map([
+  ['\t', '\\t'],
+  ['\n', '\\n'],
+  ['\r', '\\r'],
+  ['\\', '\\\\'],
+]);
 
 // C0 controls, DEL, C1 controls (U+009B is a one-character CSI on some terminals), the line
 // and paragraph separators, and the bidirectional overrides and isolates that reorder what

@@ -12,7 +12,9 @@ describe('ARI connection faults', () => {
 
   beforeAll(async () => {
     proxy = await startTcpProxy(ariPort);
-    const file = writeConfig(`defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n`);
+    const file = writeConfig(
+      `defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n`,
+    );
     daemon = await startDaemon({
       configFile: file,
       prefix: uniquePrefix('arifault'),

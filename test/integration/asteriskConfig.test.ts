@@ -40,7 +40,14 @@ async function reloadDialplan(): Promise<void> {
 function removeInclude(): void {
   if (existsSync(extensionsConf)) {
     const text = readFileSync(extensionsConf, 'utf8');
-    if (text.includes(includeLine)) writeFileSync(extensionsConf, text.split('\n').filter((l) => l !== includeLine).join('\n'));
+    if (text.includes(includeLine))
+      writeFileSync(
+        extensionsConf,
+        text
+          .split('\n')
+          .filter((l) => l !== includeLine)
+          .join('\n'),
+      );
   }
   rmSync(includeFile, { force: true });
 }
@@ -55,9 +62,21 @@ describe('asterisk-config: the printed dialplan on the real Asterisk', () => {
   beforeAll(async () => {
     const backend = existsSync(join(runDir, 'backend')) ? readFileSync(join(runDir, 'backend'), 'utf8').trim() : 'none';
     if (backend !== 'chroot' || !existsSync(extensionsConf)) {
-      throw new Error(`this test writes into the chroot stack's rendered config (${etcAsterisk}); the stack runs with back-end "${backend}"`);
+      throw new Error(
+        `this test writes into the chroot stack's rendered config (${etcAsterisk}); the stack runs with back-end "${backend}"`,
+      );
     }
-    const r = runCli(['asterisk-config', '--only', 'dialplan', '--app', app, '--context', context, '--continue-context', 'after-hours-open']);
+    const r = runCli([
+      'asterisk-config',
+      '--only',
+      'dialplan',
+      '--app',
+      app,
+      '--context',
+      context,
+      '--continue-context',
+      'after-hours-open',
+    ]);
     if (r.status !== 0) throw new Error(`asterisk-config exited ${r.status}: ${r.stderr}`);
     printed = r.stdout;
     writeFileSync(includeFile, `${printed}\n[from-callers]\nexten => _*7.,1,Goto(${context},\${EXTEN:2},1)\n`, { mode: 0o644 });

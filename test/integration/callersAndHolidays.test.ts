@@ -58,7 +58,11 @@ describe('callers that bypass the schedule and callers that are blocked, on real
   });
 
   test('a VIP caller reaches the office on a closed number; another caller gets the closed action', async () => {
-    expect(await decisionFor(daemon, closed, `+${vip}`)).toMatchObject({ open: false, action: 'continue', caller: { number: `+${vip}`, rule: 'bypass', entry: `+${vip}` } });
+    expect(await decisionFor(daemon, closed, `+${vip}`)).toMatchObject({
+      open: false,
+      action: 'continue',
+      caller: { number: `+${vip}`, rule: 'bypass', entry: `+${vip}` },
+    });
     const office = await startUas({ behaviour: 'answer', port: officePort });
     try {
       const r = await call({ to: closed, from: vip, expect: 200, talkMs: 300 });
@@ -73,17 +77,28 @@ describe('callers that bypass the schedule and callers that are blocked, on real
     expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === closed), 5000)).toBe(true);
     // Only the other caller's call is an after-hours event: the VIP's call was routed normally.
     const events = (await streamEvents(redis, prefix)).filter((e) => e.did === closed);
-    expect(events.map((e) => [e.caller, e.reason, e.action, e.outcome])).toEqual([['+48602100200', 'day-off', 'hangup', { kind: 'rejected', cause: 'busy' }]]);
+    expect(events.map((e) => [e.caller, e.reason, e.action, e.outcome])).toEqual([
+      ['+48602100200', 'day-off', 'hangup', { kind: 'rejected', cause: 'busy' }],
+    ]);
   });
 
   test('a blocked caller is rejected with its cause on an open number, with an event; others ring the office', async () => {
-    expect(await decisionFor(daemon, open, '+48 603 100 200')).toMatchObject({ open: true, action: 'hangup', caller: { number: '+48603100200', rule: 'block', entry: '+48603', cause: 'rejected' } });
+    expect(await decisionFor(daemon, open, '+48 603 100 200')).toMatchObject({
+      open: true,
+      action: 'hangup',
+      caller: { number: '+48603100200', rule: 'block', entry: '+48603', cause: 'rejected' },
+    });
     const r = await call({ to: open, from: '48603100200', expect: 403 });
     expect(r.finalCode).toBe(403);
     expect(r.sent200).toBe(false);
     expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === open), 5000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === open)!;
-    expect(event).toMatchObject({ caller: '+48603100200', reason: 'caller-blocked', action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
+    expect(event).toMatchObject({
+      caller: '+48603100200',
+      reason: 'caller-blocked',
+      action: 'hangup',
+      outcome: { kind: 'rejected', cause: 'rejected' },
+    });
     const office = await startUas({ behaviour: 'answer', port: officePort });
     try {
       const ok = await call({ to: open, from: '48600100200', expect: 200, talkMs: 300 });
@@ -96,7 +111,12 @@ describe('callers that bypass the schedule and callers that are blocked, on real
 });
 
 function libfaketime(): string {
-  for (const dir of ['/usr/lib', ...readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')).map((d) => join('/usr/lib', d))]) {
+  for (const dir of [
+    '/usr/lib',
+    ...readdirSync('/usr/lib')
+      .filter((d) => d.endsWith('-linux-gnu'))
+      .map((d) => join('/usr/lib', d)),
+  ]) {
     const lib = join(dir, 'faketime', 'libfaketime.so.1');
     if (existsSync(lib)) return lib;
   }
@@ -129,7 +149,13 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
     daemon = await startDaemon({
       configFile,
       prefix,
-      env: { LD_PRELOAD: libfaketime(), FAKETIME_TIMESTAMP_FILE: clockFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' },
+      env: {
+        LD_PRELOAD: libfaketime(),
+        FAKETIME_TIMESTAMP_FILE: clockFile,
+        FAKETIME_NO_CACHE: '1',
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+        TZ: 'UTC',
+      },
     });
     await daemon.waitHealthy();
   });
@@ -140,7 +166,13 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
   });
 
   test('24 December: the Christmas announcement as early media (183), then its own code; the event names the holiday', async () => {
-    expect(await daemon.decision(did)).toMatchObject({ open: false, reason: 'holiday', action: 'hangup', holiday: { rule: 0, name: 'Christmas Eve' }, policy: 'holiday' });
+    expect(await daemon.decision(did)).toMatchObject({
+      open: false,
+      reason: 'holiday',
+      action: 'hangup',
+      holiday: { rule: 0, name: 'Christmas Eve' },
+      policy: 'holiday',
+    });
     const r = await call({ to: did, expect: 403, earlyMedia: true });
     expect(r.codes).toContain(183);
     expect(r.finalCode).toBe(403);
@@ -148,7 +180,12 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
     expect(r.codes.indexOf(183)).toBeLessThan(r.codes.indexOf(403));
     expect(await eventually(async () => (await streamEvents(redis, prefix)).length > 0, 5000)).toBe(true);
     const [event] = await streamEvents(redis, prefix);
-    expect(event).toMatchObject({ reason: 'holiday', holiday: { name: 'Christmas Eve' }, action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
+    expect(event).toMatchObject({
+      reason: 'holiday',
+      holiday: { name: 'Christmas Eve' },
+      action: 'hangup',
+      outcome: { kind: 'rejected', cause: 'rejected' },
+    });
     expect(event!.time).toMatch(/^2026-12-24T11:0\d:.*\+01:00$/);
   });
 

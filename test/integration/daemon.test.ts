@@ -36,7 +36,9 @@ async function streamEvents(redis: Redis, prefix: string): Promise<AfterHoursEve
 }
 
 async function ariBridges(): Promise<number> {
-  const res = await fetch(`${ariUrl}/ari/bridges`, { headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` } });
+  const res = await fetch(`${ariUrl}/ari/bridges`, {
+    headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` },
+  });
   return ((await res.json()) as unknown[]).length;
 }
 
@@ -60,11 +62,31 @@ describe('after-hours daemon on real calls', () => {
       configYaml([
         { did: open, open: true, afterHours: '{ action: hangup }' },
         { did: rejected, open: false, afterHours: '{ action: hangup, hangup: { cause: rejected } }' },
-        { did: announced, open: false, afterHours: `{ action: hangup, hangup: { cause: busy, announcement: "${join(fixtures, 'short-announcement.wav')}" } }` },
-        { did: voicemail, open: false, afterHours: `{ action: voicemail, voicemail: { greeting: "${join(fixtures, 'short-greeting.wav')}", maxSeconds: 30, maxSilenceSeconds: 30 } }` },
-        { did: longGreeting, open: false, afterHours: `{ action: voicemail, voicemail: { greeting: "${join(fixtures, 'long-greeting.wav')}" } }` },
-        { did: forwarded, open: false, afterHours: `{ action: forward, forward: { to: "${forwardTarget}", timeoutSeconds: 10, fallback: hangup } }` },
-        { did: forwardUnanswered, open: false, afterHours: `{ action: forward, forward: { to: "${forwardTarget}", timeoutSeconds: 5, fallback: hangup }, hangup: { cause: no_answer } }` },
+        {
+          did: announced,
+          open: false,
+          afterHours: `{ action: hangup, hangup: { cause: busy, announcement: "${join(fixtures, 'short-announcement.wav')}" } }`,
+        },
+        {
+          did: voicemail,
+          open: false,
+          afterHours: `{ action: voicemail, voicemail: { greeting: "${join(fixtures, 'short-greeting.wav')}", maxSeconds: 30, maxSilenceSeconds: 30 } }`,
+        },
+        {
+          did: longGreeting,
+          open: false,
+          afterHours: `{ action: voicemail, voicemail: { greeting: "${join(fixtures, 'long-greeting.wav')}" } }`,
+        },
+        {
+          did: forwarded,
+          open: false,
+          afterHours: `{ action: forward, forward: { to: "${forwardTarget}", timeoutSeconds: 10, fallback: hangup } }`,
+        },
+        {
+          did: forwardUnanswered,
+          open: false,
+          afterHours: `{ action: forward, forward: { to: "${forwardTarget}", timeoutSeconds: 5, fallback: hangup }, hangup: { cause: no_answer } }`,
+        },
       ]),
     );
     daemon = await startDaemon({ configFile, prefix });
@@ -183,7 +205,7 @@ describe('after-hours daemon on real calls', () => {
     expect(events.filter((e) => e.did === open)).toHaveLength(0);
   });
 
-  test('push changes the next call\'s decision; a bad push changes nothing', async () => {
+  test("push changes the next call's decision; a bad push changes nothing", async () => {
     const env = { REDIS_PREFIX: prefix };
     const good = writeConfig(configYaml([{ did: open, open: false, afterHours: '{ action: hangup, hangup: { cause: unallocated } }' }]));
     const pushed = runCli(['push', '--config', good], env);
@@ -213,7 +235,9 @@ describe('overrides', () => {
       await Promise.all([a.waitHealthy(), b.waitHealthy()]);
       expect((await a.decision(did)).open).toBe(true);
       expect((await b.decision(did)).open).toBe(true);
-      const set = runCli(['override', 'set', '--did', did, '--state', 'closed', '--for', '2h', '--note', 'flood'], { REDIS_PREFIX: prefix });
+      const set = runCli(['override', 'set', '--did', did, '--state', 'closed', '--for', '2h', '--note', 'flood'], {
+        REDIS_PREFIX: prefix,
+      });
       expect(set.status).toBe(0);
       const both = async () => !(await a.decision(did)).open && !(await b.decision(did)).open;
       expect(await eventually(both, 1000)).toBe(true);
@@ -256,7 +280,9 @@ describe('Redis outage', () => {
     const { freeTcpPort } = await import('../support/daemon');
     const port = await freeTcpPort();
     const startRedis = async () => {
-      const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       await new Promise<void>((resolve, reject) => {
         let out = '';
         p.stdout!.on('data', (d: Buffer) => {

@@ -85,14 +85,24 @@ describe('the dialplan action on real calls', () => {
     const r = await call({ to: toIvrSecond, expect: 488 });
     expect(r.finalCode).toBe(488);
     expect(await eventually(async () => (await eventFor(redis, prefix, toIvrSecond)) !== undefined, 3000)).toBe(true);
-    expect((await eventFor(redis, prefix, toIvrSecond))!.outcome).toEqual({ kind: 'sent-to-dialplan', context: CONTEXT, extension: 'ivr', priority: 2 });
+    expect((await eventFor(redis, prefix, toIvrSecond))!.outcome).toEqual({
+      kind: 'sent-to-dialplan',
+      context: CONTEXT,
+      extension: 'ivr',
+      priority: 2,
+    });
   });
 
   test('without an extension the call continues at the dialled number in that context (502)', async () => {
     const r = await call({ to: toOwnNumber, expect: 502 });
     expect(r.finalCode).toBe(502);
     expect(await eventually(async () => (await eventFor(redis, prefix, toOwnNumber)) !== undefined, 3000)).toBe(true);
-    expect((await eventFor(redis, prefix, toOwnNumber))!.outcome).toEqual({ kind: 'sent-to-dialplan', context: CONTEXT, extension: toOwnNumber, priority: 1 });
+    expect((await eventFor(redis, prefix, toOwnNumber))!.outcome).toEqual({
+      kind: 'sent-to-dialplan',
+      context: CONTEXT,
+      extension: toOwnNumber,
+      priority: 1,
+    });
   });
 
   test('nothing is left behind in the daemon', async () => {
@@ -112,7 +122,15 @@ describe('the dialplan action on real calls', () => {
     const { at: _a, localTime: _l, ...sameDaemon } = explained;
     const { at: _b, localTime: _m, ...sameCheck } = fromCheck;
     expect(sameDaemon).toEqual(sameCheck);
-    expect(sameDaemon).toMatchObject({ did: toIvr, name: 'To the IVR', timezone: 'Europe/Warsaw', open: false, reason: 'day-off', action: 'dialplan', nextChange: null });
+    expect(sameDaemon).toMatchObject({
+      did: toIvr,
+      name: 'To the IVR',
+      timezone: 'Europe/Warsaw',
+      open: false,
+      reason: 'day-off',
+      action: 'dialplan',
+      nextChange: null,
+    });
     const isoWithOffset = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$/;
     for (const r of [explained, fromCheck]) {
       expect(r.at).toMatch(isoWithOffset);

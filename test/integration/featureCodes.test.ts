@@ -31,7 +31,12 @@ async function lamp(did: string): Promise<string | undefined> {
 /** Dials a feature code as extension 201: answered, then hung up by Asterisk. */
 async function press(code: string): Promise<void> {
   const r = await call({ to: code, from: '201', expect: 200, scenario: 'caller-answered-hung-up', timeoutMs: 20000 });
-  expect({ code, finalCode: r.finalCode, exitCode: r.exitCode, errors: r.errors }).toEqual({ code, finalCode: 200, exitCode: 0, errors: '' });
+  expect({ code, finalCode: r.finalCode, exitCode: r.exitCode, errors: r.errors }).toEqual({
+    code,
+    finalCode: 200,
+    exitCode: 0,
+    errors: '',
+  });
 }
 
 describe('day/night key and lamp on real calls', () => {
@@ -40,7 +45,8 @@ describe('day/night key and lamp on real calls', () => {
   const closedDid = uniqueDid(); // index 2: closed around the clock
   let daemon: RunningDaemon;
   const env = { REDIS_PREFIX: prefix };
-  const overridesOf = (): Array<{ did: string; state: string; by?: string }> => JSON.parse(runCli(['override', 'list', '--json'], env).stdout);
+  const overridesOf = (): Array<{ did: string; state: string; by?: string }> =>
+    JSON.parse(runCli(['override', 'list', '--json'], env).stdout);
 
   beforeAll(async () => {
     await ensureTestDialplan();

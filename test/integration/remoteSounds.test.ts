@@ -78,7 +78,8 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
     if (up.status !== 0) throw new Error(`second stack did not start:\n${up.stderr}${up.stdout}`);
     asteriskPid = Number(readFileSync(join(runDir, 'asterisk.pid'), 'utf8').trim());
     // The support modules read the stack's ports when loaded: point them at the second stack.
-    for (const k of ['AH_STACK_DIR', 'AH_REDIS_PORT', 'AH_ARI_PORT', 'AH_ARI_TLS_PORT', 'AH_SIP_PORT', 'AH_TRUNK_PORT', 'AH_OFFICE_PORT']) process.env[k] = stackEnv[k];
+    for (const k of ['AH_STACK_DIR', 'AH_REDIS_PORT', 'AH_ARI_PORT', 'AH_ARI_TLS_PORT', 'AH_SIP_PORT', 'AH_TRUNK_PORT', 'AH_OFFICE_PORT'])
+      process.env[k] = stackEnv[k];
     delete process.env.AH_TLS_DIR;
     env = await import('../support/stackEnv');
     support = await import('../support/daemon');
@@ -97,7 +98,7 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
     else console.error(`second stack down failed:\n${down.stderr}`);
   });
 
-  test('the repository is not in that Asterisk\'s root: an absolute sound path cannot play there', () => {
+  test("the repository is not in that Asterisk's root: an absolute sound path cannot play there", () => {
     expect(existsSync(`/proc/${asteriskPid}/root${join(repoRoot, 'package.json')}`)).toBe(false);
     expect(existsSync(`/proc/${asteriskPid}/root/usr/sbin/asterisk`)).toBe(true);
   });
@@ -117,19 +118,36 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
     );
     const prefix = env.uniquePrefix('remote');
     const metricsPort = await freeTcp();
-    daemon = await support.startDaemon({ configFile, prefix, port: metricsPort, env: { SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds` } });
+    daemon = await support.startDaemon({
+      configFile,
+      prefix,
+      port: metricsPort,
+      env: { SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds` },
+    });
     await daemon.waitHealthy();
 
     // 1. The announcement as early media: 183, RTP for the file's length, then 486; never answered.
     const announced = await startRtpPeer();
     const heard: { announcementMs: number; greetingMs: number } = { announcementMs: 0, greetingMs: 0 };
     try {
-      const r = await sipp.call({ to: announcedDid, expect: 486, earlyMedia: true, scenario: scenarioWithMediaPort('caller-early-media-reject', announced.port), timeoutMs: 20_000 });
+      const r = await sipp.call({
+        to: announcedDid,
+        expect: 486,
+        earlyMedia: true,
+        scenario: scenarioWithMediaPort('caller-early-media-reject', announced.port),
+        timeoutMs: 20_000,
+      });
       expect(r.finalCode).toBe(486);
       expect(r.sent200).toBe(false);
       expect(r.codes).toContain(183);
       const spurts = announced.spurts();
-      if (spurts.length === 0) console.log(`no RTP; SIP: ${r.messages.map((m) => m.raw).join('\n----\n').slice(0, 6000)}\ndaemon: ${daemon.logs().slice(-5000)}`);
+      if (spurts.length === 0)
+        console.log(
+          `no RTP; SIP: ${r.messages
+            .map((m) => m.raw)
+            .join('\n----\n')
+            .slice(0, 6000)}\ndaemon: ${daemon.logs().slice(-5000)}`,
+        );
       expect(spurts.length).toBeGreaterThanOrEqual(1);
       heard.announcementMs = spurts[0]!.durationMs;
       expect(Math.abs(heard.announcementMs - wavSeconds(announcement) * 1000)).toBeLessThan(TOLERANCE_MS);
@@ -146,11 +164,24 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
     const keys = streamKeys(prefix);
     const logger = pino({ level: process.env.AH_TEST_LOG ?? 'silent' });
     const worker = new CrmWorker({
-      redis, reader, keys, logger, blockMs: 200,
-      adapter: createAdapter({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }, logger, { redis, keys }),
+      redis,
+      reader,
+      keys,
+      logger,
+      blockMs: 200,
+      adapter: createAdapter({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }, logger, {
+        redis,
+        keys,
+      }),
     });
     try {
-      const r = await sipp.call({ to: voicemailDid, expect: 200, talkMs: 10_000, scenario: scenarioWithMediaPort('caller-answered', caller.port), timeoutMs: 30_000 });
+      const r = await sipp.call({
+        to: voicemailDid,
+        expect: 200,
+        talkMs: 10_000,
+        scenario: scenarioWithMediaPort('caller-answered', caller.port),
+        timeoutMs: 30_000,
+      });
       expect(r.finalCode).toBe(200);
       const spurts = caller.spurts();
       expect(spurts.length).toBeGreaterThanOrEqual(1);
@@ -159,20 +190,34 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       const expected = wavSeconds(greeting) * 1000;
       expect(heard.greetingMs).toBeGreaterThan(expected - TOLERANCE_MS);
       expect(heard.greetingMs).toBeLessThan(expected + TOLERANCE_MS + 500);
-      console.log(`RTP heard: announcement ${heard.announcementMs} ms (file ${Math.round(wavSeconds(announcement) * 1000)} ms), greeting ${heard.greetingMs} ms (file ${Math.round(expected)} ms), spurts ${JSON.stringify(spurts.map((s) => [s.durationMs, s.packets]))}`);
+      console.log(
+        `RTP heard: announcement ${heard.announcementMs} ms (file ${Math.round(wavSeconds(announcement) * 1000)} ms), greeting ${heard.greetingMs} ms (file ${Math.round(expected)} ms), spurts ${JSON.stringify(spurts.map((s) => [s.durationMs, s.packets]))}`,
+      );
 
       // The event names the recording; Asterisk has it until the worker stored it.
       let name = '';
-      expect(await support.eventually(async () => {
-        const entries = (await redis.xrange(keys.stream, '-', '+')) as [string, string[]][];
-        for (const [, fields] of entries) {
-          const i = fields.indexOf('event');
-          const ev = i >= 0 ? (JSON.parse(fields[i + 1]!) as { did: string; outcome: { kind: string; recording?: { name: string } } }) : undefined;
-          if (ev?.did === voicemailDid && ev.outcome.kind === 'recorded') name = ev.outcome.recording!.name;
-        }
-        return name !== '';
-      }, 15_000, 100)).toBe(true);
-      const stored = (n: string) => fetch(`${env.ariUrl}/ari/recordings/stored/${encodeURIComponent(n)}`, { headers: { authorization: `Basic ${Buffer.from(`${env.ariUser}:${env.ariPassword}`).toString('base64')}` } });
+      expect(
+        await support.eventually(
+          async () => {
+            const entries = (await redis.xrange(keys.stream, '-', '+')) as [string, string[]][];
+            for (const [, fields] of entries) {
+              const i = fields.indexOf('event');
+              const ev =
+                i >= 0
+                  ? (JSON.parse(fields[i + 1]!) as { did: string; outcome: { kind: string; recording?: { name: string } } })
+                  : undefined;
+              if (ev?.did === voicemailDid && ev.outcome.kind === 'recorded') name = ev.outcome.recording!.name;
+            }
+            return name !== '';
+          },
+          15_000,
+          100,
+        ),
+      ).toBe(true);
+      const stored = (n: string) =>
+        fetch(`${env.ariUrl}/ari/recordings/stored/${encodeURIComponent(n)}`, {
+          headers: { authorization: `Basic ${Buffer.from(`${env.ariUser}:${env.ariPassword}`).toString('base64')}` },
+        });
       expect((await stored(name)).status).toBe(200);
 
       await worker.start();

@@ -49,7 +49,9 @@ async function spooledNow(metricsPort: number): Promise<number> {
 }
 
 async function ourChannels(dids: Set<string>): Promise<number> {
-  const res = await fetch(`${ariUrl}/ari/channels`, { headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` } });
+  const res = await fetch(`${ariUrl}/ari/channels`, {
+    headers: { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` },
+  });
   const channels = (await res.json()) as Array<{ dialplan: { exten: string } }>;
   return channels.filter((c) => dids.has(c.dialplan.exten)).length;
 }
@@ -80,7 +82,11 @@ describe('Redis Sentinel', () => {
     const all = new Set([...dids, overridden]);
     // Start-up file: busy (486). Pushed version: rejected (403), so each 403 is also a call
     // decided by the pushed configuration, before and after the failover.
-    const daemon: RunningDaemon = await startDaemon({ configFile: writeConfig(configYaml(dids, 'busy', [overridden])), prefix, env: { ...redisEnv, LOG_LEVEL: 'info' } });
+    const daemon: RunningDaemon = await startDaemon({
+      configFile: writeConfig(configYaml(dids, 'busy', [overridden])),
+      prefix,
+      env: { ...redisEnv, LOG_LEVEL: 'info' },
+    });
     const office = await startUas({ behaviour: 'answer', port: officePort });
     const caller = new SipCaller({ host, port: sipPort, timeoutMs: 10_000 });
     try {
@@ -92,13 +98,22 @@ describe('Redis Sentinel', () => {
       const version = Number(/pushed as version (\d+)/.exec(pushed.stdout)?.[1]);
       const set1 = runCli(['override', 'set', '--did', overridden, '--state', 'closed', '--for', '2h', '--note', 'failover test'], cliEnv);
       expect(set1.status).toBe(0);
-      expect(await eventually(async () => (await daemon.decision(overridden)).reason === 'override' && (await daemon.decision(dids[0]!)).configVersion === version, 3000)).toBe(true);
+      expect(
+        await eventually(
+          async () =>
+            (await daemon.decision(overridden)).reason === 'override' && (await daemon.decision(dids[0]!)).configVersion === version,
+          3000,
+        ),
+      ).toBe(true);
 
       await caller.start();
       // The spool's depth (events not yet acknowledged by Redis), sampled through the run.
       let maxSpooled = 0;
       const sampler = setInterval(() => {
-        void spooledNow(daemon.port).then((n) => (maxSpooled = Math.max(maxSpooled, n)), () => undefined);
+        void spooledNow(daemon.port).then(
+          (n) => (maxSpooled = Math.max(maxSpooled, n)),
+          () => undefined,
+        );
       }, 100);
       const started = Date.now();
       const calls: Array<Promise<CallResult>> = [];
@@ -146,7 +161,11 @@ describe('Redis Sentinel', () => {
 
       // Every call's event on the stream exactly once (the dialled number is unique per call).
       const expected = count + 1;
-      const drained = await eventually(async () => (await direct.xlen(`${prefix}events`)) >= expected && (await daemon.health())?.activeCalls === 0, 20_000, 200);
+      const drained = await eventually(
+        async () => (await direct.xlen(`${prefix}events`)) >= expected && (await daemon.health())?.activeCalls === 0,
+        20_000,
+        200,
+      );
       const spoolLeft = await eventually(async () => (await spooledNow(daemon.port)) === 0, 5000, 200);
       const events = await streamEvents(direct, prefix);
       const eventDids = events.map((e) => e.did);
@@ -203,7 +222,15 @@ describe('Redis Sentinel', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const hookPort = (server.address() as { port: number }).port;
     const worker = spawn(process.execPath, [cli, 'crm-worker'], {
-      env: { ...process.env, ...urlEnv, CRM_ADAPTER: 'webhook', WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hook`, WEBHOOK_SECRET: 'sentinel-test-webhook-secret', METRICS_PORT: String(await freeTcpPort()), LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...urlEnv,
+        CRM_ADAPTER: 'webhook',
+        WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hook`,
+        WEBHOOK_SECRET: 'sentinel-test-webhook-secret',
+        METRICS_PORT: String(await freeTcpPort()),
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -215,7 +242,9 @@ describe('Redis Sentinel', () => {
       for (const id of ids) await stream.append(makeEvent({ id }));
       const delivered = await eventually(() => ids.every((id) => received.includes(id)), 15_000, 100);
       if (!delivered) throw new Error(`worker did not deliver: ${received.join(',')}\n${out}`);
-      expect(await eventually(async () => Number(((await client.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0, 5000, 100)).toBe(true);
+      expect(
+        await eventually(async () => Number(((await client.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0, 5000, 100),
+      ).toBe(true);
       expect(received.filter((id) => ids.includes(id))).toHaveLength(3);
     } finally {
       if (worker.exitCode === null && worker.signalCode === null) {

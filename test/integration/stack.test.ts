@@ -8,7 +8,19 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ari from 'ari-client';
 import { call, freeUdpPort, startUas, stopAllUas } from '../support/sipp';
-import { ariApp, ariPassword, ariPort, ariUrl, ariUser, dialplan, officePort, repoRoot, stackScript, uniqueDid, uniqueMobile } from '../support/stackEnv';
+import {
+  ariApp,
+  ariPassword,
+  ariPort,
+  ariUrl,
+  ariUser,
+  dialplan,
+  officePort,
+  repoRoot,
+  stackScript,
+  uniqueDid,
+  uniqueMobile,
+} from '../support/stackEnv';
 
 // (the integration project's testTimeout in jest.config.js is not a per-project option)
 jest.setTimeout(30000);
@@ -19,7 +31,9 @@ function ariGet<T>(p: string, port = ariPort): Promise<T> {
       .get({ host: '127.0.0.1', port, path: `/ari${p}`, auth: `${ariUser}:${ariPassword}` }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${p}: ${res.statusCode} ${body}`))));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${p}: ${res.statusCode} ${body}`)),
+        );
       })
       .on('error', reject);
   });
@@ -198,7 +212,11 @@ describe('forwards leave through the trunk as PJSIP/<number>@trunk', () => {
     const number = uniqueMobile();
     const channel = await client.channels.originate({ endpoint: dialplan.trunkEndpoint(number), app, appArgs: 'forward', timeout: 2 });
     await until(async () => destroyed.has(channel.id), `the ${behaviour} forward to end`, 10000);
-    await until(async () => trunk.report().requests.includes(behaviour === 'busy' ? 'ACK' : behaviour === 'ring' ? 'ACK' : 'BYE'), 'the far end to finish', 5000);
+    await until(
+      async () => trunk.report().requests.includes(behaviour === 'busy' ? 'ACK' : behaviour === 'ring' ? 'ACK' : 'BYE'),
+      'the far end to finish',
+      5000,
+    );
     return { number, cause: destroyed.get(channel.id), far: await trunk.stop() };
   }
 
@@ -252,7 +270,8 @@ describe('scripts/stack up and down', () => {
     };
     const stack = (verb: string) => spawnSync(stackScript, [verb], { env, encoding: 'utf8', timeout: 600000 });
     const pidOf = (name: string) => Number(fs.readFileSync(path.join(runDir, `${name}.pid`), 'utf8').trim());
-    const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^\S+ \S+ Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
+    const alive = (pid: number) =>
+      fs.existsSync(`/proc/${pid}`) && !/^\S+ \S+ Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/\(.*\)/, 'x'));
     const mountsUnder = (dir: string) =>
       fs
         .readFileSync('/proc/mounts', 'utf8')
@@ -260,7 +279,8 @@ describe('scripts/stack up and down', () => {
         .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
         .filter((m) => m === dir || m.startsWith(`${dir}/`));
     const cacheRoot =
-      process.env.AH_ASTERISK_ROOT ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'after-hours', 'asterisk-root');
+      process.env.AH_ASTERISK_ROOT ??
+      path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'after-hours', 'asterisk-root');
     const processesWithCmdline = (needle: string) =>
       fs
         .readdirSync('/proc')

@@ -11,7 +11,18 @@ import { join } from 'node:path';
 import { createAriRecordingFetcher } from '../../src/crm/ariRecordings';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
-import { ariCaFile, ariHttpsUrl, ariPassword, ariPort, ariTlsPort, ariUser, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import {
+  ariCaFile,
+  ariHttpsUrl,
+  ariPassword,
+  ariPort,
+  ariTlsPort,
+  ariUser,
+  officePort,
+  repoRoot,
+  uniqueDid,
+  uniquePrefix,
+} from '../support/stackEnv';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'sounds');
 
@@ -114,7 +125,27 @@ async function prefixProxy(prefix: string, target: number): Promise<{ port: numb
 function otherCa(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ah-wrong-ca-'));
   const ca = join(dir, 'ca.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-days', '2', '-subj', '/CN=not the stack CA'], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'ca.key'),
+      '-out',
+      ca,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=not the stack CA',
+    ],
+    { stdio: 'pipe' },
+  );
   return ca;
 }
 
@@ -178,8 +209,12 @@ describe('ARI over TLS and IPv6', () => {
     expect((await daemon.health())?.ari).toBe('registered');
   });
 
-  test('calls over https/wss straight to Asterisk (127.0.0.1, the certificate\'s IP name)', async () => {
-    daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: ariHttpsUrl, ARI_CA_FILE: ariCaFile, ARI_REST_CLIENT: 'agent' } });
+  test("calls over https/wss straight to Asterisk (127.0.0.1, the certificate's IP name)", async () => {
+    daemon = await startDaemon({
+      configFile,
+      prefix: uniquePrefix('tls'),
+      env: { ARI_URL: ariHttpsUrl, ARI_CA_FILE: ariCaFile, ARI_REST_CLIENT: 'agent' },
+    });
     await daemon.waitHealthy();
     await placeCalls();
   });
@@ -208,7 +243,7 @@ describe('ARI over TLS and IPv6', () => {
     }
   });
 
-  test('the CRM worker\'s recording download over https from Asterisk; refused with another CA', async () => {
+  test("the CRM worker's recording download over https from Asterisk; refused with another CA", async () => {
     // A stored recording as Asterisk keeps them: a file in its recording folder (the stack's
     // spool is bind-mounted into Asterisk's root).
     const spool = join(process.env.AH_STACK_DIR || join(repoRoot, '.stack'), 'asterisk', 'spool', 'recording');
@@ -230,11 +265,20 @@ describe('ARI over TLS and IPv6', () => {
   });
 
   test.each([
-    ['a CA that did not sign Asterisk\'s certificate', () => ({ ARI_CA_FILE: otherCa() })],
+    ["a CA that did not sign Asterisk's certificate", () => ({ ARI_CA_FILE: otherCa() })],
     ['no CA file (the system roots do not know the private CA)', () => ({ ARI_CA_FILE: '', NODE_TLS_REJECT_UNAUTHORIZED: '0' })],
   ])('refused with %s: not healthy, a certificate error logged, calls take the dialplan fallback', async (_what, extraEnv) => {
     daemon = await startDaemon({ configFile, prefix: uniquePrefix('tls'), env: { ARI_URL: ariHttpsUrl, ...extraEnv() } });
-    expect(await eventually(() => /ARI certificate not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/.test(daemon!.logs()), 10_000, 100)).toBe(true);
+    expect(
+      await eventually(
+        () =>
+          /ARI certificate not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/.test(
+            daemon!.logs(),
+          ),
+        10_000,
+        100,
+      ),
+    ).toBe(true);
     const health = await daemon.health();
     expect(health?.ready).toBe(false);
     expect(health?.ari).toBe('connecting');

@@ -12,7 +12,12 @@ import { call, startUas } from '../support/sipp';
 import { officePort, redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 
 function libfaketime(): string {
-  for (const dir of ['/usr/lib', ...readdirSync('/usr/lib').filter((d) => d.endsWith('-linux-gnu')).map((d) => join('/usr/lib', d))]) {
+  for (const dir of [
+    '/usr/lib',
+    ...readdirSync('/usr/lib')
+      .filter((d) => d.endsWith('-linux-gnu'))
+      .map((d) => join('/usr/lib', d)),
+  ]) {
     const lib = join(dir, 'faketime', 'libfaketime.so.1');
     if (existsSync(lib)) return lib;
   }

@@ -54,7 +54,15 @@ process.once('exit', () => {
   for (const p of running) p.kill('SIGKILL');
 });
 
-export async function startDaemon(opts: { configFile: string; prefix: string; app?: string; redis?: string; spoolDir?: string; env?: Record<string, string>; port?: number }): Promise<RunningDaemon> {
+export async function startDaemon(opts: {
+  configFile: string;
+  prefix: string;
+  app?: string;
+  redis?: string;
+  spoolDir?: string;
+  env?: Record<string, string>;
+  port?: number;
+}): Promise<RunningDaemon> {
   const port = opts.port ?? (await freeTcpPort());
   const spoolDir = opts.spoolDir ?? mkdtempSync(join(tmpdir(), 'ah-spool-'));
   const proc = spawn(process.execPath, [cli, 'start', '--config', opts.configFile], {
@@ -77,10 +85,12 @@ export async function startDaemon(opts: { configFile: string; prefix: string; ap
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => {
-    running.delete(proc);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      resolve(code);
+    }),
+  );
   const get = async <T>(path: string): Promise<{ status: number; body: T } | undefined> => {
     try {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -96,7 +106,9 @@ export async function startDaemon(opts: { configFile: string; prefix: string; ap
     logs: () => out,
     health: async () => (await get<Health>('/healthz'))?.body,
     decision: async (did) => {
-      const r = await get<{ open: boolean; reason: string; action: string; configVersion: number | string }>(`/decision?did=${encodeURIComponent(did)}`);
+      const r = await get<{ open: boolean; reason: string; action: string; configVersion: number | string }>(
+        `/decision?did=${encodeURIComponent(did)}`,
+      );
       if (!r || r.status !== 200) throw new Error(`no decision for ${did}: ${r?.status}`);
       return r.body;
     },

@@ -34,7 +34,16 @@ export interface FakeCall {
   registeredAt: number;
   entity?: { type: EntityType; id: number };
   createdLeadId?: number;
-  finished?: { durationSeconds: number; statusCode: string; activityId: number; cost: number; costCurrency: string; failedReason: string; vote: number; recordUrl?: string };
+  finished?: {
+    durationSeconds: number;
+    statusCode: string;
+    activityId: number;
+    cost: number;
+    costCurrency: string;
+    failedReason: string;
+    vote: number;
+    recordUrl?: string;
+  };
   records: { filename: string; bytes: number; content: Buffer }[];
 }
 
@@ -94,8 +103,17 @@ class ApiError extends Error {
   }
 }
 
-const APP_ONLY_ALWAYS = new Set(['telephony.externalLine.add', 'telephony.externalLine.get', 'telephony.externalLine.update', 'telephony.externalLine.delete']);
-const TELEPHONY_CALL_METHODS = new Set(['telephony.externalcall.register', 'telephony.externalcall.finish', 'telephony.externalcall.attachRecord']);
+const APP_ONLY_ALWAYS = new Set([
+  'telephony.externalLine.add',
+  'telephony.externalLine.get',
+  'telephony.externalLine.update',
+  'telephony.externalLine.delete',
+]);
+const TELEPHONY_CALL_METHODS = new Set([
+  'telephony.externalcall.register',
+  'telephony.externalcall.finish',
+  'telephony.externalcall.attachRecord',
+]);
 const SCOPE = 'crm,telephony,im';
 const MEMBER_ID = 'a223c6b3710f85df22e9377d6c4f7553';
 
@@ -314,7 +332,14 @@ export class FakeBitrix24 {
         return;
       }
       const to = new URL('https://localhost/after-hours');
-      to.search = new URLSearchParams({ code: this.issueAuthorizationCode(), state: String(p.state ?? ''), domain: `127.0.0.1:${this.port}`, member_id: MEMBER_ID, scope: SCOPE, server_domain: 'oauth.bitrix.info' }).toString();
+      to.search = new URLSearchParams({
+        code: this.issueAuthorizationCode(),
+        state: String(p.state ?? ''),
+        domain: `127.0.0.1:${this.port}`,
+        member_id: MEMBER_ID,
+        scope: SCOPE,
+        server_domain: 'oauth.bitrix.info',
+      }).toString();
       res.writeHead(302, { location: to.href });
       res.end();
       return;
@@ -327,12 +352,14 @@ export class FakeBitrix24 {
     };
     if (this.tokenDelayMs > 0) await new Promise((r) => setTimeout(r, this.tokenDelayMs));
     if (!url.startsWith('/oauth/token/')) return answer(404, { error: 'invalid_request', error_description: 'Unknown OAuth endpoint' });
-    if (p.client_id !== this.clientId || p.client_secret !== this.clientSecret) return answer(401, { error: 'invalid_client', error_description: 'Invalid client' });
+    if (p.client_id !== this.clientId || p.client_secret !== this.clientSecret)
+      return answer(401, { error: 'invalid_client', error_description: 'Invalid client' });
     let grant: Grant;
     if (grantType === 'authorization_code') {
       const code = this.codes.get(String(p.code ?? ''));
       this.codes.delete(String(p.code ?? ''));
-      if (!code || code.expiresAt <= this.now()) return answer(400, { error: 'invalid_grant', error_description: 'Invalid authorization code' });
+      if (!code || code.expiresAt <= this.now())
+        return answer(400, { error: 'invalid_grant', error_description: 'Invalid authorization code' });
       grant = { refreshToken: '', memberId: MEMBER_ID };
     } else if (grantType === 'refresh_token') {
       const given = String(p.refresh_token ?? '');
@@ -456,11 +483,19 @@ export class FakeBitrix24 {
     const phone = p.PHONE_NUMBER === undefined ? '' : String(p.PHONE_NUMBER);
     if (digits(phone) === '') throw new ApiError(400, 'ERROR_CORE', 'Unsupported phone number format');
     const startDate = p.CALL_START_DATE === undefined ? new Date(this.now()).toISOString() : String(p.CALL_START_DATE);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(startDate)) throw new ApiError(400, 'ERROR_CORE', 'CALL_START_DATE should be in the ISO-8601 format');
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(startDate))
+      throw new ApiError(400, 'ERROR_CORE', 'CALL_START_DATE should be in the ISO-8601 format');
     const line = p.LINE_NUMBER === undefined ? undefined : String(p.LINE_NUMBER);
     const ext = p.EXTERNAL_CALL_ID === undefined ? undefined : String(p.EXTERNAL_CALL_ID);
     const earlier = [...this.calls.values()].find(
-      (c) => !c.finished && c.phone === phone && c.type === type && c.userId === userId && c.line === line && c.externalCallId === ext && this.now() - c.registeredAt < 30 * 60_000,
+      (c) =>
+        !c.finished &&
+        c.phone === phone &&
+        c.type === type &&
+        c.userId === userId &&
+        c.line === line &&
+        c.externalCallId === ext &&
+        this.now() - c.registeredAt < 30 * 60_000,
     );
     if (earlier) return this.registerAnswer(earlier);
     const call: FakeCall = {
@@ -532,7 +567,15 @@ export class FakeBitrix24 {
       if (lead) lead.assignedById = userId;
     }
     if (call.entity) {
-      this.activities.push({ id: activityId, ownerTypeId: OWNER_TYPE_ID[call.entity.type], ownerId: call.entity.id, callId: call.callId, responsibleId: userId, statusCode, durationSeconds: duration });
+      this.activities.push({
+        id: activityId,
+        ownerTypeId: OWNER_TYPE_ID[call.entity.type],
+        ownerId: call.entity.id,
+        callId: call.callId,
+        responsibleId: userId,
+        statusCode,
+        durationSeconds: duration,
+      });
     }
     call.finished = {
       durationSeconds: duration,
@@ -572,7 +615,8 @@ export class FakeBitrix24 {
     if (!call) throw new ApiError(400, 'ERROR_CORE', 'Call is not found');
     if (!call.finished) throw new ApiError(400, 'ERROR_WRONG_STATE', 'Call is not finished');
     const filename = String(p.FILENAME ?? '');
-    if (!/\.(wav|mp3)$/i.test(filename) || typeof p.FILE_CONTENT !== 'string') throw new ApiError(400, 'ERROR_ARGUMENT', 'FILENAME (wav or mp3) and FILE_CONTENT are required');
+    if (!/\.(wav|mp3)$/i.test(filename) || typeof p.FILE_CONTENT !== 'string')
+      throw new ApiError(400, 'ERROR_ARGUMENT', 'FILENAME (wav or mp3) and FILE_CONTENT are required');
     const content = Buffer.from(p.FILE_CONTENT, 'base64');
     call.records.push({ filename, bytes: content.length, content });
     return { FILE_ID: this.nextId++ };
@@ -583,7 +627,12 @@ export class FakeBitrix24 {
     const number = p.NUMBER === undefined ? '' : String(p.NUMBER);
     if (number === '') throw new ApiError(400, 'ERROR_CORE', 'NUMBER should not be empty');
     if (this.lines.some((l) => l.number === number)) throw new ApiError(400, 'ERROR_CORE', 'Line already exists');
-    const line: FakeLine = { id: this.nextId++, number, name: p.NAME === undefined ? '' : String(p.NAME), crmAutoCreate: String(p.CRM_AUTO_CREATE ?? 'Y') === 'N' ? 'N' : 'Y' };
+    const line: FakeLine = {
+      id: this.nextId++,
+      number,
+      name: p.NAME === undefined ? '' : String(p.NAME),
+      crmAutoCreate: String(p.CRM_AUTO_CREATE ?? 'Y') === 'N' ? 'N' : 'Y',
+    };
     this.lines.push(line);
     return { ID: line.id };
   }
@@ -609,7 +658,8 @@ export class FakeBitrix24 {
    */
   private notify(p: Params): unknown {
     const userId = Number(p.USER_ID);
-    if (!Number.isInteger(userId) || userId <= 0 || typeof p.MESSAGE !== 'string') throw new ApiError(400, 'ERROR_ARGUMENT', 'USER_ID and MESSAGE are required');
+    if (!Number.isInteger(userId) || userId <= 0 || typeof p.MESSAGE !== 'string')
+      throw new ApiError(400, 'ERROR_ARGUMENT', 'USER_ID and MESSAGE are required');
     const tag = p.TAG === undefined ? undefined : String(p.TAG);
     const id = this.nextId++;
     if (tag !== undefined) for (const [key, n] of this.notifications) if (n.tag === tag) this.notifications.delete(key);

@@ -106,8 +106,22 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
   const startNode = async (label: string, replicaOf?: number): Promise<DataNode> => {
     const port = await freeTcpPort();
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `${label}.rdb`,
-      '--save', '', '--appendonly', 'no', '--requirepass', password, '--masterauth', password,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--dbfilename',
+      `${label}.rdb`,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--requirepass',
+      password,
+      '--masterauth',
+      password,
       ...(replicaOf !== undefined ? ['--replicaof', '127.0.0.1', String(replicaOf)] : []),
     ];
     const { proc, out } = spawnLogged(label, 'redis-server', args);
@@ -126,10 +140,14 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
     const primary = await startNode('primary');
     const replica = await startNode('replica', primary.port);
     const nodes = [primary, replica];
-    await until(async () => {
-      const info = await admin(replica.port, password).info('replication');
-      return /master_link_status:up/.test(info) ? true : undefined;
-    }, 10_000, 'the replica did not sync with the primary');
+    await until(
+      async () => {
+        const info = await admin(replica.port, password).info('replication');
+        return /master_link_status:up/.test(info) ? true : undefined;
+      },
+      10_000,
+      'the replica did not sync with the primary',
+    );
 
     const downAfter = opts.downAfterMs ?? 1000;
     const failoverTimeout = opts.failoverTimeoutMs ?? 3000;
@@ -161,14 +179,19 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
     // Ready for a failover once each sentinel knows the replica and the two other sentinels.
     for (const port of sentinelPorts) {
       const s = admin(port, sentinelPassword);
-      await until(async () => {
-        const fields = (await s.call('SENTINEL', 'MASTER', name)) as string[];
-        const get = (k: string): string | undefined => {
-          const i = fields.indexOf(k);
-          return i >= 0 ? fields[i + 1] : undefined;
-        };
-        return get('num-slaves') === '1' && get('num-other-sentinels') === '2' ? true : undefined;
-      }, 20_000, `sentinel on ${port} did not find the replica and the other sentinels`, 200);
+      await until(
+        async () => {
+          const fields = (await s.call('SENTINEL', 'MASTER', name)) as string[];
+          const get = (k: string): string | undefined => {
+            const i = fields.indexOf(k);
+            return i >= 0 ? fields[i + 1] : undefined;
+          };
+          return get('num-slaves') === '1' && get('num-other-sentinels') === '2' ? true : undefined;
+        },
+        20_000,
+        `sentinel on ${port} did not find the replica and the other sentinels`,
+        200,
+      );
     }
 
     const sentinelList = sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',');
@@ -183,8 +206,16 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
       sentinelPassword,
       sentinelPorts,
       nodes,
-      env: { REDIS_SENTINELS: sentinelList, REDIS_SENTINEL_NAME: name, REDIS_PASSWORD: password, REDIS_SENTINEL_PASSWORD: sentinelPassword },
-      urlEnv: { REDIS_URL: `redis+sentinel://:${encodeURIComponent(password)}@${sentinelList}/${name}`, REDIS_SENTINEL_PASSWORD: sentinelPassword },
+      env: {
+        REDIS_SENTINELS: sentinelList,
+        REDIS_SENTINEL_NAME: name,
+        REDIS_PASSWORD: password,
+        REDIS_SENTINEL_PASSWORD: sentinelPassword,
+      },
+      urlEnv: {
+        REDIS_URL: `redis+sentinel://:${encodeURIComponent(password)}@${sentinelList}/${name}`,
+        REDIS_SENTINEL_PASSWORD: sentinelPassword,
+      },
       async primaryPort() {
         let last: unknown;
         for (const p of sentinelPorts) {
@@ -211,13 +242,18 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
         return port;
       },
       async waitForPromotion(oldPort, timeoutMs = 30_000) {
-        return until(async () => {
-          const named = await Promise.all(sentinelPorts.map((p) => askSentinel(p)));
-          const port = named[0] as number;
-          if (port === oldPort || named.some((n) => n !== port)) return undefined;
-          const role = (await admin(port, password).call('ROLE')) as unknown[];
-          return role[0] === 'master' ? port : undefined;
-        }, timeoutMs, `no promotion away from ${oldPort}`, 100);
+        return until(
+          async () => {
+            const named = await Promise.all(sentinelPorts.map((p) => askSentinel(p)));
+            const port = named[0] as number;
+            if (port === oldPort || named.some((n) => n !== port)) return undefined;
+            const role = (await admin(port, password).call('ROLE')) as unknown[];
+            return role[0] === 'master' ? port : undefined;
+          },
+          timeoutMs,
+          `no promotion away from ${oldPort}`,
+          100,
+        );
       },
       logs: () => outputs.map((o) => `--- ${o.label}\n${o.out.text.slice(-3000)}`).join('\n'),
       async stop() {

@@ -14,7 +14,6 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-
 export async function startRedisServer(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ah-redis-'));
   const port = await freeTcpPort();

@@ -191,18 +191,38 @@ export async function call(opts: CallOptions): Promise<CallResult> {
   const errorFile = path.join(dir, 'errors.log');
   const args = [
     `${host}:${sipPort}`,
-    '-sf', scenario,
-    '-s', opts.to,
-    '-key', 'caller', opts.from ?? '48600100200',
+    '-sf',
+    scenario,
+    '-s',
+    opts.to,
+    '-key',
+    'caller',
+    opts.from ?? '48600100200',
     ...(/reject/.test(path.basename(scenario)) ? ['-set', 'expected_status', `SIP/2.0 ${opts.expect}`] : []),
-    '-i', host, '-p', String(localPort), '-mp', String(mediaPort),
-    '-m', '1', '-l', '1',
-    '-d', String(opts.talkMs ?? 2000),
+    '-i',
+    host,
+    '-p',
+    String(localPort),
+    '-mp',
+    String(mediaPort),
+    '-m',
+    '1',
+    '-l',
+    '1',
+    '-d',
+    String(opts.talkMs ?? 2000),
     '-nostdin',
-    '-default_behaviors', 'all,-bye',
-    '-timeout', `${Math.ceil(timeoutMs / 1000)}s`, '-timeout_error',
-    '-trace_msg', '-message_file', trace,
-    '-trace_err', '-error_file', errorFile,
+    '-default_behaviors',
+    'all,-bye',
+    '-timeout',
+    `${Math.ceil(timeoutMs / 1000)}s`,
+    '-timeout_error',
+    '-trace_msg',
+    '-message_file',
+    trace,
+    '-trace_err',
+    '-error_file',
+    errorFile,
     ...(opts.extraArgs ?? []),
   ];
   const started = Date.now();
@@ -221,7 +241,8 @@ export async function call(opts: CallOptions): Promise<CallResult> {
   const invite = messages.find((m) => m.direction === 'sent' && m.method === 'INVITE' && m.code === null);
   const inviteCallId = invite?.headers['call-id'];
   const responses = messages.filter(
-    (m) => m.direction === 'received' && m.code !== null && m.method === 'INVITE' && (!inviteCallId || m.headers['call-id'] === inviteCallId),
+    (m) =>
+      m.direction === 'received' && m.code !== null && m.method === 'INVITE' && (!inviteCallId || m.headers['call-id'] === inviteCallId),
   );
   const codes = responses.map((m) => m.code as number);
   const final = responses.find((m) => (m.code as number) >= 200);
@@ -293,12 +314,23 @@ export async function startUas(opts: { behaviour: UasBehaviour; port?: number; a
   const errorFile = path.join(dir, 'errors.log');
   const mediaPort = await freeUdpPort();
   const args = [
-    '-sf', scenarioPath(`uas-${opts.behaviour}`),
-    '-i', host, '-p', String(port), '-mp', String(mediaPort),
-    '-d', String(opts.answerAfterMs ?? 0),
+    '-sf',
+    scenarioPath(`uas-${opts.behaviour}`),
+    '-i',
+    host,
+    '-p',
+    String(port),
+    '-mp',
+    String(mediaPort),
+    '-d',
+    String(opts.answerAfterMs ?? 0),
     '-nostdin',
-    '-trace_msg', '-message_file', trace,
-    '-trace_err', '-error_file', errorFile,
+    '-trace_msg',
+    '-message_file',
+    trace,
+    '-trace_err',
+    '-error_file',
+    errorFile,
   ];
   const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   cleanup.add(child);

@@ -34,7 +34,10 @@ export const ariUrl = `http://${host}:${ariPort}`;
 /** ARI over TLS: the daemon's ARI_URL for https/wss (give it ariCaFile as ARI_CA_FILE). */
 export const ariHttpsUrl = `https://${host}:${ariTlsPort}`;
 /** The private CA scripts/stack makes at every `up`; it signed Asterisk's certificate (IP:127.0.0.1, IP:::1). */
-export const ariCaFile = path.join(process.env.AH_TLS_DIR || path.join(process.env.AH_STACK_DIR || path.join(repoRoot, '.stack'), 'tls'), 'ca.pem');
+export const ariCaFile = path.join(
+  process.env.AH_TLS_DIR || path.join(process.env.AH_STACK_DIR || path.join(repoRoot, '.stack'), 'tls'),
+  'ca.pem',
+);
 /** The ARI app name the dialplan sends every inbound call to. */
 export const ariApp = 'after-hours';
 
@@ -50,8 +53,24 @@ export const dialplan = {
 } as const;
 
 export const stackEnv = {
-  host, redisPort, redisUrl, ariPort, ariUrl, ariTlsPort, ariHttpsUrl, ariCaFile, ariUser, ariPassword, ariApp,
-  sipPort, trunkPort, officePort, repoRoot, stackScript, sippDir, dialplan,
+  host,
+  redisPort,
+  redisUrl,
+  ariPort,
+  ariUrl,
+  ariTlsPort,
+  ariHttpsUrl,
+  ariCaFile,
+  ariUser,
+  ariPassword,
+  ariApp,
+  sipPort,
+  trunkPort,
+  officePort,
+  repoRoot,
+  stackScript,
+  sippDir,
+  dialplan,
 };
 
 let counter = 0;

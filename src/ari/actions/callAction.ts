@@ -44,9 +44,18 @@ export interface CallAction<A extends ActionName> {
    * what it inherits from defaults; undefined when A is not configured (it cannot be chosen),
    * never for an action marked `always` in its ActionCatalogue entry.
    */
-  settings(own: Record<string, unknown> | undefined, inherited: SettingsOf<A> | undefined, ctx: SettingsContext): A extends AlwaysConfigured ? SettingsOf<A> : SettingsOf<A> | undefined;
+  settings(
+    own: Record<string, unknown> | undefined,
+    inherited: SettingsOf<A> | undefined,
+    ctx: SettingsContext,
+  ): A extends AlwaysConfigured ? SettingsOf<A> : SettingsOf<A> | undefined;
   /** Checks that depend on the number called; `calledCountry` is the DID's ISO country. */
-  checkForNumber?(settings: SettingsOf<A>, calledCountry: string | undefined, own: Record<string, unknown> | undefined, ctx: SettingsContext): NumberProblem | undefined;
+  checkForNumber?(
+    settings: SettingsOf<A>,
+    calledCountry: string | undefined,
+    own: Record<string, unknown> | undefined,
+    ctx: SettingsContext,
+  ): NumberProblem | undefined;
   /** Optional: sent at once, before the session is built (a plain reject). */
   prelude?(channelId: string, settings: SettingsOf<A>, ctx: ActionContext): Prelude | undefined;
   /** Handles the closed call until the action is done with it. */

@@ -32,8 +32,16 @@ export const dialplanAction: CallAction<'dialplan'> = {
     additionalProperties: false,
     required: ['context'],
     properties: {
-      context: { description: 'Dialplan context, e.g. ivr-main or ext-queues.', type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}$' },
-      extension: { description: 'Extension in that context (a literal, not a pattern); the dialled number when absent.', type: ['string', 'integer'], pattern: '^[A-Za-z0-9+*#_.-]{1,79}$' },
+      context: {
+        description: 'Dialplan context, e.g. ivr-main or ext-queues.',
+        type: 'string',
+        pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}$',
+      },
+      extension: {
+        description: 'Extension in that context (a literal, not a pattern); the dialled number when absent.',
+        type: ['string', 'integer'],
+        pattern: '^[A-Za-z0-9+*#_.-]{1,79}$',
+      },
       priority: { type: 'integer', minimum: 1, maximum: 99999, default: 1 },
     },
   },

@@ -35,7 +35,12 @@ export const FORWARD_LEG_ARG = 'after-hours-forward-leg';
  * end answers; on no answer, busy or failure runs the fallback on the still-unanswered
  * caller. The target is checked again here (toll-fraud guard), not only at validation.
  */
-export async function runForward(s: CallSession, ctx: ActionContext, settings: ForwardSettings, policy: AfterHoursPolicy): Promise<ForwardedOutcome | CallerHungUpOutcome> {
+export async function runForward(
+  s: CallSession,
+  ctx: ActionContext,
+  settings: ForwardSettings,
+  policy: AfterHoursPolicy,
+): Promise<ForwardedOutcome | CallerHungUpOutcome> {
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
   // The same rules as validation (risk, the called number's country, allowNumbers), so a
   // pushed config from an older version cannot forward where this one refuses.
@@ -68,7 +73,9 @@ export async function runForward(s: CallSession, ctx: ActionContext, settings: F
     if (ready?.kind !== 'peer-ready') throw new Error(`forward leg ${leg} did not enter the app`);
     await ctx.rest.dial(leg, s.channel.id, settings.timeoutSeconds);
     const isAnswerOrEnd = (x: CallSignal) =>
-      (x.kind === 'dial' && x.channelId === leg && ['ANSWER', 'BUSY', 'NOANSWER', 'CHANUNAVAIL', 'CONGESTION', 'CANCEL', 'DONTCALL', 'TORTURE', 'INVALIDARGS'].includes(x.status)) ||
+      (x.kind === 'dial' &&
+        x.channelId === leg &&
+        ['ANSWER', 'BUSY', 'NOANSWER', 'CHANUNAVAIL', 'CONGESTION', 'CANCEL', 'DONTCALL', 'TORTURE', 'INVALIDARGS'].includes(x.status)) ||
       (x.kind === 'peer-hangup' && x.channelId === leg);
     const sig = await s.waitFor(isAnswerOrEnd, (settings.timeoutSeconds + 5) * 1000);
     if (sig?.kind === 'hangup') {
@@ -101,7 +108,12 @@ export async function runForward(s: CallSession, ctx: ActionContext, settings: F
   return { kind: 'forwarded', to, answered: true, durationSeconds: Math.round((ctx.now() - answeredAt) / 100) / 10 };
 }
 
-async function fallback(s: CallSession, ctx: ActionContext, settings: ForwardSettings, policy: AfterHoursPolicy): Promise<ForwardFallbackOutcome> {
+async function fallback(
+  s: CallSession,
+  ctx: ActionContext,
+  settings: ForwardSettings,
+  policy: AfterHoursPolicy,
+): Promise<ForwardFallbackOutcome> {
   // Voicemail and hangup settings are in every policy (defaults apply).
   if (settings.fallback === 'hangup') return runHangup(s, ctx, policy.hangup);
   return runVoicemail(s, ctx, policy.voicemail);

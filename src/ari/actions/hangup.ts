@@ -15,7 +15,15 @@ declare module '../../policy/actions' {
   }
 }
 
-const CAUSES: Record<HangupCause, true> = { busy: true, congestion: true, no_answer: true, rejected: true, unallocated: true, normal: true, timeout: true };
+const CAUSES: Record<HangupCause, true> = {
+  busy: true,
+  congestion: true,
+  no_answer: true,
+  rejected: true,
+  unallocated: true,
+  normal: true,
+  timeout: true,
+};
 const HANGUP_CAUSES = Object.keys(CAUSES) as HangupCause[];
 
 /**
@@ -23,7 +31,12 @@ const HANGUP_CAUSES = Object.keys(CAUSES) as HangupCause[];
  * first as early media (183 Session Progress): playing to an unanswered channel does not
  * answer it. `sent` is a reject already on the wire (the prelude).
  */
-export async function runHangup(s: CallSession, ctx: ActionContext, settings: HangupSettings, sent?: Prelude): Promise<RejectedOutcome | CallerHungUpOutcome> {
+export async function runHangup(
+  s: CallSession,
+  ctx: ActionContext,
+  settings: HangupSettings,
+  sent?: Prelude,
+): Promise<RejectedOutcome | CallerHungUpOutcome> {
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
   if (sent) {
     const failed = await sent;
@@ -58,7 +71,8 @@ export const hangupAction: CallAction<'hangup'> = {
   outcomes: { rejected: true },
   settings(own, inherited, ctx) {
     const settings: HangupSettings = { cause: (own?.cause as HangupCause | undefined) ?? inherited?.cause ?? 'busy' };
-    const announcement = own?.announcement !== undefined ? ctx.audioFile(String(own.announcement), ['announcement']) : inherited?.announcement;
+    const announcement =
+      own?.announcement !== undefined ? ctx.audioFile(String(own.announcement), ['announcement']) : inherited?.announcement;
     if (announcement) settings.announcement = announcement;
     return settings;
   },

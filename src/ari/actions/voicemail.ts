@@ -25,7 +25,11 @@ const FINISH_GRACE_MS = 3000;
  * one, beeps and records until `maxSeconds`, silence, `#` or the caller hanging up. The
  * recording stays in Asterisk's spool; the CRM worker fetches it over ARI.
  */
-export async function runVoicemail(s: CallSession, ctx: ActionContext, settings: VoicemailSettings): Promise<RecordedOutcome | CallerHungUpOutcome> {
+export async function runVoicemail(
+  s: CallSession,
+  ctx: ActionContext,
+  settings: VoicemailSettings,
+): Promise<RecordedOutcome | CallerHungUpOutcome> {
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
   if (s.hungUp) return gone();
   await ctx.rest.answer(s.channel.id);
@@ -49,7 +53,8 @@ export async function runVoicemail(s: CallSession, ctx: ActionContext, settings:
     ctx.mediaFailed?.('recording', 'not-started');
     throw err;
   }
-  const isMine = (x: { kind: string; name?: string }) => (x.kind === 'recording-finished' || x.kind === 'recording-failed') && x.name === name;
+  const isMine = (x: { kind: string; name?: string }) =>
+    (x.kind === 'recording-finished' || x.kind === 'recording-failed') && x.name === name;
   let sig = await s.waitFor(isMine, (settings.maxSeconds + 10) * 1000);
   if (sig?.kind === 'hangup') sig = await s.waitFor(isMine, FINISH_GRACE_MS, true);
   if (sig?.kind === 'recording-finished' && sig.durationSeconds > 0) {

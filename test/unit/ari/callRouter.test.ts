@@ -5,10 +5,22 @@ import type { AriChannel, CallSignal, ChannelEvent, DialEvent, PlaybackEvent, Re
 // The call edge without Asterisk: ARI events reach the call they belong to, waits end the
 // way the call does, and nothing stays behind when a call is removed.
 
-const channel = (id: string): AriChannel => ({ id, name: `PJSIP/trunk-${id}`, state: 'Ring', caller: { name: '', number: '48600100200' }, dialplan: { context: 'from-trunk', exten: '+48221234567', priority: 1 } });
+const channel = (id: string): AriChannel => ({
+  id,
+  name: `PJSIP/trunk-${id}`,
+  state: 'Ring',
+  caller: { name: '', number: '48600100200' },
+  dialplan: { context: 'from-trunk', exten: '+48221234567', priority: 1 },
+});
 const session = (id: string) => new CallSession(id, channel(id), '+48221234567', '+48600100200', 0);
-const playbackFinished = (id: string): PlaybackEvent => ({ type: 'PlaybackFinished', playback: { id, state: 'done', target_uri: 'channel:a' } });
-const recordingFinished = (name: string, duration: number): RecordingEvent => ({ type: 'RecordingFinished', recording: { name, format: 'wav', state: 'done', duration, target_uri: 'channel:b' } });
+const playbackFinished = (id: string): PlaybackEvent => ({
+  type: 'PlaybackFinished',
+  playback: { id, state: 'done', target_uri: 'channel:a' },
+});
+const recordingFinished = (name: string, duration: number): RecordingEvent => ({
+  type: 'RecordingFinished',
+  recording: { name, format: 'wav', state: 'done', duration, target_uri: 'channel:b' },
+});
 const dial = (peerId: string, dialstatus: string): DialEvent => ({ type: 'Dial', dialstatus, peer: channel(peerId) });
 const gone = (type: string, id: string): ChannelEvent => ({ type, channel: channel(id) });
 
@@ -85,7 +97,11 @@ describe('CallSession', () => {
   it('keeps a signal that arrived before anyone waited for it (a recording that finished meanwhile)', async () => {
     const s = session('a');
     s.deliver({ kind: 'recording-finished', name: 'r', durationSeconds: 3 });
-    expect(await s.waitFor((x) => x.kind === 'recording-finished', 10)).toEqual({ kind: 'recording-finished', name: 'r', durationSeconds: 3 });
+    expect(await s.waitFor((x) => x.kind === 'recording-finished', 10)).toEqual({
+      kind: 'recording-finished',
+      name: 'r',
+      durationSeconds: 3,
+    });
     // Taken once: a second wait does not see it again.
     expect(await s.waitFor((x) => x.kind === 'recording-finished', 10)).toBeUndefined();
   });

@@ -128,7 +128,12 @@ describe('the lamp', () => {
     });
     await lamp.refresh();
     puts.length = 0;
-    dir = directory(YAML.split('\n').filter((l) => !l.includes(B)).join('\n'), now);
+    dir = directory(
+      YAML.split('\n')
+        .filter((l) => !l.includes(B))
+        .join('\n'),
+      now,
+    );
     await lamp.refresh();
     expect(puts).toEqual(['Stasis:ah-48227654321 UNAVAILABLE']);
     lamp.stop();

@@ -16,7 +16,13 @@ describe('day/night key', () => {
   });
 
   it('says the number and its new state with core sounds', () => {
-    expect(PROMPTS.confirm(3, 'closed')).toEqual(['sound:telephone-number', 'digits:3', 'sound:is-set-to', 'sound:disabled', 'sound:goodbye']);
+    expect(PROMPTS.confirm(3, 'closed')).toEqual([
+      'sound:telephone-number',
+      'digits:3',
+      'sound:is-set-to',
+      'sound:disabled',
+      'sound:goodbye',
+    ]);
     expect(PROMPTS.confirm(3, 'open')).toContain('sound:enabled');
     expect(PROMPTS.confirm(3, 'auto')).toContain('sound:cancelled');
   });

@@ -14,7 +14,6 @@ import { AriConnection } from '../../../src/ari/connection';
 import { AriHttpError, AriRest, type AriRestClient } from '../../../src/ari/rest';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
 
- 
 const { Server: WsServer } = require('ws') as { Server: new (o: { noServer: true }) => WsServerT };
 interface WsClientT {
   send(s: string): void;
@@ -88,23 +87,36 @@ describe('ARI clients over TLS, IPv6 and a path prefix', () => {
 
   const url = () => `https://[::1]:${port}/asterisk`;
 
-  test.each<AriRestClient>(['own', 'agent'])('REST (%s): the reject reaches <prefix>/ari with Host and auth; errors keep the status', async (restClient) => {
-    const rest = new AriRest({ url: url(), user: 'ah', password: 'pw', caFile: good.ca, restClient });
-    try {
-      seen.length = 0;
-      await rest.hangup('chan-1', 'busy');
-      await rest.hangup('chan-2', 'busy'); // the same kept-alive connection
-      expect(seen).toEqual([
-        { method: 'DELETE', url: '/asterisk/ari/channels/chan-1?reason=busy', host: `[::1]:${port}`, auth: `Basic ${Buffer.from('ah:pw').toString('base64')}` },
-        { method: 'DELETE', url: '/asterisk/ari/channels/chan-2?reason=busy', host: `[::1]:${port}`, auth: `Basic ${Buffer.from('ah:pw').toString('base64')}` },
-      ]);
-      const err = await rest.hangup('missing', 'busy').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AriHttpError);
-      expect((err as AriHttpError).status).toBe(404);
-    } finally {
-      rest.close();
-    }
-  });
+  test.each<AriRestClient>(['own', 'agent'])(
+    'REST (%s): the reject reaches <prefix>/ari with Host and auth; errors keep the status',
+    async (restClient) => {
+      const rest = new AriRest({ url: url(), user: 'ah', password: 'pw', caFile: good.ca, restClient });
+      try {
+        seen.length = 0;
+        await rest.hangup('chan-1', 'busy');
+        await rest.hangup('chan-2', 'busy'); // the same kept-alive connection
+        expect(seen).toEqual([
+          {
+            method: 'DELETE',
+            url: '/asterisk/ari/channels/chan-1?reason=busy',
+            host: `[::1]:${port}`,
+            auth: `Basic ${Buffer.from('ah:pw').toString('base64')}`,
+          },
+          {
+            method: 'DELETE',
+            url: '/asterisk/ari/channels/chan-2?reason=busy',
+            host: `[::1]:${port}`,
+            auth: `Basic ${Buffer.from('ah:pw').toString('base64')}`,
+          },
+        ]);
+        const err = await rest.hangup('missing', 'busy').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(AriHttpError);
+        expect((err as AriHttpError).status).toBe(404);
+      } finally {
+        rest.close();
+      }
+    },
+  );
 
   test.each<AriRestClient>(['own', 'agent'])('REST (%s): a server certificate from another CA is refused', async (restClient) => {
     const rest = new AriRest({ url: url(), user: 'ah', password: 'pw', caFile: other.ca, restClient, timeoutMs: 3000 });
@@ -135,7 +147,10 @@ describe('ARI clients over TLS, IPv6 and a path prefix', () => {
   test('recording download: same URL and CA; 404 means gone', async () => {
     const fetchRecording = createAriRecordingFetcher({ url: url(), user: 'ah', password: 'pw', caFile: good.ca });
     const signal = new AbortController().signal;
-    await expect(fetchRecording({ name: 'vm/a', format: 'wav' }, signal)).resolves.toEqual({ filename: 'a.wav', content: Buffer.from('WAV') });
+    await expect(fetchRecording({ name: 'vm/a', format: 'wav' }, signal)).resolves.toEqual({
+      filename: 'a.wav',
+      content: Buffer.from('WAV'),
+    });
     await expect(fetchRecording({ name: 'missing', format: 'wav' }, signal)).resolves.toBeNull();
     const wrong = createAriRecordingFetcher({ url: url(), user: 'ah', password: 'pw', caFile: other.ca });
     await expect(wrong({ name: 'vm/a', format: 'wav' }, signal)).rejects.toThrow(/ARI recording vm\/a: .*(certificate|issuer)/i);
@@ -174,7 +189,9 @@ describe('ARI clients over TLS, IPv6 and a path prefix', () => {
     try {
       const until = Date.now() + 5000;
       while (!/certificate not trusted/.test(text()) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-      expect(text()).toMatch(/ARI certificate not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/);
+      expect(text()).toMatch(
+        /ARI certificate not trusted \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/,
+      );
       expect(conn.state).toBe('connecting');
       expect(upgrades.length).toBe(before);
     } finally {

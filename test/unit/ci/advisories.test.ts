@@ -165,6 +165,9 @@ describe('findVulnerable (range edges)', () => {
         },
       },
     };
-    expect(checker.findVulnerable(v1, list).map((f) => `${f.name}@${f.version}`)).toEqual(['@cypress/request@2.88.12', 'tough-cookie@2.5.0']);
+    expect(checker.findVulnerable(v1, list).map((f) => `${f.name}@${f.version}`)).toEqual([
+      '@cypress/request@2.88.12',
+      'tough-cookie@2.5.0',
+    ]);
   });
 });

@@ -14,7 +14,11 @@ async function run(args: string[]): Promise<{ code: number; stdout: string; erro
     return { code: 0, stdout: out.join('') };
   } catch (e) {
     const c = (e as { code?: string }).code;
-    return { code: c === 'AH_ERR_USAGE' || (typeof c === 'string' && c.startsWith('commander.')) ? 2 : 1, stdout: out.join(''), error: (e as Error).message };
+    return {
+      code: c === 'AH_ERR_USAGE' || (typeof c === 'string' && c.startsWith('commander.')) ? 2 : 1,
+      stdout: out.join(''),
+      error: (e as Error).message,
+    };
   } finally {
     so.mockRestore();
   }
@@ -32,7 +36,16 @@ afterAll(() => {
 
 describe('asterisk-config', () => {
   it('prints ari.conf, http.conf and the dialplan by default, for the app and contexts given', async () => {
-    const r = await run(['--app', 'ah-test', '--context', 'pbx-in', '--continue-context', 'pbx-routing', '--ari-password', 'Secret-123456']);
+    const r = await run([
+      '--app',
+      'ah-test',
+      '--context',
+      'pbx-in',
+      '--continue-context',
+      'pbx-routing',
+      '--ari-password',
+      'Secret-123456',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('; ---------------------------------------------------------------- ari.conf');
     expect(r.stdout).toContain('[after-hours]\ntype = user\nread_only = no\npassword_format = plain\n');
@@ -61,7 +74,7 @@ describe('asterisk-config', () => {
     expect(r.stdout).toContain('; Daemon settings: ARI_APP=ah-test CONTINUE_CONTEXT=pbx-routing');
   });
 
-  it('takes the app, user and continue context from the daemon\'s environment when not given', async () => {
+  it("takes the app, user and continue context from the daemon's environment when not given", async () => {
     process.env.ARI_APP = 'from-env-app';
     process.env.ARI_USER = 'env-user';
     process.env.CONTINUE_CONTEXT = 'env-routing';
@@ -82,7 +95,9 @@ describe('asterisk-config', () => {
     expect(r.stdout).toMatch(/^; -+ FreePBX: extensions_custom.conf/);
     expect(r.stdout).toContain('[from-pstn-custom]\nexten => _X.,1,Stasis(after-hours,${EXTEN})');
     expect(r.stdout).toContain(' same => n,Goto(after-hours-freepbx-routing,${EXTEN},1)');
-    expect(r.stdout).toContain('[after-hours-freepbx-routing]\ninclude => ext-did\ninclude => ext-did-post-custom\ninclude => from-did-direct\ninclude => ext-did-catchall\n');
+    expect(r.stdout).toContain(
+      '[after-hours-freepbx-routing]\ninclude => ext-did\ninclude => ext-did-post-custom\ninclude => from-did-direct\ninclude => ext-did-catchall\n',
+    );
     expect(r.stdout).not.toContain('ari.conf');
   });
 

@@ -28,9 +28,14 @@ interface Run {
 
 function spawnCli(args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['-r', REGISTER, MAIN, ...args], { cwd: ROOT, env: { ...process.env, TZ: 'UTC' }, timeout: 60_000 }, (err, stdout, stderr) => {
-      done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['-r', REGISTER, MAIN, ...args],
+      { cwd: ROOT, env: { ...process.env, TZ: 'UTC' }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -44,7 +49,9 @@ async function inProcess(args: string[], register: (p: Command) => void = regist
   process.exitCode = undefined;
   let code: number;
   try {
-    const program = new Command('after-hours').exitOverride().configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+    const program = new Command('after-hours')
+      .exitOverride()
+      .configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
     register(program);
     await program.parseAsync(['node', 'after-hours', ...args]);
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -177,9 +184,30 @@ describe('after-hours validate (in-process)', () => {
 
 describe('after-hours check (in-process)', () => {
   it.each([
-    ['voicemail on a holiday', '+48 22 123 45 67', '2026-11-11T10:00:00+01:00', { open: false, reason: 'holiday', action: 'voicemail', nextChange: '2026-11-12T08:00:00+01:00' }],
-    ['forward outside hours (summer time in Berlin)', '+49 30 901820', '2026-07-01T19:00:00+02:00', { open: false, reason: 'outside-hours', action: 'forward', nextChange: '2026-07-02T08:30:00+02:00', localTime: '2026-07-01T19:00:00+02:00' }],
-    ['hangup on a day off', '800 123 456', '2026-11-15T12:00:00+01:00', { open: false, reason: 'day-off', action: 'hangup', nextChange: '2026-11-16T07:00:00+01:00' }],
+    [
+      'voicemail on a holiday',
+      '+48 22 123 45 67',
+      '2026-11-11T10:00:00+01:00',
+      { open: false, reason: 'holiday', action: 'voicemail', nextChange: '2026-11-12T08:00:00+01:00' },
+    ],
+    [
+      'forward outside hours (summer time in Berlin)',
+      '+49 30 901820',
+      '2026-07-01T19:00:00+02:00',
+      {
+        open: false,
+        reason: 'outside-hours',
+        action: 'forward',
+        nextChange: '2026-07-02T08:30:00+02:00',
+        localTime: '2026-07-01T19:00:00+02:00',
+      },
+    ],
+    [
+      'hangup on a day off',
+      '800 123 456',
+      '2026-11-15T12:00:00+01:00',
+      { open: false, reason: 'day-off', action: 'hangup', nextChange: '2026-11-16T07:00:00+01:00' },
+    ],
   ])('--json: %s', async (_name, did, at, expected) => {
     const r = await cli(['check', '--config', SAMPLE, '--did', did, '--at', at, '--json']);
     expect(r.code).toBe(0);
@@ -189,14 +217,22 @@ describe('after-hours check (in-process)', () => {
   it('--json: nextChange null when nothing changes within 366 days', async () => {
     const r = await cli(['check', '--config', VALID, '--did', '+48 58 555 12 34', '--at', '2026-06-01T12:00:00Z', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ did: '+48585551234', name: 'Always closed', open: false, reason: 'day-off', action: 'voicemail', nextChange: null });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      did: '+48585551234',
+      name: 'Always closed',
+      open: false,
+      reason: 'day-off',
+      action: 'voicemail',
+      nextChange: null,
+    });
   });
 
   it('without --json: one readable line', async () => {
     const r = await cli(['check', '--config', SAMPLE, '--did', '+48221234567', '--at', '2026-11-13T22:00:00Z']);
     expect(r).toEqual({
       code: 0,
-      stdout: '+48221234567 (Warsaw office) at Fri 2026-11-13 23:00 Europe/Warsaw: OPEN (working-hours), call → continue; closes Sat 2026-11-14 06:00 +01:00\n',
+      stdout:
+        '+48221234567 (Warsaw office) at Fri 2026-11-13 23:00 Europe/Warsaw: OPEN (working-hours), call → continue; closes Sat 2026-11-14 06:00 +01:00\n',
       stderr: '',
     });
   });

@@ -21,12 +21,14 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', TZ: 'UTC', HOME: tmpdir() };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['-r', REGISTER, MAIN, ...args], { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['-r', REGISTER, MAIN, ...args],
+      { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }
-
 
 describe('crm-worker exit codes', () => {
   it('crm-worker with no CRM configured: exit 0 and "no CRM configured: nothing to do", without touching Redis', async () => {
@@ -42,5 +44,4 @@ describe('crm-worker exit codes', () => {
     const r = await cli(['crm-worker'], { CRM_ADAPTER: 'webhook', WEBHOOK_URL: 'https://crm.example.test/hook' });
     expect(r).toEqual({ code: EXIT.CONFIG, stdout: '', stderr: 'after-hours: WEBHOOK_SECRET is not set\n' });
   });
-
 });

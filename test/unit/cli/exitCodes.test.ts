@@ -24,8 +24,11 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', TZ: 'UTC', HOME: tmpdir() };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, ['-r', REGISTER, MAIN, ...args], { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['-r', REGISTER, MAIN, ...args],
+      { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }
@@ -56,7 +59,11 @@ describe('exit codes', () => {
     const pw = join(dir, 'ari-password');
     writeFileSync(pw, 'from-a-file\n');
     const both = await cli(['start', '--config', INVALID], { ARI_PASSWORD: 'x', ARI_PASSWORD_FILE: pw });
-    expect(both).toEqual({ code: EXIT.CONFIG, stdout: '', stderr: 'after-hours: ARI_PASSWORD and ARI_PASSWORD_FILE are both set; set one\n' });
+    expect(both).toEqual({
+      code: EXIT.CONFIG,
+      stdout: '',
+      stderr: 'after-hours: ARI_PASSWORD and ARI_PASSWORD_FILE are both set; set one\n',
+    });
     const alone = await cli(['validate', 'config/after-hours.yaml'], { ARI_PASSWORD_FILE: pw });
     expect(alone.code).toBe(0);
   });

@@ -62,7 +62,11 @@ describe('override set refuses, before storing anything, with a message and exit
     ['an --until in the past', ['--until', '2020-01-01T00:00:00Z'], /--until: the expiry 2020-01-01T00:00:00.000Z is not in the future/],
     ['an --until more than 366 days ahead', ['--until', '2999-01-01T00:00:00Z'], /--until: the expiry is more than 366 days ahead/],
     ['an --until that is no real date', ['--until', '2026-02-30T10:00:00Z'], /--until <iso>.*not an ISO 8601 date-time/],
-    ['--until together with --for', ['--until', new Date(Date.now() + 3_600_000).toISOString(), '--for', '2h'], /give --until or --for, not both/],
+    [
+      '--until together with --for',
+      ['--until', new Date(Date.now() + 3_600_000).toISOString(), '--for', '2h'],
+      /give --until or --for, not both/,
+    ],
     ['a --did that is not a phone number', ['--did', 'reception'], /"reception" is not a phone number/],
     ['a note over 500 characters', ['--note', 'x'.repeat(501)], /at most 500 characters/],
   ])('%s', async (_name, extra, message) => {
@@ -87,7 +91,11 @@ describe('override set refuses, before storing anything, with a message and exit
 describe('override list', () => {
   it('skips a malformed stored entry with a warning and lists the others', async () => {
     // What `override set --for 999999999d` stored before it was refused, and plain junk.
-    await redis.hset(`${prefix}overrides`, '+48221234568', JSON.stringify({ did: '+48221234568', state: 'closed', until: 86_400_000_000_000_000, setAt: Date.now() }));
+    await redis.hset(
+      `${prefix}overrides`,
+      '+48221234568',
+      JSON.stringify({ did: '+48221234568', state: 'closed', until: 86_400_000_000_000_000, setAt: Date.now() }),
+    );
     await redis.hset(`${prefix}overrides`, '+48221234569', '{not json');
     await redis.hset(`${prefix}overrides`, DID, JSON.stringify({ did: DID, state: 'closed', note: 'flood', setAt: Date.now() }));
     const r = await cli(['override', 'list']);
@@ -130,7 +138,22 @@ describe('crm-worker', () => {
   const deadKey = () => `${prefix}events:dead`;
 
   it('dead list shows control characters and ANSI escapes in errors escaped', async () => {
-    await redis.xadd(deadKey(), '*', 'id', 'evt-1', 'event', '{}', 'error', 'bitrix24: \u001b]0;owned\u0007HTTP 500\n\tat x', 'deliveries', '5', 'source', '1-0', 'failedAt', '2026-01-01T00:00:00.000Z');
+    await redis.xadd(
+      deadKey(),
+      '*',
+      'id',
+      'evt-1',
+      'event',
+      '{}',
+      'error',
+      'bitrix24: \u001b]0;owned\u0007HTTP 500\n\tat x',
+      'deliveries',
+      '5',
+      'source',
+      '1-0',
+      'failedAt',
+      '2026-01-01T00:00:00.000Z',
+    );
     const r = await cli(['crm-worker', 'dead', 'list']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\d+-\d+\tevt-1\t2026-01-01T00:00:00.000Z\tdeliveries=5\tbitrix24: \\x1b\]0;owned\\x07HTTP 500\\n\\tat x\n$/);
@@ -146,31 +169,48 @@ describe('crm-worker', () => {
   });
 
   it.each([
-    ['CRM_ADAPTER=constructor', { CRM_ADAPTER: 'constructor' }, 'after-hours: CRM_ADAPTER must be one of bitrix24, webhook (got "constructor")\n'],
+    [
+      'CRM_ADAPTER=constructor',
+      { CRM_ADAPTER: 'constructor' },
+      'after-hours: CRM_ADAPTER must be one of bitrix24, webhook (got "constructor")\n',
+    ],
     ['CRM_ADAPTER=toString', { CRM_ADAPTER: 'toString' }, 'after-hours: CRM_ADAPTER must be one of bitrix24, webhook (got "toString")\n'],
     [
       'an http:// BITRIX24_WEBHOOK_URL',
       { CRM_ADAPTER: 'bitrix24', BITRIX24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/TOPSECRET/' },
       'after-hours: BITRIX24_WEBHOOK_URL must be https://: over http:// the token in it travels in clear (set BITRIX24_ALLOW_INSECURE_HTTP=1 only for a local test server)\n',
     ],
-  ])('refuses to start with %s: exit 78 (a refused setting, not restarted) and the reason, before serving /healthz', async (_name, env, stderr) => {
-    const r = await cli(['crm-worker'], { ...env, METRICS_PORT: String(await freeTcpPort()) }, 20_000);
-    expect(r).toEqual({ code: 78, stdout: '', stderr });
-  });
+  ])(
+    'refuses to start with %s: exit 78 (a refused setting, not restarted) and the reason, before serving /healthz',
+    async (_name, env, stderr) => {
+      const r = await cli(['crm-worker'], { ...env, METRICS_PORT: String(await freeTcpPort()) }, 20_000);
+      expect(r).toEqual({ code: 78, stdout: '', stderr });
+    },
+  );
 
   it('starts against the fake portal over http:// on loopback when BITRIX24_ALLOW_INSECURE_HTTP=1', async () => {
     const fake = await new FakeBitrix24().start();
     const port = await freeTcpPort();
     const proc = spawn(process.execPath, ['-r', REGISTER, MAIN, 'crm-worker'], {
       cwd: ROOT,
-      env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', METRICS_PORT: String(port), ...fake.workerEnv },
+      env: {
+        ...process.env,
+        REDIS_URL: server.url,
+        REDIS_PREFIX: prefix,
+        LOG_LEVEL: 'silent',
+        METRICS_PORT: String(port),
+        ...fake.workerEnv,
+      },
       stdio: 'ignore',
     });
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
     try {
       let status = 0;
       for (let i = 0; i < 150 && status !== 200 && proc.exitCode === null; i++) {
-        status = await fetch(`http://127.0.0.1:${port}/healthz`).then((res) => res.status, () => 0);
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (res) => res.status,
+          () => 0,
+        );
         if (status !== 200) await new Promise((r) => setTimeout(r, 100));
       }
       expect(status).toBe(200);

@@ -20,7 +20,15 @@ function file(name: string, content: string | Buffer): string {
 
 describe('loadSecretFiles', () => {
   it('covers the secrets of the daemon and the worker', () => {
-    expect([...SECRET_SETTINGS]).toEqual(['ARI_PASSWORD', 'REDIS_URL', 'REDIS_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'BITRIX24_WEBHOOK_URL', 'BITRIX24_CLIENT_SECRET', 'WEBHOOK_SECRET']);
+    expect([...SECRET_SETTINGS]).toEqual([
+      'ARI_PASSWORD',
+      'REDIS_URL',
+      'REDIS_PASSWORD',
+      'REDIS_SENTINEL_PASSWORD',
+      'BITRIX24_WEBHOOK_URL',
+      'BITRIX24_CLIENT_SECRET',
+      'WEBHOOK_SECRET',
+    ]);
   });
 
   it.each(SECRET_SETTINGS.map((s) => [s]))('%s_FILE: the trimmed content of the file becomes %s', (name) => {
@@ -42,11 +50,26 @@ describe('loadSecretFiles', () => {
   });
 
   it.each([
-    ['both X and X_FILE', () => ({ ARI_PASSWORD: 'x', ARI_PASSWORD_FILE: file('both', 'y') }), 'ARI_PASSWORD and ARI_PASSWORD_FILE are both set; set one'],
+    [
+      'both X and X_FILE',
+      () => ({ ARI_PASSWORD: 'x', ARI_PASSWORD_FILE: file('both', 'y') }),
+      'ARI_PASSWORD and ARI_PASSWORD_FILE are both set; set one',
+    ],
     ['a missing file', () => ({ WEBHOOK_SECRET_FILE: join(dir, 'missing') }), /^WEBHOOK_SECRET_FILE .*missing: ENOENT/],
     ['an empty file', () => ({ REDIS_URL_FILE: file('empty', ' \n') }), /^REDIS_URL_FILE .*empty is empty$/],
-    ['a folder', () => { mkdirSync(join(dir, 'folder'), { recursive: true }); return { BITRIX24_CLIENT_SECRET_FILE: join(dir, 'folder') }; }, /folder: not a regular file$/],
-    ['a file over 64 KiB', () => ({ BITRIX24_WEBHOOK_URL_FILE: file('big', Buffer.alloc(64 * 1024 + 1, 'a')) }), /big: larger than 65536 bytes$/],
+    [
+      'a folder',
+      () => {
+        mkdirSync(join(dir, 'folder'), { recursive: true });
+        return { BITRIX24_CLIENT_SECRET_FILE: join(dir, 'folder') };
+      },
+      /folder: not a regular file$/,
+    ],
+    [
+      'a file over 64 KiB',
+      () => ({ BITRIX24_WEBHOOK_URL_FILE: file('big', Buffer.alloc(64 * 1024 + 1, 'a')) }),
+      /big: larger than 65536 bytes$/,
+    ],
   ])('refuses %s as a SettingsError naming the setting', (_what, make, message) => {
     const vars = make() as NodeJS.ProcessEnv;
     let err: unknown;

@@ -7,7 +7,9 @@ const SOUNDS = resolve(__dirname, '..', '..', 'fixtures', 'sounds');
 const xmas = join(SOUNDS, 'short-announcement.wav');
 
 function load(lines: string[]): LoadResult {
-  return loadConfigText('test.yaml', ['defaults: { region: PL, timezone: Europe/Warsaw }', ...lines, ''].join('\n'), { now: Date.UTC(2026, 5, 1) });
+  return loadConfigText('test.yaml', ['defaults: { region: PL, timezone: Europe/Warsaw }', ...lines, ''].join('\n'), {
+    now: Date.UTC(2026, 5, 1),
+  });
 }
 function ok(lines: string[]) {
   const r = load(lines);
@@ -38,10 +40,16 @@ describe('callers', () => {
     });
   });
 
-  it('numbers inherit the defaults\' lists unless they write their own; none at all leaves no key', () => {
+  it("numbers inherit the defaults' lists unless they write their own; none at all leaves no key", () => {
     const c = loadConfigText(
       'test.yaml',
-      ['defaults: { region: PL, timezone: Europe/Warsaw, callers: { bypass: ["+48601100200"] } }', 'numbers:', '  - { did: "+48221234567", hours: {} }', '  - { did: "+48221234568", hours: {}, callers: { block: ["+48500"] } }', ''].join('\n'),
+      [
+        'defaults: { region: PL, timezone: Europe/Warsaw, callers: { bypass: ["+48601100200"] } }',
+        'numbers:',
+        '  - { did: "+48221234567", hours: {} }',
+        '  - { did: "+48221234568", hours: {}, callers: { block: ["+48500"] } }',
+        '',
+      ].join('\n'),
     );
     if (!c.ok) throw new Error('refused');
     expect(c.config.numbers[0]!.callers).toEqual({ bypass: ['+48601100200'], block: [] });
@@ -66,12 +74,14 @@ describe('callers', () => {
         expect.stringMatching(/^7: callers\.block: \+48601 is already in callers\.bypass/),
       ]),
     );
-    expect(errors(['numbers:', '  - { did: "+48221234567", hours: {}, callers: { block: [{ number: "+48500", cause: nope }] } }']).join('\n')).toMatch(/^3: .*cause must be one of: busy/);
+    expect(
+      errors(['numbers:', '  - { did: "+48221234567", hours: {}, callers: { block: [{ number: "+48500", cause: nope }] } }']).join('\n'),
+    ).toMatch(/^3: .*cause must be one of: busy/);
   });
 });
 
 describe('per-holiday actions and the days-off action', () => {
-  it('a holiday map carries a name and its own policy over the number\'s; the string forms stay as they were', () => {
+  it("a holiday map carries a name and its own policy over the number's; the string forms stay as they were", () => {
     const c = ok([
       'numbers:',
       '  - did: "+48221234567"',
@@ -93,7 +103,10 @@ describe('per-holiday actions and the days-off action', () => {
     ]);
     expect(n.holidayPolicies).toEqual([
       null,
-      { name: 'Christmas Eve', afterHours: expect.objectContaining({ action: 'hangup', hangup: { cause: 'rejected', announcement: xmas } }) },
+      {
+        name: 'Christmas Eve',
+        afterHours: expect.objectContaining({ action: 'hangup', hangup: { cause: 'rejected', announcement: xmas } }),
+      },
       { name: "New Year's Eve" },
       null,
     ]);
@@ -108,7 +121,8 @@ describe('per-holiday actions and the days-off action', () => {
   });
 
   it('numbers written alike with different afterHours do not share a holiday policy read over another base', () => {
-    const line = (did: string, cause: string) => `  - { did: "${did}", hours: {}, holidays: [{ date: 12-24, afterHours: { action: hangup } }], afterHours: { action: hangup, hangup: { cause: ${cause} } } }`;
+    const line = (did: string, cause: string) =>
+      `  - { did: "${did}", hours: {}, holidays: [{ date: 12-24, afterHours: { action: hangup } }], afterHours: { action: hangup, hangup: { cause: ${cause} } } }`;
     const c = ok(['numbers:', line('+48221234567', 'busy'), line('+48221234568', 'congestion')]);
     expect(c.numbers[0]!.holidayPolicies![0]!.afterHours!.hangup.cause).toBe('busy');
     expect(c.numbers[1]!.holidayPolicies![0]!.afterHours!.hangup.cause).toBe('congestion');
@@ -135,8 +149,13 @@ describe('per-holiday actions and the days-off action', () => {
     );
   });
 
-  it('a holiday forward is checked against the called number\'s country (toll-fraud guard)', () => {
-    const e = errors(['numbers:', '  - did: "+48221234567"', '    hours: {}', '    holidays: [{ date: 12-24, afterHours: { action: forward, forward: { to: "+49 30 901820" } } }]']);
+  it("a holiday forward is checked against the called number's country (toll-fraud guard)", () => {
+    const e = errors([
+      'numbers:',
+      '  - did: "+48221234567"',
+      '    hours: {}',
+      '    holidays: [{ date: 12-24, afterHours: { action: forward, forward: { to: "+49 30 901820" } } }]',
+    ]);
     expect(e.join('\n')).toMatch(/^5: forward target .*\+49 30 901820.*outside the called number's country/m);
   });
 });

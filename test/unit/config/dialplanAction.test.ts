@@ -19,12 +19,17 @@ describe('afterHours.dialplan', () => {
   });
 
   it('extension and priority as written; a numeric extension is read as text', () => {
-    const r = load(HEAD + 'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: ext-queues, extension: 400, priority: 3 } }\n');
+    const r = load(
+      HEAD +
+        'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: ext-queues, extension: 400, priority: 3 } }\n',
+    );
     expect(r.ok && r.config.numbers[0]!.afterHours.dialplan).toEqual({ context: 'ext-queues', extension: '400', priority: 3 });
   });
 
   it('inherited from defaults, a number overrides one key', () => {
-    const text = HEAD + '  afterHours: { action: dialplan, dialplan: { context: on-call, extension: s } }\nnumbers:\n  - did: "+48 22 123 45 67"\n  - did: "+48 22 123 45 68"\n    afterHours: { dialplan: { context: ivr-pl } }\n';
+    const text =
+      HEAD +
+      '  afterHours: { action: dialplan, dialplan: { context: on-call, extension: s } }\nnumbers:\n  - did: "+48 22 123 45 67"\n  - did: "+48 22 123 45 68"\n    afterHours: { dialplan: { context: ivr-pl } }\n';
     const r = load(text);
     expect(r.ok && r.config.numbers.map((n) => n.afterHours.dialplan)).toEqual([
       { context: 'on-call', extension: 's', priority: 1 },
@@ -34,7 +39,10 @@ describe('afterHours.dialplan', () => {
 
   it('a closed call is planned for the dialplan with its settings', () => {
     const r = load(HEAD + 'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: ivr-main } }\n');
-    expect(r.ok && planCall({ open: false, reason: 'outside-hours' }, r.config.numbers[0]!.afterHours)).toMatchObject({ kind: 'dialplan', dialplan: { context: 'ivr-main' } });
+    expect(r.ok && planCall({ open: false, reason: 'outside-hours' }, r.config.numbers[0]!.afterHours)).toMatchObject({
+      kind: 'dialplan',
+      dialplan: { context: 'ivr-main' },
+    });
   });
 
   it('the action without a context: where it was chosen, with what it needs', () => {
@@ -47,8 +55,16 @@ describe('afterHours.dialplan', () => {
   });
 
   it('a context or extension Asterisk cannot take is refused by the schema, at its position', () => {
-    const bad = load(HEAD + 'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: "ivr main,1", extension: "1(2)" } }\n');
+    const bad = load(
+      HEAD +
+        'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: "ivr main,1", extension: "1(2)" } }\n',
+    );
     expect(bad.ok).toBe(false);
-    expect(bad.errors).toEqual(expect.arrayContaining([expect.stringMatching(/^test\.yaml:7:\d+: .*context/), expect.stringMatching(/^test\.yaml:7:\d+: .*extension/)]));
+    expect(bad.errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^test\.yaml:7:\d+: .*context/),
+        expect.stringMatching(/^test\.yaml:7:\d+: .*extension/),
+      ]),
+    );
   });
 });

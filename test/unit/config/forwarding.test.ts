@@ -22,7 +22,8 @@ const HEAD = `defaults:
   hours: "09:00-17:00"
 `;
 /** One number (its did on line 6 after HEAD, its target on line 9) forwarding to `to`. */
-const forwardFrom = (did: string, to: string) => `numbers:\n  - did: "${did}"\n    afterHours:\n      action: forward\n      forward: { to: "${to}" }\n`;
+const forwardFrom = (did: string, to: string) =>
+  `numbers:\n  - did: "${did}"\n    afterHours:\n      action: forward\n      forward: { to: "${to}" }\n`;
 
 describe('forward targets: safe by default', () => {
   test.each([
@@ -53,9 +54,17 @@ describe('forward targets: safe by default', () => {
 
   test('allowNumbers opens exactly what it names, and the loaded config keeps it in E.164', () => {
     const allow = 'forwarding:\n  allowNumbers: ["+882 16", "+49 30 901820"]\n';
-    const text = allow + HEAD + forwardFrom('+48 22 123 45 67', '+882 16 1234 5678') + '  - did: "+48 22 123 45 68"\n    afterHours: { action: forward, forward: { to: "+49 30 901820" } }\n';
+    const text =
+      allow +
+      HEAD +
+      forwardFrom('+48 22 123 45 67', '+882 16 1234 5678') +
+      '  - did: "+48 22 123 45 68"\n    afterHours: { action: forward, forward: { to: "+49 30 901820" } }\n';
     const r = loadConfigText(FILE, text, { now: NOW });
-    expect(r.ok && r.config.forwarding).toEqual({ endpoint: 'PJSIP/{number}@trunk', allowCountries: [], allowNumbers: ['+88216', '+4930901820'] });
+    expect(r.ok && r.config.forwarding).toEqual({
+      endpoint: 'PJSIP/{number}@trunk',
+      allowCountries: [],
+      allowNumbers: ['+88216', '+4930901820'],
+    });
     expect(problems(allow + HEAD + forwardFrom('+48 22 123 45 67', '+883 5100 1234 5678'))).toHaveLength(1);
     expect(problems(allow + HEAD + forwardFrom('+48 22 123 45 67', '+49 30 901821'))).toHaveLength(1);
   });
@@ -68,10 +77,14 @@ describe('forward targets: safe by default', () => {
   });
 
   test('a forward inherited from defaults is checked against each number’s country, at that number', () => {
-    const text = HEAD + '  afterHours: { action: forward, forward: { to: "+48 601 234 567" } }\nnumbers:\n  - did: "+48 22 123 45 67"\n  - did: "+49 30 901820"\n';
+    const text =
+      HEAD +
+      '  afterHours: { action: forward, forward: { to: "+48 601 234 567" } }\nnumbers:\n  - did: "+48 22 123 45 67"\n  - did: "+49 30 901820"\n';
     const found = problems(text);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^test\.yaml:8:10: the forward from defaults: forward target "\+48601234567" is in PL, outside the called number's country \(DE\)/);
+    expect(found[0]).toMatch(
+      /^test\.yaml:8:10: the forward from defaults: forward target "\+48601234567" is in PL, outside the called number's country \(DE\)/,
+    );
   });
 
   test('a number that does not forward is not refused for an inherited target it never uses', () => {

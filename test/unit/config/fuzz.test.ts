@@ -18,18 +18,88 @@ const FILE = join(__dirname, '..', '..', 'fixtures', 'config', 'fuzz.yaml');
 const NOW = Date.UTC(2026, 5, 1);
 
 const KEYS = [
-  'numbers', 'defaults', 'forwarding', 'did', 'name', 'timezone', 'region', 'hours', 'daysOff', 'holidays',
-  'afterHours', 'crm', 'action', 'voicemail', 'forward', 'hangup', 'to', 'timeoutSeconds', 'fallback',
-  'greeting', 'maxSeconds', 'maxSilenceSeconds', 'cause', 'announcement', 'country', 'state', 'ics',
-  'endpoint', 'allowCountries', 'lookup', 'unknownCaller', 'queue', 'notify', 'language',
-  'mon', 'tue', 'mon-fri', 'sat,sun', 'fri-mon', 'x',
+  'numbers',
+  'defaults',
+  'forwarding',
+  'did',
+  'name',
+  'timezone',
+  'region',
+  'hours',
+  'daysOff',
+  'holidays',
+  'afterHours',
+  'crm',
+  'action',
+  'voicemail',
+  'forward',
+  'hangup',
+  'to',
+  'timeoutSeconds',
+  'fallback',
+  'greeting',
+  'maxSeconds',
+  'maxSilenceSeconds',
+  'cause',
+  'announcement',
+  'country',
+  'state',
+  'ics',
+  'endpoint',
+  'allowCountries',
+  'lookup',
+  'unknownCaller',
+  'queue',
+  'notify',
+  'language',
+  'mon',
+  'tue',
+  'mon-fri',
+  'sat,sun',
+  'fri-mon',
+  'x',
 ];
 const WORDS = [
-  '09:00-17:00', '22:00-06:00', '00:00-24:00', '25:00-26:00', '09:00-09:00', 'mon', 'sun', 'mon-fri',
-  'Europe/Warsaw', 'America/New_York', 'Mars/Olympus', 'UTC', '+48 22 123 45 67', '+48221234567', '+1 268 555 0100',
-  '+882 1234', '+48 601 234 567', '12-25', '02-29', '02-30', '2026-12-24', '2026-12-24..2027-01-06',
-  '0001-01-01..9999-12-31', '2027-01-06..2026-12-24', 'PL', 'DE', 'US', 'ZZ', 'voicemail', 'forward', 'hangup',
-  'continue', 'busy', 'lead', 'first', 'holidays.ics', 'nope.ics', 'sounds/closed.wav', 'PJSIP/{number}@trunk', '',
+  '09:00-17:00',
+  '22:00-06:00',
+  '00:00-24:00',
+  '25:00-26:00',
+  '09:00-09:00',
+  'mon',
+  'sun',
+  'mon-fri',
+  'Europe/Warsaw',
+  'America/New_York',
+  'Mars/Olympus',
+  'UTC',
+  '+48 22 123 45 67',
+  '+48221234567',
+  '+1 268 555 0100',
+  '+882 1234',
+  '+48 601 234 567',
+  '12-25',
+  '02-29',
+  '02-30',
+  '2026-12-24',
+  '2026-12-24..2027-01-06',
+  '0001-01-01..9999-12-31',
+  '2027-01-06..2026-12-24',
+  'PL',
+  'DE',
+  'US',
+  'ZZ',
+  'voicemail',
+  'forward',
+  'hangup',
+  'continue',
+  'busy',
+  'lead',
+  'first',
+  'holidays.ics',
+  'nope.ics',
+  'sounds/closed.wav',
+  'PJSIP/{number}@trunk',
+  '',
 ];
 
 const scalar = fc.oneof(
@@ -61,7 +131,42 @@ const configLike = fc.record(
 );
 
 const tokens = fc
-  .array(fc.constantFrom('numbers:', 'hours:', 'did:', ' ', '  ', '\n', '- ', ':', '[', ']', '{', '}', ',', '&a ', '*a', '&b ', '*b', '"', "'", '#', '|', '>', '? ', '!!str ', '<<: ', '---\n', '...\n', '\t', '%YAML 1.2\n', '09:00-17:00', '+48221234567'), { maxLength: 60 })
+  .array(
+    fc.constantFrom(
+      'numbers:',
+      'hours:',
+      'did:',
+      ' ',
+      '  ',
+      '\n',
+      '- ',
+      ':',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '&a ',
+      '*a',
+      '&b ',
+      '*b',
+      '"',
+      "'",
+      '#',
+      '|',
+      '>',
+      '? ',
+      '!!str ',
+      '<<: ',
+      '---\n',
+      '...\n',
+      '\t',
+      '%YAML 1.2\n',
+      '09:00-17:00',
+      '+48221234567',
+    ),
+    { maxLength: 60 },
+  )
   .map((t) => t.join(''));
 
 const bytes = fc.uint8Array({ maxLength: 300 }).map((b) => new TextDecoder().decode(b));
@@ -91,8 +196,11 @@ describe('loadConfigText on arbitrary input', () => {
     process.stdout.write(`fuzz: slowest input ${slowest.toFixed(0)} ms (bound ${PER_INPUT_MS} ms)\n`);
   });
 
-  it('YAML-shaped values with the schema\'s keys (a config-like top level)', () => {
-    fc.assert(fc.property(configLike, (v) => check(stringify(v))), { numRuns: 400 });
+  it("YAML-shaped values with the schema's keys (a config-like top level)", () => {
+    fc.assert(
+      fc.property(configLike, (v) => check(stringify(v))),
+      { numRuns: 400 },
+    );
   });
 
   it('any YAML-shaped value, in any YAML style', () => {
@@ -109,11 +217,7 @@ describe('loadConfigText on arbitrary input', () => {
   });
 
   it('the examples that found bugs', () => {
-    for (const text of [
-      'numbers: &a [*a]\n',
-      'numbers: [' + '['.repeat(5000),
-      '\0',
-      'numbers:\n  - did: 1\n    name: &n [*n]\n',
-    ]) check(text);
+    for (const text of ['numbers: &a [*a]\n', 'numbers: [' + '['.repeat(5000), '\0', 'numbers:\n  - did: 1\n    name: &n [*n]\n'])
+      check(text);
   });
 });

@@ -17,7 +17,12 @@ const HEAD = 'defaults:\n  timezone: Europe/Warsaw\n  hours: "09:00-17:00"\n'; /
 function laughs(levels: number): { text: string; last: string } {
   const names = 'abcdefghijklmnop';
   const lines = ['x-a: &a [x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i < levels; i++) lines.push(`x-${names[i]}: &${names[i]} [${Array(9).fill(`*${names[i - 1]}`).join(', ')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `x-${names[i]}: &${names[i]} [${Array(9)
+        .fill(`*${names[i - 1]}`)
+        .join(', ')}]`,
+    );
   return { text: lines.join('\n') + '\n', last: names[levels - 1]! };
 }
 
@@ -39,7 +44,8 @@ describe('alias bombs', () => {
     ['as a wrongly typed name', 'name'],
   ])('9 levels %s: refused at the alias, in milliseconds', (_name, key) => {
     const bomb = laughs(9); // lines 4-12
-    const text = key === 'numbers' ? HEAD + bomb.text + 'numbers: *i\n' : HEAD + bomb.text + `numbers:\n  - did: "+48 22 123 45 67"\n    ${key}: *i\n`;
+    const text =
+      key === 'numbers' ? HEAD + bomb.text + 'numbers: *i\n' : HEAD + bomb.text + `numbers:\n  - did: "+48 22 123 45 67"\n    ${key}: *i\n`;
     const { r, ms } = load(text);
     const errors = errorsOf(r);
     expect(errors).toEqual([
@@ -60,25 +66,43 @@ describe('alias bombs', () => {
     const errors = errorsOf(loaded.r);
     const hoursErrors = errors.filter((e) => e.message.startsWith('numbers[0].hours'));
     expect(hoursErrors).toHaveLength(9);
-    expect(hoursErrors[0]!.message).toBe('numbers[0].hours[0] must be string (got [[[[["x","x","x","x","x","x","x","x","x"],["x","x","x","x","…)');
+    expect(hoursErrors[0]!.message).toBe(
+      'numbers[0].hours[0] must be string (got [[[[["x","x","x","x","x","x","x","x","x"],["x","x","x","x","…)',
+    );
     for (const e of errors) expect(e.message.length).toBeLessThanOrEqual(200);
     expect(loaded.ms).toBeLessThan(2000);
   });
 
   it('an alias inside its own anchor (a cycle) is refused at the alias', () => {
     expect(errorsOf(load('numbers: &a [*a]\n').r)).toEqual([
-      { file: FILE, line: 1, col: 14, message: 'alias *a is used inside its own anchor (anchor &a at line 1): the value would be infinite' },
+      {
+        file: FILE,
+        line: 1,
+        col: 14,
+        message: 'alias *a is used inside its own anchor (anchor &a at line 1): the value would be infinite',
+      },
     ]);
     const text = HEAD + 'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: &p\n      action: voicemail\n      forward: *p\n';
     expect(errorsOf(load(text).r)).toEqual([
-      { file: FILE, line: 8, col: 16, message: 'alias *p is used inside its own anchor (anchor &p at line 6): the value would be infinite' },
+      {
+        file: FILE,
+        line: 8,
+        col: 16,
+        message: 'alias *p is used inside its own anchor (anchor &p at line 6): the value would be infinite',
+      },
     ]);
   });
 
   it('aliases used within the limit still load', () => {
     const text =
       'defaults:\n  timezone: Europe/Warsaw\n  hours: &h { mon-fri: "09:00-17:00", sat: ["10:00-12:00", "13:00-14:00"] }\nnumbers:\n' +
-      Array.from({ length: 50 }, (_, i) => `  - did: "+48 22 123 ${String(1000 + i).slice(-4).replace(/(..)(..)/, '$1 $2')}"\n    hours: *h\n`).join('');
+      Array.from(
+        { length: 50 },
+        (_, i) =>
+          `  - did: "+48 22 123 ${String(1000 + i)
+            .slice(-4)
+            .replace(/(..)(..)/, '$1 $2')}"\n    hours: *h\n`,
+      ).join('');
     const { r } = load(text);
     expect(r.ok).toBe(true);
   });
@@ -90,11 +114,15 @@ describe('wide and deep documents', () => {
     const errors = errorsOf(load(text).r);
     expect(errors).toHaveLength(MAX_SCHEMA_ERRORS + 1);
     expect(errors[0]).toEqual({ file: FILE, line: 6, col: 13, message: 'numbers[0].hours[0] must be string (got 1)' });
-    expect(errors[MAX_SCHEMA_ERRORS]!.message).toBe(`... and ${200_000 - MAX_SCHEMA_ERRORS} more problems with the shape of the file (fix the first ones and validate again)`);
+    expect(errors[MAX_SCHEMA_ERRORS]!.message).toBe(
+      `... and ${200_000 - MAX_SCHEMA_ERRORS} more problems with the shape of the file (fix the first ones and validate again)`,
+    );
   });
 
   it('nesting deeper than 100 levels is refused at its position', () => {
-    expect(errorsOf(load('numbers: ' + '['.repeat(100_000)).r)).toEqual([{ file: FILE, line: 1, col: 109, message: 'YAML syntax: nested more than 100 levels deep' }]);
+    expect(errorsOf(load('numbers: ' + '['.repeat(100_000)).r)).toEqual([
+      { file: FILE, line: 1, col: 109, message: 'YAML syntax: nested more than 100 levels deep' },
+    ]);
   });
 
   it('a 100,000-character value is quoted shortened in the message', () => {

@@ -54,9 +54,31 @@ describe('the sample config/after-hours.yaml', () => {
 
   it('resolves every holiday form for the Warsaw office', () => {
     const warsaw = new NumberDirectory(config, zones).get(config.numbers[0]!.did)!.schedule.holidays;
-    const days = ['2026-11-11', '2026-12-24', '2025-12-25', '2027-12-25', '2026-12-27', '2026-12-31', '2026-06-12', '2026-08-04', '2026-10-16', '2027-06-12', '2026-12-06']
-      .filter((d) => warsaw.isHoliday(parseIsoDate(d)!));
-    for (const d of ['2026-11-11', '2026-12-24', '2025-12-25', '2027-12-25', '2026-12-27', '2026-12-31', '2026-06-12', '2026-08-04', '2026-10-16']) expect(days).toContain(d);
+    const days = [
+      '2026-11-11',
+      '2026-12-24',
+      '2025-12-25',
+      '2027-12-25',
+      '2026-12-27',
+      '2026-12-31',
+      '2026-06-12',
+      '2026-08-04',
+      '2026-10-16',
+      '2027-06-12',
+      '2026-12-06',
+    ].filter((d) => warsaw.isHoliday(parseIsoDate(d)!));
+    for (const d of [
+      '2026-11-11',
+      '2026-12-24',
+      '2025-12-25',
+      '2027-12-25',
+      '2026-12-27',
+      '2026-12-31',
+      '2026-06-12',
+      '2026-08-04',
+      '2026-10-16',
+    ])
+      expect(days).toContain(d);
     expect(days).not.toContain('2027-06-12'); // EXDATE
     expect(days).not.toContain('2026-12-06'); // an observance
   });
@@ -86,7 +108,17 @@ describe('relative paths resolve against the YAML file, not the working director
   });
 
   it('a missing file', () => {
-    expect(loadConfig('test/fixtures/config/nope.yaml')).toEqual({ ok: false, errors: [{ file: 'test/fixtures/config/nope.yaml', line: 1, col: 1, message: 'configuration file test/fixtures/config/nope.yaml does not exist' }] });
+    expect(loadConfig('test/fixtures/config/nope.yaml')).toEqual({
+      ok: false,
+      errors: [
+        {
+          file: 'test/fixtures/config/nope.yaml',
+          line: 1,
+          col: 1,
+          message: 'configuration file test/fixtures/config/nope.yaml does not exist',
+        },
+      ],
+    });
   });
 });
 
@@ -186,7 +218,11 @@ describe('planCall: what happens to a call', () => {
   });
 
   it('closed: voicemail, forward with its fallback, hangup', () => {
-    expect(planCall({ open: false, reason: 'holiday' }, warsaw!.afterHours)).toMatchObject({ kind: 'voicemail', reason: 'holiday', voicemail: { maxSeconds: 90 } });
+    expect(planCall({ open: false, reason: 'holiday' }, warsaw!.afterHours)).toMatchObject({
+      kind: 'voicemail',
+      reason: 'holiday',
+      voicemail: { maxSeconds: 90 },
+    });
     expect(planCall({ open: false, reason: 'outside-hours' }, berlin!.afterHours)).toMatchObject({
       kind: 'forward',
       forward: { to: '+48601234567' },

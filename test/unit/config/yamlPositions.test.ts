@@ -47,7 +47,10 @@ function scalar(g: Gen, flow: boolean): string {
 
 function key(g: Gen, flow: boolean): string {
   const n = g.count++;
-  return pick(g, flow ? [`k${n}`, `"k ${n}"`, `'k${n}'`, String(n)] : [`k${n}`, `"k ${n}"`, `'k ${n}'`, String(n), `k ${n}`, `&${anchor(g)} k${n}`]);
+  return pick(
+    g,
+    flow ? [`k${n}`, `"k ${n}"`, `'k${n}'`, String(n)] : [`k${n}`, `"k ${n}"`, `'k ${n}'`, String(n), `k ${n}`, `&${anchor(g)} k${n}`],
+  );
 }
 
 function comment(g: Gen): string {
@@ -74,7 +77,24 @@ function flowNode(g: Gen, depth: number, indent: number): string {
 
 /** A node written after "key:" or "- ": what follows on that line, then the lines below it. */
 function blockNode(g: Gen, depth: number, indent: number, inSeq: boolean): { head: string; lines: string[] } {
-  const kinds = depth >= 4 ? ['scalar', 'flow', 'empty', 'block-scalar'] : ['scalar', 'scalar', 'map', 'map', 'seq', 'seq', 'flow', 'flow-below', 'scalar-below', 'empty', 'block-scalar', 'multi-plain', 'multi-quoted'];
+  const kinds =
+    depth >= 4
+      ? ['scalar', 'flow', 'empty', 'block-scalar']
+      : [
+          'scalar',
+          'scalar',
+          'map',
+          'map',
+          'seq',
+          'seq',
+          'flow',
+          'flow-below',
+          'scalar-below',
+          'empty',
+          'block-scalar',
+          'multi-plain',
+          'multi-quoted',
+        ];
   const kind = pick(g, kinds);
   const inner = indent + 2;
   switch (kind) {
@@ -89,7 +109,10 @@ function blockNode(g: Gen, depth: number, indent: number, inSeq: boolean): { hea
     case 'empty':
       return { head: pick(g, ['', ' ', '  # empty', ` &${anchor(g)}`, ' !!null']), lines: [] };
     case 'block-scalar':
-      return { head: ` ${pick(g, ['|', '>', '|-', '>+', '|2'])}${comment(g)}`, lines: [`${pad(inner)}text ${g.count++}`, '', `${pad(inner)}  more: [x]`] };
+      return {
+        head: ` ${pick(g, ['|', '>', '|-', '>+', '|2'])}${comment(g)}`,
+        lines: [`${pad(inner)}text ${g.count++}`, '', `${pad(inner)}  more: [x]`],
+      };
     case 'multi-plain':
       return { head: ` first ${g.count++}`, lines: [`${pad(inner)}second line`, `${pad(inner)}third`] };
     case 'multi-quoted':

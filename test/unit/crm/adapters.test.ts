@@ -12,9 +12,9 @@ describe('createAdapter (the CRM_ADAPTER registry)', () => {
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'Bitrix24', 'nope'])(
     'refuses CRM_ADAPTER=%s at start, listing the known adapters',
     (name) => {
-      expect(() => createAdapter({ CRM_ADAPTER: name, WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent)).toThrow(
-        `CRM_ADAPTER must be one of bitrix24, webhook (got "${name}")`,
-      );
+      expect(() =>
+        createAdapter({ CRM_ADAPTER: name, WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent),
+      ).toThrow(`CRM_ADAPTER must be one of bitrix24, webhook (got "${name}")`);
     },
   );
 
@@ -23,7 +23,9 @@ describe('createAdapter (the CRM_ADAPTER registry)', () => {
   });
 
   it('builds the named adapter; bitrix24 is the default', () => {
-    expect(createAdapter({ CRM_ADAPTER: 'webhook', WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent).name).toBe('webhook');
+    expect(
+      createAdapter({ CRM_ADAPTER: 'webhook', WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent).name,
+    ).toBe('webhook');
     expect(createAdapter({ BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.pl/rest/1/abc/' }, silent).name).toBe('bitrix24');
   });
 
@@ -39,7 +41,9 @@ describe('createAdapter (the CRM_ADAPTER registry)', () => {
     expect(JSON.stringify(createAdapter(app))).toBe('{"name":"bitrix24","auth":"application"}');
     expect(() => createAdapter({ ...app, BITRIX24_CLIENT_SECRET: '' })).toThrow('BITRIX24_CLIENT_SECRET is not set');
     expect(() => createAdapter({ ...app, BITRIX24_PORTAL_URL: 'http://p.bitrix24.pl' })).toThrow(/BITRIX24_PORTAL_URL must be https/);
-    expect(() => createAdapter({ ...app, BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.pl/rest/1/abc/' })).toThrow(/either BITRIX24_WEBHOOK_URL .* or BITRIX24_CLIENT_ID/);
+    expect(() => createAdapter({ ...app, BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.pl/rest/1/abc/' })).toThrow(
+      /either BITRIX24_WEBHOOK_URL .* or BITRIX24_CLIENT_ID/,
+    );
     expect(() => createAdapter({})).toThrow(/BITRIX24_WEBHOOK_URL is not set/);
   });
 });

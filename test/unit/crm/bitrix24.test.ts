@@ -54,7 +54,13 @@ describe('Bitrix24 adapter', () => {
     fake.addRecord('CONTACT', ['600100200', '+48600100200'], 6, 4);
     fake.addRecord('CONTACT', ['+48999999999'], 7, 5);
     const result = await bitrixAdapter(fake).lookupCaller('+48600100200', signal());
-    expect(result).toEqual({ kind: 'found', matches: expect.arrayContaining([{ type: 'CONTACT', id: 4, responsibleUserId: 6 }, { type: 'COMPANY', id: 3, responsibleUserId: 5 }]) });
+    expect(result).toEqual({
+      kind: 'found',
+      matches: expect.arrayContaining([
+        { type: 'CONTACT', id: 4, responsibleUserId: 6 },
+        { type: 'COMPANY', id: 3, responsibleUserId: 5 },
+      ]),
+    });
     expect(result.kind === 'found' && result.matches).toHaveLength(2);
   });
 
@@ -154,7 +160,10 @@ describe('ARI recording fetcher', () => {
     const port = (server.address() as AddressInfo).port;
     const fetchRecording = createAriRecordingFetcher({ url: `http://127.0.0.1:${port}/ari/`, user: 'ah', password: 'pw' });
     try {
-      await expect(fetchRecording({ name: 'vm/abc', format: 'wav' }, signal())).resolves.toEqual({ filename: 'abc.wav', content: Buffer.from('WAVDATA') });
+      await expect(fetchRecording({ name: 'vm/abc', format: 'wav' }, signal())).resolves.toEqual({
+        filename: 'abc.wav',
+        content: Buffer.from('WAVDATA'),
+      });
       await expect(fetchRecording({ name: 'gone', format: 'wav' }, signal())).resolves.toBeNull();
       expect(seen[0]).toEqual({ url: '/ari/recordings/stored/vm%2Fabc/file', auth: `Basic ${Buffer.from('ah:pw').toString('base64')}` });
     } finally {
@@ -173,7 +182,13 @@ describe('CRM logger', () => {
       },
     });
     const logger = createLogger('after-hours-crm', { level: 'info', destination });
-    logger.info({ env: { BITRIX24_WEBHOOK_URL: 'https://p/rest/1/TOPSECRET/', WEBHOOK_SECRET: 'HMACSECRET' }, webhookUrl: 'https://p/rest/1/TOPSECRET2/' }, 'config');
+    logger.info(
+      {
+        env: { BITRIX24_WEBHOOK_URL: 'https://p/rest/1/TOPSECRET/', WEBHOOK_SECRET: 'HMACSECRET' },
+        webhookUrl: 'https://p/rest/1/TOPSECRET2/',
+      },
+      'config',
+    );
     expect(out).toContain('[redacted]');
     expect(out).not.toMatch(/TOPSECRET|HMACSECRET/);
   });

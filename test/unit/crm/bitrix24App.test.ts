@@ -60,7 +60,7 @@ const offer = (caller: string, did = '+48221002030', name = 'Sales'): AfterHours
 };
 
 describe('OAuth tokens of the local application', () => {
-  it('the install handshake: the administrator\'s code becomes tokens in Redis; requests carry the access token', async () => {
+  it("the install handshake: the administrator's code becomes tokens in Redis; requests carry the access token", async () => {
     const redis = server.client();
     await authorise(fake, redis, keys);
     const stored = await redis.hgetall(bitrix24Keys(keys).oauth);
@@ -82,7 +82,9 @@ describe('OAuth tokens of the local application', () => {
   });
 
   it('without tokens the application says how to authorise it', async () => {
-    const err = await appAdapter(fake, server.client(), keys).lookupCaller('+48600100200', signal()).catch((e: unknown) => e);
+    const err = await appAdapter(fake, server.client(), keys)
+      .lookupCaller('+48600100200', signal())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentCrmError);
     expect((err as Error).message).toContain('after-hours crm-worker bitrix24-auth');
     expect(fake.requests).toHaveLength(0);
@@ -156,18 +158,33 @@ describe('external lines', () => {
   it('each DID is registered once, with its name, by one of several workers; LINE_NUMBER goes with every call', async () => {
     const redis = server.client();
     await authorise(fake, redis, keys);
-    const workers = await Promise.all(['w1', 'w2', 'w3'].map((name) => run({ adapter: appAdapter(fake, server.client(), keys), consumer: name, batchSize: 1, blockMs: 100 })));
+    const workers = await Promise.all(
+      ['w1', 'w2', 'w3'].map((name) =>
+        run({ adapter: appAdapter(fake, server.client(), keys), consumer: name, batchSize: 1, blockMs: 100 }),
+      ),
+    );
     const sales = ['+48600100201', '+48600100202', '+48600100203', '+48600100204'].map((c) => offer(c));
     const support = ['+48600100205', '+48600100206'].map((c) => offer(c, '+48221002040', 'Support'));
     await emit(...sales, ...support);
     await waitFor(async () => (await processed(workers)) === 6, 'every event');
-    expect(fake.lines.map(({ number, name, crmAutoCreate }) => ({ number, name, crmAutoCreate })).sort((a, b) => a.number.localeCompare(b.number))).toEqual([
+    expect(
+      fake.lines
+        .map(({ number, name, crmAutoCreate }) => ({ number, name, crmAutoCreate }))
+        .sort((a, b) => a.number.localeCompare(b.number)),
+    ).toEqual([
       { number: '+48221002030', name: 'Sales', crmAutoCreate: 'N' },
       { number: '+48221002040', name: 'Support', crmAutoCreate: 'N' },
     ]);
     expect(fake.requestsFor('telephony.externalLine.add')).toHaveLength(2);
     expect(fake.requestsFor('telephony.externalLine.get')).toHaveLength(2);
-    expect([...fake.calls.values()].map((c) => c.line).sort()).toEqual(['+48221002030', '+48221002030', '+48221002030', '+48221002030', '+48221002040', '+48221002040']);
+    expect([...fake.calls.values()].map((c) => c.line).sort()).toEqual([
+      '+48221002030',
+      '+48221002030',
+      '+48221002030',
+      '+48221002030',
+      '+48221002040',
+      '+48221002040',
+    ]);
   });
 
   it('a line deleted in Bitrix24 is registered again once the remembered check runs out; a renamed number is renamed', async () => {
@@ -220,12 +237,14 @@ describe('one request budget for every worker (Redis token bucket)', () => {
     const limiters = [1, 2, 3].map(() => new RedisRateLimiter({ redis: server.client(), key, ratePerSecond: 50, burst: 1 }));
     const started = Date.now();
     const times: number[] = [];
-    await Promise.all(limiters.map(async (l) => {
-      for (let i = 0; i < 10; i++) {
-        await l.take();
-        times.push(Date.now() - started);
-      }
-    }));
+    await Promise.all(
+      limiters.map(async (l) => {
+        for (let i = 0; i < 10; i++) {
+          await l.take();
+          times.push(Date.now() - started);
+        }
+      }),
+    );
     // 30 requests at 50/s with a burst of 1: the last one no sooner than 29/50 s after the first.
     expect(Math.max(...times)).toBeGreaterThanOrEqual(29 * 20 - 30);
     // No 100 ms window holds more than 5 + the burst.
@@ -247,7 +266,9 @@ describe('failures in words', () => {
     const adapter = bitrixAdapter(fake, { webhookUrl: `http://127.0.0.1:${port}/rest/1/secret-token/`, retries: 0 });
     const err = await adapter.lookupCaller('+48600100200', signal()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientCrmError);
-    expect((err as Error).message).toBe(`bitrix24 crm.duplicate.findbycomm: connection refused to http://127.0.0.1:${port}/rest/…/crm.duplicate.findbycomm.json (ECONNREFUSED)`);
+    expect((err as Error).message).toBe(
+      `bitrix24 crm.duplicate.findbycomm: connection refused to http://127.0.0.1:${port}/rest/…/crm.duplicate.findbycomm.json (ECONNREFUSED)`,
+    );
   });
 
   it('the worker logs how long after the call the CRM work was done, and observes it in a histogram', async () => {

@@ -49,19 +49,34 @@ describe('crmFetch', () => {
 
   it('a refused connection is a retryable error that says so, naming the address it was given', async () => {
     const closed = await closedPort();
-    const err = await crmFetch(fetch, `http://127.0.0.1:${closed}/hook?token=SECRET`, {}, { what: 'webhook', where: `http://127.0.0.1:${closed}/hook`, signal: new AbortController().signal, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const err = await crmFetch(
+      fetch,
+      `http://127.0.0.1:${closed}/hook?token=SECRET`,
+      {},
+      { what: 'webhook', where: `http://127.0.0.1:${closed}/hook`, signal: new AbortController().signal, timeoutMs: 5000 },
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientCrmError);
     expect((err as Error).message).toBe(`webhook: connection refused to http://127.0.0.1:${closed}/hook (ECONNREFUSED)`);
     expect((err as Error).message).not.toContain('SECRET');
   });
 
   it('a server that does not answer in time is a retryable error; the caller stopping is its own abort', async () => {
-    const timedOut = await crmFetch(fetch, `http://127.0.0.1:${port}/`, {}, { what: 'bitrix24 x', where: 'the portal', signal: new AbortController().signal, timeoutMs: 100 }).catch((e: unknown) => e);
+    const timedOut = await crmFetch(
+      fetch,
+      `http://127.0.0.1:${port}/`,
+      {},
+      { what: 'bitrix24 x', where: 'the portal', signal: new AbortController().signal, timeoutMs: 100 },
+    ).catch((e: unknown) => e);
     expect(timedOut).toBeInstanceOf(TransientCrmError);
     expect((timedOut as Error).message).toMatch(/^bitrix24 x: /);
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 50);
-    const stopped = await crmFetch(fetch, `http://127.0.0.1:${port}/`, {}, { what: 'bitrix24 x', where: 'the portal', signal: stop.signal, timeoutMs: 5000 }).catch((e: unknown) => e);
+    const stopped = await crmFetch(
+      fetch,
+      `http://127.0.0.1:${port}/`,
+      {},
+      { what: 'bitrix24 x', where: 'the portal', signal: stop.signal, timeoutMs: 5000 },
+    ).catch((e: unknown) => e);
     expect(stopped).not.toBeInstanceOf(TransientCrmError);
     expect((stopped as Error).name).toBe('AbortError');
   });

@@ -41,7 +41,22 @@ async function seedDead(count: number): Promise<string[]> {
   for (let i = 0; i < count; i++) {
     const e = makeEvent();
     ids.push(e.id);
-    await redis.xadd(keys.dead, '*', 'id', e.id, 'event', JSON.stringify(e), 'error', 'x', 'deliveries', '1', 'source', '1-0', 'failedAt', new Date().toISOString());
+    await redis.xadd(
+      keys.dead,
+      '*',
+      'id',
+      e.id,
+      'event',
+      JSON.stringify(e),
+      'error',
+      'x',
+      'deliveries',
+      '1',
+      'source',
+      '1-0',
+      'failedAt',
+      new Date().toISOString(),
+    );
   }
   return ids;
 }

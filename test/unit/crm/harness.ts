@@ -57,7 +57,12 @@ export function appAuth(fake: FakeBitrix24, redis: Redis, keys: StreamKeys, extr
 }
 
 /** A Bitrix24 adapter as a local application, sharing budget, tokens and lines through Redis. */
-export function appAdapter(fake: FakeBitrix24, redis: Redis, keys: StreamKeys, extra: Partial<Bitrix24Options> & { authOptions?: Partial<Bitrix24AppOptions> } = {}): Bitrix24Adapter {
+export function appAdapter(
+  fake: FakeBitrix24,
+  redis: Redis,
+  keys: StreamKeys,
+  extra: Partial<Bitrix24Options> & { authOptions?: Partial<Bitrix24AppOptions> } = {},
+): Bitrix24Adapter {
   const { authOptions, ...rest } = extra;
   return bitrixAdapter(fake, { auth: appAuth(fake, redis, keys, { fetch: rest.fetch, ...authOptions }), redis, keys, ...rest });
 }
@@ -74,7 +79,11 @@ export interface Running {
   reader: Redis;
 }
 
-export async function startWorker(server: RedisServer, keys: StreamKeys, options: Partial<CrmWorkerOptions> & Pick<CrmWorkerOptions, 'adapter'>): Promise<Running> {
+export async function startWorker(
+  server: RedisServer,
+  keys: StreamKeys,
+  options: Partial<CrmWorkerOptions> & Pick<CrmWorkerOptions, 'adapter'>,
+): Promise<Running> {
   const redis = server.client();
   const reader = server.client();
   const metrics = createCrmMetrics(redis, keys);

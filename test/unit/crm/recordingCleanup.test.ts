@@ -30,7 +30,12 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
 
   it('deletes once the adapter has stored it, as a journaled step a redelivery skips', async () => {
     const deleted: string[] = [];
-    const a = withRecordingCleanup(inner(), { deleteRecording: async (n) => (deleted.push(n), deleted.length === 1), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const a = withRecordingCleanup(inner(), {
+      deleteRecording: async (n) => (deleted.push(n), deleted.length === 1),
+      retentionMs: 0,
+      redis: noRedis,
+      dueKey: 'k',
+    });
     const journal = memoryJournal();
     const event = makeEvent();
     await a.apply(event, [], { journal, signal });
@@ -42,14 +47,24 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
 
   it('never before: a failed CRM step leaves the recording in place', async () => {
     const deleted: string[] = [];
-    const a = withRecordingCleanup(inner(true), { deleteRecording: async (n) => (deleted.push(n), true), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const a = withRecordingCleanup(inner(true), {
+      deleteRecording: async (n) => (deleted.push(n), true),
+      retentionMs: 0,
+      redis: noRedis,
+      dueKey: 'k',
+    });
     await expect(a.apply(makeEvent(), [], { journal: memoryJournal(), signal })).rejects.toThrow('CRM down');
     expect(deleted).toEqual([]);
   });
 
   it('a voicemail no CRM stored stays in Asterisk when there is no retention (never deleted unseen)', async () => {
     const deleted: string[] = [];
-    const a = withRecordingCleanup(inner(false, false), { deleteRecording: async (n) => (deleted.push(n), true), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const a = withRecordingCleanup(inner(false, false), {
+      deleteRecording: async (n) => (deleted.push(n), true),
+      retentionMs: 0,
+      redis: noRedis,
+      dueKey: 'k',
+    });
     const journal = memoryJournal();
     await a.apply(makeEvent(), [], { journal, signal });
     expect(deleted).toEqual([]);
@@ -58,7 +73,12 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
 
   it('a recording already gone is fine; events without one delete nothing', async () => {
     const deleted: string[] = [];
-    const a = withRecordingCleanup(inner(), { deleteRecording: async (n) => (deleted.push(n), false), retentionMs: 0, redis: noRedis, dueKey: 'k' });
+    const a = withRecordingCleanup(inner(), {
+      deleteRecording: async (n) => (deleted.push(n), false),
+      retentionMs: 0,
+      redis: noRedis,
+      dueKey: 'k',
+    });
     const journal = memoryJournal();
     await a.apply(makeEvent(), [], { journal, signal });
     expect(journal.steps.get('recording-deleted')).toBe('already gone');
@@ -68,7 +88,12 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
 
   it('with a retention, schedules the deletion instead', async () => {
     const zadd = jest.fn(async () => 1);
-    const a = withRecordingCleanup(inner(), { deleteRecording: async () => true, retentionMs: 3_600_000, redis: { zadd } as unknown as Redis, dueKey: 'due' });
+    const a = withRecordingCleanup(inner(), {
+      deleteRecording: async () => true,
+      retentionMs: 3_600_000,
+      redis: { zadd } as unknown as Redis,
+      dueKey: 'due',
+    });
     const journal = memoryJournal();
     const before = Date.now();
     await a.apply(makeEvent(), [], { journal, signal });

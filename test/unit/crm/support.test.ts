@@ -36,7 +36,15 @@ describe('backoff', () => {
         if (calls < 3) throw new Error('again');
         return 'ok';
       },
-      { retries: 5, baseMs: 10, maxMs: 5000, random: () => 0, shouldRetry: () => true, minDelayMs: () => 1000, sleep: async (ms) => void slept.push(ms) },
+      {
+        retries: 5,
+        baseMs: 10,
+        maxMs: 5000,
+        random: () => 0,
+        shouldRetry: () => true,
+        minDelayMs: () => 1000,
+        sleep: async (ms) => void slept.push(ms),
+      },
     );
     expect(result).toBe('ok');
     expect(slept).toEqual([1000, 1000]);

@@ -2,7 +2,14 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PermanentCrmError, type StepJournal } from '../../../src/crm/adapter';
-import { EVENT_ID_HEADER, signWebhook, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature, WebhookAdapter } from '../../../src/crm/webhook';
+import {
+  EVENT_ID_HEADER,
+  signWebhook,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+  WebhookAdapter,
+} from '../../../src/crm/webhook';
 import { validateEvent } from '../../../src/events/validate';
 import { makeEvent } from './fixtures';
 import { silent } from './harness';
@@ -35,7 +42,15 @@ describe('webhook adapter', () => {
         const v = req.headers[name];
         return Array.isArray(v) ? v[0] : v;
       };
-      received.push({ body, verified: verifyWebhookSignature(SECRET, { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER), eventId: header(EVENT_ID_HEADER) }, body), eventId: header(EVENT_ID_HEADER) });
+      received.push({
+        body,
+        verified: verifyWebhookSignature(
+          SECRET,
+          { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER), eventId: header(EVENT_ID_HEADER) },
+          body,
+        ),
+        eventId: header(EVENT_ID_HEADER),
+      });
       res.writeHead(answers.shift() ?? 204);
       res.end();
     });
@@ -72,7 +87,9 @@ describe('webhook adapter', () => {
 
   it('a 4xx is permanent: no retry', async () => {
     answers = [400];
-    await expect(adapter().apply(makeEvent(), [], { journal: memoryJournal(), signal: new AbortController().signal })).rejects.toBeInstanceOf(PermanentCrmError);
+    await expect(
+      adapter().apply(makeEvent(), [], { journal: memoryJournal(), signal: new AbortController().signal }),
+    ).rejects.toBeInstanceOf(PermanentCrmError);
     expect(received).toHaveLength(1);
   });
 
@@ -99,23 +116,45 @@ describe('verifyWebhookSignature', () => {
   const id = 'evt-1';
   const signature = signWebhook(SECRET, ts, id, body);
 
-  it.each<[string, { timestamp: string | undefined; signature: string | undefined; eventId: string | undefined }, string, number, boolean]>([
-    ['valid', { timestamp: String(ts), signature, eventId: id }, body, ts, true],
-    ['body changed', { timestamp: String(ts), signature, eventId: id }, '{"a":2}', ts, false],
-    ['timestamp changed', { timestamp: String(ts + 1), signature, eventId: id }, body, ts, false],
-    ['event id changed (a replay cannot pick its own idempotency key)', { timestamp: String(ts), signature, eventId: 'evt-2' }, body, ts, false],
-    ['event id missing', { timestamp: String(ts), signature, eventId: undefined }, body, ts, false],
-    ['a newline moves part of the body into the event id', { timestamp: String(ts), signature: signWebhook(SECRET, ts, 'evt', `x\n${body}`), eventId: 'evt\nx' }, body, ts, false],
-    ['too old', { timestamp: String(ts), signature, eventId: id }, body, ts + 301, false],
-    ['wrong secret', { timestamp: String(ts), signature: signWebhook('another-secret-entirely', ts, id, body), eventId: id }, body, ts, false],
-    ['missing', { timestamp: undefined, signature: undefined, eventId: undefined }, body, ts, false],
-  ])('%s', (_name, headers, b, now, expected) => {
+  it.each<[string, { timestamp: string | undefined; signature: string | undefined; eventId: string | undefined }, string, number, boolean]>(
+    [
+      ['valid', { timestamp: String(ts), signature, eventId: id }, body, ts, true],
+      ['body changed', { timestamp: String(ts), signature, eventId: id }, '{"a":2}', ts, false],
+      ['timestamp changed', { timestamp: String(ts + 1), signature, eventId: id }, body, ts, false],
+      [
+        'event id changed (a replay cannot pick its own idempotency key)',
+        { timestamp: String(ts), signature, eventId: 'evt-2' },
+        body,
+        ts,
+        false,
+      ],
+      ['event id missing', { timestamp: String(ts), signature, eventId: undefined }, body, ts, false],
+      [
+        'a newline moves part of the body into the event id',
+        { timestamp: String(ts), signature: signWebhook(SECRET, ts, 'evt', `x\n${body}`), eventId: 'evt\nx' },
+        body,
+        ts,
+        false,
+      ],
+      ['too old', { timestamp: String(ts), signature, eventId: id }, body, ts + 301, false],
+      [
+        'wrong secret',
+        { timestamp: String(ts), signature: signWebhook('another-secret-entirely', ts, id, body), eventId: id },
+        body,
+        ts,
+        false,
+      ],
+      ['missing', { timestamp: undefined, signature: undefined, eventId: undefined }, body, ts, false],
+    ],
+  )('%s', (_name, headers, b, now, expected) => {
     expect(verifyWebhookSignature(SECRET, headers, b, { nowSeconds: now })).toBe(expected);
   });
 
   it('refuses an empty secret instead of checking against it', () => {
     const forged = signWebhook('', ts, id, body);
-    expect(() => verifyWebhookSignature('', { timestamp: String(ts), signature: forged, eventId: id }, body, { nowSeconds: ts })).toThrow(/secret is empty/);
+    expect(() => verifyWebhookSignature('', { timestamp: String(ts), signature: forged, eventId: id }, body, { nowSeconds: ts })).toThrow(
+      /secret is empty/,
+    );
   });
 
   it('is HMAC-SHA256 in hex over "timestamp\\nevent id\\nbody", as the README documents', () => {

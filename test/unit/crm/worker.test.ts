@@ -7,7 +7,18 @@ import { InvalidEventError } from '../../../src/events/validate';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
-import { appAdapter, authorise, bitrixAdapter, freshKeys, metricValue, pendingCount, startWorker, VOICEMAIL_BYTES, waitFor, type Running } from './harness';
+import {
+  appAdapter,
+  authorise,
+  bitrixAdapter,
+  freshKeys,
+  metricValue,
+  pendingCount,
+  startWorker,
+  VOICEMAIL_BYTES,
+  waitFor,
+  type Running,
+} from './harness';
 
 jest.setTimeout(30_000);
 
@@ -74,7 +85,9 @@ describe('each seed rule ends with the right records and notifications', () => {
     expect(call).toMatchObject({ externalCallId: event.id, userId: 42, entity: { type: 'CONTACT', id: contact.id }, line: '+48221002030' });
     expect(call?.finished).toMatchObject({ statusCode: '304', durationSeconds: 72 });
     expect(call?.records).toEqual([{ filename: 'vm-1.wav', bytes: VOICEMAIL_BYTES.length, content: VOICEMAIL_BYTES }]);
-    expect(fake.activities).toEqual([expect.objectContaining({ ownerTypeId: 3, ownerId: contact.id, responsibleId: 42, statusCode: '304' })]);
+    expect(fake.activities).toEqual([
+      expect.objectContaining({ ownerTypeId: 3, ownerId: contact.id, responsibleId: 42, statusCode: '304' }),
+    ]);
     expect(fake.leads()).toHaveLength(0);
     const notes = [...fake.notifications.values()];
     expect(notes).toHaveLength(1);
@@ -203,9 +216,15 @@ describe.each([
 });
 
 describe('the fake portal models ADD_TO_CHAT and SHOW as documented (default 1)', () => {
-  it('register and finish without them post Bitrix24\'s own chat messages and a call card', async () => {
+  it("register and finish without them post Bitrix24's own chat messages and a call card", async () => {
     const post = async (method: string, body: object): Promise<{ result: { CALL_ID: string } }> =>
-      (await fetch(`${fake.webhookUrl}${method}.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<{ result: { CALL_ID: string } }>;
+      (
+        await fetch(`${fake.webhookUrl}${method}.json`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json() as Promise<{ result: { CALL_ID: string } }>;
     const { result } = await post('telephony.externalcall.register', { USER_ID: 7, PHONE_NUMBER: '+48600100200', TYPE: 2 });
     await post('telephony.externalcall.finish', { CALL_ID: result.CALL_ID, USER_ID: 7 });
     expect(fake.chat.map((m) => m.by)).toEqual(['telephony.externalcall.register', 'telephony.externalcall.finish']);
@@ -288,7 +307,10 @@ describe('at least once, never twice', () => {
     expect(fake.calls.size).toBe(0);
 
     const b = await run({ adapter: bitrixAdapter(fake), consumer: 'worker-b', claimIdleMs: 300 });
-    await waitFor(async () => (await metricValue(b.metrics, 'after_hours_crm_events_processed_total')) === 1, 'worker B completing the event');
+    await waitFor(
+      async () => (await metricValue(b.metrics, 'after_hours_crm_events_processed_total')) === 1,
+      'worker B completing the event',
+    );
     expect(await pendingCount(b.redis, keys)).toBe(0);
     expect(fake.leads()).toHaveLength(1);
     expect(fake.notifications.size).toBe(1);
@@ -360,7 +382,22 @@ describe('failures', () => {
     const a = makeEvent();
     const b = makeEvent();
     for (const e of [a, b]) {
-      await redis.xadd(keys.dead, '*', 'id', e.id, 'event', JSON.stringify(e), 'error', 'x', 'deliveries', '5', 'source', '1-0', 'failedAt', new Date().toISOString());
+      await redis.xadd(
+        keys.dead,
+        '*',
+        'id',
+        e.id,
+        'event',
+        JSON.stringify(e),
+        'error',
+        'x',
+        'deliveries',
+        '5',
+        'source',
+        '1-0',
+        'failedAt',
+        new Date().toISOString(),
+      );
     }
     expect(await retryDead(redis, keys, 'no-such-event')).toBeNull();
     expect(await retryDead(redis, keys, a.id)).not.toBeNull();

@@ -33,7 +33,12 @@ describe('high-risk ranges are refused by default, whatever the called number', 
   });
 
   test('premium-rate and shared-cost stay refused, even when named in allowNumbers', () => {
-    for (const [target, did] of [['+48700123456', WARSAW], ['+44 9098 790000', '+442079460000'], ['+1 900 555 1234', NEW_YORK], ['+48 801 123 456', WARSAW]]) {
+    for (const [target, did] of [
+      ['+48700123456', WARSAW],
+      ['+44 9098 790000', '+442079460000'],
+      ['+1 900 555 1234', NEW_YORK],
+      ['+48 801 123 456', WARSAW],
+    ]) {
       const prefix = `+${target!.replace(/\D/g, '').slice(0, 6)}`;
       expect(checkForward(target!, did!, { allowCountries: [], allowNumbers: [prefix] }).ok).toBe(false);
     }

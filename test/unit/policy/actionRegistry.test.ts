@@ -61,7 +61,7 @@ describe('the action registry', () => {
     it('one settings key per action, and nothing else', () => {
       expect(Object.keys(afterHours.properties)).toEqual(['action', ...ACTION_NAMES]);
     });
-    it.each(ACTION_NAMES)('afterHours.%s is the module\'s configSchema', (name) => {
+    it.each(ACTION_NAMES)("afterHours.%s is the module's configSchema", (name) => {
       expect(afterHours.properties[name]).toEqual(ACTIONS[name].configSchema);
     });
   });
@@ -78,8 +78,10 @@ describe('the action registry', () => {
     it('no rule for an action the registry does not have', () => {
       expect((eventSchema.allOf as Json[]).map((r) => r.if.properties.action.const).sort()).toEqual([...ACTION_NAMES].sort());
     });
-    it('the outcome union has exactly the registry\'s outcome kinds', () => {
-      const kinds = (eventSchema.$defs.outcome.oneOf as Json[]).map((r) => eventSchema.$defs[String(r.$ref).split('/').pop()!].properties.kind.const).sort();
+    it("the outcome union has exactly the registry's outcome kinds", () => {
+      const kinds = (eventSchema.$defs.outcome.oneOf as Json[])
+        .map((r) => eventSchema.$defs[String(r.$ref).split('/').pop()!].properties.kind.const)
+        .sort();
       expect(kinds).toEqual([...new Set([...ACTION_NAMES.flatMap(outcomeKinds), 'caller-hung-up'])].sort());
     });
   });
@@ -89,7 +91,7 @@ describe('the action registry', () => {
     it('validate against the event schema, for every outcome it may report', () => {
       for (const outcome of samples) expect(validateEvent(event(name, outcome))).toEqual({ ok: true, event: expect.anything() });
     });
-    it('are refused with another action\'s outcome', () => {
+    it("are refused with another action's outcome", () => {
       const foreign = ACTION_NAMES.filter((other) => other !== name).flatMap((other): unknown[] => SAMPLE_OUTCOMES[other]);
       for (const outcome of foreign) expect(validateEvent(event(name, outcome)).ok).toBe(false);
     });
@@ -104,6 +106,8 @@ describe('the action registry', () => {
 
   it('the dialplan outcome says where the call went', () => {
     expect(notificationText(event('dialplan', SAMPLE_OUTCOMES.dialplan[0]))).toContain('Sent to the dialplan: ivr-main, s, 1.');
-    expect(notificationText(event('dialplan', SAMPLE_OUTCOMES.dialplan[0], 'pl'))).toContain('Przekazano do planu wybierania: ivr-main, s, 1.');
+    expect(notificationText(event('dialplan', SAMPLE_OUTCOMES.dialplan[0], 'pl'))).toContain(
+      'Przekazano do planu wybierania: ivr-main, s, 1.',
+    );
   });
 });

@@ -1,6 +1,13 @@
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { validateEvent } from '../../../src/events/validate';
-import { decideCrmActions, needsLookup, pickRecord, type CrmAction, type CrmRecord, type LookupResult } from '../../../src/policy/crmPolicy';
+import {
+  decideCrmActions,
+  needsLookup,
+  pickRecord,
+  type CrmAction,
+  type CrmRecord,
+  type LookupResult,
+} from '../../../src/policy/crmPolicy';
 import { formatDuration, notificationText } from '../../../src/policy/notificationText';
 import { makeEvent } from '../crm/fixtures';
 
@@ -21,14 +28,49 @@ describe('decideCrmActions', () => {
   type Row = [string, Partial<AfterHoursEvent> & { crmPatch?: Partial<AfterHoursEvent['crm']> }, LookupResult, string[]];
   const rows: Row[] = [
     ['look-up off: notify the first queue user', { crmPatch: { lookup: false } }, { kind: 'skipped' }, ['notify:11']],
-    ['look-up off, notify all: every queue user', { crmPatch: { lookup: false, notify: 'all' } }, { kind: 'skipped' }, ['notify:11', 'notify:12', 'notify:13']],
-    ['found: register on the record, attach voicemail, notify its responsible user', {}, { kind: 'found', matches: [contact] }, ['register-call', 'attach-recording', 'notify:42']],
-    ['found, notify all: still only the responsible user', { crmPatch: { notify: 'all' } }, { kind: 'found', matches: [contact] }, ['register-call', 'attach-recording', 'notify:42']],
-    ['found without a responsible user: first queue user', {}, { kind: 'found', matches: [{ type: 'LEAD', id: 3 }] }, ['register-call', 'attach-recording', 'notify:11']],
-    ['not found, lead: create a lead with the call, notify the queue user', {}, { kind: 'not-found' }, ['register-call', 'attach-recording', 'notify:11']],
-    ['not found, lead, notify all', { crmPatch: { notify: 'all' } }, { kind: 'not-found' }, ['register-call', 'attach-recording', 'notify:11', 'notify:12', 'notify:13']],
+    [
+      'look-up off, notify all: every queue user',
+      { crmPatch: { lookup: false, notify: 'all' } },
+      { kind: 'skipped' },
+      ['notify:11', 'notify:12', 'notify:13'],
+    ],
+    [
+      'found: register on the record, attach voicemail, notify its responsible user',
+      {},
+      { kind: 'found', matches: [contact] },
+      ['register-call', 'attach-recording', 'notify:42'],
+    ],
+    [
+      'found, notify all: still only the responsible user',
+      { crmPatch: { notify: 'all' } },
+      { kind: 'found', matches: [contact] },
+      ['register-call', 'attach-recording', 'notify:42'],
+    ],
+    [
+      'found without a responsible user: first queue user',
+      {},
+      { kind: 'found', matches: [{ type: 'LEAD', id: 3 }] },
+      ['register-call', 'attach-recording', 'notify:11'],
+    ],
+    [
+      'not found, lead: create a lead with the call, notify the queue user',
+      {},
+      { kind: 'not-found' },
+      ['register-call', 'attach-recording', 'notify:11'],
+    ],
+    [
+      'not found, lead, notify all',
+      { crmPatch: { notify: 'all' } },
+      { kind: 'not-found' },
+      ['register-call', 'attach-recording', 'notify:11', 'notify:12', 'notify:13'],
+    ],
     ['not found, offer: notify only, no record', { crmPatch: { unknownCaller: 'offer' } }, { kind: 'not-found' }, ['notify:11']],
-    ['not found, offer, notify all', { crmPatch: { unknownCaller: 'offer', notify: 'all' } }, { kind: 'not-found' }, ['notify:11', 'notify:12', 'notify:13']],
+    [
+      'not found, offer, notify all',
+      { crmPatch: { unknownCaller: 'offer', notify: 'all' } },
+      { kind: 'not-found' },
+      ['notify:11', 'notify:12', 'notify:13'],
+    ],
     ['anonymous: no record even if a look-up result is passed', { caller: 'anonymous' }, { kind: 'not-found' }, ['notify:11']],
     ['empty queue, not found: nobody to tell', { crmPatch: { queue: [] } }, { kind: 'not-found' }, []],
   ];
@@ -43,7 +85,14 @@ describe('decideCrmActions', () => {
 
   it('attaches a found call to the record and creates no lead', () => {
     const [register] = decideCrmActions(makeEvent(), { kind: 'found', matches: [contact] });
-    expect(register).toMatchObject({ kind: 'register-call', userId: 42, attachTo: { type: 'CONTACT', id: 7 }, createLead: false, status: 'missed', durationSeconds: 72 });
+    expect(register).toMatchObject({
+      kind: 'register-call',
+      userId: 42,
+      attachTo: { type: 'CONTACT', id: 7 },
+      createLead: false,
+      status: 'missed',
+      durationSeconds: 72,
+    });
   });
 
   it('creates a lead for an unknown caller under the first queue user', () => {
@@ -62,7 +111,12 @@ describe('decideCrmActions', () => {
   it('attaches the fallback voicemail of an unanswered forward', () => {
     const event = makeEvent({
       action: 'forward',
-      outcome: { kind: 'forwarded', to: '+48501000000', answered: false, fallback: { kind: 'recorded', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 } },
+      outcome: {
+        kind: 'forwarded',
+        to: '+48501000000',
+        answered: false,
+        fallback: { kind: 'recorded', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 },
+      },
     });
     const actions = decideCrmActions(event, { kind: 'not-found' });
     expect(actions).toContainEqual({ kind: 'attach-recording', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 });
@@ -107,13 +161,61 @@ describe('notificationText', () => {
   const event = makeEvent({ time: '2025-01-06T18:42:00Z' });
 
   it.each<[string, AfterHoursEvent, string[]]>([
-    ['English, voicemail', event, ['Missed call from +48600100200', 'Sales (+48221002030)', '2025-01-06 19:42', 'Europe/Warsaw', 'outside working hours', 'voicemail (1 min 12 s)']],
-    ['Polish, voicemail', { ...event, crm: { ...event.crm, language: 'pl' } }, ['Nieodebrane połączenie od +48600100200', 'Sales (+48221002030)', '06.01.2025 19:42', 'poza godzinami pracy', 'wiadomość głosową (1 min 12 s)']],
+    [
+      'English, voicemail',
+      event,
+      [
+        'Missed call from +48600100200',
+        'Sales (+48221002030)',
+        '2025-01-06 19:42',
+        'Europe/Warsaw',
+        'outside working hours',
+        'voicemail (1 min 12 s)',
+      ],
+    ],
+    [
+      'Polish, voicemail',
+      { ...event, crm: { ...event.crm, language: 'pl' } },
+      [
+        'Nieodebrane połączenie od +48600100200',
+        'Sales (+48221002030)',
+        '06.01.2025 19:42',
+        'poza godzinami pracy',
+        'wiadomość głosową (1 min 12 s)',
+      ],
+    ],
     ['another zone', { ...event, timezone: 'America/New_York' }, ['2025-01-06 13:42 (America/New_York)']],
-    ['holiday, rejected', makeEvent({ time: '2025-01-06T18:42:00Z', reason: 'holiday', action: 'hangup', outcome: { kind: 'rejected', cause: 'busy' } }), ['a holiday', 'rejected (busy)']],
-    ['Polish, day off, forwarded and answered', { ...makeEvent({ reason: 'day-off', action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }), crm: { ...event.crm, language: 'pl' } }, ['dzień wolny', 'Przekierowano na +48501000000, odebrane']],
-    ['forward unanswered then voicemail', makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: false, fallback: { kind: 'recorded', recording: { name: 'x', format: 'wav' }, durationSeconds: 5 } } }), ['Forwarded to +48501000000, not answered.', 'voicemail (5 s)']],
-    ['anonymous, override, hung up', makeEvent({ caller: 'anonymous', reason: 'override', outcome: { kind: 'caller-hung-up', afterSeconds: 8 } }), ['from an anonymous caller', 'closed by an override', 'hung up after 8 s']],
+    [
+      'holiday, rejected',
+      makeEvent({ time: '2025-01-06T18:42:00Z', reason: 'holiday', action: 'hangup', outcome: { kind: 'rejected', cause: 'busy' } }),
+      ['a holiday', 'rejected (busy)'],
+    ],
+    [
+      'Polish, day off, forwarded and answered',
+      {
+        ...makeEvent({ reason: 'day-off', action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }),
+        crm: { ...event.crm, language: 'pl' },
+      },
+      ['dzień wolny', 'Przekierowano na +48501000000, odebrane'],
+    ],
+    [
+      'forward unanswered then voicemail',
+      makeEvent({
+        action: 'forward',
+        outcome: {
+          kind: 'forwarded',
+          to: '+48501000000',
+          answered: false,
+          fallback: { kind: 'recorded', recording: { name: 'x', format: 'wav' }, durationSeconds: 5 },
+        },
+      }),
+      ['Forwarded to +48501000000, not answered.', 'voicemail (5 s)'],
+    ],
+    [
+      'anonymous, override, hung up',
+      makeEvent({ caller: 'anonymous', reason: 'override', outcome: { kind: 'caller-hung-up', afterSeconds: 8 } }),
+      ['from an anonymous caller', 'closed by an override', 'hung up after 8 s'],
+    ],
     ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
   ])('%s', (_name, ev, fragments) => {
     expect(validateEvent(ev).ok).toBe(true);

@@ -15,7 +15,7 @@ function entryOf(did: string, now: number) {
 describe('explainDecision', () => {
   const t = Date.parse('2026-11-13T22:00:00Z'); // Friday 23:00 in Warsaw
 
-  it('says who, when (with the number\'s offset), what and until when', () => {
+  it("says who, when (with the number's offset), what and until when", () => {
     expect(explainDecision(entryOf('+48221234567', t), undefined, t)).toEqual({
       did: '+48221234567',
       name: 'Warsaw office',

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
-import { civilOf, epochDayOf, formatEpochDay, isoWithOffset, isValidCivilDate, parseIsoDate, weekdayOf } from '../../../src/schedule/calendar';
+import {
+  civilOf,
+  epochDayOf,
+  formatEpochDay,
+  isoWithOffset,
+  isValidCivilDate,
+  parseIsoDate,
+  weekdayOf,
+} from '../../../src/schedule/calendar';
 import { ZoneOffsets, ZoneOffsetsCache } from '../../../src/schedule/zoneOffsets';
 
 describe('epoch-day calendar', () => {
@@ -28,9 +36,12 @@ describe('epoch-day calendar', () => {
     );
   });
 
-  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '26-01-01', '2026-01-01T00:00', ''])('refuses %j', (text) => {
-    expect(parseIsoDate(text)).toBeUndefined();
-  });
+  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '26-01-01', '2026-01-01T00:00', ''])(
+    'refuses %j',
+    (text) => {
+      expect(parseIsoDate(text)).toBeUndefined();
+    },
+  );
 
   it('accepts leap days in leap years only', () => {
     expect(parseIsoDate('2024-02-29')).toBe(epochDayOf(2024, 2, 29));
@@ -41,7 +52,15 @@ describe('epoch-day calendar', () => {
 });
 
 describe('ZoneOffsets', () => {
-  const ZONES = ['Europe/Warsaw', 'America/New_York', 'Australia/Sydney', 'America/Santiago', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'UTC'];
+  const ZONES = [
+    'Europe/Warsaw',
+    'America/New_York',
+    'Australia/Sydney',
+    'America/Santiago',
+    'Australia/Lord_Howe',
+    'Asia/Kathmandu',
+    'UTC',
+  ];
   const from = Date.UTC(2024, 0, 1);
   const to = Date.UTC(2029, 0, 1);
 

@@ -71,20 +71,40 @@ describe('overrides beat the schedule until they expire', () => {
   const monNoon = at('2026-01-05T12:00:00+01:00');
 
   it('without expiry: the override state, reason override, nextChange null', () => {
-    expect(verdict(office, at('2026-01-05T10:00:00+01:00'), { state: 'closed' })).toEqual({ open: false, reason: 'override', nextChange: null });
-    expect(verdict(office, at('2026-01-10T10:00:00+01:00'), { state: 'open' })).toEqual({ open: true, reason: 'override', nextChange: null });
+    expect(verdict(office, at('2026-01-05T10:00:00+01:00'), { state: 'closed' })).toEqual({
+      open: false,
+      reason: 'override',
+      nextChange: null,
+    });
+    expect(verdict(office, at('2026-01-10T10:00:00+01:00'), { state: 'open' })).toEqual({
+      open: true,
+      reason: 'override',
+      nextChange: null,
+    });
   });
 
   it('with expiry, when the schedule state then differs: nextChange is the expiry', () => {
     const o: Override = { state: 'closed', until: monNoon };
-    expect(verdict(office, at('2026-01-05T10:00:00+01:00'), o)).toEqual({ open: false, reason: 'override', nextChange: '2026-01-05T12:00:00+01:00' });
+    expect(verdict(office, at('2026-01-05T10:00:00+01:00'), o)).toEqual({
+      open: false,
+      reason: 'override',
+      nextChange: '2026-01-05T12:00:00+01:00',
+    });
   });
 
   it("with expiry, when the schedule already agrees then: the schedule's next change after it", () => {
     const o: Override = { state: 'open', until: monNoon };
-    expect(verdict(office, at('2026-01-05T07:00:00+01:00'), o)).toEqual({ open: true, reason: 'override', nextChange: '2026-01-05T17:00:00+01:00' });
+    expect(verdict(office, at('2026-01-05T07:00:00+01:00'), o)).toEqual({
+      open: true,
+      reason: 'override',
+      nextChange: '2026-01-05T17:00:00+01:00',
+    });
     const shut: Override = { state: 'closed', until: at('2026-01-10T12:00:00+01:00') }; // expires on Saturday, closed anyway
-    expect(verdict(office, at('2026-01-07T10:00:00+01:00'), shut)).toEqual({ open: false, reason: 'override', nextChange: '2026-01-12T09:00:00+01:00' });
+    expect(verdict(office, at('2026-01-07T10:00:00+01:00'), shut)).toEqual({
+      open: false,
+      reason: 'override',
+      nextChange: '2026-01-12T09:00:00+01:00',
+    });
   });
 
   it("an override equal to the schedule's state still reports reason override", () => {
@@ -112,7 +132,11 @@ describe('overrides beat the schedule until they expire', () => {
   it('after the expiry the schedule never changes: nextChange null', () => {
     const always = build({ timezone: TZ, hours: '00:00-24:00' });
     const t = at('2026-01-05T10:00:00+01:00');
-    expect(verdict(always, t, { state: 'closed', until: t + DAY })).toEqual({ open: false, reason: 'override', nextChange: isoIn(t + DAY, TZ) });
+    expect(verdict(always, t, { state: 'closed', until: t + DAY })).toEqual({
+      open: false,
+      reason: 'override',
+      nextChange: isoIn(t + DAY, TZ),
+    });
     expect(verdict(always, t, { state: 'open', until: t + DAY })).toEqual({ open: true, reason: 'override', nextChange: null });
   });
 

@@ -45,7 +45,12 @@ describe('date forms', () => {
   });
 
   it('an inclusive range, across a year end', () => {
-    expect(dates([{ kind: 'range', from: '2026-12-30', to: '2027-01-02' }])).toEqual(['2026-12-30', '2026-12-31', '2027-01-01', '2027-01-02']);
+    expect(dates([{ kind: 'range', from: '2026-12-30', to: '2027-01-02' }])).toEqual([
+      '2026-12-30',
+      '2026-12-31',
+      '2027-01-01',
+      '2027-01-02',
+    ]);
   });
 
   it('overlapping forms are merged, sorted and unique', () => {
@@ -130,7 +135,14 @@ describe('iCalendar files', () => {
     // is 22:00-24:00 local (only 5 Sep); the weekly training on 2, 16 and 23 Nov, not 9 Nov.
     expect(dates([spec])).toEqual(['2026-07-02', '2026-09-05', '2026-10-16', '2026-11-02', '2026-11-16', '2026-11-23']);
     // New York: the same instants fall on other local dates.
-    expect(dates([spec], zones.get('America/New_York'))).toEqual(['2026-07-01', '2026-09-05', '2026-10-16', '2026-11-02', '2026-11-16', '2026-11-23']);
+    expect(dates([spec], zones.get('America/New_York'))).toEqual([
+      '2026-07-01',
+      '2026-09-05',
+      '2026-10-16',
+      '2026-11-02',
+      '2026-11-16',
+      '2026-11-23',
+    ]);
     // Tokyo (+09:00): 5 Sep 20:00Z is 6 Sep 05:00.
     expect(dates([spec], zones.get('Asia/Tokyo'))).toContain('2026-09-06');
   });
@@ -160,14 +172,24 @@ describe('iCalendar files', () => {
   it('refuses a missing file, a file that is not iCalendar, and one that cannot be parsed', () => {
     expect(loadIcsFile(join(FIXTURES, 'missing.ics'), 2026)).toEqual({ error: expect.stringMatching(/missing\.ics does not exist/) });
     expect(loadIcsFile(join(FIXTURES, 'not-ics.ics'), 2026)).toEqual({ error: expect.stringMatching(/is not an iCalendar file/) });
-    expect(loadIcsFile(join(FIXTURES, 'bad-rrule.ics'), 2026)).toEqual({ error: expect.stringMatching(/cannot (parse|expand).*bad-rrule\.ics/) });
+    expect(loadIcsFile(join(FIXTURES, 'bad-rrule.ics'), 2026)).toEqual({
+      error: expect.stringMatching(/cannot (parse|expand).*bad-rrule\.ics/),
+    });
   });
 });
 
 describe('holidays are local dates of the number zone', () => {
   it('Australia Day in Sydney starts at Sydney midnight, not UTC midnight', () => {
     const holidays: HolidaySpec[] = [{ kind: 'date', date: '2026-01-26' }];
-    const s = compileSchedule({ timezone: 'Australia/Sydney', hours: { 1: [{ start: 0, end: 1440 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, daysOff: [], holidays }, zones);
+    const s = compileSchedule(
+      {
+        timezone: 'Australia/Sydney',
+        hours: { 1: [{ start: 0, end: 1440 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] },
+        daysOff: [],
+        holidays,
+      },
+      zones,
+    );
     expect(decide(s, undefined, at('2026-01-25T13:30:00Z')).reason).toBe('holiday'); // 00:30 Monday in Sydney
     expect(decide(s, undefined, at('2026-01-25T12:30:00Z')).reason).toBe('day-off'); // 23:30 Sunday
     expect(decide(s, undefined, at('2026-01-26T13:00:00Z'))).toMatchObject({ open: false, reason: 'day-off' }); // Tuesday

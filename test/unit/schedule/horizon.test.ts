@@ -86,7 +86,13 @@ describe('a configuration loaded in 2026 decides any later year', () => {
     // Stock-take: from 4 January for two days, since 2010.
     expect([on('2033-01-04'), on('2033-01-05'), on('2033-01-06')]).toEqual([true, true, false]);
     // New-year break: 31 December to 2 January; 2034-01-02 belongs to the 2033 occurrence.
-    expect([on('2033-12-30'), on('2033-12-31'), on('2034-01-01'), on('2034-01-02'), on('2034-01-03')]).toEqual([false, true, true, true, false]);
+    expect([on('2033-12-30'), on('2033-12-31'), on('2034-01-01'), on('2034-01-02'), on('2034-01-03')]).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -102,7 +108,8 @@ describe('ranges are two dates, whatever their length', () => {
     const dir = new NumberDirectory(deserialiseConfig(body), zones);
     const cal = dir.get('+48221000000')!.schedule.holidays;
     expect(dir.get('+48221001999')!.schedule.holidays).toBe(cal);
-    for (const d of [epochDayOf(1, 1, 1), epochDayOf(1900, 1, 1), epochDayOf(5000, 6, 15), epochDayOf(9999, 12, 31)]) expect(cal.isHoliday(d)).toBe(true);
+    for (const d of [epochDayOf(1, 1, 1), epochDayOf(1900, 1, 1), epochDayOf(5000, 6, 15), epochDayOf(9999, 12, 31)])
+      expect(cal.isHoliday(d)).toBe(true);
     expect(cal.isHoliday(epochDayOf(1, 1, 1) - 1)).toBe(false);
     expect(cal.isHoliday(epochDayOf(10000, 1, 1))).toBe(false);
   });
@@ -146,11 +153,26 @@ describe('pushed configurations', () => {
           did: '+48221234567',
           name: 'Warsaw',
           timezone: 'Europe/Warsaw',
-          hours: { 1: [{ start: 540, end: 1020 }], 2: [{ start: 540, end: 1020 }], 3: [{ start: 540, end: 1020 }], 4: [{ start: 540, end: 1020 }], 5: [{ start: 540, end: 1020 }], 6: [], 7: [] },
+          hours: {
+            1: [{ start: 540, end: 1020 }],
+            2: [{ start: 540, end: 1020 }],
+            3: [{ start: 540, end: 1020 }],
+            4: [{ start: 540, end: 1020 }],
+            5: [{ start: 540, end: 1020 }],
+            6: [],
+            7: [],
+          },
           daysOff: [],
           holidays: [
             { kind: 'yearly', month: 12, day: 24 },
-            { kind: 'ics', path: '/etc/after-hours/closures.ics', occurrences: [{ allDay: true, firstDay: epochDayOf(2027, 3, 1), lastDay: epochDayOf(2027, 3, 2) }, { allDay: false, start: Date.parse('2027-03-10T08:00:00Z'), end: Date.parse('2027-03-10T09:00:00Z') }] },
+            {
+              kind: 'ics',
+              path: '/etc/after-hours/closures.ics',
+              occurrences: [
+                { allDay: true, firstDay: epochDayOf(2027, 3, 1), lastDay: epochDayOf(2027, 3, 2) },
+                { allDay: false, start: Date.parse('2027-03-10T08:00:00Z'), end: Date.parse('2027-03-10T09:00:00Z') },
+              ],
+            },
           ],
           holidayDays: [epochDayOf(2026, 12, 24)],
           afterHours: { action: 'voicemail', voicemail: { maxSeconds: 120, maxSilenceSeconds: 5 }, hangup: { cause: 'busy' } },
@@ -161,7 +183,14 @@ describe('pushed configurations', () => {
     const config = deserialiseConfig(JSON.stringify(legacy));
     const cal = new NumberDirectory(config, testZones).get('+48221234567')!.schedule.holidays;
     const on = (iso: string) => cal.isHoliday(parseIsoDate(iso)!);
-    expect([on('2027-03-01'), on('2027-03-02'), on('2027-03-03'), on('2027-03-10'), on('2033-12-24'), on('2033-12-23')]).toEqual([true, true, false, true, true, false]);
+    expect([on('2027-03-01'), on('2027-03-02'), on('2027-03-03'), on('2027-03-10'), on('2033-12-24'), on('2033-12-23')]).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 

@@ -3,7 +3,14 @@ import { formatEpochDay, MS_PER_DAY, MS_PER_MINUTE } from '../../../src/schedule
 import { compileSchedule, type WeekTablesCache } from '../../../src/schedule/compile';
 import { decide } from '../../../src/schedule/decide';
 import { referenceState } from '../../support/referenceSchedule';
-import { NEXT_CHANGE_HORIZON_MS, type HolidaySpec, type Override, type ScheduleInput, type TimeRange, type Weekday } from '../../../src/schedule/types';
+import {
+  NEXT_CHANGE_HORIZON_MS,
+  type HolidaySpec,
+  type Override,
+  type ScheduleInput,
+  type TimeRange,
+  type Weekday,
+} from '../../../src/schedule/types';
 import { zones } from './support';
 
 // The compiled fast path (offset table + wall-clock rules) against the plain luxon
@@ -73,13 +80,18 @@ const scheduleArb = fc.record({
 const instantArb = fc.oneof(
   fc.integer({ min: FROM, max: TO - 1 }),
   // Near a transition of some zone, give or take a day, often on a whole minute.
-  fc.tuple(fc.constantFrom(...ZONES.filter((z) => z !== 'UTC' && !z.startsWith('Asia'))), fc.nat(), fc.integer({ min: -MS_PER_DAY, max: MS_PER_DAY }), fc.boolean()).map(
-    ([zone, i, delta, round]) => {
+  fc
+    .tuple(
+      fc.constantFrom(...ZONES.filter((z) => z !== 'UTC' && !z.startsWith('Asia'))),
+      fc.nat(),
+      fc.integer({ min: -MS_PER_DAY, max: MS_PER_DAY }),
+      fc.boolean(),
+    )
+    .map(([zone, i, delta, round]) => {
       const list = transitions.get(zone)!;
       const t = list[i % list.length]! + delta;
       return round ? Math.floor(t / MS_PER_MINUTE) * MS_PER_MINUTE : t;
-    },
-  ),
+    }),
 );
 
 type Case = fc.Arbitrary<{ input: ScheduleInput; t: number }>;
@@ -90,7 +102,12 @@ const caseArb: Case = fc.tuple(scheduleArb, instantArb).map(([s, t]) => {
   const holidays = new Set([...s.nearHolidays.map((k) => today + k), ...s.farHolidays]);
   return {
     t,
-    input: { timezone: s.timezone, hours, daysOff: s.daysOff, holidays: [...holidays].map((d): HolidaySpec => ({ kind: 'date', date: formatEpochDay(d) })) },
+    input: {
+      timezone: s.timezone,
+      hours,
+      daysOff: s.daysOff,
+      holidays: [...holidays].map((d): HolidaySpec => ({ kind: 'date', date: formatEpochDay(d) })),
+    },
   };
 });
 
@@ -147,7 +164,10 @@ describe('compiled engine agrees with the reference evaluator', () => {
   });
 
   it('with an override: its state until it expires, then the schedule', () => {
-    const overrideArb = fc.record({ state: fc.constantFrom('open' as const, 'closed' as const), until: fc.option(fc.integer({ min: -MS_PER_DAY, max: 3 * MS_PER_DAY })) });
+    const overrideArb = fc.record({
+      state: fc.constantFrom('open' as const, 'closed' as const),
+      until: fc.option(fc.integer({ min: -MS_PER_DAY, max: 3 * MS_PER_DAY })),
+    });
     fc.assert(
       fc.property(caseArb, overrideArb, fc.integer(), ({ input, t }, o, seed) => {
         const override: Override = { state: o.state, ...(o.until === null ? {} : { until: t + o.until }) };

@@ -143,7 +143,12 @@ describe('days off and holidays cancel the ranges that start on that date', () =
 });
 
 describe('reason', () => {
-  const b = build({ timezone: TZ, hours: { 'mon-fri': '09:00-17:00', sat: '10:00-12:00' }, daysOff: ['sat'], holidays: ['2026-01-06', '2026-01-11'] });
+  const b = build({
+    timezone: TZ,
+    hours: { 'mon-fri': '09:00-17:00', sat: '10:00-12:00' },
+    daysOff: ['sat'],
+    holidays: ['2026-01-06', '2026-01-11'],
+  });
 
   it('working-hours when open', () => {
     expect(verdict(b, at('2026-01-05T10:00:00+01:00'))).toEqual({ ...OPEN, nextChange: '2026-01-05T17:00:00+01:00' });

@@ -49,7 +49,13 @@ describe('the sounds endpoint', () => {
   it('GET and HEAD a registered sound as audio/wav with its length; anything else 404', async () => {
     const c = new SoundCatalogue('http://127.0.0.1/sounds');
     const name = c.uriFor(greeting).split('/').pop()!;
-    const server = await startHttpServer({ port: 0, host: '127.0.0.1', registry: new Registry(), health: () => ({ ready: true }), files: { prefix: '/sounds/', read: (n) => c.read(n) } });
+    const server = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      registry: new Registry(),
+      health: () => ({ ready: true }),
+      files: { prefix: '/sounds/', read: (n) => c.read(n) },
+    });
     try {
       const base = `http://127.0.0.1:${server.port}/sounds/`;
       const res = await fetch(base + name);

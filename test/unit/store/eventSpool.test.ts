@@ -50,7 +50,11 @@ describe('EventSpool', () => {
     await spool.add(event('b'));
     await spool.flush();
     expect(sink.accepted).toEqual([]);
-    expect(readdirSync(dir).sort().map((n) => n.replace(/^\d+-\d+-/, ''))).toEqual(['a.json', 'b.json']);
+    expect(
+      readdirSync(dir)
+        .sort()
+        .map((n) => n.replace(/^\d+-\d+-/, '')),
+    ).toEqual(['a.json', 'b.json']);
     sink.down = false;
     await spool.flush();
     expect(sink.accepted).toEqual(['a', 'b']);

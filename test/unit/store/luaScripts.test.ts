@@ -16,7 +16,10 @@ describe('Lua scripts (with a real redis-server)', () => {
   });
 
   it('every .lua file is a script the code can run, and every script has its file', async () => {
-    const files = readdirSync(join(packageRoot(), 'src', 'store', 'lua')).filter((f) => f.endsWith('.lua')).map((f) => f.slice(0, -4)).sort();
+    const files = readdirSync(join(packageRoot(), 'src', 'store', 'lua'))
+      .filter((f) => f.endsWith('.lua'))
+      .map((f) => f.slice(0, -4))
+      .sort();
     const redis = server.client();
     await runLua(redis, 'lockRelease', ['k'], ['t']);
     const defined = files.filter((f) => typeof (redis as unknown as Record<string, unknown>)[f] === 'function');

@@ -13,7 +13,11 @@ const refused = (env: Record<string, string>): string => {
 
 describe('redisSettings', () => {
   test('nothing set: the local standalone server, no WAIT', () => {
-    expect(redisSettings({})).toEqual({ endpoint: { kind: 'standalone', url: 'redis://127.0.0.1:6379' }, waitReplicas: 0, waitTimeoutMs: 500 });
+    expect(redisSettings({})).toEqual({
+      endpoint: { kind: 'standalone', url: 'redis://127.0.0.1:6379' },
+      waitReplicas: 0,
+      waitTimeoutMs: 500,
+    });
   });
 
   test('REDIS_URL with REDIS_PASSWORD kept out of the URL', () => {
@@ -31,7 +35,11 @@ describe('redisSettings', () => {
     expect(s.endpoint).toEqual({
       kind: 'sentinel',
       name: 'after-hours',
-      sentinels: [{ host: '10.0.0.1', port: 26379 }, { host: 'sentinel-b.example', port: 26380 }, { host: '::1', port: 26381 }],
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b.example', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
       password: 'data',
       sentinelPassword: 'sent',
       username: undefined,
@@ -42,9 +50,15 @@ describe('redisSettings', () => {
   });
 
   test('the URL form: redis+sentinel://user:pass@h1:p1,h2:p2/mastername, percent-decoded', () => {
-    const s = redisSettings({ REDIS_URL: 'redis+sentinel://ah:s%40cret@127.0.0.1:26379,[::1]:26380/mymaster', REDIS_SENTINEL_PASSWORD: 'x' });
+    const s = redisSettings({
+      REDIS_URL: 'redis+sentinel://ah:s%40cret@127.0.0.1:26379,[::1]:26380/mymaster',
+      REDIS_SENTINEL_PASSWORD: 'x',
+    });
     expect(s.endpoint).toMatchObject({ kind: 'sentinel', name: 'mymaster', username: 'ah', password: 's@cret', sentinelPassword: 'x' });
-    expect(s.endpoint.kind === 'sentinel' && s.endpoint.sentinels).toEqual([{ host: '127.0.0.1', port: 26379 }, { host: '::1', port: 26380 }]);
+    expect(s.endpoint.kind === 'sentinel' && s.endpoint.sentinels).toEqual([
+      { host: '127.0.0.1', port: 26379 },
+      { host: '::1', port: 26380 },
+    ]);
     // credentials never reach the description
     expect(describeRedis(s)).not.toContain('cret');
     expect(describeRedis(redisSettings({ REDIS_URL: 'redis://u:secret@h:1/0' }))).toBe('redis://h:1/0');
@@ -52,13 +66,18 @@ describe('redisSettings', () => {
 
   test('REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT_MS', () => {
     expect(redisSettings({ REDIS_SENTINELS: 'h:1', REDIS_SENTINEL_NAME: 'm', REDIS_WAIT_REPLICAS: '0' }).waitReplicas).toBe(0);
-    expect(redisSettings({ REDIS_WAIT_REPLICAS: '2', REDIS_WAIT_TIMEOUT_MS: '250' })).toMatchObject({ waitReplicas: 2, waitTimeoutMs: 250 });
+    expect(redisSettings({ REDIS_WAIT_REPLICAS: '2', REDIS_WAIT_TIMEOUT_MS: '250' })).toMatchObject({
+      waitReplicas: 2,
+      waitTimeoutMs: 250,
+    });
     expect(refused({ REDIS_WAIT_REPLICAS: 'one' })).toMatch(/REDIS_WAIT_REPLICAS must be a whole number/);
     expect(refused({ REDIS_WAIT_REPLICAS: '1', REDIS_WAIT_TIMEOUT_MS: '0' })).toMatch(/WAIT 0 would block forever/);
   });
 
   test('refusals say what is wrong', () => {
-    expect(refused({ REDIS_URL: 'redis://h:1', REDIS_SENTINELS: 'h:26379', REDIS_SENTINEL_NAME: 'm' })).toMatch(/REDIS_URL and REDIS_SENTINELS are both set/);
+    expect(refused({ REDIS_URL: 'redis://h:1', REDIS_SENTINELS: 'h:26379', REDIS_SENTINEL_NAME: 'm' })).toMatch(
+      /REDIS_URL and REDIS_SENTINELS are both set/,
+    );
     expect(refused({ REDIS_SENTINELS: 'h:26379' })).toMatch(/REDIS_SENTINEL_NAME .* is not/);
     expect(refused({ REDIS_SENTINEL_NAME: 'm' })).toMatch(/REDIS_SENTINELS is not/);
     expect(refused({ REDIS_SENTINELS: 'h', REDIS_SENTINEL_NAME: 'm' })).toMatch(/sentinel address "h" is not host:port/);

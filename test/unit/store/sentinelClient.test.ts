@@ -81,7 +81,9 @@ describe('Redis through Sentinel', () => {
     });
     // every client is back on the new primary; none gave up (status "end")
     await eventually(async () => made.every((c) => c.status === 'ready'));
-    process.stderr.write(`sentinel failover: promoted after ${failoverMs} ms, writer back after ${reconnectMs} ms, WAIT with a replica ${confirmUs.toFixed(0)} µs\n`);
+    process.stderr.write(
+      `sentinel failover: promoted after ${failoverMs} ms, writer back after ${reconnectMs} ms, WAIT with a replica ${confirmUs.toFixed(0)} µs\n`,
+    );
   });
 });
 
