@@ -73,7 +73,7 @@ export class Daemon {
     this.rest = new AriRest(opts.ari);
     this.redis = createRedisClient(opts.redis, 'call-path', 'after-hours-daemon');
     this.sub = createRedisClient(opts.redis, 'subscriber', 'after-hours-daemon-sub');
-    for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err: err.message }, 'redis error'));
+    for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err }, 'redis error'));
     const stream = new EventStream(this.redis, streamKeys(opts.prefix), { replicas: replicaWait(this.redis, opts.redis, log) });
     this.spool = new EventSpool(opts.spoolDir, stream, log);
     this.sounds = new SoundCatalogue(opts.soundsBaseUrl);
@@ -199,9 +199,7 @@ export class Daemon {
     });
     // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
     // and the subscription completes whenever Redis comes back.
-    this.sub
-      .subscribe(ck.channel, ok.channel)
-      .catch((err: Error) => log.warn({ err: err.message }, 'redis subscribe failed; will retry on reconnect'));
+    this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
     this.refreshTimer = setInterval(
       () => {
