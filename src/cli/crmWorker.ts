@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { streamKeys, type StreamKeys } from '../events/stream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { bitrix24AppAuthFromEnv, createAdapter, type Env } from '../crm/adapters';
+import { bitrix24AppAuthFromEnv, createAdapter, type Env } from '../crm/adapterRegistry';
 import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../httpServer';

@@ -1,7 +1,7 @@
 // The small interface every CRM implements. The worker asks the policy whether to look the
 // caller up, asks the adapter to do it, asks the policy what to do, and hands the actions
 // back to the adapter. Adding a CRM means one module implementing CrmAdapter plus one entry
-// in adapters.ts.
+// in adapterRegistry.ts.
 import type { AfterHoursEvent, RecordingRef } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import type { Logger } from 'pino';

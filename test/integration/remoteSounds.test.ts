@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { createAdapter } from '../../src/crm/adapters';
+import { createAdapter } from '../../src/crm/adapterRegistry';
 import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/events/stream';
 import { packageRoot } from '../../src/paths';

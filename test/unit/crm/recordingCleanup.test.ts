@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RECORDING_STORED, RECORDING_STORED_STEP, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
 import { withRecordingCleanup } from '../../../src/crm/ariRecordings';
-import { recordingRetentionMs } from '../../../src/crm/adapters';
+import { recordingRetentionMs } from '../../../src/crm/adapterRegistry';
 import { makeEvent } from './fixtures';
 
 function memoryJournal(): StepJournal & { steps: Map<string, string> } {

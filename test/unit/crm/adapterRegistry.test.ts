@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { ADAPTERS, createAdapter as create, type Env } from '../../../src/crm/adapters';
+import { ADAPTERS, createAdapter as create, type Env } from '../../../src/crm/adapterRegistry';
 import { streamKeys } from '../../../src/events/stream';
 import { silent } from './harness';
 
