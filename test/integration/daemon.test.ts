@@ -199,10 +199,14 @@ describe('after-hours daemon on real calls', () => {
   });
 
   test('every closed-hours call so far wrote exactly one event', async () => {
+    const closedCalls = [rejected, announced, voicemail, longGreeting, forwarded, forwardUnanswered];
+    // Wait for the last call's event: an empty stream must fail this test, not pass it.
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).length >= closedCalls.length, 5000)).toBe(true);
     const events = await streamEvents(redis, prefix);
-    const ids = new Set(events.map((e) => e.id));
-    expect(ids.size).toBe(events.length);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    expect(closedCalls.map((did) => events.filter((e) => e.did === did).length)).toEqual(closedCalls.map(() => 1));
     expect(events.filter((e) => e.did === open)).toHaveLength(0);
+    expect(events).toHaveLength(closedCalls.length);
   });
 
   test("push changes the next call's decision; a bad push changes nothing", async () => {
