@@ -3,8 +3,7 @@
 // action; a blocked caller is rejected with its cause on an open number; on 24 December
 // (the daemon's clock injected with libfaketime, as in years.test.ts) the Christmas
 // announcement plays as early media, on another closed weekday the weekday one.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fakeClock, type FakeClock } from '../support/fakeClock';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { AfterHoursEvent } from '../../src/events/types';
@@ -110,24 +109,11 @@ describe('callers that bypass the schedule and callers that are blocked, on real
   });
 });
 
-function libfaketime(): string {
-  for (const dir of [
-    '/usr/lib',
-    ...readdirSync('/usr/lib')
-      .filter((d) => d.endsWith('-linux-gnu'))
-      .map((d) => join('/usr/lib', d)),
-  ]) {
-    const lib = join(dir, 'faketime', 'libfaketime.so.1');
-    if (existsSync(lib)) return lib;
-  }
-  throw new Error('libfaketime not found: install the Debian package "faketime" (scripts/install-deps does)');
-}
-
 describe('a holiday with its own announcement, on 24 December (injected time) and on a closed weekday', () => {
   const prefix = uniquePrefix('xmas');
   const did = uniqueDid();
-  const clockFile = join(mkdtempSync(join(tmpdir(), 'ah-faketime-')), 'clock');
-  const setClock = (utc: string) => writeFileSync(clockFile, `@${utc}\n`);
+  let clock: FakeClock;
+  const setClock = (utc: string) => clock.set(utc);
   let daemon: RunningDaemon;
   let redis: Redis;
 
@@ -145,18 +131,8 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
         '',
       ].join('\n'),
     );
-    setClock('2026-12-24 10:00:00'); // Thursday 11:00 in Warsaw: working hours, but Christmas Eve
-    daemon = await startDaemon({
-      configFile,
-      prefix,
-      env: {
-        LD_PRELOAD: libfaketime(),
-        FAKETIME_TIMESTAMP_FILE: clockFile,
-        FAKETIME_NO_CACHE: '1',
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
-        TZ: 'UTC',
-      },
-    });
+    clock = fakeClock('2026-12-24 10:00:00'); // Thursday 11:00 in Warsaw: working hours, but Christmas Eve
+    daemon = await startDaemon({ configFile, prefix, env: clock.env });
     await daemon.waitHealthy();
   });
 

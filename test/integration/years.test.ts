@@ -2,8 +2,7 @@
 // clock this test moves while the daemon runs. A configuration pushed today must decide a
 // 2031 Polish public holiday and a 2035 iCalendar closure correctly, on real calls, without
 // a restart or a re-push.
-import { readdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fakeClock, type FakeClock } from '../support/fakeClock';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parseEvent } from '../../src/events/validate';
@@ -11,27 +10,14 @@ import { eventually, runCli, startDaemon, writeConfig, type RunningDaemon } from
 import { call, startUas } from '../support/sipp';
 import { officePort, redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 
-function libfaketime(): string {
-  for (const dir of [
-    '/usr/lib',
-    ...readdirSync('/usr/lib')
-      .filter((d) => d.endsWith('-linux-gnu'))
-      .map((d) => join('/usr/lib', d)),
-  ]) {
-    const lib = join(dir, 'faketime', 'libfaketime.so.1');
-    if (existsSync(lib)) return lib;
-  }
-  throw new Error('libfaketime not found: install the Debian package "faketime" (scripts/install-deps does)');
-}
-
 describe('a daemon started in 2026 decides 2031 and 2035 without a restart or a re-push', () => {
   const prefix = uniquePrefix('years');
   const did = uniqueDid();
-  const clockFile = join(mkdtempSync(join(tmpdir(), 'ah-faketime-')), 'clock');
   let daemon: RunningDaemon;
   let redis: Redis;
-  /** Moves the daemon's wall clock (UTC); libfaketime rereads the file on every clock call. */
-  const setClock = (utc: string) => writeFileSync(clockFile, `@${utc}\n`);
+  let clock: FakeClock;
+  /** Moves the daemon's wall clock (UTC) while it runs. */
+  const setClock = (utc: string) => clock.set(utc);
 
   beforeAll(async () => {
     redis = new Redis(redisUrl);
@@ -51,19 +37,8 @@ describe('a daemon started in 2026 decides 2031 and 2035 without a restart or a 
     const pushed = runCli(['push', '--config', configFile], { REDIS_PREFIX: prefix });
     expect(pushed.stderr).toBe('');
     expect(pushed.status).toBe(0);
-    setClock('2026-12-01 09:00:00'); // Tuesday 10:00 in Warsaw
-    daemon = await startDaemon({
-      configFile,
-      prefix,
-      env: {
-        LD_PRELOAD: libfaketime(),
-        FAKETIME_TIMESTAMP_FILE: clockFile,
-        FAKETIME_NO_CACHE: '1',
-        // Timers run on the monotonic clock: leave it real so timeouts and heartbeats behave.
-        FAKETIME_DONT_FAKE_MONOTONIC: '1',
-        TZ: 'UTC',
-      },
-    });
+    clock = fakeClock('2026-12-01 09:00:00'); // Tuesday 10:00 in Warsaw
+    daemon = await startDaemon({ configFile, prefix, env: clock.env });
     await daemon.waitHealthy();
   });
 
