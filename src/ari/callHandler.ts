@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { NumberConfig } from '../config/types';
-import { normaliseCaller, normaliseNumber } from '../phone/e164';
+import { normaliseNumber } from '../phone/e164';
 import type { CallOutcome } from '../policy/actions';
 import { planNumberCall, settingsOf, type ActionPlan, type CallPlan, type PlannedCall } from '../policy/afterHours';
 import { ANONYMOUS, EVENT_TYPE, type AfterHoursEvent } from '../policy/callEvent';
+import { readCaller } from '../policy/callers';
 import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
@@ -198,7 +199,7 @@ export class CallHandler {
   }
 
   private normalisedCaller(raw: string | undefined, did: string): string {
-    if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
+    if (!raw) return ANONYMOUS;
     // The DID's country: configured numbers only, so the cache stays small.
     let country = this.didCountry.get(did);
     if (country === undefined) {
@@ -211,8 +212,7 @@ export class CallHandler {
     const key = `${country ?? ''}|${raw}`;
     let e164 = this.callerCache.get(key);
     if (e164 === undefined) {
-      const n = normaliseCaller(raw, country ?? undefined);
-      e164 = n.ok ? n.e164 : ANONYMOUS;
+      e164 = readCaller(raw, country ?? undefined);
       if (this.callerCache.size >= 50_000) this.callerCache.clear();
       this.callerCache.set(key, e164);
     }

@@ -64,9 +64,14 @@ export function matchCaller(rules: CallerRules | undefined, caller: string): Cal
  * unreadable.
  */
 export function callerFor(raw: string | undefined, did: string): string {
-  if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
   const d = normaliseNumber(did);
-  const n = normaliseCaller(raw, d.ok ? d.country : undefined);
+  return readCaller(raw, d.ok ? d.country : undefined);
+}
+
+/** A caller id read in `country` (the called number's): E.164, or ANONYMOUS when withheld or unreadable. */
+export function readCaller(raw: string | undefined, country: string | undefined): string {
+  if (!raw || /anonymous|unknown|restricted/i.test(raw)) return ANONYMOUS;
+  const n = normaliseCaller(raw, country);
   return n.ok ? n.e164 : ANONYMOUS;
 }
 
