@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { packageRoot } from '../paths';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../jsonSchema';
 import { nearest, renderValue, type ConfigError } from './errors';
 import type { YamlSource } from './yamlSource';
 
@@ -9,7 +7,7 @@ import type { YamlSource } from './yamlSource';
 // ajv's findings into positioned, readable errors.
 
 export function configSchemaPath(): string {
-  return join(packageRoot(), 'config', 'schema', 'after-hours.schema.json');
+  return shippedSchemaPath('after-hours.schema.json');
 }
 
 /** Shape problems reported with a position; the rest are counted in one last line. */
@@ -30,16 +28,15 @@ let compiled: Validators | undefined;
  */
 function validators(): Validators {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, allowUnionTypes: true, useDefaults: false });
-    const schema = JSON.parse(readFileSync(configSchemaPath(), 'utf8')) as {
-      $id: string;
-      properties: { numbers: Record<string, unknown> };
-    };
-    ajv.addSchema(schema);
+    const ajv = schemaAjv();
+    const schema = readShippedSchema<{ $id: string; properties: { numbers: Record<string, unknown> } }>('after-hours.schema.json');
+    if (!ajv.getSchema(schema.$id)) ajv.addSchema(schema);
     const number = ajv.getSchema(`${schema.$id}#/definitions/number`);
     if (!number) throw new Error(`${configSchemaPath()}: no definitions/number`);
+    // The same schema without an $id of its own (its local references resolve within it).
+    const { $id: _id, ...anonymous } = schema;
     const { items: _items, ...numbersWithoutItems } = schema.properties.numbers;
-    const file = ajv.compile({ ...schema, $id: `${schema.$id}#file`, properties: { ...schema.properties, numbers: numbersWithoutItems } });
+    const file = ajv.compile({ ...anonymous, properties: { ...schema.properties, numbers: numbersWithoutItems } });
     compiled = { file, number };
   }
   return compiled;

@@ -1,26 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { IANAZone } from 'luxon';
-import { packageRoot } from '../paths';
+import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../jsonSchema';
 import type { AfterHoursEvent } from './types';
 import type { ErrorCode } from '../errorCodes';
 
 export type EventValidation = { ok: true; event: AfterHoursEvent } | { ok: false; errors: string[] };
 
 export function eventSchemaPath(): string {
-  return join(packageRoot(), 'config', 'schema', 'event.schema.json');
+  return shippedSchemaPath('event.schema.json');
 }
 
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (compiled === undefined) {
-    const schema: unknown = JSON.parse(readFileSync(eventSchemaPath(), 'utf8'));
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, discriminator: true });
-    addFormats(ajv);
-    compiled = ajv.compile(schema as object);
+    const ajv = schemaAjv();
+    const schema = readShippedSchema<{ $id: string }>('event.schema.json');
+    compiled = ajv.getSchema(schema.$id) ?? ajv.compile(schema);
   }
   return compiled;
 }
