@@ -8,7 +8,8 @@ import { Command } from 'commander';
 import { streamKeys, type StreamKeys } from '../events/stream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { bitrix24AppAuthFromEnv, createAdapter, type Env } from '../crm/adapterRegistry';
+import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS, type Env } from '../crm/adapterRegistry';
+import { SMTP_SETTINGS } from '../crm/smtpSettings';
 import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../httpServer';
@@ -36,18 +37,10 @@ function intEnv(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-/** Settings that name a CRM; with none of them (and no CRM_ADAPTER) there is no CRM to work for. */
-const CRM_SETTINGS = [
-  'CRM_ADAPTER',
-  'BITRIX24_WEBHOOK_URL',
-  'BITRIX24_PORTAL_URL',
-  'BITRIX24_CLIENT_ID',
-  'BITRIX24_CLIENT_SECRET',
-  'WEBHOOK_URL',
-  'WEBHOOK_SECRET',
-];
+/** Settings that give the worker work: a CRM, or voicemail e-mail; with none of them there is nothing to do. */
+const WORK_SETTINGS = ['CRM_ADAPTER', ...CRM_SETTINGS, ...SMTP_SETTINGS];
 export const NO_CRM_MESSAGE =
-  'no CRM configured: nothing to do (set BITRIX24_WEBHOOK_URL, the BITRIX24_* application settings, or CRM_ADAPTER=webhook with WEBHOOK_URL and WEBHOOK_SECRET)';
+  'no CRM configured: nothing to do (set BITRIX24_WEBHOOK_URL, the BITRIX24_* application settings, or CRM_ADAPTER=webhook with WEBHOOK_URL and WEBHOOK_SECRET; or SMTP_URL/SMTP_HOST to e-mail voicemails)';
 
 /** Runs until SIGINT/SIGTERM; returns at once, after one log line, when no CRM is configured. */
 export async function runCrmWorker(opts: { config?: string }, env: Env = process.env): Promise<void> {
@@ -60,7 +53,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   const logger = createLogger('after-hours-crm');
   // A deployment without a CRM (the daemon alone) still starts the worker from the same
   // compose file or unit: exit 0 with the reason, so no restart policy retries it.
-  if (CRM_SETTINGS.every((name) => env[name] === undefined || env[name] === '')) {
+  if (WORK_SETTINGS.every((name) => env[name] === undefined || env[name] === '')) {
     logger.warn(NO_CRM_MESSAGE);
     return;
   }
@@ -117,7 +110,8 @@ Environment:
                          with REDIS_SENTINEL_NAME; REDIS_USERNAME, REDIS_PASSWORD,
                          REDIS_SENTINEL_PASSWORD (README "Redis")
   REDIS_PREFIX           key prefix, "after-hours:" by default
-  CRM_ADAPTER            bitrix24 (default) or webhook; any other name is refused
+  CRM_ADAPTER            bitrix24 (default), webhook, or none (only e-mail voicemails; the
+                         default when SMTP is set and no CRM is); any other name is refused
   BITRIX24_WEBHOOK_URL   https://PORTAL/rest/USER_ID/TOKEN/ (secret; http:// is refused)
   BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET
                          a local application instead of the webhook (see bitrix24-auth)
@@ -125,6 +119,8 @@ Environment:
   BITRIX24_ALLOW_INSECURE_HTTP=1    accept an http:// URL (a local test server only)
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook
+  SMTP_URL | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY, SMTP_FROM,
+  SMTP_CA_FILE           e-mail voicemails to afterHours.voicemail.email (README)
   METRICS_PORT           /metrics and /healthz, ${DEFAULT_METRICS_PORT} by default`,
     )
     .action(async (opts: { config?: string }) => runCrmWorker(opts));

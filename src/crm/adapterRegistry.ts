@@ -8,7 +8,23 @@ import { createAriRecordingDeleter, createAriRecordingFetcher, withRecordingClea
 import { Bitrix24Adapter } from './bitrix24';
 import { Bitrix24AppAuth, type Bitrix24Auth } from './bitrix24Auth';
 import { bitrix24Keys, recordingsDueKey } from './keys';
+import { createMp3Encoder } from './mp3Encoder';
+import { createSmtpSender } from './smtpMailer';
+import { smtpSettings } from './smtpSettings';
+import { withVoicemailMail } from './voicemailMail';
 import { WebhookAdapter } from './webhook';
+
+/** Settings that name a CRM (besides CRM_ADAPTER): with none of them, SMTP alone means the `none` adapter. */
+export const CRM_SETTINGS = [
+  'BITRIX24_WEBHOOK_URL',
+  'BITRIX24_PORTAL_URL',
+  'BITRIX24_CLIENT_ID',
+  'BITRIX24_CLIENT_SECRET',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+] as const;
+
+const CRM_NAMED = (env: Env): boolean => CRM_SETTINGS.some((n) => env[n] !== undefined && env[n] !== '');
 
 export type Env = Record<string, string | undefined>;
 
@@ -80,14 +96,40 @@ export const ADAPTERS: ReadonlyMap<string, Factory> = new Map<string, Factory>([
     },
   ],
   ['webhook', (env, logger) => new WebhookAdapter({ url: required(env, 'WEBHOOK_URL'), secret: required(env, 'WEBHOOK_SECRET'), logger })],
+  // No CRM: the worker only e-mails voicemails (the default when SMTP is set and no CRM is).
+  ['none', () => NO_CRM],
 ]);
+
+const NO_CRM: CrmAdapter = {
+  name: 'none',
+  lookupCaller: async () => ({ kind: 'skipped' }),
+  apply: async () => undefined,
+};
 
 /** The adapter CRM_ADAPTER names (default bitrix24); an unknown name is refused with the known ones. */
 export function createAdapter(env: Env, logger: Logger, shared: SharedState): CrmAdapter {
-  const name = env.CRM_ADAPTER === undefined || env.CRM_ADAPTER === '' ? 'bitrix24' : env.CRM_ADAPTER;
+  const smtp = smtpSettings(env);
+  const name = env.CRM_ADAPTER ? env.CRM_ADAPTER : smtp && !CRM_NAMED(env) ? 'none' : 'bitrix24';
   const factory = ADAPTERS.get(name);
   if (factory === undefined) throw new Error(`CRM_ADAPTER must be one of ${[...ADAPTERS.keys()].join(', ')} (got "${name}")`);
-  const adapter = factory(env, logger, shared);
+  let adapter = factory(env, logger, shared);
+  if (smtp) {
+    // The mail step runs inside the clean-up below: the recording leaves Asterisk only after it.
+    if (!env.ARI_URL)
+      throw new Error('voicemail e-mail (SMTP_URL or SMTP_HOST) needs ARI_URL, ARI_USER and ARI_PASSWORD to fetch the recordings');
+    adapter = withVoicemailMail(adapter, {
+      sender: createSmtpSender(smtp),
+      fetchRecording: createAriRecordingFetcher({
+        url: env.ARI_URL,
+        user: required(env, 'ARI_USER'),
+        password: required(env, 'ARI_PASSWORD'),
+      }),
+      encodeMp3: createMp3Encoder({
+        onFailure: (command, err) => logger.warn({ err, command }, 'MP3 encoding failed; the WAV is sent alone'),
+      }),
+      logger,
+    });
+  }
   // With ARI access, voicemails are deleted from Asterisk once stored (or after the retention).
   if (!env.ARI_URL) return adapter;
   return withRecordingCleanup(adapter, {

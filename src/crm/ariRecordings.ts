@@ -2,6 +2,7 @@ import { AriHttpError, AriRest } from '../ari/rest';
 import type { AriAccess } from '../ari/endpoint';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { VOICEMAIL_MAILED, VOICEMAIL_MAILED_STEP } from './voicemailMail';
 import { once, RECORDING_STORED, RECORDING_STORED_STEP, TransientCrmError, type CrmAdapter, type RecordingFetcher } from './adapter';
 
 export interface AriRecordingOptions extends AriAccess {
@@ -111,14 +112,16 @@ export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptio
       await inner.apply(event, actions, context);
       if (event.outcome.kind !== 'recorded') return;
       const { name } = event.outcome.recording;
-      // Gone at once only when the CRM holds the file; otherwise kept for the retention, and
-      // without one kept: a voicemail nobody stored is never deleted.
-      const stored = (await context.journal.get(RECORDING_STORED_STEP)) === RECORDING_STORED;
+      // Gone at once only when the CRM holds the file or it was e-mailed; otherwise kept for
+      // the retention, and without one kept: a voicemail nobody stored is never deleted.
+      const stored =
+        (await context.journal.get(RECORDING_STORED_STEP)) === RECORDING_STORED ||
+        (await context.journal.get(VOICEMAIL_MAILED_STEP)) === VOICEMAIL_MAILED;
       if (o.retentionMs <= 0 && !stored) {
         await once(context.journal, 'recording-kept', async () => {
           o.logger?.warn(
             { eventId: event.id, recording: name },
-            'voicemail kept in Asterisk: no CRM stored it and RECORDING_RETENTION_HOURS is 0',
+            'voicemail kept in Asterisk: no CRM stored it, no e-mail carried it, and RECORDING_RETENTION_HOURS is 0',
           );
           return 'kept';
         });

@@ -69,4 +69,6 @@ export interface RecordedOutcome {
   kind: 'recorded';
   recording: RecordingRef;
   durationSeconds: number;
+  /** Whom the CRM worker e-mails the recording to (afterHours.voicemail.email); absent: nobody. */
+  mailTo?: string[];
 }

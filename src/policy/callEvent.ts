@@ -43,6 +43,8 @@ interface EventBase {
   /** On a holiday with a name: which one (its own action, if any, is the event's action). */
   holiday?: { name: string };
   crm: CrmSettings;
+  /** The number's language (its sounds, the voicemail e-mail); absent in events from before it existed: crm.language then. */
+  language?: Language;
   channel: { id: string; name: string };
   linkedid: string;
 }

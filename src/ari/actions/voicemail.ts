@@ -1,6 +1,7 @@
+import { renderValue } from '../../config/errors';
 import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
 import type { CallSession } from '../callSession';
-import type { CallAction } from './callAction';
+import type { CallAction, SettingsContext } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface VoicemailSettings {
@@ -8,6 +9,8 @@ export interface VoicemailSettings {
   greeting?: string;
   maxSeconds: number;
   maxSilenceSeconds: number;
+  /** Addresses the recording is e-mailed to (by the CRM worker); absent: none. */
+  email?: string[];
 }
 
 declare module '../../policy/actions' {
@@ -17,6 +20,28 @@ declare module '../../policy/actions' {
 }
 
 const RECORDING_FORMAT = 'wav';
+const MAX_RECIPIENTS = 20;
+const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+/** A plain address (local@domain), no display name: what the event schema's `email` format accepts. */
+const MAIL_ADDRESS = new RegExp(`^${ATOM}(?:\\.${ATOM})*@(?:${LABEL}\\.)+${LABEL}$`);
+
+/** The recipients as written, each checked; a duplicate (ignoring case) is reported, not sent twice. */
+function mailAddresses(list: string[], ctx: SettingsContext): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  list.forEach((address, i) => {
+    if (!MAIL_ADDRESS.test(address))
+      ctx.problem(['email', i], `${renderValue(address)} is not an e-mail address (local@domain, without a name or <>)`);
+    else if (seen.has(address.toLowerCase())) ctx.problem(['email', i], `${renderValue(address)} is listed twice`);
+    else {
+      seen.add(address.toLowerCase());
+      out.push(address);
+    }
+  });
+  return out;
+}
+
 /** After the caller hangs up mid-message, Asterisk still reports the finished recording. */
 const FINISH_GRACE_MS = 3000;
 
@@ -59,7 +84,12 @@ export async function runVoicemail(
   if (sig?.kind === 'hangup') sig = await s.waitFor(isMine, FINISH_GRACE_MS, true);
   if (sig?.kind === 'recording-finished' && sig.durationSeconds > 0) {
     if (!s.hungUp) await ctx.rest.hangup(s.channel.id, 'normal').catch(() => undefined);
-    return { kind: 'recorded', recording: { name, format: RECORDING_FORMAT }, durationSeconds: sig.durationSeconds };
+    return {
+      kind: 'recorded',
+      recording: { name, format: RECORDING_FORMAT },
+      durationSeconds: sig.durationSeconds,
+      ...(settings.email ? { mailTo: settings.email } : {}),
+    };
   }
   if (sig === undefined) await ctx.rest.stopRecording(name).catch(() => undefined);
   if (sig?.kind === 'recording-failed') {
@@ -80,6 +110,12 @@ export const voicemailAction: CallAction<'voicemail'> = {
       greeting: { description: 'WAV (8 kHz mono) or GSM file; the shipped default when absent.', type: 'string', minLength: 1 },
       maxSeconds: { type: 'integer', minimum: 5, maximum: 3600, default: 120 },
       maxSilenceSeconds: { type: 'integer', minimum: 1, maximum: 60, default: 5 },
+      email: {
+        description: 'Addresses the recording is e-mailed to (the CRM worker sends it; SMTP_* settings). [] turns off an inherited list.',
+        type: 'array',
+        maxItems: MAX_RECIPIENTS,
+        items: { type: 'string', minLength: 3, maxLength: 254 },
+      },
     },
   },
   outcomes: { recorded: true },
@@ -92,6 +128,8 @@ export const voicemailAction: CallAction<'voicemail'> = {
     // A file written here is resolved and checked here; an inherited one was checked where written.
     const greeting = own?.greeting !== undefined ? ctx.audioFile(String(own.greeting), ['greeting']) : inherited?.greeting;
     if (greeting) settings.greeting = greeting;
+    const email = own?.email !== undefined ? mailAddresses(own.email as string[], ctx) : inherited?.email;
+    if (email && email.length > 0) settings.email = email;
     return settings;
   },
   run: (s, ctx, settings) => runVoicemail(s, ctx, settings),

@@ -172,9 +172,13 @@ describe('crm-worker', () => {
     [
       'CRM_ADAPTER=constructor',
       { CRM_ADAPTER: 'constructor' },
-      'after-hours: CRM_ADAPTER must be one of bitrix24, webhook (got "constructor")\n',
+      'after-hours: CRM_ADAPTER must be one of bitrix24, webhook, none (got "constructor")\n',
     ],
-    ['CRM_ADAPTER=toString', { CRM_ADAPTER: 'toString' }, 'after-hours: CRM_ADAPTER must be one of bitrix24, webhook (got "toString")\n'],
+    [
+      'CRM_ADAPTER=toString',
+      { CRM_ADAPTER: 'toString' },
+      'after-hours: CRM_ADAPTER must be one of bitrix24, webhook, none (got "toString")\n',
+    ],
     [
       'an http:// BITRIX24_WEBHOOK_URL',
       { CRM_ADAPTER: 'bitrix24', BITRIX24_WEBHOOK_URL: 'http://127.0.0.1:9/rest/1/TOPSECRET/' },

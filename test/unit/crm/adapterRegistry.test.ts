@@ -14,12 +14,26 @@ describe('createAdapter (the CRM_ADAPTER registry)', () => {
     (name) => {
       expect(() =>
         createAdapter({ CRM_ADAPTER: name, WEBHOOK_URL: 'https://example.test/hook', WEBHOOK_SECRET: 'x'.repeat(32) }, silent),
-      ).toThrow(`CRM_ADAPTER must be one of bitrix24, webhook (got "${name}")`);
+      ).toThrow(`CRM_ADAPTER must be one of bitrix24, webhook, none (got "${name}")`);
     },
   );
 
-  it('knows exactly bitrix24 and webhook', () => {
-    expect([...ADAPTERS.keys()]).toEqual(['bitrix24', 'webhook']);
+  it('knows exactly bitrix24, webhook and none (voicemail e-mail only)', () => {
+    expect([...ADAPTERS.keys()]).toEqual(['bitrix24', 'webhook', 'none']);
+  });
+
+  it('SMTP without a CRM is the none adapter, with the e-mail step; SMTP with a CRM keeps the CRM', () => {
+    const smtp = {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_FROM: 'vm@example.com',
+      ARI_URL: 'http://127.0.0.1:8088',
+      ARI_USER: 'u',
+      ARI_PASSWORD: 'p',
+    };
+    expect(createAdapter(smtp).name).toBe('none');
+    expect(createAdapter({ ...smtp, BITRIX24_WEBHOOK_URL: 'https://portal.example/rest/1/t/' }).name).toBe('bitrix24');
+    expect(() => createAdapter({ SMTP_HOST: '127.0.0.1', SMTP_FROM: 'vm@example.com' })).toThrow(/needs ARI_URL/);
+    expect(() => createAdapter({ SMTP_HOST: '127.0.0.1' })).toThrow(/SMTP_FROM is not set/);
   });
 
   it('builds the named adapter; bitrix24 is the default', () => {
