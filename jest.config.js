@@ -1,6 +1,28 @@
-// Two projects: `unit` needs nothing running; `integration` runs against the real
-// stack (Asterisk, Redis, sipp) that test/support/globalSetup starts once per run.
+// Three projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
+// tests that start one (see startsPrograms); `integration` runs against the real stack
+// (Asterisk, Redis, sipp) that test/support/globalSetup starts once per run.
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+
+/**
+ * The tests under test/unit that start a program: a throwaway redis-server
+ * (test/support/redisServer's startRedisServer) or a process through node:child_process (the
+ * CLI, node under another TZ, openssl, ffmpeg, mkfifo). Read from the files themselves, so a
+ * new test lands in the right project without a list to keep.
+ */
+function startsPrograms() {
+  const root = join(__dirname, 'test', 'unit');
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => /\bstartRedisServer\b|['"]node:child_process['"]/.test(readFileSync(join(root, f), 'utf8')))
+    .map((f) => `test/unit/${f.split('\\').join('/')}`)
+    .sort();
+}
+const io = startsPrograms();
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 module.exports = {
   // Per-project testTimeout is ignored by jest 29; real calls take seconds.
   testTimeout: 60000,
@@ -10,6 +32,14 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...io.map((f) => `/${escape(f)}$`)],
+    },
+    {
+      displayName: 'unit-io',
+      testEnvironment: 'node',
+      transform,
+      // No such file when there is none: an empty testMatch would mean jest's default.
+      testMatch: io.length > 0 ? io.map((f) => `<rootDir>/${f}`) : ['<rootDir>/test/unit/none'],
     },
     {
       displayName: 'integration',
