@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { CallHandler } from './ari/callHandler';
@@ -15,7 +15,8 @@ import { EventStream, streamKeys } from './events/stream';
 import { startHttpServer, type HttpServer } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
-import { configuredSounds, SoundCatalogue } from './sounds/soundCatalogue';
+import { configuredSounds, SoundCatalogue, type HeldSound } from './sounds/soundCatalogue';
+import { storedSoundNames } from './sounds/soundRefs';
 import { normaliseNumber } from './phone/e164';
 import { callerFor } from './policy/callers';
 import { explainDecision } from './policy/decisionReport';
@@ -26,6 +27,7 @@ import { configKeys, readConfig } from './store/configStore';
 import { EventSpool } from './store/eventSpool';
 import { listOverrides, overrideKeys } from './store/overrideStore';
 import { createRedisClient, replicaWait, type RedisSettings } from './store/redisClient';
+import { listSounds, readSound, soundKeys } from './store/soundStore';
 
 // Wiring only: configuration, Redis, ARI, the call handler, the spool and the HTTP endpoints.
 
@@ -76,7 +78,9 @@ export class Daemon {
     for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err }, 'redis error'));
     const stream = new EventStream(this.redis, streamKeys(opts.prefix), { replicas: replicaWait(this.redis, opts.redis, log) });
     this.spool = new EventSpool(opts.spoolDir, stream, log);
-    this.sounds = new SoundCatalogue(opts.soundsBaseUrl);
+    // Stored sounds (sound:NAME) are written beside the spool for a same-host Asterisk, served over HTTP otherwise.
+    this.sounds = new SoundCatalogue(opts.soundsBaseUrl, join(dirname(opts.spoolDir), 'sounds'));
+    this.sounds.fetchStored = (hash) => this.fetchStoredSound(hash);
     this.useConfig(opts.config, 'file');
 
     this.metrics = createDaemonMetrics({ router: this.router, spool: this.spool });
@@ -171,14 +175,17 @@ export class Daemon {
     const prefix = this.opts.prefix;
     const ck = configKeys(prefix);
     const ok = overrideKeys(prefix);
+    const sk = soundKeys(prefix);
     this.sub.on('message', (channel: string) => {
       if (channel === ck.channel) void this.reloadConfig();
       else if (channel === ok.channel) void this.reloadOverrides();
+      else if (channel === sk.channel) void this.reloadStoredSounds();
     });
     // After a reconnect, what changed meanwhile was never announced: reload everything.
     this.sub.on('ready', () => {
       void this.reloadConfig();
       void this.reloadOverrides();
+      void this.reloadStoredSounds();
     });
     // The subscriber may be ready first, when this connection cannot read yet: reload here too,
     // or a push made during the outage waits for the next push.
@@ -186,6 +193,7 @@ export class Daemon {
       void this.spool.flush();
       void this.reloadConfig();
       void this.reloadOverrides();
+      void this.reloadStoredSounds();
     });
     // Give Redis a moment at start-up so the first calls see pushed config and overrides;
     // without it the daemon still starts, from the file.
@@ -199,8 +207,11 @@ export class Daemon {
     });
     // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
     // and the subscription completes whenever Redis comes back.
-    this.sub.subscribe(ck.channel, ok.channel).catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
+    this.sub
+      .subscribe(ck.channel, ok.channel, sk.channel)
+      .catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
+    await this.reloadStoredSounds();
     this.refreshTimer = setInterval(
       () => {
         void this.reloadOverrides();
@@ -263,6 +274,8 @@ export class Daemon {
     try {
       const stored = await readConfig(this.redis, this.opts.prefix);
       if (!stored || stored.version === this.configVersion) return;
+      // The sounds first: a call under the new version finds them (a push checks they are stored).
+      await this.loadStoredSounds(stored.config);
       this.useConfig(stored.config, stored.version);
       this.opts.log.info({ version: stored.version, numbers: stored.config.numbers.length }, 'configuration switched');
       void this.lamp.refresh();
@@ -270,6 +283,40 @@ export class Daemon {
       // Keep the configuration we have.
       this.opts.log.warn({ err }, 'could not load the pushed configuration; keeping the current one');
     }
+  }
+
+  /** The stored sounds the current configuration names, again (one was replaced, or Redis is back). */
+  private async reloadStoredSounds(): Promise<void> {
+    const config = this.directory?.config;
+    if (config) await this.loadStoredSounds(config);
+  }
+
+  /** Holds the stored sounds `config` names; with Redis unreachable, keeps those held. */
+  private async loadStoredSounds(config: AppConfig): Promise<void> {
+    const log = this.opts.log;
+    const held: HeldSound[] = [];
+    try {
+      for (const name of storedSoundNames(config)) {
+        const s = await readSound(this.redis, this.opts.prefix, name);
+        if (s) held.push({ name, hash: s.sound.hash, wav: s.wav });
+        else
+          log.error(
+            { err: new Error(`no stored sound "${name}" in Redis`), sound: name },
+            'stored sound missing: calls that use it hear nothing',
+          );
+      }
+    } catch (err) {
+      log.warn({ err }, 'could not load the stored sounds; keeping the ones held');
+      return;
+    }
+    for (const f of this.sounds.setStored(held)) log.error({ err: f.err, sound: f.name }, 'stored sound could not be written for Asterisk');
+  }
+
+  /** Any stored sound by its hash, from Redis (a sound `sound play` plays that no number uses). */
+  private async fetchStoredSound(hash: string): Promise<Buffer | undefined> {
+    const found = (await listSounds(this.redis, this.opts.prefix)).find((s) => s.hash === hash);
+    const s = found ? await readSound(this.redis, this.opts.prefix, found.name) : undefined;
+    return s?.sound.hash === hash ? s.wav : undefined;
   }
 
   private async reloadOverrides(): Promise<void> {
@@ -287,7 +334,7 @@ export class Daemon {
       port: this.opts.metricsPort,
       registry: this.metrics.registry,
       health: () => this.health(),
-      files: this.sounds.remote ? { prefix: '/sounds/', read: (name) => this.sounds.read(name) } : undefined,
+      files: this.sounds.remote ? { prefix: '/sounds/', read: (name) => this.sounds.serve(name) } : undefined,
       routes: {
         // What this daemon would do with a call to ?did= now: for operations and tests.
         '/decision': (query) => {

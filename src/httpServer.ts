@@ -15,10 +15,15 @@ export interface Route {
   (query: URLSearchParams): { status: number; body: unknown };
 }
 
-/** Serves GET/HEAD <prefix><name>: the file's bytes, or undefined for 404. `name` has no slash. */
+export interface ServedFile {
+  content: Buffer;
+  contentType: string;
+}
+
+/** Serves GET/HEAD <prefix><name>: the file's bytes (now or once fetched), or undefined for 404. `name` has no slash. */
 export interface FileRoute {
   prefix: string;
-  read(name: string): { content: Buffer; contentType: string } | undefined;
+  read(name: string): ServedFile | undefined | Promise<ServedFile | undefined>;
 }
 
 export interface HttpServer {
@@ -44,19 +49,27 @@ export async function startHttpServer(opts: {
     const files = opts.files;
     if (files && url.pathname.startsWith(files.prefix) && (req.method === 'GET' || req.method === 'HEAD')) {
       const name = url.pathname.slice(files.prefix.length);
+      const send = (file: ServedFile | undefined) => {
+        if (!file) {
+          res.writeHead(404);
+          res.end();
+          return;
+        }
+        // The name is the content's hash: it never changes under the same URL.
+        res.writeHead(200, {
+          'content-type': file.contentType,
+          'content-length': file.content.length,
+          'cache-control': 'public, max-age=31536000, immutable',
+        });
+        res.end(req.method === 'HEAD' ? undefined : file.content);
+      };
       const file = name.includes('/') ? undefined : files.read(name);
-      if (!file) {
-        res.writeHead(404);
-        res.end();
-        return;
-      }
-      // The name is the content's hash: it never changes under the same URL.
-      res.writeHead(200, {
-        'content-type': file.contentType,
-        'content-length': file.content.length,
-        'cache-control': 'public, max-age=31536000, immutable',
-      });
-      res.end(req.method === 'HEAD' ? undefined : file.content);
+      if (file instanceof Promise)
+        file.then(send, () => {
+          res.writeHead(503);
+          res.end();
+        });
+      else send(file);
       return;
     }
     if (req.method !== 'GET') {

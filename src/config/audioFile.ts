@@ -2,13 +2,19 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 
 // Greetings and announcements are played by Asterisk, which needs its own formats.
-// MP3 is converted beforehand (see README), so it is refused here with that hint.
+// MP3, M4A, OGG and FLAC are stored with `after-hours sound add` (converted) and named as
+// sound:NAME, so a path to one is refused here with that hint.
 
 export const AUDIO_EXTENSIONS = ['.wav', '.gsm', '.ulaw', '.alaw', '.sln', '.sln16', '.g722'];
 
+/** Formats `after-hours sound add` converts, which Asterisk does not play from a path. */
+const UPLOADABLE: Record<string, string> = { '.mp3': 'MP3', '.m4a': 'M4A', '.aac': 'AAC', '.ogg': 'OGG', '.opus': 'Opus', '.flac': 'FLAC' };
+
 export function checkAudioFile(file: string): string | undefined {
   const ext = extname(file).toLowerCase();
-  if (ext === '.mp3') return `${file} is MP3: convert it to 8 kHz mono WAV first (sox in.mp3 -r 8000 -c 1 -b 16 out.wav)`;
+  const kind = UPLOADABLE[ext];
+  if (kind !== undefined)
+    return `${file} is ${kind}: store it with "after-hours sound add FILE --name NAME" and write sound:NAME here (it is converted for Asterisk), or convert it to 8 kHz mono WAV first (sox in.mp3 -r 8000 -c 1 -b 16 out.wav)`;
   if (!AUDIO_EXTENSIONS.includes(ext)) return `${file} is not an audio file Asterisk plays (${AUDIO_EXTENSIONS.join(', ')})`;
   let size: number;
   try {

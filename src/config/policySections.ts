@@ -4,6 +4,7 @@ import type { ForwardRules } from '../phone/tollFraud';
 import type { HolidayPolicy } from '../policy/afterHours';
 import { parseCallerEntry, type BlockedCaller, type CallerRules } from '../policy/callers';
 import { checkAudioFile } from './audioFile';
+import { soundNameProblem, storedSoundName } from '../sounds/soundRefs';
 import { parseHolidayItem } from './holidaySyntax';
 import type { LoadCache, LoadProblems } from './loadCache';
 import type { RawAfterHours, RawCallers, RawHolidayItem } from './rawConfig';
@@ -194,6 +195,13 @@ export class PolicySections {
     return {
       problem: (at, message) => this.ctx.problems.add([...path, ...at], message),
       audioFile: (f, at) => {
+        // sound:NAME is a sound stored in Redis (after-hours sound add): kept as written; push checks it is stored.
+        const stored = storedSoundName(f);
+        if (stored !== undefined) {
+          const problem = soundNameProblem(stored);
+          if (problem) this.ctx.problems.add([...path, ...at], `${problem} (sound:NAME names a sound stored with after-hours sound add)`);
+          return f;
+        }
         const abs = this.ctx.absPath(f);
         const err = checkAudioFile(abs);
         if (err) this.ctx.problems.add([...path, ...at], err);

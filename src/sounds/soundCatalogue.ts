@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { soundUri } from '../config/audioFile';
 import type { AppConfig } from '../config/types';
+import { soundUses, storedSoundName } from './soundRefs';
 
 // How a greeting or announcement on the daemon's disk reaches Asterisk. Without a base URL
 // Asterisk reads the same absolute path (same host, or a shared disk). With one, the daemon
@@ -10,6 +11,12 @@ import type { AppConfig } from '../config/types';
 // `sound:<base>/<hash>.<ext>` through res_http_media_cache: a changed file gets a new URL,
 // so Asterisk's media cache (keyed by URL) can never play a stale copy. Only files the
 // daemon was asked to play (or registered from the configuration) can be fetched.
+//
+// Stored sounds (`sound:NAME`, uploaded with `after-hours sound add`) live in Redis. The
+// daemon keeps the ones its configuration names in memory (setStored) and serves them the same
+// way; without a base URL it writes each to a folder of its own (`<hash>.wav`) and gives
+// Asterisk that path. Any other stored sound (`sound play` of one no number uses yet) is
+// fetched from Redis when Asterisk asks for its hash (fetchStored).
 
 /** MIME types for the formats AUDIO_EXTENSIONS allows; the URL's extension is what Asterisk reads first. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -37,16 +44,62 @@ interface Entry {
 const HASH_CHARS = 32;
 const SERVED_NAME = new RegExp(`^([0-9a-f]{${HASH_CHARS}})(\\.[a-z0-9]{1,8})$`);
 
+/** A stored sound as the daemon holds it. */
+export interface HeldSound {
+  name: string;
+  hash: string;
+  wav: Buffer;
+}
+
 export class SoundCatalogue {
+  /** Stored sounds the configuration names, by name. */
+  private stored = new Map<string, HeldSound & { file?: string }>();
+  /** Any stored sound by its hash (a sound played by `sound play`); undefined when none has it. */
+  fetchStored: ((hash: string) => Promise<Buffer | undefined>) | undefined;
   /** By absolute path on the daemon's disk. */
   private readonly byPath = new Map<string, Entry>();
   /** By served name (`<hash>.<ext>`) → absolute path. */
   private readonly byName = new Map<string, string>();
   private readonly base: string | undefined;
 
-  /** `baseUrl`: SOUNDS_BASE_URL (e.g. http://10.0.0.5:9464/sounds), or undefined for absolute paths. */
-  constructor(baseUrl?: string) {
+  /**
+   * `baseUrl`: SOUNDS_BASE_URL (e.g. http://10.0.0.5:9464/sounds), or undefined for absolute paths.
+   * `storedDir`: where stored sounds are written for Asterisk to read when there is no base URL.
+   */
+  constructor(
+    baseUrl?: string,
+    private readonly storedDir?: string,
+  ) {
     this.base = baseUrl ? baseUrl.replace(/\/+$/, '') : undefined;
+  }
+
+  /**
+   * The stored sounds the configuration names (replacing the previous set); without a base URL
+   * each is written to `storedDir` first. Returns the names that could not be made playable.
+   */
+  setStored(sounds: HeldSound[]): Array<{ name: string; err: Error }> {
+    const failed: Array<{ name: string; err: Error }> = [];
+    const next = new Map<string, HeldSound & { file?: string }>();
+    for (const s of sounds) {
+      if (this.base !== undefined || this.storedDir === undefined) {
+        next.set(s.name, s);
+        continue;
+      }
+      const file = join(this.storedDir, `${s.hash}.wav`);
+      try {
+        if (statSync(file, { throwIfNoEntry: false })?.size !== s.wav.length) {
+          // Asterisk (another user) reads it: world-readable, written whole then renamed.
+          mkdirSync(this.storedDir, { recursive: true, mode: 0o755 });
+          writeFileSync(`${file}.tmp`, s.wav, { mode: 0o644 });
+          renameSync(`${file}.tmp`, file);
+        }
+        next.set(s.name, { ...s, file });
+      } catch (err) {
+        failed.push({ name: s.name, err: err as Error });
+      }
+    }
+    this.stored = next;
+    return failed;
   }
 
   get remote(): boolean {
@@ -59,6 +112,13 @@ export class SoundCatalogue {
    * absolute path: Asterisk then reports the playback as failed, which the daemon counts.
    */
   uriFor(file: string): string {
+    const name = storedSoundName(file);
+    if (name !== undefined) {
+      const held = this.stored.get(name);
+      // Not held (Redis was down at start, say): Asterisk reports the playback failed, which is counted.
+      if (!held) return `sound:after-hours-stored-sound-not-loaded/${name}`;
+      return held.file !== undefined ? soundUri(held.file) : `sound:${this.base ?? ''}/${held.hash}.wav`;
+    }
     if (this.base === undefined) return soundUri(file);
     const entry = this.register(file);
     return entry ? `sound:${this.base}/${entry.hash}${entry.ext}` : soundUri(file);
@@ -105,7 +165,11 @@ export class SoundCatalogue {
     const m = SERVED_NAME.exec(name);
     if (!m) return undefined;
     const path = this.byName.get(name);
-    if (path === undefined) return undefined;
+    if (path === undefined) {
+      if (m[2] !== '.wav') return undefined;
+      for (const s of this.stored.values()) if (s.hash === m[1]) return { content: s.wav, contentType: 'audio/wav' };
+      return undefined;
+    }
     let content: Buffer;
     try {
       if (statSync(path).size > MAX_SOUND_BYTES) return undefined;
@@ -117,18 +181,23 @@ export class SoundCatalogue {
     return { content, contentType: CONTENT_TYPES[m[2] as string] ?? 'application/octet-stream' };
   }
 
+  /** What the sounds endpoint serves: read(), else any stored sound with that hash, fetched. */
+  serve(name: string): ServedSound | undefined | Promise<ServedSound | undefined> {
+    const now = this.read(name);
+    const m = SERVED_NAME.exec(name);
+    if (now || !m || m[2] !== '.wav' || !this.fetchStored) return now;
+    return this.fetchStored(m[1] as string).then((wav) => (wav ? { content: wav, contentType: 'audio/wav' } : undefined));
+  }
+
   get size(): number {
     return this.byName.size;
   }
 }
 
-/** Every sound file a configuration may play (the default greeting aside). */
+/** Every sound file on the daemon's disk a configuration may play (the default greeting and stored sounds aside). */
 export function configuredSounds(config: AppConfig): string[] {
   const files = new Set<string>();
-  for (const n of config.numbers) {
-    if (n.afterHours.voicemail.greeting) files.add(n.afterHours.voicemail.greeting);
-    if (n.afterHours.hangup.announcement) files.add(n.afterHours.hangup.announcement);
-  }
+  for (const u of soundUses(config)) if (storedSoundName(u.value) === undefined) files.add(u.value);
   return [...files];
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AppConfig, HolidaySpec, NumberConfig } from '../config/types';
 import { formatEpochDay } from '../schedule/calendar';
 import { runLua } from './luaScripts';
+import { withStoredSounds } from './soundStore';
 
 // Compiled configurations in Redis, versioned. `push` writes a new version and announces it;
 // every daemon loads it on the announcement. What is stored is the validated form (E.164
@@ -89,7 +90,12 @@ function legacyIcsText(h: LegacyIcs): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/** Pushes a new version; refused (SoundStoreError) when it names a stored sound that is not stored. */
 export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
+  return withStoredSounds(redis, prefix, config, () => pushCheckedConfig(redis, prefix, config, now));
+}
+
+async function pushCheckedConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
   const k = configKeys(prefix);
   const v = await runLua(redis, 'configPush', [k.current, k.version, k.channel], [serialiseConfig(config), now.toISOString()]);
   return Number(v);

@@ -270,7 +270,7 @@ describe('greeting and announcement files', () => {
     [
       'an MP3, with the conversion hint',
       'sounds/jingle.mp3',
-      '<dir>/sounds/jingle.mp3 is MP3: convert it to 8 kHz mono WAV first (sox in.mp3 -r 8000 -c 1 -b 16 out.wav)',
+      '<dir>/sounds/jingle.mp3 is MP3: store it with "after-hours sound add FILE --name NAME" and write sound:NAME here (it is converted for Asterisk), or convert it to 8 kHz mono WAV first (sox in.mp3 -r 8000 -c 1 -b 16 out.wav)',
     ],
     ['an empty .wav', 'sounds/empty.wav', 'audio file <dir>/sounds/empty.wav is empty'],
     ['a folder named like audio', 'sounds.wav', 'audio file <dir>/sounds.wav does not exist'],
@@ -280,6 +280,15 @@ describe('greeting and announcement files', () => {
 
   it('a real WAV, relative to the YAML folder, passes', () => {
     expect(greeting('sounds/greeting.wav')).toEqual([]);
+  });
+
+  it('sound:NAME names a stored sound: kept as written (push checks it is stored); a bad name is refused at its value', () => {
+    expect(greeting('sound:christmas')).toEqual([]);
+    const loaded = loadConfigText(FILE, HEAD + NUMBER + '    afterHours:\n      voicemail: { greeting: sound:christmas }\n');
+    expect(loaded.ok && loaded.config.numbers[0]!.afterHours.voicemail.greeting).toBe('sound:christmas');
+    expect(greeting('"sound:Christmas Eve"')).toEqual([
+      'test.yaml:8:30: "Christmas Eve" is not a sound name: 1 to 63 of a-z, 0-9, "-" and "_", starting with a letter or digit (sound:NAME names a sound stored with after-hours sound add)',
+    ]);
   });
 
   it('announcement: missing, at its value', () => {
