@@ -447,7 +447,8 @@ async function main(): Promise<void> {
   const targets = chooseTargets(configFile, now);
   const prefix = `bench:${process.pid}:`;
   const redis = new Redis(redisUrl, { lazyConnect: false });
-  for (const { did: d, o } of targets.overrides) await setOverride(redis, prefix, { did: d, ...o, setAt: now });
+  for (const { did: d, o } of targets.overrides)
+    await setOverride(redis, prefix, { did: d, ...o, setAt: now }, { actor: 'bench', door: 'cli', from: 'bench' });
   log(
     `config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} closed hang-up numbers (${targets.closedByOverride} closed by an override)`,
   );

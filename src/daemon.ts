@@ -21,11 +21,11 @@ import { normaliseNumber } from './phone/e164';
 import { callerFor } from './policy/callers';
 import { explainDecision } from './policy/decisionReport';
 import { NumberDirectory } from './schedule/directory';
-import { NEXT_CHANGE_HORIZON_MS, type Override } from './schedule/types';
+import { NEXT_CHANGE_HORIZON_MS } from './schedule/types';
 import { ZoneOffsetsCache } from './schedule/zoneOffsets';
 import { configKeys, readConfig } from './store/configStore';
 import { EventSpool } from './store/eventSpool';
-import { listOverrides, overrideKeys } from './store/overrideStore';
+import { listOverrides, overrideKeys, type StoredOverride } from './store/overrideStore';
 import { createRedisClient, replicaWait, type RedisSettings } from './store/redisClient';
 import { listSounds, readSound, soundKeys } from './store/soundStore';
 
@@ -53,7 +53,7 @@ const YEAR_MS = 365 * 86_400_000;
 export class Daemon {
   private directory: NumberDirectory<AppConfig> | undefined;
   private configVersion: number | 'file' = 'file';
-  private overrides = new Map<string, Override>();
+  private overrides = new Map<string, StoredOverride[]>();
   private readonly rest: AriRest;
   private readonly router = new CallRouter();
   private readonly ari: AriConnection;
@@ -322,7 +322,10 @@ export class Daemon {
   private async reloadOverrides(): Promise<void> {
     try {
       const list = await listOverrides(this.redis, this.opts.prefix, this.now());
-      this.overrides = new Map(list.map((o) => [o.did, { state: o.state, until: o.until, note: o.note }]));
+      // Each number's overrides, in force and scheduled: the engine picks the one in force at each instant.
+      const byDid = new Map<string, StoredOverride[]>();
+      for (const o of list) byDid.set(o.did, [...(byDid.get(o.did) ?? []), o]);
+      this.overrides = byDid;
       void this.lamp.refresh();
     } catch (err) {
       this.opts.log.warn({ err }, 'could not load overrides; keeping the ones in memory');

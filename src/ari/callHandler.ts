@@ -9,7 +9,7 @@ import { readCaller } from '../policy/callers';
 import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
-import type { Override } from '../schedule/types';
+import type { Overrides } from '../schedule/types';
 import type { Prelude } from './actions/callAction';
 import type { ActionContext } from './actions/context';
 import { FORWARD_LEG_ARG } from './actions/forward';
@@ -33,7 +33,7 @@ export interface CallHandlerDeps {
   ctx: ActionContext;
   router: CallRouter;
   directory: () => CallDirectory | undefined;
-  overrides: () => ReadonlyMap<string, Override>;
+  overrides: () => ReadonlyMap<string, Overrides>;
   /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */
   continueTo: { context: string; priority: number };
   emit: (event: AfterHoursEvent) => Promise<void>;

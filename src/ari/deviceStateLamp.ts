@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decide } from '../schedule/decide';
-import type { Override } from '../schedule/types';
+import type { Overrides } from '../schedule/types';
 import type { AriDeviceState, AriRest } from './rest';
 
 // The lamp: each number's open/closed state published as an Asterisk device state that ARI
@@ -23,7 +23,7 @@ export interface DeviceStateLampDeps {
   /** The Stasis app name: devices are `Stasis:<app>-<DID digits>`. */
   app: string;
   directory: () => LampDirectory | undefined;
-  overrides: () => ReadonlyMap<string, Override>;
+  overrides: () => ReadonlyMap<string, Overrides>;
   now: () => number;
   log: Logger;
   /** The longest the timer waits (default one hour); setTimeout itself overflows past ~24.8 days. */

@@ -1,7 +1,9 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { getOverride, setOverride, clearOverride } from '../store/overrideStore';
+import { isInForce, overrideInForce } from '../schedule/overrides';
+import type { AuditWho } from '../store/auditLog';
+import { clearOverride, getOverrides, setOverride } from '../store/overrideStore';
 import { playAndWait, type ActionContext } from './actions/context';
 import { CallSession } from './callSession';
 import type { StasisStartEvent } from './ariEvents';
@@ -118,11 +120,15 @@ export class FeatureCodes {
     const number = numbers?.[parsed.index - 1];
     if (!number || parsed.index < 1) return { kind: 'refused', why: 'unknown-number' };
     const now = deps.ctx.now();
-    const current = await getOverride(deps.redis, deps.prefix, number.did, now);
-    // An override with an expiry set elsewhere counts as its state: the key makes it permanent or clears it.
-    const state = nextDayNight(current?.state ?? 'auto');
-    if (state === 'auto') await clearOverride(deps.redis, deps.prefix, number.did);
-    else await setOverride(deps.redis, deps.prefix, { did: number.did, state, setAt: now, note: 'day/night key', by });
+    const live = await getOverrides(deps.redis, deps.prefix, number.did, now);
+    // The override in force counts as its state, whoever set it and for however long: the key
+    // makes it permanent, or (auto) clears the overrides in force now; scheduled ones stay.
+    const state = nextDayNight(overrideInForce(live, now)?.state ?? 'auto');
+    const who: AuditWho = { actor: by, door: 'phone', from: by };
+    if (state === 'auto') {
+      const ids = live.filter((o) => isInForce(o, now)).map((o) => o.id);
+      await clearOverride(deps.redis, deps.prefix, number.did, who, { ids, now });
+    } else await setOverride(deps.redis, deps.prefix, { did: number.did, state, setAt: now, note: 'day/night key', by }, who);
     return { kind: 'daynight', did: number.did, index: parsed.index, state, by };
   }
 }

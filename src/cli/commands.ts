@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerAsteriskConfigCommand } from './asteriskConfig';
 import { registerCheckCommand } from './check';
+import { registerConfigCommand } from './configCommand';
 import { registerCrmWorkerCommand } from './crmWorker';
 import { registerOverrideCommand } from './override';
 import { registerPushCommand } from './push';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerCheckCommand(program);
   registerStartCommand(program);
   registerPushCommand(program);
+  registerConfigCommand(program);
   registerOverrideCommand(program);
   registerCrmWorkerCommand(program);
   registerAsteriskConfigCommand(program);

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { normaliseNumber } from '../phone/e164';
+import { isInForce, overrideInForce } from '../schedule/overrides';
 import {
   clearOverride,
   listOverrides,
@@ -9,8 +10,11 @@ import {
   MAX_OVERRIDE_MS,
   overrideProblem,
   setOverride,
+  type NewOverride,
+  type StoredOverride,
 } from '../store/overrideStore';
 import { printable } from '../util/printable';
+import { cliWho } from './cliWho';
 import { env, redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
@@ -39,7 +43,7 @@ function parseFor(text: string): number {
 }
 
 /** A real instant (2026-02-30 is refused); whether it is ahead, and not too far, is checked when the verb runs. */
-function parseUntil(text: string): number {
+function parseInstant(text: string): number {
   const dt = DateTime.fromISO(text, { setZone: true });
   if (!dt.isValid) throw new InvalidArgumentError(`"${text}" is not an ISO 8601 date-time (${dt.invalidExplanation ?? dt.invalidReason})`);
   return dt.toMillis();
@@ -56,56 +60,94 @@ function parseBy(text: string): string {
   return text;
 }
 
+/** in force (applies now), overridden (in its window, but a newer one applies), or scheduled (starts later). */
+function status(o: StoredOverride, all: readonly StoredOverride[], now: number): string {
+  if (!isInForce(o, now)) return 'scheduled';
+  const inForce = overrideInForce(
+    all.filter((x) => x.did === o.did),
+    now,
+  );
+  return inForce === o ? 'in force' : 'overridden';
+}
+
 export function registerOverrideCommand(program: Command): void {
-  const override = program.command('override').description('temporary open/closed overrides, seen by every daemon within a second');
+  const override = program
+    .command('override')
+    .description('open/closed overrides, now or scheduled, seen by every daemon within a second; every change is audited');
   override
     .command('set')
-    .description('force a number open or closed, until a time, for a while (at most 366 days), or until cleared')
+    .description(
+      'force a number open or closed, now or from a later time, until a time, for a while (at most 366 days), or until cleared; the newest override wins while it is in force',
+    )
     .requiredOption('--did <number>', 'the number (national numbers use AFTER_HOURS_REGION, default PL)', did)
     .requiredOption('--state <state>', 'open or closed', (v: string) => {
       if (v !== 'open' && v !== 'closed') throw new InvalidArgumentError('must be open or closed');
       return v;
     })
-    .option('--until <iso>', 'expiry, ISO 8601, in the future and at most 366 days ahead', parseUntil)
-    .option('--for <duration>', 'expiry from now: 30m, 2h, 1d (at most 366d)', parseFor)
+    .option('--from <iso>', 'start, ISO 8601, at most 366 days ahead (a scheduled override); default now', parseInstant)
+    .option('--until <iso>', 'expiry, ISO 8601, in the future and at most 366 days ahead', parseInstant)
+    .option('--for <duration>', 'expiry from the start: 30m, 2h, 1d (at most 366d)', parseFor)
     .option('--note <text>', `why, for the next person (at most ${MAX_NOTE_LENGTH} characters)`, parseNote)
-    .option('--by <who>', 'who set it, for the audit trail (the day/night key writes "extension 201"); override list shows it', parseBy)
-    .action(async (o: { did: string; state: 'open' | 'closed'; until?: number; for?: number; note?: string; by?: string }) => {
-      if (o.until !== undefined && o.for !== undefined) throw new UsageError('give --until or --for, not both');
-      const now = Date.now();
-      const until = o.until ?? (o.for !== undefined ? now + o.for : undefined);
-      const entry = { did: o.did, state: o.state, until, note: o.note, setAt: now, ...(o.by !== undefined ? { by: o.by } : {}) };
-      // Checked before anything is written: a refused override leaves Redis as it was.
-      const problem = overrideProblem(entry, now);
-      if (problem !== undefined) throw new UsageError(o.until !== undefined ? `--until: ${problem}` : problem);
-      await withRedis('after-hours-override', (r) => setOverride(r, redisPrefix(), entry));
-      process.stdout.write(`${o.did}: ${o.state} ${until === undefined ? 'until cleared' : `until ${new Date(until).toISOString()}`}\n`);
-    });
+    .option('--by <who>', 'who set it, for the audit trail (default: your login name); override list shows it', parseBy)
+    .action(
+      async (o: { did: string; state: 'open' | 'closed'; from?: number; until?: number; for?: number; note?: string; by?: string }) => {
+        if (o.until !== undefined && o.for !== undefined) throw new UsageError('give --until or --for, not both');
+        const now = Date.now();
+        const start = o.from !== undefined && o.from > now ? o.from : now;
+        const until = o.until ?? (o.for !== undefined ? start + o.for : undefined);
+        const who = cliWho(o.by);
+        const entry: NewOverride = { did: o.did, state: o.state, setAt: now, by: who.actor };
+        if (o.from !== undefined) entry.from = o.from;
+        if (until !== undefined) entry.until = until;
+        if (o.note !== undefined) entry.note = o.note;
+        // Checked before anything is written: a refused override leaves Redis as it was.
+        const problem = overrideProblem(entry, now);
+        if (problem !== undefined) throw new UsageError(o.until !== undefined && /expiry/.test(problem) ? `--until: ${problem}` : problem);
+        const stored = await withRedis('after-hours-override', (r) => setOverride(r, redisPrefix(), entry, who));
+        const when = o.from !== undefined && o.from > now ? `from ${new Date(o.from).toISOString()} ` : '';
+        process.stdout.write(
+          `${o.did}: ${o.state} ${when}${until === undefined ? 'until cleared' : `until ${new Date(until).toISOString()}`} (id ${stored.id})\n`,
+        );
+      },
+    );
   override
     .command('clear')
-    .description("remove a number's override")
+    .description("remove a number's overrides, or one of them (--id, from override list)")
     .requiredOption('--did <number>', 'the number', did)
-    .action(async (o: { did: string }) => {
-      const removed = await withRedis('after-hours-override', (r) => clearOverride(r, redisPrefix(), o.did));
-      process.stdout.write(removed ? `${o.did}: override cleared\n` : `${o.did}: had no override\n`);
+    .option('--id <id>', 'only this override')
+    .option('--by <who>', 'who cleared it, for the audit trail (default: your login name)', parseBy)
+    .action(async (o: { did: string; id?: string; by?: string }) => {
+      const removed = await withRedis('after-hours-override', (r) =>
+        clearOverride(r, redisPrefix(), o.did, cliWho(o.by), o.id === undefined ? {} : { ids: [o.id] }),
+      );
+      const what = o.id === undefined ? 'override' : `override ${printable(o.id)}`;
+      process.stdout.write(
+        removed.length > 0
+          ? `${o.did}: ${removed.length === 1 ? `${what}` : `${removed.length} overrides`} cleared\n`
+          : `${o.did}: had no ${what}\n`,
+      );
     });
   override
     .command('list')
-    .description('overrides in force: number, state, expiry, note and, when known, who set it (control characters are shown escaped)')
+    .description(
+      'overrides not yet expired, one a line: number, state, start, expiry, status (in force, overridden, scheduled), id, note, who set it (control characters are shown escaped)',
+    )
     .option('--json', 'one JSON array')
     .action(async (o: { json?: boolean }) => {
       const onMalformed = (key: string, problem: string) =>
         process.stderr.write(`after-hours: skipped the stored override "${printable(key)}": ${problem} (remove it with override clear)\n`);
-      const list = await withRedis('after-hours-override', (r) => listOverrides(r, redisPrefix(), Date.now(), { onMalformed }));
+      const now = Date.now();
+      const list = await withRedis('after-hours-override', (r) => listOverrides(r, redisPrefix(), now, { onMalformed }));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
       }
       if (list.length === 0) process.stdout.write('no overrides\n');
       for (const x of list) {
-        process.stdout.write(
-          `${printable(x.did)}\t${x.state}\t${x.until === undefined ? 'until cleared' : new Date(x.until).toISOString()}\t${printable(x.note ?? '')}${x.by !== undefined ? `\t${printable(x.by)}` : ''}\n`,
-        );
+        const start = new Date(x.from ?? x.setAt).toISOString();
+        const end = x.until === undefined ? 'until cleared' : new Date(x.until).toISOString();
+        const fields = [x.did, x.state, start, end, status(x, list, now), x.id, x.note ?? '', x.by ?? ''];
+        process.stdout.write(`${fields.map(printable).join('\t')}\n`);
       }
     });
 }

@@ -5,9 +5,10 @@ import { MAX_ICS_BYTES, readRegularFile } from './boundedRead';
 // (it is pushed to Redis, since the file lives on the pusher's machine); the engine parses
 // it and expands its events for whatever year a decision needs.
 
-export function loadIcsFile(file: string, year: number): { text: string } | { error: string } {
+/** `given`: the file's text as already known (a stored version's), checked the same way but not read. */
+export function loadIcsFile(file: string, year: number, given?: string): { text: string } | { error: string } {
   // Only a regular file within the size limit: not /dev/zero, a FIFO or a folder.
-  const read = readRegularFile(file, MAX_ICS_BYTES, 'iCalendar file');
+  const read = given === undefined ? readRegularFile(file, MAX_ICS_BYTES, 'iCalendar file') : { ok: true as const, text: given };
   if (!read.ok) return { error: read.error };
   const text = read.text;
   const parsed = IcsCalendar.parse(text, file);

@@ -21,6 +21,11 @@ export type LoadResult = { ok: true; config: AppConfig; zones: ZoneOffsetsCache 
 export interface LoadOptions {
   /** The clock: the zone tables start around it, and iCalendar files are test-expanded for its year. */
   now?: number;
+  /**
+   * iCalendar texts by absolute path, used instead of reading those files: a rollback
+   * re-validates an older version with the texts it was pushed with.
+   */
+  icsTexts?: ReadonlyMap<string, string>;
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
@@ -50,7 +55,7 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   // Only the starting window of the zone tables: they grow to whatever instant is asked.
   const zones = new ZoneOffsetsCache(now - 31 * 86_400_000, now + 2 * 366 * 86_400_000);
   const problems = new LoadProblems(source, schema.errors);
-  const cache = new LoadCache(new Date(now).getUTCFullYear(), problems);
+  const cache = new LoadCache(new Date(now).getUTCFullYear(), problems, options.icsTexts);
   const absPath = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
 
   const d = raw.defaults ?? {};

@@ -38,10 +38,11 @@ export class LoadCache {
   private readonly icsLoaded = new Map<string, ReturnType<typeof loadIcsFile>>();
   private readonly memo = new Map<string, unknown>();
 
-  /** `year`: iCalendar files are test-expanded for it. */
+  /** `year`: iCalendar files are test-expanded for it; `icsTexts`: texts to use instead of reading those paths. */
   constructor(
     private readonly year: number,
     private readonly problems: LoadProblems,
+    private readonly icsTexts?: ReadonlyMap<string, string>,
   ) {}
 
   isValidZone(tz: string): boolean {
@@ -52,7 +53,7 @@ export class LoadCache {
 
   loadIcs(path: string): ReturnType<typeof loadIcsFile> {
     let loaded = this.icsLoaded.get(path);
-    if (!loaded) this.icsLoaded.set(path, (loaded = loadIcsFile(path, this.year)));
+    if (!loaded) this.icsLoaded.set(path, (loaded = loadIcsFile(path, this.year, this.icsTexts?.get(path))));
     return loaded;
   }
 

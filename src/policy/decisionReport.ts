@@ -4,7 +4,7 @@ import { planNumberCall, type NumberPolicies, type PlanKind } from './afterHours
 import type { CallerMatch } from './callers';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decide } from '../schedule/decide';
-import type { HolidaySpec, Override, Reason } from '../schedule/types';
+import type { HolidaySpec, Overrides, Reason } from '../schedule/types';
 
 // One explanation of a decision: whether a number is open at an instant, why, what happens
 // to a call and when that changes. `GET /decision` and `check --json` both print it, so the
@@ -52,12 +52,12 @@ export function isoInZone(ms: number, zone: string): string {
  */
 export function explainDecision(
   entry: { number: ExplainedNumber; schedule: CompiledSchedule },
-  override: Override | undefined,
+  overrides: Overrides,
   instant: number,
   caller?: string,
 ): DecisionReport {
   const { number } = entry;
-  const d = decide(entry.schedule, override, instant);
+  const d = decide(entry.schedule, overrides, instant);
   const at = isoInZone(instant, number.timezone);
   const holidayRule = d.reason === 'holiday' ? entry.schedule.holidayRuleAt(instant) : -1;
   const planned = planNumberCall({ open: d.open, reason: d.reason, holidayRule, caller }, number);

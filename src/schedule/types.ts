@@ -33,12 +33,24 @@ export interface ScheduleInput {
 export type ClosedReason = 'holiday' | 'day-off' | 'outside-hours';
 export type Reason = 'override' | 'working-hours' | ClosedReason;
 
+/**
+ * An operator's open/closed override. It is in force from `from` (inclusive) until `until`
+ * (exclusive). A number may have several (a scheduled closure beside the current one): at any
+ * instant the most recently set of those in force applies (overrideInForce in ./overrides).
+ */
 export interface Override {
   state: 'open' | 'closed';
+  /** UTC ms from which the override applies; undefined = from when it was set (already in force). */
+  from?: number;
   /** UTC ms after which the override no longer applies; undefined = until cleared. */
   until?: number;
   note?: string;
+  /** UTC ms when it was set: among the overrides in force at an instant, the latest set wins (undefined counts as 0). */
+  setAt?: number;
 }
+
+/** A number's overrides as the engine takes them: none, one, or several. */
+export type Overrides = Override | readonly Override[] | undefined;
 
 export interface Decision {
   open: boolean;

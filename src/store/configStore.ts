@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig, HolidaySpec, NumberConfig } from '../config/types';
 import { formatEpochDay } from '../schedule/calendar';
+import { auditKey } from './auditLog';
+import { versionArgs, versionKeys, type PushSource } from './configVersions';
 import { runLua } from './luaScripts';
 import { withStoredSounds } from './soundStore';
 
@@ -90,14 +92,21 @@ function legacyIcsText(h: LegacyIcs): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * Stores a validated configuration as the new version, keeps its record (configVersions: the
+ * YAML as pushed, who, the note) and audits it, in one step; returns the version number. A
+ * source that pushSourceProblem() refuses throws a RangeError before anything is written.
+ */
 /** Pushes a new version; refused (SoundStoreError) when it names a stored sound that is not stored. */
-export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
-  return withStoredSounds(redis, prefix, config, () => pushCheckedConfig(redis, prefix, config, now));
+export async function pushConfig(redis: Redis, prefix: string, config: AppConfig, now: Date, source: PushSource): Promise<number> {
+  return withStoredSounds(redis, prefix, config, () => pushCheckedConfig(redis, prefix, config, now, source));
 }
 
-async function pushCheckedConfig(redis: Redis, prefix: string, config: AppConfig, now: Date): Promise<number> {
+async function pushCheckedConfig(redis: Redis, prefix: string, config: AppConfig, now: Date, source: PushSource): Promise<number> {
   const k = configKeys(prefix);
-  const v = await runLua(redis, 'configPush', [k.current, k.version, k.channel], [serialiseConfig(config), now.toISOString()]);
+  const vk = versionKeys(prefix);
+  const args = [serialiseConfig(config), now.toISOString(), ...versionArgs(config, source, now)];
+  const v = await runLua(redis, 'configPush', [k.current, k.version, k.channel, vk.records, vk.texts, auditKey(prefix)], args);
   return Number(v);
 }
 

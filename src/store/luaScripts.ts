@@ -10,8 +10,12 @@ import type { Redis } from 'ioredis';
 const SCRIPTS = {
   /** SET NX on the event id and XADD in one step: an event re-sent after an outage is written once. */
   eventAppend: 2,
-  /** A new config version: INCR, SET with its header, PUBLISH. */
-  configPush: 3,
+  /** A new config version: INCR, SET with its header, PUBLISH, the version record kept (and trimmed), its audit entry. */
+  configPush: 6,
+  /** One DID's overrides replaced if they are still what the caller read (compare-and-set), announced and audited. */
+  overrideReplace: 3,
+  /** One audit entry, trimmed to the retention. */
+  auditAppend: 1,
   /** XADD to the dead letters and XACK in the events stream in one step. */
   deadLetterMove: 3,
   /** One dead letter back on the events stream and out of the dead letters. */
@@ -28,6 +32,13 @@ const SCRIPTS = {
 
 export type LuaScript = keyof typeof SCRIPTS;
 
+/** Scripts that use a library from src/store/lua/lib/ (prepended to the script's text). */
+const LIBS: Partial<Record<LuaScript, readonly string[]>> = {
+  configPush: ['audit'],
+  overrideReplace: ['audit'],
+  auditAppend: ['audit'],
+};
+
 type Command = (...keysAndArgs: Array<string | number>) => Promise<unknown>;
 
 const sources = new Map<LuaScript, string>();
@@ -37,7 +48,8 @@ function source(name: LuaScript): string {
   let lua = sources.get(name);
   if (lua === undefined) {
     // Beside this module: src/store/lua under jest, dist/src/store/lua once built (scripts/postbuild.js copies them).
-    lua = readFileSync(join(__dirname, 'lua', `${name}.lua`), 'utf8');
+    const libs = (LIBS[name] ?? []).map((lib) => readFileSync(join(__dirname, 'lua', 'lib', `${lib}.lua`), 'utf8'));
+    lua = [...libs, readFileSync(join(__dirname, 'lua', `${name}.lua`), 'utf8')].join('\n');
     sources.set(name, lua);
   }
   return lua;

@@ -1,0 +1,89 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { formatConfigError } from '../config/errors';
+import { rollbackConfig } from '../store/configRollback';
+import { diffStoredVersions, getVersion, listVersions, ConfigVersionMissingError } from '../store/configVersions';
+import { printable } from '../util/printable';
+import { cliWho } from './cliWho';
+import { redisPrefix } from './env';
+import { parseAuthor, parseNote, versionsKept } from './push';
+import { withRedis } from './redisCommand';
+import { UsageError } from './usageError';
+
+// The pushed versions: list, show, diff, rollback (a new version with an older one's text).
+
+function version(text: string): number {
+  if (!/^\d{1,15}$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a version number (1, 2, …)`);
+  return Number(text);
+}
+
+/** A version that is not kept is a refusal of what was typed (exit 2), not a failure. */
+async function orUsage<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (err) {
+    if (err instanceof ConfigVersionMissingError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function registerConfigCommand(program: Command): void {
+  const config = program
+    .command('config')
+    .description('the pushed configuration versions: list, show, diff, rollback (CONFIG_VERSIONS_KEEP are kept)');
+  config
+    .command('versions')
+    .description(
+      'the kept versions, newest first: version, time, author, door, sha256 (first 12), numbers, note (control characters escaped)',
+    )
+    .option('--json', 'one JSON array')
+    .action(async (o: { json?: boolean }) => {
+      const list = await withRedis('after-hours-config', (r) => listVersions(r, redisPrefix()));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(list)}\n`);
+        return;
+      }
+      if (list.length === 0) process.stdout.write('no versions kept\n');
+      for (const v of list) {
+        const note = v.rollbackOf !== undefined && v.note === undefined ? `rollback to version ${v.rollbackOf}` : (v.note ?? '');
+        const fields = [String(v.version), v.at, v.author, v.door, v.sha256.slice(0, 12), `${v.numbers} numbers`, note];
+        process.stdout.write(`${fields.map(printable).join('\t')}\n`);
+      }
+    });
+  config
+    .command('show')
+    .description('the YAML text of a kept version, exactly as pushed')
+    .argument('<version>', 'the version number', version)
+    .action(async (n: number) => {
+      const v = await withRedis('after-hours-config', (r) => getVersion(r, redisPrefix(), n));
+      if (v === undefined) throw new UsageError(new ConfigVersionMissingError(n).message);
+      process.stdout.write(v.yaml);
+    });
+  config
+    .command('diff')
+    .description(
+      'a unified diff from version A to version B (the YAML, then each iCalendar file that differs); nothing when they are the same',
+    )
+    .argument('<a>', 'the older version', version)
+    .argument('<b>', 'the newer version', version)
+    .action(async (a: number, b: number) => {
+      process.stdout.write(await orUsage(withRedis('after-hours-config', (r) => diffStoredVersions(r, redisPrefix(), a, b))));
+    });
+  config
+    .command('rollback')
+    .description("re-validate a kept version's text and push it as a new version (audited as config.rollback)")
+    .argument('<version>', 'the version to go back to', version)
+    .option('--author <name>', 'who rolls back (default: your login name)', parseAuthor)
+    .option('--note <text>', 'why (default: "rollback to version N")', parseNote)
+    .action(async (n: number, o: { author?: string; note?: string }) => {
+      const keep = versionsKept();
+      const opts = { keep, ...(o.note !== undefined ? { note: o.note } : {}) };
+      const result = await orUsage(withRedis('after-hours-config', (r) => rollbackConfig(r, redisPrefix(), n, cliWho(o.author), opts)));
+      if (!result.ok) {
+        for (const e of result.errors) process.stderr.write(`${formatConfigError(e)}\n`);
+        process.stderr.write(`version ${n}: refused by today's validation, nothing pushed\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`version ${n}: pushed again as version ${result.version} (${result.numbers} numbers)\n`);
+    });
+}
