@@ -21,4 +21,6 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', 'test/**/*.ts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // The console's page script runs in the browser, as a module.
+  { files: ['src/console/static/**/*.js'], languageOptions: { sourceType: 'module', globals: { ...globals.browser } } },
 );

@@ -13,6 +13,12 @@ export const ERROR_CODES = {
   AH_ERR_INVALID_EVENT: 'an event does not match config/schema/event.schema.json',
   AH_ERR_CRM_TRANSIENT: 'a CRM request failed in a way worth retrying (network, rate limit, 5xx)',
   AH_ERR_CRM_PERMANENT: 'a CRM request was refused for good (credentials, a bad request); the event is dead-lettered',
+  AH_ERR_CONSOLE_BAD_REQUEST: 'the console refused a request for what it asked (HTTP 400); nothing changed',
+  AH_ERR_CONSOLE_UNAUTHENTICATED: 'the console got no token, or an unknown, revoked or expired token or session (HTTP 401)',
+  AH_ERR_CONSOLE_FORBIDDEN: "the console token's role may not do this, or a page change came without its CSRF token (HTTP 403)",
+  AH_ERR_CONSOLE_NOT_FOUND: 'the console knows no such number, version, token or dead letter (HTTP 404)',
+  AH_ERR_CONSOLE_CONFLICT: 'the console refused a change that clashes with what exists, e.g. a token name in use (HTTP 409)',
+  AH_ERR_CONSOLE_RATE_LIMITED: 'too many failed console logins from one address; wait (HTTP 429, Retry-After)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerAsteriskConfigCommand } from './asteriskConfig';
 import { registerCheckCommand } from './check';
 import { registerConfigCommand } from './configCommand';
+import { registerConsoleCommand } from './console';
 import { registerCrmWorkerCommand } from './crmWorker';
 import { registerOverrideCommand } from './override';
 import { registerPushCommand } from './push';
 import { registerStartCommand } from './start';
+import { registerTokenCommand } from './token';
 import { registerValidateCommand } from './validate';
 
 // Each verb lives in its own module and registers itself here; one line per module.
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerOverrideCommand(program);
   registerCrmWorkerCommand(program);
   registerAsteriskConfigCommand(program);
+  registerConsoleCommand(program);
+  registerTokenCommand(program);
 }

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load';
+import type { AppConfig } from '../config/types';
+import { buildConsole } from '../console/server';
+import { consoleAudit } from '../console/audit';
+import { NumbersView } from '../console/numbersView';
+import { createLogger } from '../log';
+import { createRedisClient, describeRedis } from '../store/redisClient';
+import { env, envInt, redisPrefix, redisSettings } from './env';
+import { ConfigInvalidError } from '../config/errors';
+
+export const DEFAULT_CONSOLE_PORT = 9470;
+
+export function registerConsoleCommand(program: Command): void {
+  program
+    .command('console')
+    .description('the operator console: HTTP API (OpenAPI at /openapi.json) and web page, in its own process')
+    .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
+    .addHelpText(
+      'after',
+      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
+    )
+    .action(async (opts: { config?: string }) => {
+      let startup: AppConfig | undefined;
+      if (opts.config !== undefined) {
+        const loaded = loadConfig(opts.config);
+        if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
+        startup = loaded.config;
+      }
+      const log = createLogger('after-hours-console');
+      const settings = redisSettings();
+      const redis = createRedisClient(settings, 'tool', 'after-hours-console');
+      redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings) }, 'redis connection error'));
+      const prefix = redisPrefix();
+      const now = () => Date.now();
+      const app = await buildConsole({
+        redis,
+        prefix,
+        now,
+        log,
+        numbers: new NumbersView(redis, prefix, now, startup),
+        audit: consoleAudit(redis, prefix),
+        secureCookie: env('CONSOLE_SECURE_COOKIE', '0') === '1',
+      });
+      const host = env('CONSOLE_HOST', '127.0.0.1');
+      const address = await app.listen({ port: envInt('CONSOLE_PORT', DEFAULT_CONSOLE_PORT), host });
+      log.info({ address }, 'console up');
+      const stop = () => {
+        void app.close().finally(() => {
+          redis.disconnect();
+          process.exit(0);
+        });
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+}

@@ -1,0 +1,64 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAuth } from './auth';
+import type { ConsoleContext } from './context';
+import { ConsoleHttpError } from './httpError';
+import { collectOpenApi } from './openapi';
+import { registerPage } from './page';
+import { registerAuditRoutes } from './routes/audit';
+import { registerCallRoutes } from './routes/calls';
+import { registerConfigRoutes } from './routes/config';
+import { registerCrmRoutes } from './routes/crm';
+import { registerNumberRoutes } from './routes/numbers';
+import { registerOverrideRoutes } from './routes/overrides';
+import { registerSessionRoutes } from './routes/session';
+import { registerTokenRoutes } from './routes/tokens';
+
+// The console's HTTP server: the JSON API under /api/, its OpenAPI document, and the page.
+// It runs in its own process (`after-hours console`), never in the call path.
+
+const BODY_LIMIT = 8 * 1024 * 1024; // a pushed configuration's YAML text
+
+export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // Refuse what is not in a schema rather than drop it; no type coercion of bodies.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+  // Answers are written as they are: the response schemas document them (openapi.json).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler((err: FastifyError | ConsoleHttpError, req, reply) => {
+    if (err instanceof ConsoleHttpError) {
+      for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+      const problems = (err as { problems?: string[] }).problems;
+      return reply.code(err.statusCode).send({ error: err.message, code: err.code, ...(problems ? { problems } : {}) });
+    }
+    if (err.validation) {
+      const first = err.validation[0];
+      const allowed = (first?.params as { allowedValues?: unknown[] } | undefined)?.allowedValues;
+      const message = `${err.message}${allowed ? ` (${allowed.join(', ')})` : ''}`;
+      return reply.code(400).send({ error: message, code: 'AH_ERR_CONSOLE_BAD_REQUEST' });
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: err.message, code: 'AH_ERR_CONSOLE_BAD_REQUEST' });
+    ctx.log.error({ err, method: req.method, url: req.url }, 'console request failed');
+    return reply.code(500).send({ error: 'internal error (logged)', code: 'internal' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no such path: ${req.method} ${req.url.split('?')[0]}`, code: 'AH_ERR_CONSOLE_NOT_FOUND' }),
+  );
+  const openapi = collectOpenApi(app);
+  registerAuth(app, ctx);
+  registerSessionRoutes(app, ctx);
+  registerNumberRoutes(app, ctx);
+  registerOverrideRoutes(app, ctx);
+  registerTokenRoutes(app, ctx);
+  registerConfigRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
+  registerCallRoutes(app, ctx);
+  registerCrmRoutes(app, ctx);
+  registerPage(app);
+  app.get('/openapi.json', { schema: { hide: true } }, () => openapi());
+  await app.ready();
+  return app;
+}

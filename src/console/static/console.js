@@ -1,0 +1,314 @@
+// The operator console page: plain DOM, no framework. Talks to the console's JSON API with
+// the session cookie; every change sends the session's CSRF token in x-csrf-token.
+
+const TEXT = {
+  en: {
+    board: 'Numbers', week: 'Week', audit: 'Audit', calls: 'Calls', crm: 'CRM', logout: 'Log out', login: 'Log in', token: 'API token',
+    loginButton: 'Log in', number: 'Number', when: 'When', actor: 'Who', door: 'Door', change: 'Change', target: 'Target', details: 'Details',
+    filter: 'Filter', allActions: 'all changes', caller: 'Caller', reason: 'Reason', action: 'Action', deadLetters: 'Dead letters', event: 'Event',
+    error: 'Error', overrideFor: 'Override', closed: 'closed', open: 'open', expiry: 'Until', untilCleared: 'until cleared',
+    untilTomorrow: 'until tomorrow 08:00', untilAt: 'until a date and time', scheduled: 'scheduled: from … until …', from: 'From', note: 'Note',
+    cancel: 'Cancel', save: 'Save', setOverride: 'Override…', clearOverride: 'Clear override', weekButton: 'Week', retry: 'Retry',
+    nextChange: (open, when) => `${open ? 'closes' : 'opens'} ${when}`, noChange: 'no change within 366 days', by: 'by',
+    overrideLine: (state, until) => `override: ${state}${until ? ` until ${until}` : ' until cleared'}`, scheduledLine: (state, from, until) => `scheduled: ${state} ${from} – ${until}`,
+    reasons: { override: 'override', 'working-hours': 'working hours', holiday: 'holiday', 'day-off': 'day off', 'outside-hours': 'outside hours' },
+    numberZone: 'in the number\'s zone', yourZone: 'in your zone', closedAllDay: 'closed', pending: 'pending', done: 'done', dead: 'dead letters',
+    noConfig: 'No configuration is pushed yet.', empty: 'nothing yet', loggedInAs: (n, r) => `${n} (${r})`,
+  },
+  pl: {
+    board: 'Numery', week: 'Tydzień', audit: 'Historia zmian', calls: 'Połączenia', crm: 'CRM', logout: 'Wyloguj', login: 'Logowanie', token: 'Token API',
+    loginButton: 'Zaloguj', number: 'Numer', when: 'Kiedy', actor: 'Kto', door: 'Skąd', change: 'Zmiana', target: 'Czego dotyczy', details: 'Szczegóły',
+    filter: 'Filtruj', allActions: 'wszystkie zmiany', caller: 'Dzwoniący', reason: 'Powód', action: 'Akcja', deadLetters: 'Nieudane zdarzenia', event: 'Zdarzenie',
+    error: 'Błąd', overrideFor: 'Wymuszenie', closed: 'zamknięty', open: 'otwarty', expiry: 'Do', untilCleared: 'do odwołania',
+    untilTomorrow: 'do jutra 08:00', untilAt: 'do daty i godziny', scheduled: 'zaplanowane: od … do …', from: 'Od', note: 'Notatka',
+    cancel: 'Anuluj', save: 'Zapisz', setOverride: 'Wymuś…', clearOverride: 'Usuń wymuszenie', weekButton: 'Tydzień', retry: 'Ponów',
+    nextChange: (open, when) => `${open ? 'zamknięcie' : 'otwarcie'} ${when}`, noChange: 'bez zmian przez 366 dni', by: 'ustawił(a)',
+    overrideLine: (state, until) => `wymuszenie: ${state}${until ? ` do ${until}` : ' do odwołania'}`, scheduledLine: (state, from, until) => `zaplanowane: ${state} ${from} – ${until}`,
+    reasons: { override: 'wymuszenie', 'working-hours': 'godziny pracy', holiday: 'święto', 'day-off': 'dzień wolny', 'outside-hours': 'poza godzinami' },
+    numberZone: 'w strefie numeru', yourZone: 'w Twojej strefie', closedAllDay: 'zamknięte', pending: 'w kolejce', done: 'wykonane', dead: 'nieudane',
+    noConfig: 'Nie wysłano jeszcze konfiguracji.', empty: 'jeszcze nic', loggedInAs: (n, r) => `${n} (${r})`,
+  },
+};
+
+const $ = (sel) => document.querySelector(sel);
+const state = { lang: localStorage.getItem('ah-lang') || document.documentElement.lang || 'en', me: null, numbers: [], tab: 'board', overrideDid: null };
+const t = (key) => TEXT[state.lang][key] ?? TEXT.en[key] ?? key;
+const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+function fmt(iso, zone) {
+  if (!iso) return '';
+  return new Intl.DateTimeFormat(state.lang === 'pl' ? 'pl-PL' : 'en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: zone }).format(new Date(iso));
+}
+
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && state.me?.csrf) headers['x-csrf-token'] = state.me.csrf;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
+  if (res.status === 401 && path !== '/api/session') showLogin();
+  if (!res.ok) throw new Error(data?.error ?? `${res.status}`);
+  return data;
+}
+
+function message(text) {
+  const m = $('#message');
+  m.textContent = text ?? '';
+  m.hidden = !text;
+}
+
+function translate() {
+  document.documentElement.lang = state.lang;
+  for (const n of document.querySelectorAll('[data-i18n]')) n.textContent = t(n.dataset.i18n);
+  for (const n of document.querySelectorAll('[data-i18n-placeholder]')) n.placeholder = t(n.dataset.i18nPlaceholder);
+  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
+}
+
+function showLogin() {
+  state.me = null;
+  $('#login').hidden = false;
+  $('#tabs').hidden = true;
+  $('#logout').hidden = true;
+  $('#who').textContent = '';
+  for (const s of document.querySelectorAll('.tab')) s.hidden = true;
+}
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== tab;
+  for (const b of document.querySelectorAll('[data-tab]')) {
+    if (b.dataset.tab === tab) b.setAttribute('aria-current', 'page');
+    else b.removeAttribute('aria-current');
+  }
+  return refresh();
+}
+
+const canOperate = () => state.me && state.me.role !== 'viewer';
+
+function overrideText(o, zone) {
+  if (!o) return null;
+  const s = t(o.state);
+  if (o.from !== undefined && o.from > Date.now()) return t('scheduledLine')(s, fmt(o.from, zone), fmt(o.until, zone));
+  return t('overrideLine')(s, o.until === undefined ? '' : fmt(o.until, zone));
+}
+
+function renderBoard(data) {
+  const list = $('#board-list');
+  list.replaceChildren();
+  if (data.configVersion === null) list.append(el('p', {}, t('noConfig')));
+  state.numbers = data.numbers;
+  for (const n of data.numbers) {
+    const next = n.nextChange === null ? t('noChange') : t('nextChange')(n.open, fmt(n.nextChange, n.timezone));
+    const overrides = n.overrides ?? [];
+    list.append(
+      el('article', { class: `card ${n.open ? 'open' : 'closed'}`, 'data-did': n.did },
+        el('h3', {}, n.name),
+        el('div', { class: 'did' }, `${n.did} · ${n.timezone}`),
+        el('div', {}, el('span', { class: 'state' }, t(n.open ? 'open' : 'closed')), ' · ', el('span', { class: 'reason' }, t('reasons')[n.reason] ?? n.reason), n.holiday ? ` (${n.holiday.name})` : ''),
+        el('div', { class: 'muted next' }, next),
+        ...overrides.map((o) => el('div', { class: 'override' }, overrideText(o, n.timezone), o.note ? ` — ${o.note}` : '', o.by ? ` (${t('by')} ${o.by})` : '')),
+        el('div', { class: 'actions' },
+          canOperate() ? el('button', { type: 'button', class: 'set-override', onclick: () => openOverride(n) }, t('setOverride')) : null,
+          canOperate() && overrides.length ? el('button', { type: 'button', class: 'clear-override', onclick: () => clearOverride(n.did) }, t('clearOverride')) : null,
+          el('button', { type: 'button', onclick: () => { $('#week-number').value = n.did; showTab('week'); } }, t('weekButton')),
+        ),
+      ),
+    );
+  }
+  const sel = $('#week-number');
+  const keep = sel.value;
+  sel.replaceChildren(...data.numbers.map((n) => el('option', { value: n.did }, `${n.name} (${n.did})`)));
+  if (keep) sel.value = keep;
+}
+
+function renderWeekColumn(days, title) {
+  return el('div', {},
+    el('h3', {}, title),
+    el('div', { class: 'week' }, days.map((d) =>
+      el('div', { class: 'day' },
+        el('strong', {}, d.label),
+        el('div', { class: 'bar' }, d.spans.map((s) => el('span', { style: `left:${s.left}%;width:${s.width}%` }))),
+        el('div', { class: 'hours' }, d.text || t('closedAllDay')),
+      ))),
+  );
+}
+
+/** Cuts open intervals into the 7 calendar days of `zone` starting today. */
+function daysIn(intervals, zone, from) {
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const label = new Intl.DateTimeFormat(state.lang === 'pl' ? 'pl-PL' : 'en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short' });
+  const minutes = (ms) => { const [h, m] = time.format(new Date(ms)).split(':').map(Number); return h * 60 + m; };
+  const days = new Map();
+  for (let ms = Date.parse(from); days.size < 7; ms += 3600_000) {
+    const key = day.format(new Date(ms));
+    if (!days.has(key)) days.set(key, { label: label.format(new Date(ms)), spans: [], parts: [] });
+  }
+  for (const iv of intervals) {
+    for (let start = Date.parse(iv.start), end = Date.parse(iv.end); start < end;) {
+      const key = day.format(new Date(start));
+      let stop = start;
+      while (stop < end && day.format(new Date(stop)) === key) stop = Math.min(end, stop + 15 * 60_000);
+      const d = days.get(key);
+      if (d) {
+        const a = minutes(start);
+        const b = stop === end ? minutes(end) || 1440 : 1440;
+        d.spans.push({ left: (a / 1440) * 100, width: Math.max(0.5, ((b - a) / 1440) * 100) });
+        d.parts.push(`${time.format(new Date(start))}–${stop === end ? time.format(new Date(end)) : '24:00'}`);
+      }
+      start = stop;
+    }
+  }
+  return [...days.values()].map((d) => ({ ...d, text: d.parts.join(', ') }));
+}
+
+async function renderWeek() {
+  const did = $('#week-number').value || state.numbers[0]?.did;
+  if (!did) return;
+  const w = await api('GET', `/api/numbers/${encodeURIComponent(did)}/week?zone=${encodeURIComponent(viewerZone)}`);
+  const cols = [renderWeekColumn(daysIn(w.intervals, w.timezone, w.from), `${w.timezone} (${t('numberZone')})`)];
+  if (viewerZone !== w.timezone) cols.push(renderWeekColumn(daysIn(w.intervals, viewerZone, w.from), `${viewerZone} (${t('yourZone')})`));
+  $('#week-view').replaceChildren(el('div', { class: 'zones' }, cols));
+}
+
+function details(e) {
+  const show = (v) => (v === null || v === undefined ? '–' : v.state ? `${v.state}${v.until ? ` → ${new Date(v.until).toISOString()}` : ''}${v.note ? ` “${v.note}”` : ''}` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  return `${show(e.before)} ⇒ ${show(e.after)}${e.note ? ` (${e.note})` : ''}`;
+}
+
+async function renderAudit() {
+  const q = new URLSearchParams();
+  for (const [k, v] of new FormData($('#audit-filter'))) if (v) q.set(k, v);
+  q.set('limit', '100');
+  const page = await api('GET', `/api/audit?${q}`);
+  const rows = page.entries.map((e) => el('tr', {}, el('td', {}, fmt(e.at, viewerZone)), el('td', { class: 'actor' }, e.actor), el('td', {}, e.door), el('td', {}, e.action), el('td', {}, e.target), el('td', { class: 'details' }, details(e))));
+  $('#audit-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 6 }, t('empty')))]));
+}
+
+async function renderCalls() {
+  const calls = await api('GET', '/api/calls?limit=50');
+  const rows = calls.map((c) => el('tr', {}, el('td', {}, fmt(c.time, viewerZone)), el('td', {}, `${c.name} ${c.did}`), el('td', {}, c.caller), el('td', {}, t('reasons')[c.reason] ?? c.reason), el('td', {}, c.action)));
+  $('#calls-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 5 }, t('empty')))]));
+}
+
+async function renderCrm() {
+  const crm = await api('GET', '/api/crm');
+  $('#crm-state').textContent = `${t('pending')}: ${crm.pending} · ${t('done')}: ${crm.done} · ${t('dead')}: ${crm.deadLetters.length}`;
+  const rows = crm.deadLetters.map((d) => el('tr', {}, el('td', {}, fmt(d.failedAt, viewerZone)), el('td', {}, d.eventId), el('td', { class: 'details' }, d.error),
+    el('td', {}, state.me.role === 'admin' ? el('button', { type: 'button', onclick: async () => { await api('POST', `/api/crm/dead/${encodeURIComponent(d.deadId)}/retry`); await renderCrm(); } }, t('retry')) : '')));
+  $('#dead-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4 }, t('empty')))]));
+}
+
+async function refresh() {
+  if (!state.me) return;
+  try {
+    message('');
+    if (state.tab === 'board' || state.numbers.length === 0) renderBoard(await api('GET', '/api/numbers'));
+    if (state.tab === 'week') await renderWeek();
+    if (state.tab === 'audit') await renderAudit();
+    if (state.tab === 'calls') await renderCalls();
+    if (state.tab === 'crm') await renderCrm();
+  } catch (err) {
+    if (state.me) message(err.message);
+  }
+}
+
+function openOverride(n) {
+  state.overrideDid = n.did;
+  const f = $('#override-form');
+  f.reset();
+  $('#override-number').textContent = `${n.name} (${n.did})`;
+  $('#override-error').hidden = true;
+  syncExpiry();
+  $('#override-dialog').showModal();
+}
+
+function syncExpiry() {
+  const v = $('#override-form').elements.expiry.value;
+  $('#override-form .from').hidden = v !== 'window';
+  $('#override-form .until').hidden = v !== 'at' && v !== 'window';
+}
+
+function localInput(value) {
+  return value ? new Date(value).toISOString() : undefined;
+}
+
+async function saveOverride(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const body = { state: f.state.value };
+  const now = Date.now();
+  const exp = f.expiry.value;
+  if (exp.endsWith('h')) body.until = new Date(now + Number(exp.slice(0, -1)) * 3600_000).toISOString();
+  if (exp === 'tomorrow') { const d = new Date(now + 86_400_000); d.setHours(8, 0, 0, 0); body.until = d.toISOString(); }
+  if (exp === 'at' || exp === 'window') body.until = localInput(f.until.value);
+  if (exp === 'window') body.from = localInput(f.from.value);
+  if (f.note.value.trim()) body.note = f.note.value.trim();
+  try {
+    await api(exp === 'window' ? 'POST' : 'PUT', exp === 'window' ? `/api/numbers/${encodeURIComponent(state.overrideDid)}/overrides` : `/api/numbers/${encodeURIComponent(state.overrideDid)}/override`, body);
+    $('#override-dialog').close();
+    await refresh();
+  } catch (err) {
+    $('#override-error').textContent = err.message;
+    $('#override-error').hidden = false;
+  }
+}
+
+async function clearOverride(did) {
+  try {
+    await api('DELETE', `/api/numbers/${encodeURIComponent(did)}/override`);
+    await refresh();
+  } catch (err) {
+    message(err.message);
+  }
+}
+
+function loggedIn(me) {
+  state.me = me;
+  $('#login').hidden = true;
+  $('#tabs').hidden = false;
+  $('#logout').hidden = false;
+  $('#who').textContent = t('loggedInAs')(me.name, me.role);
+  return showTab(state.tab);
+}
+
+async function start() {
+  translate();
+  $('#login').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const me = await api('POST', '/api/session', { token: $('#token').value.trim() });
+      $('#token').value = '';
+      await loggedIn(me);
+    } catch (err) {
+      message(err.message);
+    }
+  });
+  $('#logout').addEventListener('click', async () => { await api('DELETE', '/api/session').catch(() => null); showLogin(); });
+  for (const b of document.querySelectorAll('[data-tab]')) b.addEventListener('click', () => showTab(b.dataset.tab));
+  for (const b of document.querySelectorAll('[data-lang]')) b.addEventListener('click', () => { state.lang = b.dataset.lang; localStorage.setItem('ah-lang', state.lang); translate(); if (state.me) { $('#who').textContent = t('loggedInAs')(state.me.name, state.me.role); refresh(); } });
+  $('#override-form').addEventListener('submit', saveOverride);
+  $('#override-form').elements.expiry.addEventListener('change', syncExpiry);
+  $('#override-cancel').addEventListener('click', () => $('#override-dialog').close());
+  $('#week-number').addEventListener('change', () => renderWeek().catch((err) => message(err.message)));
+  $('#audit-filter').addEventListener('submit', (ev) => { ev.preventDefault(); renderAudit().catch((err) => message(err.message)); });
+  try {
+    await loggedIn(await api('GET', '/api/session'));
+  } catch {
+    showLogin();
+  }
+  setInterval(() => { if (state.me && !document.hidden && !$('#override-dialog').open) refresh(); }, 10_000);
+}
+
+start();
