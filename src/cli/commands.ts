@@ -4,6 +4,7 @@ import { registerCheckCommand } from './check';
 import { registerConfigCommand } from './configCommand';
 import { registerConsoleCommand } from './console';
 import { registerCrmWorkerCommand } from './crmWorker';
+import { registerExportCommand } from './exportCommand';
 import { registerOverrideCommand } from './override';
 import { registerPushCommand } from './push';
 import { registerStartCommand } from './start';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerStartCommand(program);
   registerPushCommand(program);
   registerConfigCommand(program);
+  registerExportCommand(program);
   registerOverrideCommand(program);
   registerCrmWorkerCommand(program);
   registerAsteriskConfigCommand(program);
