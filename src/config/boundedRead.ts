@@ -1,8 +1,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 
-// Files named by an operator (the configuration, its iCalendar files) are read through here:
-// only regular files, only up to a size limit, so `validate /dev/zero`, a FIFO or a symlink
-// to a device is refused at once instead of growing memory or blocking forever.
+// Files named by an operator (the configuration, its iCalendar files, the secrets' X_FILE)
+// are read through here: only regular files, only up to a size limit, so `validate /dev/zero`,
+// a FIFO or a symlink to a device is refused at once instead of growing memory or blocking
+// forever.
 
 /** 64 MiB: the 100,000-number benchmark file is about 25 MB. */
 export const MAX_CONFIG_BYTES = 64 * 1024 * 1024;

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errorCodes';
+import { quoted } from '../util/printable';
 /** A problem in a configuration file, at the position of the offending key or value. */
 export interface ConfigError {
   file: string;
@@ -45,10 +46,10 @@ export function nearest(word: string, candidates: readonly string[]): string | u
 }
 
 /**
- * A short rendering of a value from the file, for "(got …)" in messages: JSON-like, cut at
- * `maxChars` with "…". It walks the value with that budget, so a value built from YAML
- * aliases (shared, possibly cyclic, exponentially large when expanded) costs at most
- * `maxChars` steps, never its expanded size.
+ * A short rendering of a value from the file, for "(got …)" in messages: JSON-like (strings
+ * as `quoted` shows them), cut at `maxChars` with "…". It walks the value with that budget,
+ * so a value built from YAML aliases (shared, possibly cyclic, exponentially large when
+ * expanded) costs at most `maxChars` steps, never its expanded size.
  */
 export function renderValue(v: unknown, maxChars = 60): string {
   let out = '';
@@ -78,7 +79,7 @@ export function renderValue(v: unknown, maxChars = 60): string {
           parts.push({ text: ',…' });
           break;
         }
-        parts.push({ text: `${i > 0 ? ',' : ''}${quote(k, maxChars)}:` }, { value: (x as Record<string, unknown>)[k] });
+        parts.push({ text: `${i > 0 ? ',' : ''}${quoted(k, maxChars)}:` }, { value: (x as Record<string, unknown>)[k] });
         i++;
       }
       parts.push({ text: '}' });
@@ -88,12 +89,8 @@ export function renderValue(v: unknown, maxChars = 60): string {
   return out.length > maxChars || todo.length > 0 ? `${out.slice(0, maxChars)}…` : out;
 }
 
-function quote(s: string, maxChars: number): string {
-  return JSON.stringify(s.length > maxChars ? s.slice(0, maxChars + 1) : s);
-}
-
 function scalar(x: unknown, maxChars: number): string {
-  if (typeof x === 'string') return quote(x, maxChars);
+  if (typeof x === 'string') return quoted(x, maxChars);
   if (x === undefined) return 'undefined';
   if (typeof x === 'bigint') return `${x}`;
   if (typeof x === 'number' || typeof x === 'boolean' || x === null) return String(x);

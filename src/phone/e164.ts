@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import { CONTROL_CHARACTER, quoted } from '../util/printable';
 
 // The one phone-number normaliser. `max` metadata: the default `min` set cannot tell
 // premium-rate numbers apart, and the toll-fraud guard depends on that.
@@ -9,8 +10,9 @@ export type PhoneResult = { ok: true; e164: string; country?: string } | { ok: f
 // copying from documents brings), dots, hyphens, parentheses and the slash of German
 // "030/901820". Anything else is refused: libphonenumber-js extracts a number from
 // surrounding text, so ` ext. 99`, `;foo` or a NUL would otherwise vanish without a word.
-const NUMBER_CHARS = /^\+?[0-9 \u00a0\u2007\u202f.\-()/]*$/;
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/u;
+/** One character people write inside a number (a RegExp character class). */
+export const NUMBER_CHAR = '[0-9 \\u00a0\\u2007\\u202f.\\-()/]';
+const NUMBER_CHARS = new RegExp(`^\\+?${NUMBER_CHAR}*$`);
 
 /** `raw` without the spaces around it (not newlines or tabs: those are junk). Linear. */
 export function trimSpaces(raw: string): string {
@@ -22,19 +24,10 @@ export function trimSpaces(raw: string): string {
   return raw.slice(start, end);
 }
 
-/** A short, escaped rendering of input for error messages: no control characters, bounded. */
-export function quoteInput(raw: string): string {
-  const cut = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-  return JSON.stringify(cut).replace(
-    /[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]/gu,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /** Why `text` is not just a phone number, or undefined when it only has number characters. */
 function junkIn(raw: string, text: string, region?: string): string | undefined {
-  const q = quoteInput(raw);
-  const control = CONTROL.exec(raw);
+  const q = quoted(raw);
+  const control = CONTROL_CHARACTER.exec(raw);
   if (control) return `${q} contains a control character (U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
   if (NUMBER_CHARS.test(text)) return undefined;
   if (!/[0-9]/.test(text)) return `${q} is not a phone number`;
@@ -54,9 +47,9 @@ function parseStrict(raw: string, defaultRegion?: string): { ok: true; parsed: P
   if (junk) return { ok: false, error: junk };
   if (text === '') return { ok: false, error: 'empty phone number' };
   const parsed = parsePhoneNumberFromString(text, defaultRegion as CountryCode | undefined);
-  if (!parsed) return { ok: false, error: `${quoteInput(raw)} is not a phone number` };
+  if (!parsed) return { ok: false, error: `${quoted(raw)} is not a phone number` };
   if (!parsed.isValid())
-    return { ok: false, error: `${quoteInput(raw)} is not a valid phone number${parsed.country ? ` for ${parsed.country}` : ''}` };
+    return { ok: false, error: `${quoted(raw)} is not a valid phone number${parsed.country ? ` for ${parsed.country}` : ''}` };
   return { ok: true, parsed };
 }
 
@@ -79,21 +72,20 @@ export function checkForwardTarget(raw: string, allowCountries: readonly string[
   const text = trimSpaces(raw);
   const junk = junkIn(raw, text);
   if (junk) return { ok: false, error: `forward target ${junk}` };
-  if (!text.startsWith('+'))
-    return { ok: false, error: `forward target ${quoteInput(raw)} must be in international format (+country code)` };
+  if (!text.startsWith('+')) return { ok: false, error: `forward target ${quoted(raw)} must be in international format (+country code)` };
   const parsed = parsePhoneNumberFromString(text);
-  if (!parsed || !parsed.isValid()) return { ok: false, error: `forward target ${quoteInput(raw)} is not a valid phone number` };
+  if (!parsed || !parsed.isValid()) return { ok: false, error: `forward target ${quoted(raw)} is not a valid phone number` };
   const type = parsed.getType();
   if (type === 'PREMIUM_RATE' || type === 'SHARED_COST') {
     return {
       ok: false,
-      error: `forward target ${quoteInput(raw)} is a ${type === 'PREMIUM_RATE' ? 'premium-rate' : 'shared-cost'} number (toll-fraud guard)`,
+      error: `forward target ${quoted(raw)} is a ${type === 'PREMIUM_RATE' ? 'premium-rate' : 'shared-cost'} number (toll-fraud guard)`,
     };
   }
   if (allowCountries.length > 0 && (!parsed.country || !allowCountries.includes(parsed.country))) {
     return {
       ok: false,
-      error: `forward target ${quoteInput(raw)} is in ${parsed.country ?? 'an unknown country'}, outside the allowed countries (${allowCountries.join(', ')})`,
+      error: `forward target ${quoted(raw)} is in ${parsed.country ?? 'an unknown country'}, outside the allowed countries (${allowCountries.join(', ')})`,
     };
   }
   return { ok: true, e164: parsed.number, country: parsed.country };
@@ -121,6 +113,6 @@ export function normaliseCaller(raw: string, region?: string): PhoneResult {
 function parseLenient(text: string, region?: string): PhoneResult {
   if (text === '') return { ok: false, error: 'empty phone number' };
   const parsed = parsePhoneNumberFromString(text.slice(0, 200), region as CountryCode | undefined);
-  if (!parsed || !parsed.isValid()) return { ok: false, error: `${quoteInput(text)} is not a valid phone number` };
+  if (!parsed || !parsed.isValid()) return { ok: false, error: `${quoted(text)} is not a valid phone number` };
   return { ok: true, e164: parsed.number, country: parsed.country };
 }

@@ -1,5 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { checkForwardTarget, quoteInput, trimSpaces, type PhoneResult } from './e164';
+import { quoted } from '../util/printable';
+import { checkForwardTarget, type PhoneResult } from './e164';
+import { parseNumberPrefix, type PrefixList } from './numberPrefix';
 
 // The toll-fraud guard for forward targets. Safe by default: a forward stays in the
 // country of the number that was called, never reaches premium-rate or shared-cost
@@ -72,7 +74,7 @@ export function checkForwardRisk(raw: string, rules: ForwardRules): PhoneResult 
   const t = targetOf(raw);
   if (!t.ok) return t;
   if (t.risk && !isAllowedNumber(t.e164, rules))
-    return { ok: false, error: `forward target ${quoteInput(raw)} ${t.risk} (toll-fraud guard); ${HOW_TO_ALLOW}` };
+    return { ok: false, error: `forward target ${quoted(raw)} ${t.risk} (toll-fraud guard); ${HOW_TO_ALLOW}` };
   return { ok: true, e164: t.e164, country: t.country };
 }
 
@@ -93,7 +95,7 @@ export function checkForwardCountry(
   const nanp = CARIBBEAN_NANP.has(country)
     ? ' (a Caribbean NANP number: it dials like +1 but is billed as international, a common toll-fraud destination)'
     : '';
-  const q = quoteInput(raw);
+  const q = quoted(raw);
   if (rules.allowCountries.length > 0) {
     const allowed = [...new Set([...(homeCountry ? [homeCountry] : []), ...rules.allowCountries])];
     return { ok: false, error: `forward target ${q} is in ${country}${nanp}, outside the allowed countries (${allowed.join(', ')})` };
@@ -113,29 +115,19 @@ export function checkForward(raw: string, did: string, rules: ForwardRules): Pho
   return c.ok ? r : c;
 }
 
+const ALLOWED_NUMBERS: PrefixList = {
+  minDigits: 4,
+  tooShort: '(such as "+882 16"); to allow a whole country, use forwarding.allowCountries',
+  matches: 'numbers',
+};
+
 /**
  * One `forwarding.allowNumbers` entry, to "+" and digits: a whole number or a prefix of
  * at least 4 digits (so that a bare country code cannot slip in; allowCountries names
  * whole countries), in the characters people write numbers with.
  */
 export function parseAllowedPrefix(raw: string): { ok: true; prefix: string } | { ok: false; error: string } {
-  const text = trimSpaces(raw);
-  if (/\(0\)/.test(text))
-    return { ok: false, error: `${quoteInput(raw)}: leave out the national prefix "(0)": numbers are matched in E.164` };
-  if (!/^\+[0-9 .\-()/]+$/.test(text)) {
-    return {
-      ok: false,
-      error: `${quoteInput(raw)} must be an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)`,
-    };
-  }
-  const digits = text.replace(/[^0-9]/g, '');
-  if (digits.length < 4)
-    return {
-      ok: false,
-      error: `${quoteInput(raw)} is too short: give at least 4 digits (such as "+882 16"); to allow a whole country, use forwarding.allowCountries`,
-    };
-  if (digits.length > 15) return { ok: false, error: `${quoteInput(raw)} is longer than any phone number (15 digits)` };
-  return { ok: true, prefix: `+${digits}` };
+  return parseNumberPrefix(raw, ALLOWED_NUMBERS);
 }
 
 function isAllowedNumber(e164: string, rules: ForwardRules): boolean {

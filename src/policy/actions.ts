@@ -62,7 +62,6 @@ export interface RecordingRef {
   name: string;
   /** File extension as Asterisk wrote it: wav, gsm, … */
   format: string;
-  url?: string;
 }
 
 export interface RecordedOutcome {

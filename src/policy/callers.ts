@@ -1,4 +1,5 @@
-import { normaliseCaller, normaliseNumber } from '../phone/e164';
+import { normaliseCaller, normaliseNumber, trimSpaces } from '../phone/e164';
+import { parseNumberPrefix, type PrefixList } from '../phone/numberPrefix';
 import type { HangupCause } from './actions';
 import { ANONYMOUS } from './callEvent';
 
@@ -75,25 +76,19 @@ export function readCaller(raw: string | undefined, country: string | undefined)
   return n.ok ? n.e164 : ANONYMOUS;
 }
 
+const CALLER_ENTRIES: PrefixList = {
+  minDigits: 3,
+  tooShort: '(a country code and more, such as "+4860")',
+  matches: 'callers',
+  orElse: '"anonymous"',
+};
+
 /**
  * An entry as the operator writes it: `anonymous`, or "+" then 3 to 15 digits (spaces, dots,
  * hyphens and parentheses allowed), a whole number or a prefix. Returns the stored form.
  */
 export function parseCallerEntry(raw: string): { ok: true; entry: string } | { ok: false; error: string } {
-  const text = raw.trim();
-  if (text.toLowerCase() === ANONYMOUS) return { ok: true, entry: ANONYMOUS };
-  const q = JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
-  if (/\(0\)/.test(text)) return { ok: false, error: `${q}: leave out the national prefix "(0)": callers are matched in E.164` };
-  if (!/^\+[0-9 \u00a0.\-()/]+$/.test(text)) {
-    return {
-      ok: false,
-      error: `${q} must be "anonymous" or an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)`,
-    };
-  }
-  const digits = text.replace(/[^0-9]/g, '');
-  if (digits.length < 3)
-    return { ok: false, error: `${q} is too short: give at least 3 digits (a country code and more, such as "+4860")` };
-  if (digits.length > 15) return { ok: false, error: `${q} is longer than any phone number (15 digits)` };
-  if (digits.startsWith('0')) return { ok: false, error: `${q}: no country code starts with 0` };
-  return { ok: true, entry: `+${digits}` };
+  if (trimSpaces(raw).toLowerCase() === ANONYMOUS) return { ok: true, entry: ANONYMOUS };
+  const p = parseNumberPrefix(raw, CALLER_ENTRIES);
+  return p.ok ? { ok: true, entry: p.prefix } : p;
 }

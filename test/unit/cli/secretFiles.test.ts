@@ -1,5 +1,6 @@
 // X_FILE for every secret setting: the file's trimmed content becomes X; both set, an
-// unreadable, empty, oversized or non-regular file is refused as a setting (exit 78).
+// unreadable, empty, oversized, non-UTF-8 or non-regular file is refused as a setting (exit 78),
+// with the messages of the configuration file's reader (src/config/boundedRead.ts).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ describe('loadSecretFiles', () => {
       'BITRIX24_WEBHOOK_URL',
       'BITRIX24_CLIENT_SECRET',
       'WEBHOOK_SECRET',
+      'SMTP_URL',
+      'SMTP_PASSWORD',
     ]);
   });
 
@@ -55,7 +58,7 @@ describe('loadSecretFiles', () => {
       () => ({ ARI_PASSWORD: 'x', ARI_PASSWORD_FILE: file('both', 'y') }),
       'ARI_PASSWORD and ARI_PASSWORD_FILE are both set; set one',
     ],
-    ['a missing file', () => ({ WEBHOOK_SECRET_FILE: join(dir, 'missing') }), /^WEBHOOK_SECRET_FILE .*missing: ENOENT/],
+    ['a missing file', () => ({ WEBHOOK_SECRET_FILE: join(dir, 'missing') }), /^WEBHOOK_SECRET_FILE .*missing does not exist$/],
     ['an empty file', () => ({ REDIS_URL_FILE: file('empty', ' \n') }), /^REDIS_URL_FILE .*empty is empty$/],
     [
       'a folder',
@@ -63,12 +66,17 @@ describe('loadSecretFiles', () => {
         mkdirSync(join(dir, 'folder'), { recursive: true });
         return { BITRIX24_CLIENT_SECRET_FILE: join(dir, 'folder') };
       },
-      /folder: not a regular file$/,
+      /^BITRIX24_CLIENT_SECRET_FILE .*folder is a directory, not a regular file$/,
+    ],
+    [
+      'a file that is not UTF-8 text',
+      () => ({ WEBHOOK_SECRET_FILE: file('latin1', Buffer.from([0x73, 0x65, 0x63, 0x72, 0xe9, 0x74])) }),
+      /^WEBHOOK_SECRET_FILE .*latin1 is not UTF-8 text \(line 1\): save it as UTF-8$/,
     ],
     [
       'a file over 64 KiB',
       () => ({ BITRIX24_WEBHOOK_URL_FILE: file('big', Buffer.alloc(64 * 1024 + 1, 'a')) }),
-      /big: larger than 65536 bytes$/,
+      /^BITRIX24_WEBHOOK_URL_FILE .*big is too large \(65537 bytes; the limit is 65536 bytes\)$/,
     ],
   ])('refuses %s as a SettingsError naming the setting', (_what, make, message) => {
     const vars = make() as NodeJS.ProcessEnv;

@@ -149,7 +149,11 @@ describe('renderValue', () => {
     expect(renderValue(Array(1_000_000).fill(1), 10)).toBe('[1,1,1,1,1…');
     const big = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, i]));
     expect(renderValue(big, 16)).toBe('{"k0":0,"k1":1,"…');
-    expect(renderValue('\u001b[31mred', 60)).toBe('"\\u001b[31mred"');
+  });
+
+  it('shows strings as printable does: controls, bidi overrides and invisible characters escaped', () => {
+    expect(renderValue('\u001b[31mred', 60)).toBe('"\\x1b[31mred"');
+    expect(renderValue({ 'k\u202e': 'a\u200bb"\n' })).toBe('{"k\\u202e":"a\\u200bb\\"\\n"}');
   });
 
   it('walks a shared (alias) graph or a cycle only as far as the budget', () => {

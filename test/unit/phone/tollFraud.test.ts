@@ -118,6 +118,7 @@ describe('allowNumbers entries', () => {
     ['+882 16 ext. 5', /must be an international number or prefix/],
     ['+882 16\n', /must be an international number or prefix/],
     ['+1234567890123456', /longer than any phone number/],
+    ['+0 123 45', /no country code starts with 0/],
   ])('%j is refused', (raw, reason) => {
     const r = parseAllowedPrefix(raw);
     expect(r.ok).toBe(false);
