@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
+import { quoted } from '../util/printable';
 import { env } from './env';
 import { UsageError } from './usageError';
 
@@ -78,7 +79,7 @@ export function parseParts(value: string): ConfigPart[] {
   if (parts.length === 0) throw new UsageError(`--only needs one or more of ${CONFIG_PARTS.join(', ')}`);
   for (const p of parts) {
     if (!(CONFIG_PARTS as readonly string[]).includes(p))
-      throw new UsageError(`--only: unknown part ${JSON.stringify(p)} (known: ${CONFIG_PARTS.join(', ')})`);
+      throw new UsageError(`--only: unknown part ${quoted(p)} (known: ${CONFIG_PARTS.join(', ')})`);
   }
   return [...new Set(parts)] as ConfigPart[];
 }

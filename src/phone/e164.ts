@@ -37,7 +37,7 @@ function junkIn(raw: string, text: string, region?: string): string | undefined 
   const plus = text.indexOf('+', 1);
   if (plus > 0 && /^\+?[0-9 \u00a0\u2007\u202f.\-()/+]*$/.test(text)) return `${q}: a + is allowed only at the start`;
   const bad = /[^0-9 \u00a0\u2007\u202f.\-()/+]/u.exec(text)![0];
-  return `${q} contains characters that are not part of a phone number (${JSON.stringify(bad)}; allowed: digits, a leading +, spaces, dots, hyphens, parentheses, /)`;
+  return `${q} contains characters that are not part of a phone number (${quoted(bad)}; allowed: digits, a leading +, spaces, dots, hyphens, parentheses, /)`;
 }
 
 /** Strict parse: only number characters, a valid number. */
