@@ -19,6 +19,8 @@ RUN npm run build
 # ---- runtime: dist/src, the files it reads at run time, production dependencies only
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# lame: the CRM worker adds an MP3 copy to voicemail e-mail (WAV only without it)
+RUN apt-get update && apt-get install -y --no-install-recommends lame && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/after-hours
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

@@ -15,6 +15,7 @@ import { EventStream, streamKeys } from './events/stream';
 import { startHttpServer, type HttpServer } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
+import { allDefaultSounds, defaultSoundFile } from './sounds/defaultSounds';
 import { configuredSounds, SoundCatalogue, type HeldSound } from './sounds/soundCatalogue';
 import { storedSoundNames } from './sounds/soundRefs';
 import { normaliseNumber } from './phone/e164';
@@ -98,7 +99,7 @@ export class Daemon {
         get forwarding() {
           return self.directory?.config.forwarding ?? opts.config.forwarding;
         },
-        defaultGreeting: join(packageRoot(), 'sounds', 'after-hours-greeting.wav'),
+        defaultSound: (kind, language) => defaultSoundFile(packageRoot(), kind, language),
         sounds: this.sounds,
         mediaFailed: (what, reason) => metrics.mediaFailed(what, reason),
         log,
@@ -120,7 +121,7 @@ export class Daemon {
       router: this.router,
       appName: opts.ari.app,
       forwarding: opts.config.forwarding,
-      defaultGreeting: '',
+      defaultSound: () => '',
       log,
       now: this.now,
     };
@@ -260,8 +261,7 @@ export class Daemon {
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
     // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    if (this.sounds.remote)
-      for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
+    if (this.sounds.remote) for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) this.sounds.register(f);
     this.prepareYears();
   }
 

@@ -2,6 +2,8 @@
 # Built from the repository root; the app lives at /app, the same path at which the
 # asterisk service mounts the repository, so sound paths agree.
 FROM node:20-bookworm-slim
+# lame: the CRM worker adds an MP3 copy to voicemail e-mail (WAV only without it)
+RUN apt-get update && apt-get install -y --no-install-recommends lame && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

@@ -1,3 +1,4 @@
+import type { Language } from '../policy/callEvent';
 import type { AriChannel, CallSignal } from './ariEvents';
 
 // One inbound call while the daemon handles it: what it is waiting for, and every ARI
@@ -28,6 +29,8 @@ export class CallSession {
     readonly did: string,
     readonly caller: string,
     now: number,
+    /** The number's language: which shipped sounds the call hears. */
+    readonly language: Language = 'en',
   ) {
     this.startedAt = now;
   }

@@ -2,7 +2,7 @@ import { normaliseNumber } from '../phone/e164';
 import { parseDaysOff, parseHours, type SyntaxProblem } from './hoursSyntax';
 import { PolicySections, type ParsedHolidays, type SectionContext } from './policySections';
 import type { RawDefaults, RawNumber } from './rawConfig';
-import type { AfterHoursPolicy, CallerRules, CrmSettings, NumberConfig, TimeRange, Weekday } from './types';
+import type { AfterHoursPolicy, CallerRules, CrmSettings, Language, NumberConfig, TimeRange, Weekday } from './types';
 import type { Path } from './yamlSource';
 
 // The per-number build: each entry of "numbers:" read over the defaults into a NumberConfig.
@@ -15,7 +15,8 @@ interface ParsedDefaults {
   holidays: ParsedHolidays;
   daysOff?: AfterHoursPolicy;
   callers?: CallerRules;
-  crm: CrmSettings;
+  /** crm as written in defaults: each number completes it (its language decides crm.language when unwritten). */
+  crm: Partial<CrmSettings>;
 }
 
 export class NumberBuilder {
@@ -41,7 +42,7 @@ export class NumberBuilder {
         ])
       : undefined;
     const callers = d.callers ? sections.callersOf(d.callers, ['defaults', 'callers']) : undefined;
-    this.defaults = { zoneOk, hours, policy, holidays, daysOff, callers, crm: crmOf(d.crm, undefined) };
+    this.defaults = { zoneOk, hours, policy, holidays, daysOff, callers, crm: d.crm ?? {} };
   }
 
   /** numbers[i]; undefined when it has a problem (reported) that leaves no number to route. */
@@ -108,6 +109,8 @@ export class NumberBuilder {
       });
     }
     if (!did.ok || !timezone || !hours) return undefined;
+    // The number's language; crm.language follows it unless written (here or in defaults).
+    const language: Language = n.language ?? d.language ?? n.crm?.language ?? d.crm?.language ?? 'en';
     return {
       did: did.e164,
       name: n.name ?? did.e164,
@@ -119,7 +122,8 @@ export class NumberBuilder {
       afterHours,
       ...(daysOffAfterHours ? { daysOffAfterHours } : {}),
       ...(callers && (callers.bypass.length > 0 || callers.block.length > 0) ? { callers } : {}),
-      crm: cache.shared('crm', n.crm, () => crmOf(n.crm, defaults.crm)),
+      crm: cache.shared('crm', [n.crm ?? null, language], () => crmOf(n.crm, defaults.crm, language)),
+      language,
     };
   }
 
@@ -142,12 +146,13 @@ export class NumberBuilder {
   }
 }
 
-function crmOf(over: Partial<CrmSettings> | undefined, base: CrmSettings | undefined): CrmSettings {
+/** `base.language` is the one written in defaults, if any; `language` (the number's) when neither level wrote one. */
+function crmOf(over: Partial<CrmSettings> | undefined, base: Partial<CrmSettings> | undefined, language: Language): CrmSettings {
   return {
     lookup: over?.lookup ?? base?.lookup ?? true,
     unknownCaller: over?.unknownCaller ?? base?.unknownCaller ?? 'lead',
     queue: over?.queue ?? base?.queue ?? [],
     notify: over?.notify ?? base?.notify ?? 'first',
-    language: over?.language ?? base?.language ?? 'en',
+    language: over?.language ?? base?.language ?? language,
   };
 }

@@ -1,5 +1,5 @@
 import type { ActionName } from '../policy/actions';
-import type { CrmSettings, HangupCause } from './types';
+import type { CrmSettings, HangupCause, Language } from './types';
 
 // The configuration as written, once the schema check has passed: what the loader's
 // modules read before they compile it into an AppConfig (src/config/types.ts).
@@ -21,6 +21,7 @@ export interface RawScheduleFields {
   daysOffAfterHours?: RawAfterHours;
   callers?: RawCallers;
   crm?: Partial<CrmSettings>;
+  language?: Language;
 }
 export type RawDefaults = RawScheduleFields & { region?: string };
 export type RawNumber = RawScheduleFields & { did: string | number; name?: string };

@@ -6,7 +6,7 @@ import type { HolidaySpec, TimeRange, Weekday } from '../schedule/types';
 import type { AfterHoursPolicy } from '../policy/actions';
 import type { HolidayPolicy } from '../policy/afterHours';
 import type { CallerRules } from '../policy/callers';
-import type { CrmSettings } from '../policy/callEvent';
+import type { CrmSettings, Language } from '../policy/callEvent';
 
 // The words are the core's: the schedule's (src/schedule/types.ts), the actions'
 // (src/policy/actions.ts, each action's settings in its module under src/ari/actions/)
@@ -33,6 +33,8 @@ export interface NumberConfig {
   /** Callers that bypass the schedule or are always rejected; absent when both lists are empty. */
   callers?: CallerRules;
   crm: CrmSettings;
+  /** Its sounds' and voicemail e-mail's language: `language`, else crm.language as written, else en. */
+  language: Language;
 }
 
 export interface ForwardingSettings {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { soundUri } from '../../config/audioFile';
 import type { ForwardingSettings } from '../../config/types';
+import type { Language } from '../../policy/callEvent';
+import type { DefaultSoundKind } from '../../sounds/defaultSounds';
 import type { CallRouter } from '../callRouter';
 import type { CallSession } from '../callSession';
 import type { AriRest } from '../rest';
@@ -11,8 +13,8 @@ export interface ActionContext {
   router: CallRouter;
   appName: string;
   forwarding: ForwardingSettings;
-  /** Absolute path of the shipped default greeting. */
-  defaultGreeting: string;
+  /** Absolute path of a shipped sound in a language (src/sounds/defaultSounds.ts). */
+  defaultSound: (kind: DefaultSoundKind, language: Language) => string;
   /** Turns a sound file into Asterisk's media URI (served over HTTP for a remote Asterisk); absolute `sound:` paths without it. */
   sounds?: { uriFor(file: string): string };
   /** A greeting or announcement nobody heard, or a voicemail that was not recorded: counted for the operator. */

@@ -1,11 +1,12 @@
 import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../../policy/actions';
+import { chooseSound, DEFAULT_SOUND } from '../../sounds/defaultSounds';
 import type { CallSession } from '../callSession';
 import type { CallAction, Prelude } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface HangupSettings {
   cause: HangupCause;
-  /** Absolute path of an announcement played as early media before the reject. */
+  /** Absolute path of an announcement played as early media before the reject; `default`: the shipped one in the number's language. */
   announcement?: string;
 }
 
@@ -46,8 +47,9 @@ export async function runHangup(
     }
     return { kind: 'rejected', cause: settings.cause };
   }
-  if (settings.announcement) {
-    const stillThere = await playAndWait(s, ctx, mediaFor(ctx, settings.announcement));
+  const announcement = chooseSound(settings.announcement, 'closed', s.language, ctx.defaultSound);
+  if (announcement) {
+    const stillThere = await playAndWait(s, ctx, mediaFor(ctx, announcement));
     if (!stillThere) return gone();
   }
   try {
@@ -65,14 +67,23 @@ export const hangupAction: CallAction<'hangup'> = {
     additionalProperties: false,
     properties: {
       cause: { type: 'string', enum: HANGUP_CAUSES, default: 'busy' },
-      announcement: { description: 'Played as early media (183, not answered) before the reject.', type: 'string', minLength: 1 },
+      announcement: {
+        description:
+          "Played as early media (183, not answered) before the reject; `default`: the shipped closed announcement in the number's language.",
+        type: 'string',
+        minLength: 1,
+      },
     },
   },
   outcomes: { rejected: true },
   settings(own, inherited, ctx) {
     const settings: HangupSettings = { cause: (own?.cause as HangupCause | undefined) ?? inherited?.cause ?? 'busy' };
     const announcement =
-      own?.announcement !== undefined ? ctx.audioFile(String(own.announcement), ['announcement']) : inherited?.announcement;
+      own?.announcement === DEFAULT_SOUND
+        ? DEFAULT_SOUND
+        : own?.announcement !== undefined
+          ? ctx.audioFile(String(own.announcement), ['announcement'])
+          : inherited?.announcement;
     if (announcement) settings.announcement = announcement;
     return settings;
   },

@@ -1,11 +1,12 @@
 import { renderValue } from '../../config/errors';
 import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
+import { chooseSound, DEFAULT_SOUND } from '../../sounds/defaultSounds';
 import type { CallSession } from '../callSession';
 import type { CallAction, SettingsContext } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface VoicemailSettings {
-  /** Absolute path of the greeting, or undefined for the shipped default. */
+  /** Absolute path of the greeting, or undefined for the shipped one in the number's language. */
   greeting?: string;
   maxSeconds: number;
   maxSilenceSeconds: number;
@@ -58,7 +59,8 @@ export async function runVoicemail(
   const gone = (): CallerHungUpOutcome => ({ kind: 'caller-hung-up', afterSeconds: elapsedSeconds(s, ctx) });
   if (s.hungUp) return gone();
   await ctx.rest.answer(s.channel.id);
-  if (!(await playAndWait(s, ctx, mediaFor(ctx, settings.greeting ?? ctx.defaultGreeting)))) return gone();
+  const greeting = chooseSound(settings.greeting, 'greeting', s.language, ctx.defaultSound) as string;
+  if (!(await playAndWait(s, ctx, mediaFor(ctx, greeting)))) return gone();
 
   const name = `after-hours-${s.id}`;
   ctx.router.trackRecording(s, name);
@@ -107,7 +109,11 @@ export const voicemailAction: CallAction<'voicemail'> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      greeting: { description: 'WAV (8 kHz mono) or GSM file; the shipped default when absent.', type: 'string', minLength: 1 },
+      greeting: {
+        description: "WAV (8 kHz mono) or GSM file; when absent or `default`, the shipped greeting in the number's language.",
+        type: 'string',
+        minLength: 1,
+      },
       maxSeconds: { type: 'integer', minimum: 5, maximum: 3600, default: 120 },
       maxSilenceSeconds: { type: 'integer', minimum: 1, maximum: 60, default: 5 },
       email: {
@@ -126,7 +132,13 @@ export const voicemailAction: CallAction<'voicemail'> = {
       maxSilenceSeconds: (own?.maxSilenceSeconds as number | undefined) ?? inherited?.maxSilenceSeconds ?? 5,
     };
     // A file written here is resolved and checked here; an inherited one was checked where written.
-    const greeting = own?.greeting !== undefined ? ctx.audioFile(String(own.greeting), ['greeting']) : inherited?.greeting;
+    // `default` is the shipped greeting in the number's language, also over an inherited file.
+    const greeting =
+      own?.greeting === DEFAULT_SOUND
+        ? undefined
+        : own?.greeting !== undefined
+          ? ctx.audioFile(String(own.greeting), ['greeting'])
+          : inherited?.greeting;
     if (greeting) settings.greeting = greeting;
     const email = own?.email !== undefined ? mailAddresses(own.email as string[], ctx) : inherited?.email;
     if (email && email.length > 0) settings.email = email;
