@@ -1,0 +1,121 @@
+import { basename } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { soundNameProblem } from '../sounds/soundRefs';
+import { SOUND_LIMITS } from '../sounds/soundPcm';
+import { ACCEPTED_FORMATS } from '../sounds/soundDecoder';
+import { convertUpload } from '../sounds/soundUpload';
+import { removeSound } from '../store/soundRemoval';
+import { addSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
+import { printable } from '../util/printable';
+import { redisPrefix } from './env';
+import { withRedis } from './redisCommand';
+import { playSound } from './soundPlay';
+import { UsageError } from './usageError';
+
+// `after-hours sound add | list | remove | play`: own recordings, stored in Redis under a name
+// that the configuration writes as sound:NAME. A refused upload or change stores nothing.
+
+function name(raw: string): string {
+  const problem = soundNameProblem(raw);
+  if (problem) throw new InvalidArgumentError(problem);
+  return raw;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
+
+/** A store refusal is the operator's to fix (exit 2), like any refused command line. */
+async function refusedAsUsage<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof SoundStoreError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function registerSoundCommand(program: Command): void {
+  const sound = program
+    .command('sound')
+    .description('own recordings for greetings and announcements, stored in Redis and written in the configuration as sound:NAME');
+  sound
+    .command('add')
+    .description(
+      `convert a recording (${ACCEPTED_FORMATS}; any rate and channels) to 8 kHz mono WAV, trim its silence, set its loudness, and store it`,
+    )
+    .argument('<file>', `the recording: at most ${SOUND_LIMITS.maxUploadBytes / 1024 / 1024} MiB and ${SOUND_LIMITS.maxSeconds} s`)
+    .requiredOption('--name <name>', 'the name the configuration uses (sound:NAME): a-z, 0-9, - and _', name)
+    .option('--replace', 'replace a stored sound of that name (every daemon plays the new one within a second)')
+    .action(async (file: string, o: { name: string; replace?: boolean }) => {
+      const converted = await convertUpload(file);
+      if (!converted.ok) throw new UsageError(`${file}: refused: ${converted.error}; nothing stored`);
+      const { sound: stored, replaced } = await refusedAsUsage(() =>
+        withRedis('after-hours-sound', (r) =>
+          addSound(
+            r,
+            redisPrefix(),
+            {
+              name: o.name,
+              wav: converted.wav,
+              durationMs: converted.durationMs,
+              source: basename(file).slice(0, 200),
+              sourceBytes: converted.sourceBytes,
+            },
+            { replace: o.replace === true, now: new Date() },
+          ),
+        ),
+      );
+      process.stdout.write(
+        `${stored.name}: ${replaced ? 'replaced' : 'stored'} (${seconds(stored.durationMs)}, ${kb(stored.bytes)}, 8 kHz mono 16-bit; ` +
+          `${seconds(converted.trimmedMs)} of silence trimmed, gain ${converted.gainDb >= 0 ? '+' : ''}${converted.gainDb} dB); use it as sound:${stored.name}\n`,
+      );
+    });
+  sound
+    .command('list')
+    .description('the stored sounds: name, length, size, when added, the uploaded file')
+    .option('--json', 'one JSON array')
+    .action(async (o: { json?: boolean }) => {
+      const onMalformed = (n: string) =>
+        process.stderr.write(`after-hours: skipped the stored sound "${printable(n)}": unreadable (remove it with sound remove)\n`);
+      const list = await withRedis('after-hours-sound', (r) => listSounds(r, redisPrefix(), onMalformed));
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(list)}\n`);
+        return;
+      }
+      if (list.length === 0) process.stdout.write('no sounds\n');
+      for (const s of list)
+        process.stdout.write(`${s.name}\t${seconds(s.durationMs)}\t${kb(s.bytes)}\t${s.addedAt}\t${printable(s.source)}\n`);
+    });
+  sound
+    .command('remove')
+    .description('remove a stored sound; refused while the pushed configuration uses it')
+    .argument('<name>', 'the sound', name)
+    .action(async (n: string) => {
+      await refusedAsUsage(() => withRedis('after-hours-sound', (r) => removeSound(r, redisPrefix(), n)));
+      process.stdout.write(`${n}: removed\n`);
+    });
+  sound
+    .command('play')
+    .description('call a phone and play a stored sound to it, to hear it before it goes live')
+    .argument('<name>', 'the sound', name)
+    .requiredOption('--to <extension>', 'an extension (PJSIP/<extension>) or a dial string such as PJSIP/201 or PJSIP/201@office')
+    .option('--timeout <seconds>', 'how long it rings before giving up', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 5 || n > 120) throw new InvalidArgumentError('must be 5 to 120 seconds');
+      return n;
+    })
+    .addHelpText(
+      'after',
+      '\nEnvironment: ARI_URL, ARI_USER, ARI_PASSWORD, ARI_CA_FILE, ARI_APP (as for start; the call uses the app <ARI_APP>-play);\n' +
+        'SOUNDS_BASE_URL (the daemon that serves the sound to Asterisk); without it, Asterisk must read SOUNDS_DIR on this host;\n' +
+        'REDIS_URL, REDIS_PREFIX.',
+    )
+    .action(async (n: string, o: { to: string; timeout?: number }) => {
+      const held = await withRedis('after-hours-sound', (r) => readSound(r, redisPrefix(), n));
+      if (!held) throw new UsageError(`no sound named "${n}" is stored (after-hours sound list)`);
+      const r = await playSound({ sound: held.sound, wav: held.wav, to: o.to, ringSeconds: o.timeout ?? 30 });
+      process.stdout.write(
+        `${n}: played to ${r.endpoint} (${seconds(held.sound.durationMs)}${r.heardToEnd ? '' : ', hung up before the end'})\n`,
+      );
+    });
+}
