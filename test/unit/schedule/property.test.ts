@@ -183,6 +183,44 @@ describe('compiled engine agrees with the reference evaluator', () => {
   });
 });
 
+describe('several overrides (current, scheduled, nested) against a plain evaluator of the rule', () => {
+  it('the most recently set of those in force applies, else the schedule; nextChange is the first flip of that', () => {
+    // Boundaries on whole minutes (expectNoFlipBetween checks minute by minute), within 3 days of t.
+    const window = fc.record({
+      state: fc.constantFrom('open' as const, 'closed' as const),
+      from: fc.option(fc.integer({ min: -24 * 60, max: 3 * 24 * 60 })),
+      length: fc.option(fc.integer({ min: 1, max: 2 * 24 * 60 })),
+      setAt: fc.integer({ min: 0, max: 5 }),
+    });
+    fc.assert(
+      fc.property(caseArb, fc.array(window, { maxLength: 5 }), fc.integer(), ({ input, t }, ws, seed) => {
+        const base = Math.floor(t / MS_PER_MINUTE) * MS_PER_MINUTE;
+        const list: Override[] = ws.map((w) => {
+          const from = w.from === null ? undefined : base + w.from * MS_PER_MINUTE;
+          const until = w.length === null ? undefined : (from ?? base) + w.length * MS_PER_MINUTE;
+          return { state: w.state, setAt: w.setAt, ...(from === undefined ? {} : { from }), ...(until === undefined ? {} : { until }) };
+        });
+        const inForce = (x: number) => {
+          let best: Override | undefined;
+          for (const o of list)
+            if ((o.from === undefined || o.from <= x) && (o.until === undefined || x < o.until) && (!best || o.setAt! >= best.setAt!))
+              best = o;
+          return best;
+        };
+        const effective = (x: number) => {
+          const o = inForce(x);
+          return o ? o.state === 'open' : refOpen(input, x);
+        };
+        const d = decide(compileSchedule(input, zones, weekTables), list, t);
+        expect(d.open).toBe(effective(t));
+        expect(d.reason === 'override').toBe(inForce(t) !== undefined);
+        checkNextChange(effective, t, d.nextChange, mulberry32(seed));
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,0 +1,206 @@
+// The verbs of the console's data as a user runs them: the real process (src/cli/main.ts under
+// node, compiled on require by swcRegister.js) against a throwaway redis-server. push keeps
+// versions with their author and note; config versions | show | diff | rollback; scheduled
+// overrides; export ical. Refusals exit 2 with the reason and change nothing.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import ical, { type VEvent } from 'node-ical';
+import { startRedisServer, type RedisServer } from '../../support/redisServer';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+const REGISTER = join(__dirname, 'swcRegister.js');
+const DID = '+48221234567';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let server: RedisServer;
+let redis: Redis;
+let counter = 0;
+let prefix: string;
+const dir = mkdtempSync(join(tmpdir(), 'ah-cli-versions-'));
+const file = join(dir, 'after-hours.yaml');
+const yaml = (hours: string) =>
+  `numbers:\n  - did: "+48 22 123 45 67"\n    name: Office\n    timezone: Europe/Warsaw\n    hours: { mon-sun: "${hours}" }\n`;
+
+function cli(args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      ['-r', REGISTER, MAIN, ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', USER: 'tester' },
+        timeout: 30_000,
+      },
+      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = server.client();
+});
+afterAll(async () => {
+  await server.stop();
+});
+beforeEach(() => {
+  prefix = `cli-data-${process.pid}-${++counter}:`;
+});
+
+describe('push keeps versions; config versions, show, diff, rollback', () => {
+  it('a session: two pushes, the list, the diff, a rollback, its audit entry', async () => {
+    writeFileSync(file, yaml('09:00-17:00'));
+    expect(await cli(['push', '--config', file, '--author', 'alice', '--note', 'winter hours'])).toMatchObject({ code: 0 });
+    writeFileSync(file, yaml('08:00-20:00'));
+    expect((await cli(['push', '--config', file])).stdout).toContain('pushed as version 2');
+
+    const list = await cli(['config', 'versions']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(lines.map((l) => [l[0], l[2], l[3], l[5], l[6]])).toEqual([
+      ['2', expect.any(String), 'cli', '1 numbers', ''],
+      ['1', 'alice', 'cli', '1 numbers', 'winter hours'],
+    ]);
+    expect(lines[0]![2]).not.toBe(''); // the login name when no --author
+
+    const diff = await cli(['config', 'diff', '1', '2']);
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain('-    hours: { mon-sun: "09:00-17:00" }\n+    hours: { mon-sun: "08:00-20:00" }');
+    expect((await cli(['config', 'show', '1'])).stdout).toBe(yaml('09:00-17:00'));
+
+    const back = await cli(['config', 'rollback', '1', '--author', 'bob']);
+    expect(back).toMatchObject({ code: 0, stdout: 'version 1: pushed again as version 3 (1 numbers)\n' });
+    const json = JSON.parse((await cli(['config', 'versions', '--json'])).stdout) as Array<{
+      version: number;
+      rollbackOf?: number;
+      author: string;
+    }>;
+    expect(json[0]).toMatchObject({ version: 3, rollbackOf: 1, author: 'bob' });
+    const audit = await redis.xrevrange(`${prefix}audit`, '+', '-', 'COUNT', 1);
+    expect(audit[0]![1]).toEqual(expect.arrayContaining(['action', 'config.rollback', 'actor', 'bob', 'door', 'cli']));
+  });
+
+  it.each([
+    ['diff with a version never pushed', ['config', 'diff', '1', '7'], /configuration version 1 is not kept/],
+    ['rollback of a version never pushed', ['config', 'rollback', '4'], /configuration version 4 is not kept/],
+    ['a version that is no number', ['config', 'show', 'latest'], /"latest" is not a version number/],
+    ['a push note over 500 characters', ['push', '--config', 'x.yaml', '--note', 'n'.repeat(501)], /at most 500 characters/],
+  ])('%s: exit 2 with the reason, nothing changed', async (_name, args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+  });
+});
+
+describe('scheduled overrides from the CLI', () => {
+  it('set one for later beside the current one; list says which is in force; clear one by id', async () => {
+    const from = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const until = new Date(Date.now() + 3 * 3_600_000).toISOString();
+    expect((await cli(['override', 'set', '--did', DID, '--state', 'open', '--by', 'alice'])).code).toBe(0);
+    const later = await cli([
+      'override',
+      'set',
+      '--did',
+      DID,
+      '--state',
+      'closed',
+      '--from',
+      from,
+      '--until',
+      until,
+      '--note',
+      'staff meeting',
+    ]);
+    expect(later.code).toBe(0);
+    const id = /\(id ([0-9a-f]{8})\)/.exec(later.stdout)![1]!;
+    const list = (await cli(['override', 'list'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(list.map((l) => [l[1], l[4], l[6], l[7]])).toEqual([
+      ['open', 'in force', '', 'alice'],
+      ['closed', 'scheduled', 'staff meeting', expect.any(String)],
+    ]);
+    expect(list[1]![2]).toBe(new Date(Date.parse(from)).toISOString());
+    expect(list[1]![5]).toBe(id);
+    expect(await cli(['override', 'clear', '--did', DID, '--id', id])).toMatchObject({
+      code: 0,
+      stdout: `${DID}: override ${id} cleared\n`,
+    });
+    expect((await cli(['override', 'list'])).stdout.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('refuses a start after the expiry, storing nothing', async () => {
+    const r = await cli([
+      'override',
+      'set',
+      '--did',
+      DID,
+      '--state',
+      'closed',
+      '--from',
+      new Date(Date.now() + 7_200_000).toISOString(),
+      '--for',
+      '0h',
+    ]);
+    expect(r.code).toBe(2);
+    const r2 = await cli([
+      'override',
+      'set',
+      '--did',
+      DID,
+      '--state',
+      'closed',
+      '--from',
+      new Date(Date.now() + 7_200_000).toISOString(),
+      '--until',
+      new Date(Date.now() + 3_600_000).toISOString(),
+    ]);
+    expect(r2).toMatchObject({ code: 2, stdout: '' });
+    expect(r2.stderr).toMatch(/the start is not before the expiry/);
+    expect(await redis.keys(`${prefix}*`)).toEqual([]);
+  });
+});
+
+describe('export ical', () => {
+  it('from the pushed configuration with the overrides in Redis', async () => {
+    writeFileSync(file, yaml('00:00-24:00'));
+    expect((await cli(['push', '--config', file])).code).toBe(0);
+    // Open all day every day; closed for an hour tomorrow: two intervals split around it.
+    const from = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000 + 10 * 3_600_000);
+    const until = new Date(from.getTime() + 3_600_000);
+    expect(
+      (await cli(['override', 'set', '--did', DID, '--state', 'closed', '--from', from.toISOString(), '--until', until.toISOString()]))
+        .code,
+    ).toBe(0);
+    const r = await cli(['export', 'ical', '--did', '+48 22 123 45 67', '--weeks', '1']);
+    expect(r.code).toBe(0);
+    const events = Object.values(ical.sync.parseICS(r.stdout)).filter((c): c is VEvent => c?.type === 'VEVENT');
+    expect(events).toHaveLength(2);
+    expect(events[0]!.end!.toISOString()).toBe(from.toISOString());
+    expect(events[1]!.start.toISOString()).toBe(until.toISOString());
+  });
+
+  it('refuses an unknown number and weeks out of range', async () => {
+    writeFileSync(file, yaml('09:00-17:00'));
+    expect((await cli(['export', 'ical', '--config', file, '--did', '+48221234568'])).stderr).toMatch(/\+48221234568 is not configured/);
+    const r = await cli(['export', 'ical', '--config', file, '--did', DID, '--weeks', '60']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/from 1 to 52/);
+  });
+});
