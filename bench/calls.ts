@@ -478,6 +478,10 @@ async function main(): Promise<void> {
           REDIS_URL: redisUrl,
           REDIS_PREFIX: prefix,
           METRICS_PORT: String(port),
+          // /decision on the metrics listener (the probe below asks it there)
+          METRICS_HOST: '127.0.0.1',
+          DECISION_HOST: '127.0.0.1',
+          DECISION_PORT: String(port),
           SPOOL_DIR: join(runDir, spool),
           LOG_LEVEL: 'warn',
           ...extraEnv,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { CallHandler } from './ari/callHandler';
 import { CallRouter } from './ari/callRouter';
+import { CallSetupTimer } from './ari/callSetupTimer';
 import { AriConnection } from './ari/connection';
 import { DeviceStateLamp } from './ari/deviceStateLamp';
 import { FeatureCodes } from './ari/featureCodes';
@@ -12,10 +13,9 @@ import type { AppConfig } from './config/types';
 import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
 import { shutDownDaemon } from './daemonShutdown';
 import { EventStream, streamKeys } from './events/stream';
-import { startHttpServer, type HttpServer } from './httpServer';
+import { sameListen, startHttpServer, type HttpServer, type Listen } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
-import { allDefaultSounds, defaultSoundFile } from './sounds/defaultSounds';
 import { configuredSounds, SoundCatalogue, type HeldSound } from './sounds/soundCatalogue';
 import { storedSoundNames } from './sounds/soundRefs';
 import { normaliseNumber } from './phone/e164';
@@ -23,6 +23,7 @@ import { callerFor } from './policy/callers';
 import { explainDecision } from './policy/decisionReport';
 import { NumberDirectory } from './schedule/directory';
 import { NEXT_CHANGE_HORIZON_MS } from './schedule/types';
+import { overrideInForce } from './schedule/overrides';
 import { ZoneOffsetsCache } from './schedule/zoneOffsets';
 import { configKeys, readConfig } from './store/configStore';
 import { EventSpool } from './store/eventSpool';
@@ -37,13 +38,16 @@ export interface DaemonOptions {
   ari: { url: string; user: string; password: string; app: string; heartbeatMs?: number };
   redis: RedisSettings;
   prefix: string;
-  metricsPort: number;
+  /** Where /metrics, /healthz (and /sounds/) listen: METRICS_HOST, METRICS_PORT. */
+  metricsListen: Listen;
+  /** Where /decision listens (DECISION_HOST, DECISION_PORT); the metrics listener when it is the same address. */
+  decisionListen: Listen;
   spoolDir: string;
   continueTo: { context: string; priority: number };
   maskCallers: boolean;
   /** The day/night key's PIN (default: FEATURE_CODE_PIN; unset = no PIN). */
   featureCodePin?: string;
-  /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on metricsPort under /sounds/); absolute paths without it. */
+  /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on the metrics listener under /sounds/); absolute paths without it. */
   soundsBaseUrl?: string;
   log: Logger;
   now?: () => number;
@@ -66,25 +70,46 @@ export class Daemon {
   private readonly lamp: DeviceStateLamp;
   private readonly features: FeatureCodes;
   private readonly sounds: SoundCatalogue;
-  private server: HttpServer | undefined;
+  private readonly servers: HttpServer[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: DaemonOptions) {
     this.now = opts.now ?? Date.now;
     const log = opts.log;
-    this.rest = new AriRest(opts.ari);
+    // Metrics are created below (they read the router and the spool); these hooks run later.
+    const setup = new CallSetupTimer((command, seconds) => this.metrics.callSetUp(command, seconds));
+    this.rest = new AriRest({
+      ...opts.ari,
+      observer: {
+        sent: (operation, channelId) => setup.sent(operation, channelId),
+        done: (operation, status, seconds) => this.metrics.ariRequest(operation, status, seconds),
+      },
+    });
     this.redis = createRedisClient(opts.redis, 'call-path', 'after-hours-daemon');
     this.sub = createRedisClient(opts.redis, 'subscriber', 'after-hours-daemon-sub');
     for (const r of [this.redis, this.sub]) r.on('error', (err: Error) => log.debug({ err }, 'redis error'));
     const stream = new EventStream(this.redis, streamKeys(opts.prefix), { replicas: replicaWait(this.redis, opts.redis, log) });
-    this.spool = new EventSpool(opts.spoolDir, stream, log);
+    this.spool = new EventSpool(opts.spoolDir, stream, log, {
+      writeFailed: (code, lost) => this.metrics.spoolWriteFailed(code, lost),
+      maskCaller: callerMasker(opts.maskCallers),
+    });
     // Stored sounds (sound:NAME) are written beside the spool for a same-host Asterisk, served over HTTP otherwise.
     this.sounds = new SoundCatalogue(opts.soundsBaseUrl, join(dirname(opts.spoolDir), 'sounds'));
     this.sounds.fetchStored = (hash) => this.fetchStoredSound(hash);
     this.useConfig(opts.config, 'file');
 
-    this.metrics = createDaemonMetrics({ router: this.router, spool: this.spool });
+    this.metrics = createDaemonMetrics({
+      router: this.router,
+      spool: this.spool,
+      configVersion: () => (typeof this.configVersion === 'number' ? this.configVersion : 0),
+      overridesInForce: () => {
+        const now = this.now();
+        let n = 0;
+        for (const list of this.overrides.values()) if (overrideInForce(list, now)) n++;
+        return n;
+      },
+    });
     const metrics = this.metrics;
 
     this.ari = new AriConnection({ ...opts.ari, log });
@@ -99,7 +124,7 @@ export class Daemon {
         get forwarding() {
           return self.directory?.config.forwarding ?? opts.config.forwarding;
         },
-        defaultSound: (kind, language) => defaultSoundFile(packageRoot(), kind, language),
+        defaultGreeting: join(packageRoot(), 'sounds', 'after-hours-greeting.wav'),
         sounds: this.sounds,
         mediaFailed: (what, reason) => metrics.mediaFailed(what, reason),
         log,
@@ -113,6 +138,7 @@ export class Daemon {
       observe: (plan, outcome) => metrics.callHandled(plan, outcome),
       maskCaller: callerMasker(opts.maskCallers),
       feature: (e) => this.features.handle(e),
+      setup,
       log,
     });
     const numbers = () => this.directory?.config.numbers;
@@ -121,7 +147,7 @@ export class Daemon {
       router: this.router,
       appName: opts.ari.app,
       forwarding: opts.config.forwarding,
-      defaultSound: () => '',
+      defaultGreeting: '',
       log,
       now: this.now,
     };
@@ -244,7 +270,8 @@ export class Daemon {
           },
           () => this.spool.close(),
           () => this.rest.close(),
-          () => this.server?.close(),
+          () => this.metrics.close(),
+          ...this.servers.map((s) => () => s.close()),
           () => this.sub.disconnect(),
           () => this.redis.disconnect(),
         ],
@@ -261,7 +288,8 @@ export class Daemon {
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
     // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    if (this.sounds.remote) for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) this.sounds.register(f);
+    if (this.sounds.remote)
+      for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
     this.prepareYears();
   }
 
@@ -333,31 +361,37 @@ export class Daemon {
   }
 
   private async startHttp(): Promise<void> {
-    this.server = await startHttpServer({
-      port: this.opts.metricsPort,
+    const { metricsListen, decisionListen, log } = this.opts;
+    const decision = {
+      // What this daemon would do with a call to ?did= now: for operations and tests.
+      '/decision': (query: URLSearchParams) => {
+        const dir = this.directory;
+        const n = dir ? normaliseNumber(query.get('did') ?? '', dir.config.region) : undefined;
+        const entry = n?.ok ? dir?.get(n.e164) : undefined;
+        if (!entry) return { status: 404, body: { error: 'unknown DID' } };
+        // The same explanation as `check --json`, plus the configuration version that decided.
+        // ?caller= asks what a call from that number gets (callers.bypass / callers.block).
+        const caller = query.get('caller');
+        const report = explainDecision(
+          entry,
+          this.overrides.get(entry.number.did),
+          this.now(),
+          caller === null ? undefined : callerFor(caller, entry.number.did),
+        );
+        return { status: 200, body: { ...report, configVersion: this.configVersion } };
+      },
+    };
+    const shared = sameListen(metricsListen, decisionListen);
+    const metrics = await startHttpServer({
+      ...metricsListen,
       registry: this.metrics.registry,
       health: () => this.health(),
       files: this.sounds.remote ? { prefix: '/sounds/', read: (name) => this.sounds.serve(name) } : undefined,
-      routes: {
-        // What this daemon would do with a call to ?did= now: for operations and tests.
-        '/decision': (query) => {
-          const dir = this.directory;
-          const n = dir ? normaliseNumber(query.get('did') ?? '', dir.config.region) : undefined;
-          const entry = n?.ok ? dir?.get(n.e164) : undefined;
-          if (!entry) return { status: 404, body: { error: 'unknown DID' } };
-          // The same explanation as `check --json`, plus the configuration version that decided.
-          // ?caller= asks what a call from that number gets (callers.bypass / callers.block).
-          const caller = query.get('caller');
-          const report = explainDecision(
-            entry,
-            this.overrides.get(entry.number.did),
-            this.now(),
-            caller === null ? undefined : callerFor(caller, entry.number.did),
-          );
-          return { status: 200, body: { ...report, configVersion: this.configVersion } };
-        },
-      },
+      routes: shared ? decision : undefined,
     });
-    this.opts.log.info({ port: this.server.port }, 'metrics and health endpoint up');
+    this.servers.push(metrics);
+    const decisions = shared ? metrics : await startHttpServer({ ...decisionListen, routes: decision });
+    if (!shared) this.servers.push(decisions);
+    log.info({ metrics: metrics.address, decision: decisions.address }, 'metrics, health and decision endpoints up');
   }
 }

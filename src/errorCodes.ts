@@ -10,6 +10,10 @@ export const ERROR_CODES = {
   AH_ERR_ARI_HTTP: 'Asterisk answered an ARI request with an error status',
   AH_ERR_REDIS_SETTINGS: 'the Redis settings (URL, sentinels, credentials) are inconsistent',
   AH_ERR_REPLICATION_SHORTFALL: 'a connected replica did not confirm an event in time; the spool keeps it and retries',
+  AH_ERR_SPOOL_WRITE:
+    'the local event spool refused a write (a full disk: ENOSPC, or another write error); the event went to Redis directly',
+  AH_ERR_EVENT_LOST:
+    'an event could be neither spooled (a full disk) nor sent to Redis: the call was handled, its CRM work will not happen',
   AH_ERR_INVALID_EVENT: 'an event does not match config/schema/event.schema.json',
   AH_ERR_CRM_TRANSIENT: 'a CRM request failed in a way worth retrying (network, rate limit, 5xx)',
   AH_ERR_CRM_PERMANENT: 'a CRM request was refused for good (credentials, a bad request); the event is dead-lettered',

@@ -2,9 +2,11 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-// The one HTTP endpoint of the daemon and the CRM worker: GET /metrics (Prometheus text),
+// The HTTP endpoints of the daemon and the CRM worker: GET /metrics (Prometheus text),
 // GET /healthz (200 when ready, else 503, with the report as JSON), any extra GET routes,
-// and read-only files under one prefix (the daemon's sounds for a remote Asterisk).
+// and read-only files under one prefix (the daemon's sounds for a remote Asterisk). One
+// listener per address: the daemon's /decision has its own (loopback by default) unless it
+// is given the metrics address.
 
 export interface HealthReport {
   ready: boolean;
@@ -26,8 +28,21 @@ export interface FileRoute {
   read(name: string): ServedFile | undefined | Promise<ServedFile | undefined>;
 }
 
+/** Where a listener binds: `host` an IP address (IPv6 without brackets) or a name; unset: every address. */
+export interface Listen {
+  host?: string;
+  port: number;
+}
+
+/** The same listener: same port and host (port 0 is a new free port each time, never the same). */
+export function sameListen(a: Listen, b: Listen): boolean {
+  return a.port !== 0 && a.port === b.port && (a.host ?? '') === (b.host ?? '');
+}
+
 export interface HttpServer {
   port: number;
+  /** `host:port` as bound, IPv6 in brackets: for the log. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -39,8 +54,8 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 export async function startHttpServer(opts: {
   port: number;
   host?: string;
-  registry: Registry;
-  health: () => HealthReport;
+  registry?: Registry;
+  health?: () => HealthReport;
   routes?: Record<string, Route>;
   files?: FileRoute;
 }): Promise<HttpServer> {
@@ -77,10 +92,11 @@ export async function startHttpServer(opts: {
       res.end();
       return;
     }
-    if (url.pathname === '/metrics') {
-      opts.registry.metrics().then(
+    const registry = opts.registry;
+    if (url.pathname === '/metrics' && registry) {
+      registry.metrics().then(
         (text) => {
-          res.writeHead(200, { 'content-type': opts.registry.contentType });
+          res.writeHead(200, { 'content-type': registry.contentType });
           res.end(text);
         },
         () => {
@@ -90,7 +106,7 @@ export async function startHttpServer(opts: {
       );
       return;
     }
-    if (url.pathname === '/healthz') {
+    if (url.pathname === '/healthz' && opts.health) {
       const report = opts.health();
       json(res, report.ready ? 200 : 503, { status: report.ready ? 'ok' : 'unavailable', ...report });
       return;
@@ -106,10 +122,13 @@ export async function startHttpServer(opts: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+    // No host: every address, IPv6 and IPv4 (node falls back to 0.0.0.0 without IPv6).
+    server.listen(opts.port, opts.host, () => resolve());
   });
+  const bound = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    port: bound.port,
+    address: bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -41,6 +41,8 @@ export interface CallHandlerDeps {
   maskCaller: (n: string) => string;
   /** Feature codes from internal phones (StasisStart args[0] = FEATURE_ARG): the day/night key. */
   feature?: (e: StasisStartEvent) => Promise<unknown>;
+  /** Times each inbound call's set-up (StasisStart to its first ARI command). */
+  setup?: { start(channelId: string): void; forget(channelId: string): void };
   log: Logger;
 }
 
@@ -74,12 +76,17 @@ export class CallHandler {
       return;
     }
     const feature = e.args[0] === FEATURE_ARG ? this.deps.feature : undefined;
+    const setup = feature ? undefined : this.deps.setup;
+    setup?.start(e.channel.id);
     const p = (feature ? feature(e) : this.handle(e)).then(
       () => undefined,
       (err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'),
     );
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      setup?.forget(e.channel.id);
+    });
   }
 
   private normalisedDid(raw: string, region: string): string | null {
@@ -154,7 +161,7 @@ export class CallHandler {
     // turn of the event loop, before any event of this channel can arrive.
     const prelude = startPrelude(plan, e.channel.id, ctx);
     const caller = entry.caller ?? this.normalisedCaller(e.channel.caller.number, number.did);
-    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now, number.language);
+    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
     this.deps.router.add(session);
     let outcome: CallOutcome;
     try {
@@ -181,7 +188,6 @@ export class CallHandler {
       action: plan.kind,
       outcome,
       crm: number.crm,
-      language: number.language,
       channel: { id: e.channel.id, name: e.channel.name },
       linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
     } as AfterHoursEvent;

@@ -34,10 +34,27 @@ export type AriDeviceState = 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'INVALID' | 'UNAVA
 export type AriRestClient = 'own' | 'agent';
 export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent'];
 
+/** Sees every REST request: for metrics (call set-up, request time per operation). */
+export interface AriRestObserver {
+  /** A request was handed to the transport (`own`: written to a socket, or queued for one). */
+  sent?(operation: string, channelId: string | undefined): void;
+  /** It was answered (status `2xx`, `4xx`, `5xx`) or failed without an answer (`error`), `seconds` after it was sent. */
+  done?(operation: string, status: string, seconds: number): void;
+}
+
+/** What a request is: ARI's operation name (bounded, for metrics) and the channel it acts on. */
+export interface AriOperation {
+  operation: string;
+  channelId?: string;
+}
+
+const OTHER: AriOperation = { operation: 'other' };
+
 export interface AriRestOptions extends AriAccess {
   timeoutMs?: number;
   /** Which transport carries the calls (default own). */
   restClient?: AriRestClient;
+  observer?: AriRestObserver;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -378,6 +395,7 @@ export class AriRest {
   /** For binary downloads (recordings), whatever the transport. */
   private readonly downloads: NodeAgent;
   private readonly timeoutMs: number;
+  private readonly observer: AriRestObserver | undefined;
   readonly restClient: AriRestClient;
 
   constructor(opts: AriRestOptions) {
@@ -387,10 +405,11 @@ export class AriRest {
     this.transport =
       this.restClient === 'agent' ? new AgentTransport(this.target, this.timeoutMs) : new OwnTransport(this.target, this.timeoutMs);
     this.downloads = newAgent(this.target, 8);
+    this.observer = opts.observer;
   }
 
-  /** Sends a request; resolves with the body (parsed JSON when there is one). */
-  async call<T = unknown>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  /** Sends a request; resolves with the body (parsed JSON when there is one). `op` names it for metrics. */
+  async call<T = unknown>(method: string, path: string, query?: Query, body?: unknown, op: AriOperation = OTHER): Promise<T> {
     let qs = '';
     if (query) {
       const parts: string[] = [];
@@ -399,7 +418,21 @@ export class AriRest {
       if (parts.length) qs = `?${parts.join('&')}`;
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const text = await this.transport.request(method, path, `${this.target.endpoint.restBase}${path}${qs}`, payload);
+    const obs = this.observer;
+    const t0 = obs ? performance.now() : 0;
+    obs?.sent?.(op.operation, op.channelId);
+    let text: string;
+    try {
+      text = await this.transport.request(method, path, `${this.target.endpoint.restBase}${path}${qs}`, payload);
+    } catch (err) {
+      obs?.done?.(
+        op.operation,
+        err instanceof AriHttpError ? `${Math.floor(err.status / 100)}xx` : 'error',
+        (performance.now() - t0) / 1000,
+      );
+      throw err;
+    }
+    obs?.done?.(op.operation, '2xx', (performance.now() - t0) / 1000);
     if (text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
@@ -421,31 +454,49 @@ export class AriRest {
 
   // The calls the call handler makes. Each one is a line of ARI's REST API.
   hangup(channelId: string, reason: HangupCause = 'normal'): Promise<void> {
-    return this.call('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason });
+    return this.call('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason }, undefined, {
+      operation: 'channels.hangup',
+      channelId,
+    });
   }
   continueInDialplan(channelId: string, context: string, extension: string, priority = 1): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/continue`, { context, extension, priority });
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/continue`, { context, extension, priority }, undefined, {
+      operation: 'channels.continueInDialplan',
+      channelId,
+    });
   }
   answer(channelId: string): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/answer`);
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/answer`, undefined, undefined, {
+      operation: 'channels.answer',
+      channelId,
+    });
   }
   ring(channelId: string): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/ring`);
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/ring`, undefined, undefined, {
+      operation: 'channels.ring',
+      channelId,
+    });
   }
   play(channelId: string, playbackId: string, media: string): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media });
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media }, undefined, {
+      operation: 'channels.playWithId',
+      channelId,
+    });
   }
   stopPlayback(playbackId: string): Promise<void> {
-    return this.call('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
+    return this.call('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`, undefined, undefined, { operation: 'playbacks.stop' });
   }
   record(
     channelId: string,
     opts: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string },
   ): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/record`, { ...opts, ifExists: 'overwrite' });
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/record`, { ...opts, ifExists: 'overwrite' }, undefined, {
+      operation: 'channels.record',
+      channelId,
+    });
   }
   stopRecording(name: string): Promise<void> {
-    return this.call('POST', `/recordings/live/${encodeURIComponent(name)}/stop`);
+    return this.call('POST', `/recordings/live/${encodeURIComponent(name)}/stop`, undefined, undefined, { operation: 'recordings.stop' });
   }
   createChannel(opts: {
     endpoint: string;
@@ -455,23 +506,32 @@ export class AriRest {
     originator: string;
     callerId?: string;
   }): Promise<void> {
-    return this.call('POST', '/channels/create', { ...opts });
+    return this.call('POST', '/channels/create', { ...opts }, undefined, { operation: 'channels.create' });
   }
   dial(channelId: string, caller: string, timeoutSeconds: number): Promise<void> {
-    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/dial`, { caller, timeout: timeoutSeconds });
+    return this.call('POST', `/channels/${encodeURIComponent(channelId)}/dial`, { caller, timeout: timeoutSeconds }, undefined, {
+      operation: 'channels.dial',
+      channelId,
+    });
   }
   createBridge(bridgeId: string): Promise<void> {
-    return this.call('POST', `/bridges/${encodeURIComponent(bridgeId)}`, { type: 'mixing' });
+    return this.call('POST', `/bridges/${encodeURIComponent(bridgeId)}`, { type: 'mixing' }, undefined, {
+      operation: 'bridges.createWithId',
+    });
   }
   addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    return this.call('POST', `/bridges/${encodeURIComponent(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
+    return this.call('POST', `/bridges/${encodeURIComponent(bridgeId)}/addChannel`, { channel: channelIds.join(',') }, undefined, {
+      operation: 'bridges.addChannel',
+    });
   }
   destroyBridge(bridgeId: string): Promise<void> {
-    return this.call('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
+    return this.call('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`, undefined, undefined, { operation: 'bridges.destroy' });
   }
   /** Sets a device state ARI controls (`Stasis:<name>`), creating it on first use. Idempotent. */
   setDeviceState(device: string, deviceState: AriDeviceState): Promise<void> {
-    return this.call('PUT', `/deviceStates/${encodeURIComponent(device)}`, { deviceState });
+    return this.call('PUT', `/deviceStates/${encodeURIComponent(device)}`, { deviceState }, undefined, {
+      operation: 'deviceStates.update',
+    });
   }
 
   close(): void {

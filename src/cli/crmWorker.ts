@@ -14,7 +14,7 @@ import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../httpServer';
 import { createLogger } from '../log';
-import { createCrmMetrics } from '../crm/metrics';
+import { collectWorkerProcessMetrics, createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
 import { printable } from '../util/printable';
 import { SettingsError } from './exitCodes';
@@ -22,6 +22,7 @@ import { UsageError } from './usageError';
 import { withRedis } from './redisCommand';
 import { createRedisClient } from '../store/redisClient';
 import { redisSettings } from './env';
+import { metricsListen } from './listenSettings';
 
 export const DEFAULT_METRICS_PORT = 9465;
 
@@ -70,6 +71,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   }
   const reader = createRedisClient(settings, 'blocking', 'after-hours-crm-reader');
   const metrics = createCrmMetrics(redis, keys);
+  const stopTiming = collectWorkerProcessMetrics(metrics);
   const worker = new CrmWorker({
     redis,
     reader,
@@ -81,7 +83,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
     maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
   });
   const server = await startHttpServer({
-    port: intEnv(env, 'METRICS_PORT', DEFAULT_METRICS_PORT),
+    ...metricsListen(env, DEFAULT_METRICS_PORT),
     registry: metrics.registry,
     health: () => ({ ready: worker.healthy() }),
   });
@@ -93,6 +95,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   await worker.stop();
   await adapter.close?.();
   await server.close();
+  stopTiming();
   redis.disconnect();
   reader.disconnect();
 }
@@ -121,7 +124,7 @@ Environment:
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook
   SMTP_URL | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY, SMTP_FROM,
   SMTP_CA_FILE           e-mail voicemails to afterHours.voicemail.email (README)
-  METRICS_PORT           /metrics and /healthz, ${DEFAULT_METRICS_PORT} by default`,
+  METRICS_HOST, METRICS_PORT   /metrics and /healthz: every address, port ${DEFAULT_METRICS_PORT} by default`,
     )
     .action(async (opts: { config?: string }) => runCrmWorker(opts));
 

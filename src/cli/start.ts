@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load';
 import { createLogger } from '../log';
 import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
 import { SettingsError } from './exitCodes';
+import { daemonListen } from './listenSettings';
 import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
 
 export function registerStartCommand(program: Command): void {
@@ -27,7 +28,10 @@ Environment:
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:); or Sentinel: REDIS_SENTINELS
     (host:port,…), REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD; REDIS_USERNAME, REDIS_PASSWORD;
     REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): README "Redis"
-  METRICS_PORT (9464): /metrics, /healthz, /decision?did=, /sounds/<hash>.wav (with SOUNDS_BASE_URL)
+  METRICS_HOST (unset: every address), METRICS_PORT (9464): /metrics, /healthz, /sounds/<hash>.wav
+    (with SOUNDS_BASE_URL); IPv6 as ::1 or [::1]
+  DECISION_HOST (127.0.0.1), DECISION_PORT (9466): /decision?did=; the metrics listener when both
+    are the same as METRICS_HOST and METRICS_PORT
   SOUNDS_BASE_URL: where Asterisk fetches greetings over HTTP (http://<this host>:<METRICS_PORT>/sounds)
     when it cannot read the daemon's disk; unset: absolute paths (same host)
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
@@ -52,12 +56,14 @@ Environment:
       resolveAriAccess(ari); // a bad ARI_URL or ARI_CA_FILE is refused before anything starts
       const sounds = env('SOUNDS_BASE_URL', '') ? parseSoundsBaseUrl(env('SOUNDS_BASE_URL', '')) : undefined;
       if (typeof sounds === 'object') throw new SettingsError(sounds.error);
+      const listen = daemonListen(process.env);
       const daemon = new Daemon({
         config: loaded.config,
         ari,
         redis: redisSettings(),
         prefix: redisPrefix(),
-        metricsPort: envInt('METRICS_PORT', 9464),
+        metricsListen: listen.metrics,
+        decisionListen: listen.decision,
         spoolDir: spoolDir(),
         continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
         maskCallers: env('LOG_MASK_CALLERS', '') !== '',

@@ -7,6 +7,7 @@ import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import type { Logger } from 'pino';
 import type { RetryOptions, Sleep } from '../util/backoff';
 import type { ErrorCode } from '../errorCodes';
+import { traceCrmStep } from './crmTiming';
 
 export type { CrmAction, LookupResult } from '../policy/crmPolicy';
 
@@ -27,7 +28,7 @@ export const RECORDING_STORED = 'done';
 export async function once(journal: StepJournal, step: string, fn: () => Promise<string>): Promise<string> {
   const done = await journal.get(step);
   if (done !== undefined) return done;
-  const value = await fn();
+  const value = await traceCrmStep(step, fn);
   await journal.set(step, value);
   return value;
 }

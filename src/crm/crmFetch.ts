@@ -1,4 +1,5 @@
 import { TransientCrmError } from './adapter';
+import { traceCrmRequest } from './crmTiming';
 import { describeNetworkError } from './networkError';
 
 // The one way a CRM adapter sends a request: bounded by a timeout as well as the caller's
@@ -20,7 +21,9 @@ export interface CrmRequest {
 
 export async function crmFetch(doFetch: Fetch, url: string | URL, init: RequestInit, r: CrmRequest): Promise<Response> {
   try {
-    return await doFetch(url, { ...init, signal: AbortSignal.any([r.signal, AbortSignal.timeout(r.timeoutMs)]) });
+    return await traceCrmRequest(r.what, () =>
+      doFetch(url, { ...init, signal: AbortSignal.any([r.signal, AbortSignal.timeout(r.timeoutMs)]) }),
+    );
   } catch (err) {
     // Stopping is not a failure of the CRM: let the caller see its own abort.
     if (r.signal.aborted) throw err;

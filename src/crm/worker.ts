@@ -16,6 +16,7 @@ import { errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
 import { fieldMap, moveToDead } from './deadLetters';
 import { DONE_FIELD, JOURNAL_TTL_SECONDS, RedisStepJournal } from './journal';
 import { lastErrorKey, lockKey, stepsKey } from './keys';
+import { traceCrmStep } from './crmTiming';
 import type { CrmMetrics } from './metrics';
 
 export interface CrmWorkerOptions {
@@ -285,10 +286,12 @@ export class CrmWorker {
   }
 
   private async process(event: AfterHoursEvent, signal: AbortSignal): Promise<void> {
-    const lookup: LookupResult = needsLookup(event) ? await this.o.adapter.lookupCaller(event.caller, signal) : { kind: 'skipped' };
+    const lookup: LookupResult = needsLookup(event)
+      ? await traceCrmStep('lookup', () => this.o.adapter.lookupCaller(event.caller, signal))
+      : { kind: 'skipped' };
     const actions = decideCrmActions(event, lookup);
     const journal = new RedisStepJournal(this.o.redis, this.o.keys, event.id);
-    await this.o.adapter.apply(event, actions, { journal, signal });
+    await traceCrmStep('apply', () => this.o.adapter.apply(event, actions, { journal, signal }));
   }
 
   private async complete(entryId: string, eventId: string, releaseLock: boolean): Promise<void> {

@@ -24,7 +24,9 @@ async function streamEvents(redis: Redis, prefix: string): Promise<AfterHoursEve
 }
 
 async function decisionFor(daemon: RunningDaemon, did: string, caller: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`http://127.0.0.1:${daemon.port}/decision?did=${encodeURIComponent(did)}&caller=${encodeURIComponent(caller)}`);
+  const res = await fetch(
+    `http://127.0.0.1:${daemon.decisionPort}/decision?did=${encodeURIComponent(did)}&caller=${encodeURIComponent(caller)}`,
+  );
   return (await res.json()) as Record<string, unknown>;
 }
 

@@ -1,5 +1,5 @@
 // Runs the real daemon (the built CLI, `after-hours start`) as a child process against the
-// test stack, with its own config file, Redis prefix, spool and metrics port.
+// test stack, with its own config file, Redis prefix, spool, metrics port and /decision port.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,7 +39,10 @@ export interface Health {
 
 export interface RunningDaemon {
   proc: ChildProcess;
+  /** METRICS_PORT: /metrics, /healthz (on every address). */
   port: number;
+  /** DECISION_PORT: /decision (on 127.0.0.1, the default host). */
+  decisionPort: number;
   spoolDir: string;
   logs(): string;
   health(): Promise<Health | undefined>;
@@ -62,10 +65,14 @@ export async function startDaemon(opts: {
   spoolDir?: string;
   env?: Record<string, string>;
   port?: number;
+  /** A command the daemon runs under, e.g. ['unshare', '-m', …] (it must exec node in place, so `proc.pid` stays the daemon's). */
+  wrapper?: string[];
 }): Promise<RunningDaemon> {
   const port = opts.port ?? (await freeTcpPort());
+  const decisionPort = await freeTcpPort();
   const spoolDir = opts.spoolDir ?? mkdtempSync(join(tmpdir(), 'ah-spool-'));
-  const proc = spawn(process.execPath, [cli, 'start', '--config', opts.configFile], {
+  const argv = [...(opts.wrapper ?? []), process.execPath, cli, 'start', '--config', opts.configFile];
+  const proc = spawn(argv[0]!, argv.slice(1), {
     env: {
       ...process.env,
       ARI_URL: ariUrl,
@@ -75,6 +82,7 @@ export async function startDaemon(opts: {
       REDIS_URL: opts.redis ?? redisUrl,
       REDIS_PREFIX: opts.prefix,
       METRICS_PORT: String(port),
+      DECISION_PORT: String(decisionPort),
       SPOOL_DIR: spoolDir,
       LOG_LEVEL: 'debug',
       ...opts.env,
@@ -91,9 +99,9 @@ export async function startDaemon(opts: {
       resolve(code);
     }),
   );
-  const get = async <T>(path: string): Promise<{ status: number; body: T } | undefined> => {
+  const get = async <T>(path: string, at = port): Promise<{ status: number; body: T } | undefined> => {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      const res = await fetch(`http://127.0.0.1:${at}${path}`);
       return { status: res.status, body: (await res.json()) as T };
     } catch {
       return undefined;
@@ -102,12 +110,14 @@ export async function startDaemon(opts: {
   const d: RunningDaemon = {
     proc,
     port,
+    decisionPort,
     spoolDir,
     logs: () => out,
     health: async () => (await get<Health>('/healthz'))?.body,
     decision: async (did) => {
       const r = await get<{ open: boolean; reason: string; action: string; configVersion: number | string }>(
         `/decision?did=${encodeURIComponent(did)}`,
+        decisionPort,
       );
       if (!r || r.status !== 200) throw new Error(`no decision for ${did}: ${r?.status}`);
       return r.body;
