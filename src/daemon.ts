@@ -16,6 +16,7 @@ import { EventStream, streamKeys } from './events/stream';
 import { sameListen, startHttpServer, type HttpServer, type Listen } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
+import { allDefaultSounds, defaultSoundFile } from './sounds/defaultSounds';
 import { configuredSounds, SoundCatalogue, type HeldSound } from './sounds/soundCatalogue';
 import { storedSoundNames } from './sounds/soundRefs';
 import { normaliseNumber } from './phone/e164';
@@ -124,7 +125,7 @@ export class Daemon {
         get forwarding() {
           return self.directory?.config.forwarding ?? opts.config.forwarding;
         },
-        defaultGreeting: join(packageRoot(), 'sounds', 'after-hours-greeting.wav'),
+        defaultSound: (kind, language) => defaultSoundFile(packageRoot(), kind, language),
         sounds: this.sounds,
         mediaFailed: (what, reason) => metrics.mediaFailed(what, reason),
         log,
@@ -147,7 +148,7 @@ export class Daemon {
       router: this.router,
       appName: opts.ari.app,
       forwarding: opts.config.forwarding,
-      defaultGreeting: '',
+      defaultSound: () => '',
       log,
       now: this.now,
     };
@@ -288,8 +289,7 @@ export class Daemon {
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
     // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    if (this.sounds.remote)
-      for (const f of [join(packageRoot(), 'sounds', 'after-hours-greeting.wav'), ...configuredSounds(config)]) this.sounds.register(f);
+    if (this.sounds.remote) for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) this.sounds.register(f);
     this.prepareYears();
   }
 

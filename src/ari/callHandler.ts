@@ -161,7 +161,7 @@ export class CallHandler {
     // turn of the event loop, before any event of this channel can arrive.
     const prelude = startPrelude(plan, e.channel.id, ctx);
     const caller = entry.caller ?? this.normalisedCaller(e.channel.caller.number, number.did);
-    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now);
+    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now, number.language);
     this.deps.router.add(session);
     let outcome: CallOutcome;
     try {
@@ -188,6 +188,7 @@ export class CallHandler {
       action: plan.kind,
       outcome,
       crm: number.crm,
+      language: number.language,
       channel: { id: e.channel.id, name: e.channel.name },
       linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
     } as AfterHoursEvent;
