@@ -4,16 +4,21 @@
 // a voicemail greeting and a hangup announcement, and pushed. Real SIP calls (sipp, with the
 // caller's media port a socket of the test's) must receive RTP during the greeting and the
 // announcement for as long as the converted sounds last. A push naming a missing sound and the
-// removal of a sound in use are refused and change nothing.
+// removal of a sound in use are refused and change nothing. `sound play` calls the office phone
+// (a sipp UAS) and plays a sound no number uses, which the daemon serves by hash from Redis.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { packageRoot } from '../../src/paths';
 import { makeTone } from '../support/audioFixtures';
 import { freeTcp, startRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { scenarioWithMediaPort, startRtpPeer } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
+
+const execFileAsync = promisify(execFile);
 
 /** Packetisation and scheduling slack: the sound's length within this much. */
 const TOLERANCE_MS = 600;
@@ -146,6 +151,42 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     } finally {
       await caller.close();
     }
+
+    // sound play: a sound no number uses yet, played to the office phone over ARI; the daemon
+    // serves it by its hash from Redis. The phone hears it for its converted length.
+    const preview = makeTone(dir, 'preview.m4a', { seconds: 2, padBefore: 0.3, rate: 48000, channels: 2, frequency: 500 });
+    expect(cli('sound', 'add', preview, '--name', 'preview').status).toBe(0);
+    const previewMs = (JSON.parse(cli('sound', 'list', '--json').stdout) as typeof sounds).find((s) => s.name === 'preview')!.durationMs;
+    const phone = await startRtpPeer();
+    const uas = await sipp.startUas({
+      behaviour: 'answer',
+      port: env.officePort,
+      scenario: scenarioWithMediaPort('uas-answer', phone.port),
+    });
+    try {
+      // Not spawnSync: the RTP peer in this process must stamp packets as they arrive.
+      const played = await execFileAsync(process.execPath, [support.cli, 'sound', 'play', 'preview', '--to', 'PJSIP/201@office'], {
+        env: {
+          ...process.env,
+          ...cliEnv,
+          ARI_URL: env.ariUrl,
+          ARI_USER: env.ariUser,
+          ARI_PASSWORD: env.ariPassword,
+          SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds`,
+        },
+      });
+      expect(played.stdout).toBe(`preview: played to PJSIP/201@office (${(previewMs / 1000).toFixed(1)} s)\n`);
+      const report = await uas.stop();
+      expect(report.invites.map((i) => i.user)).toEqual(['201']);
+      const spurts = phone.spurts();
+      expect(spurts.length).toBeGreaterThanOrEqual(1);
+      expect(Math.abs(spurts[0]!.durationMs - previewMs)).toBeLessThan(TOLERANCE_MS);
+      console.log(`sound play: RTP ${spurts[0]!.durationMs} ms at the phone (converted M4A ${previewMs} ms)`);
+    } finally {
+      await uas.stop();
+      await phone.close();
+    }
+
     expect(daemon.logs()).not.toMatch(/playback failed|stored sound missing/);
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     expect(metrics).not.toMatch(/after_hours_media_failures_total\{[^}]*\} [1-9]/);

@@ -306,7 +306,13 @@ const running = new Set<Uas>();
  * answer: 100, 180, 200 after answerAfterMs, stays until BYE; ring: 100, 180, never answers;
  * busy: 486.
  */
-export async function startUas(opts: { behaviour: UasBehaviour; port?: number; answerAfterMs?: number }): Promise<Uas> {
+export async function startUas(opts: {
+  behaviour: UasBehaviour;
+  port?: number;
+  answerAfterMs?: number;
+  /** Another scenario file for the behaviour (e.g. scenarioWithMediaPort('uas-answer', port) to hear the call's RTP). */
+  scenario?: string;
+}): Promise<Uas> {
   const port = opts.port ?? trunkPort;
   if (await udpPortTaken(port)) throw new Error(`UDP 127.0.0.1:${port} is taken (another UAS still running?)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ah-sipp-uas-${opts.behaviour}-`));
@@ -315,7 +321,7 @@ export async function startUas(opts: { behaviour: UasBehaviour; port?: number; a
   const mediaPort = await freeUdpPort();
   const args = [
     '-sf',
-    scenarioPath(`uas-${opts.behaviour}`),
+    scenarioPath(opts.scenario ?? `uas-${opts.behaviour}`),
     '-i',
     host,
     '-p',
