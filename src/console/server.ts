@@ -12,6 +12,7 @@ import { registerNumberRoutes } from './routes/numbers';
 import { registerOverrideRoutes } from './routes/overrides';
 import { registerSessionRoutes } from './routes/session';
 import { registerTokenRoutes } from './routes/tokens';
+import { registerWeekRoutes } from './routes/week';
 
 // The console's HTTP server: the JSON API under /api/, its OpenAPI document, and the page.
 // It runs in its own process (`after-hours console`), never in the call path.
@@ -52,6 +53,7 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
   registerSessionRoutes(app, ctx);
   registerNumberRoutes(app, ctx);
   registerOverrideRoutes(app, ctx);
+  registerWeekRoutes(app, ctx);
   registerTokenRoutes(app, ctx);
   registerConfigRoutes(app, ctx);
   registerAuditRoutes(app, ctx);

@@ -132,26 +132,34 @@ function renderBoard(data) {
   if (keep) sel.value = keep;
 }
 
+/** One open stretch of a day bar; positioned through the CSSOM (the CSP forbids style attributes). */
+function barSpan(s) {
+  const span = el('span');
+  span.style.left = `${s.left}%`;
+  span.style.width = `${s.width}%`;
+  return span;
+}
+
 function renderWeekColumn(days, title) {
   return el('div', {},
     el('h3', {}, title),
     el('div', { class: 'week' }, days.map((d) =>
       el('div', { class: 'day' },
         el('strong', {}, d.label),
-        el('div', { class: 'bar' }, d.spans.map((s) => el('span', { style: `left:${s.left}%;width:${s.width}%` }))),
+        el('div', { class: 'bar' }, d.spans.map(barSpan)),
         el('div', { class: 'hours' }, d.text || t('closedAllDay')),
       ))),
   );
 }
 
 /** Cuts open intervals into the 7 calendar days of `zone` starting today. */
-function daysIn(intervals, zone, from) {
+function daysIn(intervals, zone) {
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const time = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const label = new Intl.DateTimeFormat(state.lang === 'pl' ? 'pl-PL' : 'en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short' });
   const minutes = (ms) => { const [h, m] = time.format(new Date(ms)).split(':').map(Number); return h * 60 + m; };
   const days = new Map();
-  for (let ms = Date.parse(from); days.size < 7; ms += 3600_000) {
+  for (let ms = Date.now(); days.size < 7; ms += 3600_000) {
     const key = day.format(new Date(ms));
     if (!days.has(key)) days.set(key, { label: label.format(new Date(ms)), spans: [], parts: [] });
   }
@@ -160,6 +168,12 @@ function daysIn(intervals, zone, from) {
       const key = day.format(new Date(start));
       let stop = start;
       while (stop < end && day.format(new Date(stop)) === key) stop = Math.min(end, stop + 15 * 60_000);
+      // Stepped past the local midnight: find it to the minute.
+      for (let lo = stop - 15 * 60_000; stop < end && stop - lo > 60_000; ) {
+        const mid = lo + Math.max(1, Math.floor((stop - lo) / 120_000)) * 60_000;
+        if (day.format(new Date(mid)) === key) lo = mid;
+        else stop = mid;
+      }
       const d = days.get(key);
       if (d) {
         const a = minutes(start);
@@ -177,8 +191,8 @@ async function renderWeek() {
   const did = $('#week-number').value || state.numbers[0]?.did;
   if (!did) return;
   const w = await api('GET', `/api/numbers/${encodeURIComponent(did)}/week?zone=${encodeURIComponent(viewerZone)}`);
-  const cols = [renderWeekColumn(daysIn(w.intervals, w.timezone, w.from), `${w.timezone} (${t('numberZone')})`)];
-  if (viewerZone !== w.timezone) cols.push(renderWeekColumn(daysIn(w.intervals, viewerZone, w.from), `${viewerZone} (${t('yourZone')})`));
+  const cols = [renderWeekColumn(daysIn(w.intervals, w.timezone), `${w.timezone} (${t('numberZone')})`)];
+  if (viewerZone !== w.timezone) cols.push(renderWeekColumn(daysIn(w.intervals, viewerZone), `${viewerZone} (${t('yourZone')})`));
   $('#week-view').replaceChildren(el('div', { class: 'zones' }, cols));
 }
 

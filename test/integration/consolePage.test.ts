@@ -1,0 +1,134 @@
+// The operator console's page in a real headless Chromium (playwright-core driving Debian's
+// chromium) against the real daemon, console and Asterisk: log in with a token, see the
+// board, close an open number from the override dialog, and a real SIP call placed at once
+// is handled as closed; the audit list names the user. Screenshots of the board and the week
+// view, at desktop and phone width, go to test-artifacts/console/ (git-ignored).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { parseEvent } from '../../src/events/validate';
+import { chromiumPath, startConsole, type RunningConsole } from '../support/consoleProcess';
+import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { call } from '../support/sipp';
+import { redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+
+const artifacts = join(repoRoot, 'test-artifacts', 'console');
+const DESKTOP = { width: 1100, height: 720 };
+const PHONE = { width: 390, height: 800 };
+
+describe('the console page in a real browser, with real calls', () => {
+  const prefix = uniquePrefix('console');
+  const hotline = uniqueDid();
+  const office = uniqueDid();
+  let redis: Redis;
+  let daemon: RunningDaemon;
+  let consoleApp: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    redis = new Redis(redisUrl);
+    const configFile = writeConfig(
+      [
+        'defaults: { region: PL, timezone: Europe/Warsaw }',
+        'numbers:',
+        `  - { did: "${hotline}", name: "Hotline", hours: "00:00-24:00", afterHours: { action: hangup, hangup: { cause: rejected } } }`,
+        `  - { did: "${office}", name: "Back office", hours: { mon-fri: ["08:00-12:00", "13:00-17:00"] }, daysOff: [sat, sun] }`,
+        '',
+      ].join('\n'),
+    );
+    daemon = await startDaemon({ configFile, prefix });
+    consoleApp = await startConsole({ prefix, configFile });
+    token = consoleApp.token('alice', 'operator');
+    await daemon.waitHealthy();
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London' });
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await consoleApp?.stop();
+    await daemon?.stop();
+    redis?.disconnect();
+  });
+
+  const card = (did: string) => page.locator(`article.card[data-did="${did}"]`);
+
+  test('log in with a token and see every number on the board', async () => {
+    await page.goto(consoleApp.url);
+    await page.fill('#token', token);
+    await page.click('#login button[type=submit]');
+    await card(hotline).waitFor();
+    await expectText(card(hotline).locator('.state'), 'open');
+    await expectText(card(hotline).locator('.reason'), 'working hours');
+    await expectText(page.locator('#who'), 'alice (operator)');
+    expect(await card(office).count()).toBe(1);
+    await page.screenshot({ path: join(artifacts, 'board-desktop.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(artifacts, 'board-phone.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+  });
+
+  test('a closed override set in the page makes the next real call closed at once', async () => {
+    expect((await daemon.decision(hotline)).open).toBe(true);
+    await card(hotline).locator('button.set-override').click();
+    await page.check('#override-form input[name=state][value=closed]');
+    await page.fill('#override-form textarea[name=note]', 'fire drill');
+    const clickedAt = Date.now();
+    await page.click('#override-save');
+    // No wait for the page or the daemon: the call goes out right after the click.
+    const r = await call({ to: hotline, expect: 403 });
+    const inviteAt = r.messages.find((m) => m.direction === 'sent' && m.method === 'INVITE')?.at ?? NaN;
+    process.stdout.write(`console click -> INVITE sent: ${inviteAt - clickedAt} ms; INVITE -> 403: ${r.setupMs} ms\n`);
+    expect(r.finalCode).toBe(403);
+    expect(r.sent200).toBe(false);
+    const closedEvent = async () => {
+      for (const [, fields] of await redis.xrange(`${prefix}events`, '-', '+')) {
+        const parsed = parseEvent(fields[fields.indexOf('event') + 1]!);
+        if (parsed.ok && parsed.event.did === hotline) return parsed.event;
+      }
+      return undefined;
+    };
+    expect(await eventually(async () => (await closedEvent()) !== undefined, 5000)).toBe(true);
+    expect(await closedEvent()).toEqual(expect.objectContaining({ reason: 'override', action: 'hangup' }));
+    await expectText(card(hotline).locator('.state'), 'closed');
+    await expectText(card(hotline).locator('.override'), 'fire drill');
+  });
+
+  test("the audit list shows the change with the user's name, door and note", async () => {
+    await page.click('[data-tab=audit]');
+    const row = page.locator('#audit-list tr', { hasText: 'override.set' }).first();
+    await row.waitFor();
+    await expectText(row.locator('.actor'), 'alice');
+    expect(await row.innerText()).toContain('page');
+    expect(await row.innerText()).toContain(hotline);
+    expect(await row.innerText()).toContain('fire drill');
+  });
+
+  test("the week view, in the number's zone and the viewer's, at desktop and phone width; Polish on the switch", async () => {
+    await page.click('[data-tab=board]');
+    await card(office).locator('button', { hasText: 'Week' }).click();
+    await page.locator('#week-view .day').first().waitFor();
+    const columns = page.locator('#week-view .zones > div');
+    expect(await columns.count()).toBe(2);
+    expect(await columns.nth(0).innerText()).toContain('Europe/Warsaw');
+    expect(await columns.nth(1).innerText()).toContain('Europe/London');
+    expect(await columns.nth(0).locator('.day').count()).toBe(7);
+    expect(await columns.nth(0).innerText()).toMatch(/08:00–12:00, 13:00–17:00/);
+    expect(await columns.nth(1).innerText()).toMatch(/07:00–11:00, 12:00–16:00/);
+    await page.screenshot({ path: join(artifacts, 'week-desktop.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(artifacts, 'week-phone.png'), fullPage: true });
+    await page.click('[data-lang=pl]');
+    await expectText(page.locator('[data-tab=board]'), 'Numery');
+    await page.setViewportSize(DESKTOP);
+  });
+});
+
+async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ timeout: 10_000 });
+}
