@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAsteriskConfigCommand } from './asteriskConfig';
+import { registerAuditCommand } from './auditCommand';
 import { registerCheckCommand } from './check';
 import { registerCrmWorkerCommand } from './crmWorker';
 import { registerOverrideCommand } from './override';

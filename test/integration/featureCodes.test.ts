@@ -76,6 +76,10 @@ describe('day/night key and lamp on real calls', () => {
     await press(`*281*${PIN}`);
     expect(overridesOf()).toEqual([expect.objectContaining({ did: openDid, state: 'closed', by: 'extension 201' })]);
     expect(runCli(['override', 'list'], env).stdout).toContain('extension 201');
+    // The press is in the audit trail: through the phone, by the extension.
+    expect(JSON.parse(runCli(['audit', 'list', '--json'], env).stdout).entries).toEqual([
+      expect.objectContaining({ actor: 'extension 201', door: 'phone', from: 'extension 201', action: 'override.set', target: openDid }),
+    ]);
     expect(await eventually(async () => (await lamp(openDid)) === 'INUSE', 3000)).toBe(true);
     expect(await daemon.decision(openDid)).toMatchObject({ open: false, reason: 'override' });
     const r = await call({ to: openDid, expect: 486 });

@@ -92,6 +92,20 @@ describe('push keeps versions; config versions, show, diff, rollback', () => {
     expect(json[0]).toMatchObject({ version: 3, rollbackOf: 1, author: 'bob' });
     const audit = await redis.xrevrange(`${prefix}audit`, '+', '-', 'COUNT', 1);
     expect(audit[0]![1]).toEqual(expect.arrayContaining(['action', 'config.rollback', 'actor', 'bob', 'door', 'cli']));
+    const trail = await cli(['audit', 'list', '--action', 'config.']);
+    expect(
+      trail.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t').slice(1, 3).concat(l.split('\t')[4]!)),
+    ).toEqual([
+      ['bob', 'cli', 'config.rollback'],
+      [expect.any(String), 'cli', 'config.push'],
+      ['alice', 'cli', 'config.push'],
+    ]);
+    const page = JSON.parse((await cli(['audit', 'list', '--actor', 'alice', '--json', '--limit', '1'])).stdout);
+    expect(page.entries).toEqual([expect.objectContaining({ note: 'winter hours', after: { version: 1, sha256: expect.any(String) } })]);
+    expect((await cli(['audit', 'list', '--door', 'fax'])).code).toBe(2);
   });
 
   it.each([
