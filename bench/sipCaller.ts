@@ -42,6 +42,8 @@ interface Pending {
   branch: string;
   fromTag: string;
   invite: Buffer;
+  /** The caller number in From. */
+  from: string;
   start: bigint;
   sends: number;
   provisional: number[];
@@ -80,6 +82,8 @@ export class SipCaller {
   private sweeper: NodeJS.Timeout | undefined;
   /** Responses that matched no call (late, after a time-out). */
   stray = 0;
+  /** ICMP port-unreachable reports (nobody listening on Asterisk's port). */
+  unreachable = 0;
 
   constructor(private readonly opts: SipCallerOptions) {
     this.timeoutMs = opts.timeoutMs ?? 8000;
@@ -96,6 +100,9 @@ export class SipCaller {
       s.bind(0, '127.0.0.1', () => resolve());
     });
     this.localPort = s.address().port;
+    // A connected socket reports ICMP port unreachable (Asterisk restarting) as an error: the
+    // INVITE is retransmitted on Timer A and the call times out if nobody ever answers.
+    s.on('error', () => this.unreachable++);
     // A connected socket sends without a per-datagram address lookup.
     await new Promise<void>((resolve) => s.connect(this.opts.port, this.opts.host, () => resolve()));
     this.sweeper = setInterval(() => {
@@ -116,8 +123,8 @@ export class SipCaller {
     this.socket = undefined;
   }
 
-  /** Places one call to `user` (the Request-URI user part); resolves at its final response. */
-  call(user: string): Promise<CallResult> {
+  /** Places one call to `user` (the Request-URI user part) from `from` (default: the caller's number); resolves at its final response. */
+  call(user: string, from: string = this.callerNumber): Promise<CallResult> {
     const s = this.socket;
     if (!s) throw new Error('SipCaller not started');
     const { host, port } = this.opts;
@@ -145,7 +152,7 @@ export class SipCaller {
         `INVITE sip:${user}@${host}:${port} SIP/2.0`,
         `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=${branch};rport`,
         'Max-Forwards: 70',
-        `From: "bench" <sip:${this.callerNumber}@127.0.0.1:${lp}>;tag=${fromTag}`,
+        `From: "bench" <sip:${from}@127.0.0.1:${lp}>;tag=${fromTag}`,
         `To: <sip:${user}@${host}:${port}>`,
         `Call-ID: ${callId}`,
         'CSeq: 1 INVITE',
@@ -165,6 +172,7 @@ export class SipCaller {
         branch,
         fromTag,
         invite,
+        from,
         start: 0n,
         sends: 1,
         provisional: [],
@@ -176,7 +184,9 @@ export class SipCaller {
       p.retransmit = setTimeout(() => this.retransmit(p), p.nextRetransmitMs);
       p.start = process.hrtime.bigint();
       s.send(invite, (err) => {
-        if (err) this.finish(p, 0, process.hrtime.bigint(), `send: ${err.message}`);
+        // Nobody on the port (ECONNREFUSED, reported for the previous datagram): UDP is retransmitted on Timer A.
+        if (err && (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED')
+          this.finish(p, 0, process.hrtime.bigint(), `send: ${err.message}`);
       });
     });
   }
@@ -252,7 +262,7 @@ export class SipCaller {
         `ACK ${target} SIP/2.0`,
         `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=${branch};rport`,
         'Max-Forwards: 70',
-        `From: "bench" <sip:${this.callerNumber}@127.0.0.1:${lp}>;tag=${p.fromTag}`,
+        `From: "bench" <sip:${p.from}@127.0.0.1:${lp}>;tag=${p.fromTag}`,
         `To: ${to}`,
         `Call-ID: ${p.callId}`,
         'CSeq: 1 ACK',
@@ -271,7 +281,7 @@ export class SipCaller {
         `BYE ${target} SIP/2.0`,
         `Via: SIP/2.0/UDP 127.0.0.1:${lp};branch=z9hG4bK${rand(8)};rport`,
         'Max-Forwards: 70',
-        `From: "bench" <sip:${this.callerNumber}@127.0.0.1:${lp}>;tag=${p.fromTag}`,
+        `From: "bench" <sip:${p.from}@127.0.0.1:${lp}>;tag=${p.fromTag}`,
         `To: ${to}`,
         `Call-ID: ${p.callId}`,
         'CSeq: 2 BYE',

@@ -14,6 +14,8 @@ export interface StasisStartEvent {
   application: string;
   args: string[];
   channel: AriChannel;
+  /** The entity id of the Asterisk that sent the event (asterisk.conf entityid; every ARI event has it). */
+  asterisk_id?: string;
 }
 
 export interface ChannelEvent {

@@ -11,12 +11,13 @@ import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
 import type { Overrides } from '../schedule/types';
 import type { Prelude } from './actions/callAction';
-import type { ActionContext } from './actions/context';
+import { elapsedSeconds, type ActionContext } from './actions/context';
 import { FORWARD_LEG_ARG } from './actions/forward';
 import { actionOf } from './actions/registry';
 import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
+import { AriHttpError } from './rest';
 import type { StasisStartEvent } from './ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.
@@ -28,6 +29,9 @@ export interface CallDirectory {
   config: { region: string };
   get(did: string): { number: NumberConfig; schedule: CompiledSchedule } | undefined;
 }
+
+/** How long a failed ARI request waits for the caller's hang-up event before it counts as an error. */
+const CHANNEL_GONE_WAIT_MS = 1000;
 
 export interface CallHandlerDeps {
   ctx: ActionContext;
@@ -167,11 +171,21 @@ export class CallHandler {
     try {
       outcome = await runPlan(plan, session, ctx, planned, prelude);
     } catch (err) {
-      log.error({ err, call: session.id }, 'after-hours action failed');
-      if (!session.hungUp) await this.backToDialplan(e);
-      this.deps.observe?.('error');
-      this.release(session);
-      return;
+      // The caller hung up while the action was talking to Asterisk (a forward answered and
+      // hung up at once, a voicemail left during the beep): ARI refuses with 400/404/422
+      // (channel not found, not in Stasis), sometimes before the hang-up event arrives. The
+      // call was still handled, so it gets its event (caller-hung-up): the CRM sees the call.
+      if (!session.hungUp && err instanceof AriHttpError && [400, 404, 422].includes(err.status))
+        await session.waitFor(() => false, CHANNEL_GONE_WAIT_MS);
+      if (!session.hungUp) {
+        log.error({ err, call: session.id }, 'after-hours action failed');
+        await this.backToDialplan(e);
+        this.deps.observe?.('error');
+        this.release(session);
+        return;
+      }
+      log.info({ err, call: session.id }, 'the caller hung up while the action ran');
+      outcome = { kind: 'caller-hung-up', afterSeconds: elapsedSeconds(session, ctx) };
     }
     this.release(session);
     this.deps.observe?.(plan.kind, outcome.kind);
@@ -191,6 +205,7 @@ export class CallHandler {
       language: number.language,
       channel: { id: e.channel.id, name: e.channel.name },
       linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
+      ...(e.asterisk_id ? { asterisk: { id: e.asterisk_id } } : {}),
     } as AfterHoursEvent;
     log.info(
       {

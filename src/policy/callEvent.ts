@@ -47,6 +47,8 @@ interface EventBase {
   language?: Language;
   channel: { id: string; name: string };
   linkedid: string;
+  /** Which Asterisk the call came in on (its entity id), when several share one stream. */
+  asterisk?: { id: string };
 }
 
 /** The event of a call that action A handled: only A's outcomes. */

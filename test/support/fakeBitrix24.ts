@@ -145,8 +145,18 @@ export class FakeBitrix24 {
   accessTokenTtlSeconds = 3600;
   /** The OAuth server answers this much later (to hold a refresh in flight). */
   tokenDelayMs = 0;
-  /** The portal's clock, for token expiry. */
+  /** The portal's clock, for token expiry and the rate limit. */
   now: () => number = Date.now;
+  /**
+   * Bitrix24's request limit, a leaky bucket per portal (REST reference, "limits"): each request
+   * adds one to a counter that drains at `perSecond`; a request that would take it past `bucket`
+   * is refused with QUERY_LIMIT_EXCEEDED (HTTP 503) and not counted. Off until `limitRate()`.
+   */
+  rateLimit: { perSecond: number; bucket: number } | undefined;
+  /** Called with every REST request the portal carried out (authenticated, within the rate limit, no error). */
+  onRequest: ((method: string, params: Readonly<Record<string, unknown>>) => void) | undefined;
+  private bucketLevel = 0;
+  private bucketAt = 0;
   private server: Server | undefined;
   private nextId = 100;
   private failQueue: { error: string; status: number }[] = [];
@@ -214,6 +224,17 @@ export class FakeBitrix24 {
   /** A user's internal number (USER_PHONE_INNER). */
   addInnerPhone(inner: string, userId: number): void {
     this.innerPhones.set(inner, userId);
+  }
+
+  /** The documented limit of a standard portal: 2 requests/s, a bucket of 50 (Enterprise: 5/s, 250). */
+  static readonly DOCUMENTED_RATE_LIMIT = { perSecond: 2, bucket: 50 } as const;
+
+  /** Refuses requests past the leaky bucket, as a real portal does (default: the documented limit). */
+  limitRate(limit: { perSecond: number; bucket: number } = FakeBitrix24.DOCUMENTED_RATE_LIMIT): this {
+    this.rateLimit = { ...limit };
+    this.bucketLevel = 0;
+    this.bucketAt = this.now();
+    return this;
   }
 
   /** The next `n` requests get `QUERY_LIMIT_EXCEEDED` (HTTP 503). */
@@ -312,10 +333,19 @@ export class FakeBitrix24 {
     } else {
       return fail(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
     }
+    if (this.rateLimit) {
+      const now = this.now();
+      this.bucketLevel = Math.max(0, this.bucketLevel - ((now - this.bucketAt) / 1000) * this.rateLimit.perSecond);
+      this.bucketAt = now;
+      if (this.bucketLevel + 1 > this.rateLimit.bucket) return fail(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests');
+      this.bucketLevel += 1;
+    }
     const queued = this.failQueue.shift();
     if (queued) return fail(queued.status, queued.error, 'Too many requests');
     try {
-      send(200, { result: this.run(method, params), time: { start: Date.now() / 1000 } });
+      const result = this.run(method, params);
+      this.onRequest?.(method, params);
+      send(200, { result, time: { start: Date.now() / 1000 } });
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, err.error, err.description);
       fail(500, 'INTERNAL_SERVER_ERROR', String(err));

@@ -1,0 +1,152 @@
+// Three CRM worker processes (the built CLI, `after-hours crm-worker`) against one rate-limited
+// Bitrix24 portal (test/support/fakeBitrix24.ts with Bitrix24's leaky bucket) share one request
+// budget kept in Redis (BITRIX24_RATE_PER_SECOND is the portal's rate, for all workers together).
+// With 300 queued events: no request is refused for rate, every event's CRM work is done once
+// (one call registration, one finish, one notification per event id), nothing is pending or
+// dead, and all three workers took part.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { EventStream, streamKeys } from '../../src/events/stream';
+import { FakeBitrix24 } from '../support/fakeBitrix24';
+import { cli, eventually, freeTcpPort } from '../support/daemon';
+import { redisUrl, uniquePrefix } from '../support/stackEnv';
+import { makeEvent } from '../unit/crm/fixtures';
+
+jest.setTimeout(300_000);
+
+const EVENTS = 300;
+const WORKERS = 3;
+/**
+ * The portal: Bitrix24's leaky bucket at 10 times the documented standard rate (2/s, bucket 50)
+ * so the test takes about a minute: 20 requests/s drained, a bucket of 20. Three workers with
+ * a budget each would send 60/s and be refused within a second.
+ */
+const PORTAL = { perSecond: 20, bucket: 20 };
+
+describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
+  test('the portal refuses a burst past its bucket with QUERY_LIMIT_EXCEEDED, as Bitrix24 does', async () => {
+    const fake = await new FakeBitrix24().start();
+    fake.limitRate(PORTAL);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: PORTAL.bucket + 10 }, async () => {
+          const res = await fetch(`${fake.webhookUrl}crm.duplicate.findbycomm.json`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ type: 'PHONE', values: ['+48601100200'] }),
+          });
+          const body = (await res.json()) as { error?: string };
+          return `${res.status} ${body.error ?? ''}`.trim();
+        }),
+      );
+      const ok = statuses.filter((s) => s === '200').length;
+      // the bucket, plus what drained while the burst arrived
+      expect(ok).toBeGreaterThanOrEqual(PORTAL.bucket);
+      expect(ok).toBeLessThanOrEqual(PORTAL.bucket + 2);
+      expect(statuses.filter((s) => s === '503 QUERY_LIMIT_EXCEEDED')).toHaveLength(statuses.length - ok);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  test(`${EVENTS} events, ${WORKERS} workers: nothing refused for rate, every event done once`, async () => {
+    const fake = await new FakeBitrix24().start();
+    fake.limitRate(PORTAL);
+    const notified = new Map<string, number>();
+    fake.onRequest = (method, p) => {
+      if (method !== 'im.notify.system.add') return;
+      const id = /crm3-\d+-\d+/.exec(String(p.TAG ?? ''))?.[0];
+      if (id) notified.set(id, (notified.get(id) ?? 0) + 1);
+    };
+    const prefix = uniquePrefix('crm3');
+    const redis = new Redis(redisUrl);
+    const stream = new EventStream(redis, streamKeys(prefix));
+    const run = Date.now();
+    const ids = Array.from({ length: EVENTS }, (_, i) => `crm3-${run}-${i}`);
+    // Unknown callers (a lead each), one queue user: look-up, register, finish, notify per event.
+    for (const [i, id] of ids.entries())
+      await stream.append(
+        makeEvent({
+          id,
+          caller: `+48601${String(100_000 + i)}`,
+          action: 'hangup',
+          outcome: { kind: 'rejected', cause: 'busy' },
+          crm: { lookup: true, unknownCaller: 'lead', queue: [7], notify: 'first', language: 'en' },
+        }),
+      );
+
+    const workers: { proc: ChildProcess; port: number; out: () => string }[] = [];
+    for (let n = 0; n < WORKERS; n++) {
+      const port = await freeTcpPort();
+      const proc = spawn(process.execPath, [cli, 'crm-worker'], {
+        env: {
+          ...process.env,
+          ...fake.workerEnv,
+          REDIS_URL: redisUrl,
+          REDIS_PREFIX: prefix,
+          BITRIX24_RATE_PER_SECOND: String(PORTAL.perSecond),
+          METRICS_PORT: String(port),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      workers.push({ proc, port, out: () => out });
+    }
+    const processedBy = async (port: number): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [...text.matchAll(/^after_hours_crm_events_processed_total(?:\{[^}]*\})? (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+    };
+    try {
+      const done = await eventually(
+        async () => {
+          if (notified.size < EVENTS) return false;
+          return Number(((await redis.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0;
+        },
+        240_000,
+        500,
+      );
+      if (!done)
+        throw new Error(`not done: ${notified.size}/${EVENTS} notified\n${workers.map((w) => w.out().slice(-2000)).join('\n---\n')}`);
+
+      const refused = fake.requests.filter((r) => r.error === 'QUERY_LIMIT_EXCEEDED');
+      const byMethod = new Map<string, number>();
+      for (const r of fake.requests) byMethod.set(r.method, (byMethod.get(r.method) ?? 0) + 1);
+      const perWorker = await Promise.all(workers.map((w) => processedBy(w.port)));
+      console.log(
+        `${fake.requests.length} requests (${[...byMethod].map(([m, n]) => `${m} ${n}`).join(', ')}), ${refused.length} refused for rate; events per worker: ${perWorker.join(', ')}`,
+      );
+      expect(refused).toHaveLength(0);
+      expect(fake.requests.filter((r) => r.status !== 200)).toEqual([]);
+
+      // Exactly once per event: one call activity (registered and finished), one notification.
+      const calls = new Map<string, number>();
+      for (const c of fake.calls.values()) {
+        expect(c.finished).toBeDefined();
+        calls.set(c.externalCallId ?? '', (calls.get(c.externalCallId ?? '') ?? 0) + 1);
+      }
+      expect([...calls.keys()].sort()).toEqual([...ids].sort());
+      expect([...calls.values()].every((n) => n === 1)).toBe(true);
+      expect(fake.leads()).toHaveLength(EVENTS);
+      expect([...notified.keys()].sort()).toEqual([...ids].sort());
+      expect([...notified.values()].every((n) => n === 1)).toBe(true);
+      expect(await redis.xlen(`${prefix}events:dead`)).toBe(0);
+      // the work was shared: every worker handled some of it
+      expect(perWorker.reduce((a, b) => a + b, 0)).toBe(EVENTS);
+      expect(perWorker.every((n) => n > 0)).toBe(true);
+    } finally {
+      await Promise.all(
+        workers.map(async (w) => {
+          if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+          const exited = new Promise((r) => w.proc.once('exit', r));
+          w.proc.kill('SIGTERM');
+          await exited;
+        }),
+      );
+      redis.disconnect();
+      await fake.stop();
+    }
+  });
+});
