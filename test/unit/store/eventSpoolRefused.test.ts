@@ -4,29 +4,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { EventSpool, type EventSink } from '../../../src/store/eventSpool';
+import { makeEvent } from '../crm/fixtures';
 
 // A write the spool's disk refuses is not a crash and does not throw into the call: the event
 // goes to the stream directly, or is logged as lost (AH_ERR_EVENT_LOST) and counted. A real
 // full disk (ENOSPC on a small tmpfs) is test/integration/spoolFull.test.ts; here the folder
 // is replaced by a file after start, so every write fails (ENOTDIR), also as root.
 
-function event(id: string): AfterHoursEvent {
-  return {
-    id,
-    type: 'after-hours.call',
-    time: '2026-11-25T20:00:00.000+01:00',
-    did: '+48221234567',
-    name: 'Warsaw office',
-    timezone: 'Europe/Warsaw',
-    caller: '+48600100200',
-    reason: 'outside-hours',
-    action: 'voicemail',
-    outcome: { kind: 'recorded', recording: { name: 'vm-1', format: 'wav' }, durationSeconds: 4 },
-    crm: { lookup: true, unknownCaller: 'lead', queue: [1], notify: 'first', language: 'en' },
-    channel: { id: 'c1', name: 'PJSIP/callers-1' },
-    linkedid: 'c1',
-  } as AfterHoursEvent;
-}
+const event = (id: string): AfterHoursEvent => makeEvent({ id, time: '2026-11-25T20:00:00.000+01:00', did: '+48221234567' });
 
 class Sink implements EventSink {
   down = false;
