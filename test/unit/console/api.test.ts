@@ -2,25 +2,15 @@
 // 403, 400, 404) with a clear error and nothing changed.
 import { listAudit } from '../../../src/store/auditLog';
 import { listOverrides } from '../../../src/store/overrideStore';
-import { startRedisServer, type RedisServer } from '../../support/redisServer';
-import { CLOSED_DID, OPEN_DID, startHarness, type Harness } from './harness';
+import { startRedisServer } from '../../support/redisServer';
+import { CLOSED_DID, OPEN_DID, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
 
-let server: RedisServer;
+const harness = useConsoleHarness(startRedisServer);
 let h: Harness;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  h = await startHarness(server);
-});
-afterEach(async () => {
-  await h.close();
+beforeEach(() => {
+  h = harness();
 });
 
 const overridesNow = () => listOverrides(h.redis, h.prefix, h.clock.now);

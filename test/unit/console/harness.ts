@@ -106,3 +106,26 @@ export async function startHarness(server: RedisServer, yaml = CONFIG_YAML): Pro
     close: () => app.close(),
   };
 }
+
+/**
+ * Registers the hooks of a console test file: one redis-server for the file (the caller passes
+ * startRedisServer, which also puts the file in the unit-io project), a fresh console with its
+ * own prefix per test. Returns the current test's harness.
+ */
+export function useConsoleHarness(startServer: () => Promise<RedisServer>): () => Harness {
+  let server: RedisServer;
+  let h: Harness;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+  beforeEach(async () => {
+    h = await startHarness(server);
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  return () => h;
+}

@@ -4,26 +4,16 @@ import { moveToDead } from '../../../src/crm/deadLetters';
 import { EventStream, streamKeys } from '../../../src/events/stream';
 import { listAudit } from '../../../src/store/auditLog';
 import { listVersions } from '../../../src/store/configVersions';
-import { startRedisServer, type RedisServer } from '../../support/redisServer';
+import { startRedisServer } from '../../support/redisServer';
 import { makeEvent } from '../crm/fixtures';
-import { CONFIG_YAML, OPEN_DID, startHarness, type Harness } from './harness';
+import { CONFIG_YAML, OPEN_DID, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
 
-let server: RedisServer;
+const harness = useConsoleHarness(startRedisServer);
 let h: Harness;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  h = await startHarness(server);
-});
-afterEach(async () => {
-  await h.close();
+beforeEach(() => {
+  h = harness();
 });
 
 const auditNow = async () => (await listAudit(h.redis, h.prefix)).entries;

@@ -1,25 +1,15 @@
 // The week view and the calendar feed through the console: intervals in the number's and the
 // viewer's zone, overrides applied; a viewer token in the feed's URL, no other.
 import ical from 'node-ical';
-import { startRedisServer, type RedisServer } from '../../support/redisServer';
-import { CLOSED_DID, OPEN_DID, startHarness, type Harness } from './harness';
+import { startRedisServer } from '../../support/redisServer';
+import { CLOSED_DID, OPEN_DID, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
 
-let server: RedisServer;
+const harness = useConsoleHarness(startRedisServer);
 let h: Harness;
-
-beforeAll(async () => {
-  server = await startRedisServer();
-});
-afterAll(async () => {
-  await server.stop();
-});
-beforeEach(async () => {
-  h = await startHarness(server);
-});
-afterEach(async () => {
-  await h.close();
+beforeEach(() => {
+  h = harness();
 });
 
 const enc = encodeURIComponent;
