@@ -8,15 +8,15 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
 
 /**
  * The tests under test/unit that start a program: a throwaway redis-server
- * (test/support/redisServer's startRedisServer) or a process through node:child_process (the
- * CLI, node under another TZ, openssl, ffmpeg, mkfifo). Read from the files themselves, so a
- * new test lands in the right project without a list to keep.
+ * (test/support/redisServer's startRedisServer), openssl (test/support/pki's makePki) or a
+ * process through node:child_process (the CLI, node under another TZ, ffmpeg, mkfifo). Read
+ * from the files themselves, so a new test lands in the right project without a list to keep.
  */
 function startsPrograms() {
   const root = join(__dirname, 'test', 'unit');
   return readdirSync(root, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.ts'))
-    .filter((f) => /\bstartRedisServer\b|['"]node:child_process['"]/.test(readFileSync(join(root, f), 'utf8')))
+    .filter((f) => /\bstartRedisServer\b|\bmakePki\b|['"]node:child_process['"]/.test(readFileSync(join(root, f), 'utf8')))
     .map((f) => `test/unit/${f.split('\\').join('/')}`)
     .sort();
 }

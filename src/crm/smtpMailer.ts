@@ -28,6 +28,8 @@ export interface MailSender {
 }
 
 /** Errors of the connection rather than of the message: another try may well succeed. */
+/** node's codes for a server certificate that does not verify (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID…). */
+const TLS_CERTIFICATE = /CERT|^UNABLE_TO_|^ERR_TLS_|SELF_SIGNED/;
 const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EPROTOCOL']);
 
 export function createSmtpSender(settings: SmtpSettings): MailSender {
@@ -74,14 +76,16 @@ export function createSmtpSender(settings: SmtpSettings): MailSender {
  * credentials are not.
  */
 export function smtpError(err: unknown, where: string): TransientCrmError | PermanentCrmError {
-  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  const e = err as { code?: string; originalCode?: string; responseCode?: number; response?: string; message?: string };
   const detail = e.response ?? e.message ?? String(err);
-  const message = `${where}: ${detail}${e.code ? ` (${e.code})` : ''}`;
+  const message = `${where}: ${detail}${e.code ? ` (${e.originalCode ? `${e.code} ${e.originalCode}` : e.code})` : ''}`;
   if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500)
     return new TransientCrmError(message, undefined, { cause: err });
   if (typeof e.responseCode === 'number' && e.responseCode >= 500)
     return new PermanentCrmError(message, { cause: err, auth: e.code === 'EAUTH' });
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') return new PermanentCrmError(message, { cause: err, auth: true });
+  // A certificate that does not verify arrives as a socket error: it will not verify on the next try either.
+  if (e.originalCode !== undefined && TLS_CERTIFICATE.test(e.originalCode)) return new PermanentCrmError(message, { cause: err });
   if (e.code !== undefined && TRANSIENT_CODES.has(e.code)) return new TransientCrmError(message, undefined, { cause: err });
   // TLS refused (a certificate that does not verify, no STARTTLS offered), a bad setting: an operator must act.
   return new PermanentCrmError(message, { cause: err });

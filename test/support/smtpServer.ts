@@ -1,6 +1,7 @@
 // A real SMTP server for tests (the smtp-server package, on loopback, plain or STARTTLS),
 // keeping every message it accepted, parsed with mailparser. `refuse` answers a delivery
 // with an SMTP error instead (e.g. 451 for a transient failure, 550 for a permanent one).
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -8,6 +9,10 @@ import { SMTPServer } from 'smtp-server';
 export interface ReceivedMail {
   from: string;
   to: string[];
+  /** The session was encrypted (STARTTLS) when the message came. */
+  secure: boolean;
+  /** The authenticated user, if any. */
+  user?: string;
   raw: Buffer;
   parsed: ParsedMail;
 }
@@ -24,7 +29,10 @@ export interface TestSmtpServer {
   stop(): Promise<void>;
 }
 
-export async function startSmtpServer(opts: { user?: string; password?: string } = {}): Promise<TestSmtpServer> {
+/** `tls`: offer STARTTLS with this key and certificate (PEM files); `user`/`password`: require AUTH. */
+export async function startSmtpServer(
+  opts: { user?: string; password?: string; tls?: { key: string; cert: string } } = {},
+): Promise<TestSmtpServer> {
   const state: TestSmtpServer = {
     port: 0,
     mails: [],
@@ -34,7 +42,8 @@ export async function startSmtpServer(opts: { user?: string; password?: string }
   };
   const server = new SMTPServer({
     secure: false,
-    disabledCommands: opts.user ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    ...(opts.tls ? { key: readFileSync(opts.tls.key), cert: readFileSync(opts.tls.cert) } : {}),
+    disabledCommands: [...(opts.tls ? [] : ['STARTTLS']), ...(opts.user ? [] : ['AUTH'])],
     allowInsecureAuth: true,
     authOptional: !opts.user,
     logger: false,
@@ -58,6 +67,8 @@ export async function startSmtpServer(opts: { user?: string; password?: string }
             state.mails.push({
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address),
+              secure: session.secure,
+              ...(typeof session.user === 'string' ? { user: session.user } : {}),
               raw,
               parsed,
             });
@@ -73,7 +84,7 @@ export async function startSmtpServer(opts: { user?: string; password?: string }
   state.env = {
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(state.port),
-    SMTP_SECURITY: 'none',
+    SMTP_SECURITY: opts.tls ? 'starttls' : 'none',
     SMTP_FROM: 'after-hours <after-hours@example.com>',
     ...(opts.user ? { SMTP_USER: opts.user, SMTP_PASSWORD: opts.password ?? '' } : {}),
   };

@@ -1,7 +1,6 @@
 // The ARI REST client (both transports), the event websocket and the recording download
 // against a local HTTPS server on [::1] behind a path prefix, with a private CA made by
 // openssl: the same URL forms the daemon gets from ARI_URL, without Asterisk.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
@@ -13,6 +12,7 @@ import { Writable } from 'node:stream';
 import { AriConnection } from '../../../src/ari/connection';
 import { AriHttpError, AriRest, type AriRestClient } from '../../../src/ari/rest';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
+import { makePki } from '../../support/pki';
 
 const { Server: WsServer } = require('ws') as { Server: new (o: { noServer: true }) => WsServerT };
 interface WsClientT {
@@ -22,21 +22,6 @@ interface WsClientT {
 interface WsServerT {
   handleUpgrade(req: IncomingMessage, socket: unknown, head: Buffer, cb: (ws: WsClientT) => void): void;
   close(): void;
-}
-
-function makePki(dir: string, name: string): { ca: string; key: string; cert: string } {
-  const o = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ca = join(dir, `${name}-ca.pem`);
-  const caKey = join(dir, `${name}-ca.key`);
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  const cert = join(dir, `${name}.pem`);
-  const ext = join(dir, `${name}.ext`);
-  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', `/CN=${name} test CA`);
-  o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost');
-  execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,IP:::1\\n' > '${ext}'`]);
-  o('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext);
-  return { ca, key, cert };
 }
 
 describe('ARI clients over TLS, IPv6 and a path prefix', () => {
