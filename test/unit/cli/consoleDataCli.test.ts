@@ -2,26 +2,17 @@
 // node, compiled on require by swcRegister.js) against a throwaway redis-server. push keeps
 // versions with their author and note; config versions | show | diff | rollback; scheduled
 // overrides; export ical. Refusals exit 2 with the reason and change nothing.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import ical, { type VEvent } from 'node-ical';
+import { runCliSource } from '../../support/cliProcess';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 
 jest.setTimeout(120_000);
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const REGISTER = join(__dirname, 'swcRegister.js');
 const DID = '+48221234567';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let server: RedisServer;
 let redis: Redis;
@@ -32,20 +23,8 @@ const file = join(dir, 'after-hours.yaml');
 const yaml = (hours: string) =>
   `numbers:\n  - did: "+48 22 123 45 67"\n    name: Office\n    timezone: Europe/Warsaw\n    hours: { mon-sun: "${hours}" }\n`;
 
-function cli(args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['-r', REGISTER, MAIN, ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', USER: 'tester' },
-        timeout: 30_000,
-      },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) =>
+  runCliSource(args, { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', USER: 'tester' });
 
 beforeAll(async () => {
   server = await startRedisServer();
@@ -160,33 +139,12 @@ describe('scheduled overrides from the CLI', () => {
   });
 
   it('refuses a start after the expiry, storing nothing', async () => {
-    const r = await cli([
-      'override',
-      'set',
-      '--did',
-      DID,
-      '--state',
-      'closed',
-      '--from',
-      new Date(Date.now() + 7_200_000).toISOString(),
-      '--for',
-      '0h',
-    ]);
-    expect(r.code).toBe(2);
-    const r2 = await cli([
-      'override',
-      'set',
-      '--did',
-      DID,
-      '--state',
-      'closed',
-      '--from',
-      new Date(Date.now() + 7_200_000).toISOString(),
-      '--until',
-      new Date(Date.now() + 3_600_000).toISOString(),
-    ]);
-    expect(r2).toMatchObject({ code: 2, stdout: '' });
-    expect(r2.stderr).toMatch(/the start is not before the expiry/);
+    const later = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const scheduled = (...end: string[]) => cli(['override', 'set', '--did', DID, '--state', 'closed', '--from', later(7_200_000), ...end]);
+    expect((await scheduled('--for', '0h')).code).toBe(2);
+    const r = await scheduled('--until', later(3_600_000));
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/the start is not before the expiry/);
     expect(await redis.keys(`${prefix}*`)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { buildHoursIcs, feedWindow, hoursIcs } from '../../../src/export/hoursIc
 import { explainDecision } from '../../../src/policy/decisionReport';
 import { NumberDirectory } from '../../../src/schedule/directory';
 import type { Override } from '../../../src/schedule/types';
+import { mulberry32 } from '../../support/seededRandom';
 
 // The iCalendar feed as a calendar app reads it (node-ical), against the engine's own answer
 // (explainDecision: what `check` and GET /decision print) at random instants of its window.
@@ -48,17 +49,6 @@ function events(text: string): Parsed[] {
   return Object.values(ical.sync.parseICS(text))
     .filter((c): c is VEvent => c?.type === 'VEVENT')
     .map((e) => ({ uid: e.uid, summary: String(e.summary), start: e.start, end: e.end! }));
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the hours feed', () => {

@@ -12,6 +12,7 @@ import {
   type Weekday,
 } from '../../../src/schedule/types';
 import { zones } from './support';
+import { mulberry32 } from '../../support/seededRandom';
 
 // The compiled fast path (offset table + wall-clock rules) against the plain luxon
 // evaluator written from the README, on random schedules and instants in 2024-2028.
@@ -220,14 +221,3 @@ describe('several overrides (current, scheduled, nested) against a plain evaluat
     );
   });
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
