@@ -107,7 +107,8 @@ export function registerSoundCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nEnvironment: ARI_URL, ARI_USER, ARI_PASSWORD, ARI_CA_FILE, ARI_APP (as for start; the call uses the app <ARI_APP>-play);\n' +
-        'SOUNDS_BASE_URL (the daemon that serves the sound to Asterisk); without it, Asterisk must read SOUNDS_DIR on this host;\n' +
+        'SOUNDS_BASE_URL (the daemons serve every stored sound to Asterisk); without it, the sound is written to sounds/ beside\n' +
+        'SPOOL_DIR for an Asterisk on this host;\n' +
         'REDIS_URL, REDIS_PREFIX.',
     )
     .action(async (n: string, o: { to: string; timeout?: number }) => {

@@ -1,15 +1,11 @@
 // An Asterisk on another host: a second stack whose Asterisk root does NOT contain the
-// repository (scripts/stack with AH_STACK_MOUNT_REPO=0), on its own ports and run dir, so the
-// shared stack is untouched. The daemon serves its sounds over HTTP (SOUNDS_BASE_URL) and
+// repository (test/support/remoteStack.ts), on its own ports and run dir, so the shared stack
+// is untouched. The daemon serves its sounds over HTTP (SOUNDS_BASE_URL) and
 // Asterisk plays them through res_http_media_cache. The caller's media port is a UDP socket
 // of the test's (rtpPeer): the greeting and the announcement must arrive there as RTP, for as
 // long as the sound file lasts. Then the CRM worker stores the voicemail in (fake) Bitrix24
 // and deletes it from Asterisk.
-import { spawnSync } from 'node:child_process';
-import * as dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import pino from 'pino';
@@ -18,84 +14,33 @@ import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/events/stream';
 import { packageRoot } from '../../src/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
+import { freeTcp, startRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { scenarioWithMediaPort, startRtpPeer, wavSeconds } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
 
 const repoRoot = packageRoot();
-const stackScript = join(repoRoot, 'scripts', 'stack');
-const LOCK = '/tmp/after-hours-stack.lock';
 const greeting = join(repoRoot, 'sounds', 'warsaw.wav');
 const announcement = join(repoRoot, 'sounds', 'closed.wav');
 /** Packetisation and scheduling slack: the sound's length within this much. */
 const TOLERANCE_MS = 600;
 
-const freeTcp = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-const freeUdp = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-
 describe('Asterisk without the repository: sounds over HTTP, recordings deleted after the CRM', () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'ah-stack-remote-'));
-  let stackEnv: NodeJS.ProcessEnv;
-  let support: typeof import('../support/daemon');
-  let sipp: typeof import('../support/sipp');
-  let env: typeof import('../support/stackEnv');
+  let stack: RemoteStack;
+  let support: RemoteStack['support'];
+  let sipp: RemoteStack['sipp'];
+  let env: RemoteStack['env'];
   let daemon: import('../support/daemon').RunningDaemon | undefined;
   let asteriskPid = 0;
-  const stack = (verb: string) => spawnSync('flock', [LOCK, stackScript, verb], { env: stackEnv, encoding: 'utf8', timeout: 600_000 });
 
   beforeAll(async () => {
-    stackEnv = {
-      ...process.env,
-      AH_STACK_DIR: runDir,
-      AH_STACK_BACKEND: 'chroot',
-      AH_STACK_MOUNT_REPO: '0',
-      AH_REDIS_PORT: String(await freeTcp()),
-      AH_ARI_PORT: String(await freeTcp()),
-      AH_ARI_TLS_PORT: String(await freeTcp()),
-      AH_SIP_PORT: String(await freeUdp()),
-      AH_TRUNK_PORT: String(await freeUdp()),
-      AH_OFFICE_PORT: String(await freeUdp()),
-      AH_RTP_START: '12000',
-      AH_RTP_END: '12199',
-    };
-    delete stackEnv.AH_TLS_DIR;
-    const up = stack('up');
-    if (up.status !== 0) throw new Error(`second stack did not start:\n${up.stderr}${up.stdout}`);
-    asteriskPid = Number(readFileSync(join(runDir, 'asterisk.pid'), 'utf8').trim());
-    // The support modules read the stack's ports when loaded: point them at the second stack.
-    for (const k of ['AH_STACK_DIR', 'AH_REDIS_PORT', 'AH_ARI_PORT', 'AH_ARI_TLS_PORT', 'AH_SIP_PORT', 'AH_TRUNK_PORT', 'AH_OFFICE_PORT'])
-      process.env[k] = stackEnv[k];
-    delete process.env.AH_TLS_DIR;
-    env = await import('../support/stackEnv');
-    support = await import('../support/daemon');
-    sipp = await import('../support/sipp');
-    // Loaded earlier (by another import), they would still point at the shared stack.
-    if (env.sipPort !== Number(stackEnv.AH_SIP_PORT) || env.ariPort !== Number(stackEnv.AH_ARI_PORT)) {
-      throw new Error(`test/support/stackEnv was loaded before the second stack's ports were set (SIP ${env.sipPort}, ARI ${env.ariPort})`);
-    }
+    stack = await startRemoteStack('remote', { rtpStart: 12000, rtpEnd: 12199 });
+    ({ support, sipp, env, asteriskPid } = stack);
   });
 
   afterAll(async () => {
     await daemon?.stop();
-    if (process.env.AH_KEEP_REMOTE_STACK === '1') return;
-    const down = stack('down');
-    if (down.status === 0) rmSync(runDir, { recursive: true, force: true, maxRetries: 2 });
-    else console.error(`second stack down failed:\n${down.stderr}`);
+    stack?.down();
   });
 
   test("the repository is not in that Asterisk's root: an absolute sound path cannot play there", () => {

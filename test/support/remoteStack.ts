@@ -41,8 +41,11 @@ export interface RemoteStack {
   down(): void;
 }
 
-/** Starts the second stack (label: the run dir's name) and loads the support modules against it. */
-export async function startRemoteStack(label: string): Promise<RemoteStack> {
+/** Starts the second stack (label: in the run dir's name; its own RTP ports) and loads the support modules against it. */
+export async function startRemoteStack(
+  label: string,
+  rtp: { rtpStart: number; rtpEnd: number } = { rtpStart: 12200, rtpEnd: 12399 },
+): Promise<RemoteStack> {
   const runDir = mkdtempSync(join(tmpdir(), `ah-stack-${label}-`));
   const stackEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -55,8 +58,8 @@ export async function startRemoteStack(label: string): Promise<RemoteStack> {
     AH_SIP_PORT: String(await freeUdp()),
     AH_TRUNK_PORT: String(await freeUdp()),
     AH_OFFICE_PORT: String(await freeUdp()),
-    AH_RTP_START: '12200',
-    AH_RTP_END: '12399',
+    AH_RTP_START: String(rtp.rtpStart),
+    AH_RTP_END: String(rtp.rtpEnd),
   };
   delete stackEnv.AH_TLS_DIR;
   const stack = (verb: string) =>
