@@ -1,5 +1,6 @@
 import type { ForwardRules } from '../../phone/tollFraud';
 import type { ActionName, AfterHoursPolicy, AlwaysConfigured, OutcomeKind, OutcomeOf, SettingsOf } from '../../policy/actions';
+import { DEFAULT_SOUND } from '../../sounds/defaultSounds';
 import type { CallSession } from '../callSession';
 import type { ActionContext } from './context';
 
@@ -20,6 +21,16 @@ export interface SettingsContext {
   audioFile(file: string, at: Array<string | number>): string;
   /** forwarding.allowCountries / allowNumbers of the file. */
   forwardRules: ForwardRules;
+}
+
+/**
+ * A sound setting (a greeting, an announcement) at this level of the file: `default` (the
+ * shipped sound, chosen per call in the number's language), a file written here (resolved and
+ * checked here), or else the inherited one (checked where it was written).
+ */
+export function soundSetting(own: unknown, inherited: string | undefined, key: string, ctx: SettingsContext): string | undefined {
+  if (own === DEFAULT_SOUND) return DEFAULT_SOUND;
+  return own !== undefined ? ctx.audioFile(String(own), [key]) : inherited;
 }
 
 /** A problem of an action's settings that depends on the number called (its country). */

@@ -1,7 +1,7 @@
 import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../../policy/actions';
-import { chooseSound, DEFAULT_SOUND } from '../../sounds/defaultSounds';
+import { chooseSound } from '../../sounds/defaultSounds';
 import type { CallSession } from '../callSession';
-import type { CallAction, Prelude } from './callAction';
+import { soundSetting, type CallAction, type Prelude } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface HangupSettings {
@@ -78,12 +78,7 @@ export const hangupAction: CallAction<'hangup'> = {
   outcomes: { rejected: true },
   settings(own, inherited, ctx) {
     const settings: HangupSettings = { cause: (own?.cause as HangupCause | undefined) ?? inherited?.cause ?? 'busy' };
-    const announcement =
-      own?.announcement === DEFAULT_SOUND
-        ? DEFAULT_SOUND
-        : own?.announcement !== undefined
-          ? ctx.audioFile(String(own.announcement), ['announcement'])
-          : inherited?.announcement;
+    const announcement = soundSetting(own?.announcement, inherited?.announcement, 'announcement', ctx);
     if (announcement) settings.announcement = announcement;
     return settings;
   },

@@ -1,12 +1,12 @@
 import { renderValue } from '../../config/errors';
 import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
-import { chooseSound, DEFAULT_SOUND } from '../../sounds/defaultSounds';
+import { chooseSound } from '../../sounds/defaultSounds';
 import type { CallSession } from '../callSession';
-import type { CallAction, SettingsContext } from './callAction';
+import { soundSetting, type CallAction, type SettingsContext } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
 export interface VoicemailSettings {
-  /** Absolute path of the greeting, or undefined for the shipped one in the number's language. */
+  /** Absolute path of the greeting; undefined or `default`: the shipped one in the number's language. */
   greeting?: string;
   maxSeconds: number;
   maxSilenceSeconds: number;
@@ -131,14 +131,7 @@ export const voicemailAction: CallAction<'voicemail'> = {
       maxSeconds: (own?.maxSeconds as number | undefined) ?? inherited?.maxSeconds ?? 120,
       maxSilenceSeconds: (own?.maxSilenceSeconds as number | undefined) ?? inherited?.maxSilenceSeconds ?? 5,
     };
-    // A file written here is resolved and checked here; an inherited one was checked where written.
-    // `default` is the shipped greeting in the number's language, also over an inherited file.
-    const greeting =
-      own?.greeting === DEFAULT_SOUND
-        ? undefined
-        : own?.greeting !== undefined
-          ? ctx.audioFile(String(own.greeting), ['greeting'])
-          : inherited?.greeting;
+    const greeting = soundSetting(own?.greeting, inherited?.greeting, 'greeting', ctx);
     if (greeting) settings.greeting = greeting;
     const email = own?.email !== undefined ? mailAddresses(own.email as string[], ctx) : inherited?.email;
     if (email && email.length > 0) settings.email = email;

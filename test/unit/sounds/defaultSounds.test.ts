@@ -91,7 +91,7 @@ describe("a number's language in the configuration", () => {
     );
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
     expect(r.config.numbers[0]!.afterHours.hangup.announcement).toBe('default');
-    expect(r.config.numbers[0]!.afterHours.voicemail.greeting).toBeUndefined();
+    expect(r.config.numbers[0]!.afterHours.voicemail.greeting).toBe('default');
   });
 
   it('refuses a language it has no sounds for', () => {
