@@ -6,7 +6,9 @@ import { consoleAudit } from '../console/audit';
 import { NumbersView } from '../console/numbersView';
 import { createLogger } from '../log';
 import { createRedisClient, describeRedis } from '../store/redisClient';
-import { env, envInt, redisPrefix, redisSettings } from './env';
+import { redisPrefix, redisSettings } from './env';
+import { SettingsError } from './exitCodes';
+import { parseListenHost, parseListenPort } from './listenSettings';
 import { ConfigInvalidError } from '../config/errors';
 
 export const DEFAULT_CONSOLE_PORT = 9470;
@@ -21,6 +23,12 @@ export function registerConsoleCommand(program: Command): void {
       `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
     )
     .action(async (opts: { config?: string }) => {
+      // Settings first: a refused one stops the console before it connects (exit 78).
+      const setting = (name: string) => (process.env[name] === '' ? undefined : process.env[name]);
+      const host = parseListenHost('CONSOLE_HOST', setting('CONSOLE_HOST')) ?? '127.0.0.1';
+      const port = parseListenPort('CONSOLE_PORT', setting('CONSOLE_PORT'), DEFAULT_CONSOLE_PORT);
+      const secure = setting('CONSOLE_SECURE_COOKIE') ?? '0';
+      if (secure !== '0' && secure !== '1') throw new SettingsError(`CONSOLE_SECURE_COOKIE must be 0 or 1 (got "${secure}")`);
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
@@ -29,7 +37,7 @@ export function registerConsoleCommand(program: Command): void {
       }
       const log = createLogger('after-hours-console');
       const settings = redisSettings();
-      const redis = createRedisClient(settings, 'tool', 'after-hours-console');
+      const redis = createRedisClient(settings, 'worker', 'after-hours-console');
       redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings) }, 'redis connection error'));
       const prefix = redisPrefix();
       const now = () => Date.now();
@@ -40,10 +48,9 @@ export function registerConsoleCommand(program: Command): void {
         log,
         numbers: new NumbersView(redis, prefix, now, startup),
         audit: consoleAudit(redis, prefix),
-        secureCookie: env('CONSOLE_SECURE_COOKIE', '0') === '1',
+        secureCookie: secure === '1',
       });
-      const host = env('CONSOLE_HOST', '127.0.0.1');
-      const address = await app.listen({ port: envInt('CONSOLE_PORT', DEFAULT_CONSOLE_PORT), host });
+      const address = await app.listen({ port, host });
       log.info({ address }, 'console up');
       const stop = () => {
         void app.close().finally(() => {

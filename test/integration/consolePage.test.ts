@@ -97,6 +97,7 @@ describe('the console page in a real browser, with real calls', () => {
     expect(await closedEvent()).toEqual(expect.objectContaining({ reason: 'override', action: 'hangup' }));
     await expectText(card(hotline).locator('.state'), 'closed');
     await expectText(card(hotline).locator('.override'), 'fire drill');
+    await page.screenshot({ path: join(artifacts, 'board-override-desktop.png'), fullPage: true });
   });
 
   test("the audit list shows the change with the user's name, door and note", async () => {
@@ -107,6 +108,15 @@ describe('the console page in a real browser, with real calls', () => {
     expect(await row.innerText()).toContain('page');
     expect(await row.innerText()).toContain(hotline);
     expect(await row.innerText()).toContain('fire drill');
+  });
+
+  test('recent calls list the rejected call; the CRM tab shows the delivery state', async () => {
+    await page.click('[data-tab=calls]');
+    const row = page.locator('#calls-list tr', { hasText: hotline }).first();
+    await row.waitFor();
+    expect(await row.innerText()).toMatch(/override\s+hangup/);
+    await page.click('[data-tab=crm]');
+    await expectText(page.locator('#crm-state'), 'pending: 0');
   });
 
   test("the week view, in the number's zone and the viewer's, at desktop and phone width; Polish on the switch", async () => {
