@@ -595,7 +595,8 @@ async function main(): Promise<void> {
     const heap = async (): Promise<number | undefined> => {
       try {
         const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-        const m = /^after_hours_nodejs_heap_size_used_bytes (\S+)/m.exec(text);
+        // nodejs_…: Node's default metrics lost the after_hours_ prefix; older builds (--daemon-cli) still have it
+        const m = /^(?:after_hours_)?nodejs_heap_size_used_bytes (\S+)/m.exec(text);
         return m ? Number(m[1]) / 1048576 : undefined;
       } catch {
         return undefined;
