@@ -71,7 +71,7 @@ describe('exit codes', () => {
   it("deploy/systemd's units do not restart on a usage error or a refused configuration, and leave node's JIT alone", () => {
     const unitsDir = join(ROOT, 'deploy', 'systemd');
     const units = readdirSync(unitsDir).filter((f) => f.endsWith('.service'));
-    expect(units.sort()).toEqual(['after-hours-crm-worker.service', 'after-hours.service']);
+    expect(units.sort()).toEqual(['after-hours-console.service', 'after-hours-crm-worker.service', 'after-hours.service']);
     for (const unit of units) {
       const text = readFileSync(join(unitsDir, unit), 'utf8');
       expect(text).toMatch(new RegExp(`^RestartPreventExitStatus=${EXIT.USAGE} ${EXIT.CONFIG}$`, 'm'));
