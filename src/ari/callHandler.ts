@@ -247,6 +247,9 @@ export class CallHandler {
     const { rest } = this.deps.ctx;
     for (const b of s.bridges) void rest.destroyBridge(b).catch(() => undefined);
     s.bridges.clear();
+    // A forward leg still up (the caller hung up between the far end's answer and the bridge)
+    // would stay in Stasis for good, holding its RTP ports: hang it up (404 when already gone).
+    for (const p of s.peers) void rest.hangup(p, 'normal').catch(() => undefined);
     s.cancelWaits();
     this.deps.router.remove(s);
   }
