@@ -20,7 +20,9 @@ import { printable } from '../util/printable';
 import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
 import { withRedis } from './redisCommand';
+import { appendAudit } from '../store/auditLog';
 import { createRedisClient } from '../store/redisClient';
+import { cliWho } from './cliWho';
 import { redisSettings } from './env';
 import { metricsListen } from './listenSettings';
 
@@ -159,13 +161,18 @@ Environment:
       const env: Env = process.env;
       await withRedis('after-hours-crm-cli', async (redis) => {
         const keys = keysFrom(env);
+        // On the audit trail after the move (a separate step: the move is the dead letters' own script).
+        const audit = (target: string, after: unknown) =>
+          appendAudit(redis, env.REDIS_PREFIX ?? 'after-hours:', { ...cliWho(), action: 'deadletter.retry', target, after });
         if (opts.all) {
           const entries = await retryAllDead(redis, keys);
+          if (entries.length > 0) await audit('all', { count: entries.length });
           process.stdout.write(`${entries.length} event(s) back on ${keys.stream}\n`);
           return;
         }
         const entry = await retryDead(redis, keys, id as string);
         if (entry === null) throw new Error(`no dead letter ${printable(id as string)}`);
+        await audit(id as string, { entryId: entry });
         process.stdout.write(`${id} back on ${keys.stream} as ${entry}\n`);
       });
     });

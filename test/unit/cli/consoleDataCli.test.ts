@@ -24,7 +24,7 @@ const yaml = (hours: string) =>
   `numbers:\n  - did: "+48 22 123 45 67"\n    name: Office\n    timezone: Europe/Warsaw\n    hours: { mon-sun: "${hours}" }\n`;
 
 const cli = (args: string[]) =>
-  runCliSource(args, { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', USER: 'tester' });
+  runCliSource(args, { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' });
 
 beforeAll(async () => {
   server = await startRedisServer();
@@ -174,5 +174,22 @@ describe('export ical', () => {
     const r = await cli(['export', 'ical', '--config', file, '--did', DID, '--weeks', '60']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/from 1 to 52/);
+  });
+});
+
+describe('crm-worker dead retry', () => {
+  it('is on the audit trail: which dead letter, by whom, where it went', async () => {
+    const deadId = await redis.xadd(`${prefix}events:dead`, '*', 'id', 'ev-1', 'event', '{}', 'error', 'refused');
+    const r = await cli(['crm-worker', 'dead', 'retry', deadId!]);
+    expect(r.code).toBe(0);
+    const page = JSON.parse((await cli(['audit', 'list', '--json'])).stdout);
+    expect(page.entries).toEqual([
+      expect.objectContaining({
+        door: 'cli',
+        action: 'deadletter.retry',
+        target: deadId,
+        after: { entryId: expect.any(String) },
+      }),
+    ]);
   });
 });
