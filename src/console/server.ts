@@ -61,6 +61,14 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
   registerCrmRoutes(app, ctx);
   registerPage(app);
   app.get('/openapi.json', { schema: { hide: true } }, () => openapi());
+  // For a service manager or a container: 200 while Redis answers, else 503.
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    const redis = await ctx.redis.ping().then(
+      () => 'ready',
+      (err: Error) => err.message,
+    );
+    return reply.code(redis === 'ready' ? 200 : 503).send({ status: redis === 'ready' ? 'ok' : 'unavailable', redis });
+  });
   await app.ready();
   return app;
 }

@@ -339,6 +339,12 @@ describe('the page and the OpenAPI document', () => {
     expect(doc.paths['/']).toBeUndefined();
   });
 
+  it('answers /healthz while Redis does', async () => {
+    const res = await h.call({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', redis: 'ready' });
+  });
+
   it('answers an unknown path with 404 and the error shape', async () => {
     const res = await h.call({ method: 'GET', url: '/api/nothing' });
     expect(res.statusCode).toBe(404);
