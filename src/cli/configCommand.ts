@@ -4,8 +4,8 @@ import { rollbackConfig } from '../store/configRollback';
 import { diffStoredVersions, getVersion, listVersions, ConfigVersionMissingError } from '../store/configVersions';
 import { printable } from '../util/printable';
 import { cliWho } from './cliWho';
-import { redisPrefix } from './env';
-import { parseAuthor, parseNote, versionsKept } from './push';
+import { redisPrefix, versionsKept } from './env';
+import { parseAuthor, parseNote } from './push';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
 

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ARI_REST_CLIENTS, type AriRestClient } from '../ari/rest';
 import { DEFAULT_PREFIX } from '../events/stream';
+import { DEFAULT_VERSIONS_KEPT, MAX_VERSIONS_KEPT } from '../store/configVersions';
 import { RedisSettingsError, redisSettings as parseRedisSettings, type RedisSettings } from '../store/redisClient';
 import { SettingsError } from './exitCodes';
 
@@ -31,6 +32,16 @@ export function redisSettings(vars: Record<string, string | undefined> = process
   }
 }
 export const redisPrefix = (): string => env('REDIS_PREFIX', DEFAULT_PREFIX);
+
+/** CONFIG_VERSIONS_KEEP: how many pushed versions Redis keeps. */
+export function versionsKept(): number {
+  const raw = env('CONFIG_VERSIONS_KEEP', String(DEFAULT_VERSIONS_KEPT));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_VERSIONS_KEPT)
+    throw new SettingsError(`CONFIG_VERSIONS_KEEP must be a whole number from 1 to ${MAX_VERSIONS_KEPT} (got "${raw}")`);
+  return n;
+}
+
 export const spoolDir = (): string =>
   env('SPOOL_DIR', join(env('XDG_STATE_HOME', join(homedir(), '.local', 'state')), 'after-hours', 'spool'));
 

@@ -4,20 +4,11 @@ import { MAX_CONFIG_BYTES, readRegularFile } from '../config/boundedRead';
 import { formatConfigError, type ConfigError } from '../config/errors';
 import { loadConfigText } from '../config/load';
 import { pushConfig } from '../store/configStore';
-import { DEFAULT_VERSIONS_KEPT, MAX_PUSH_NOTE_LENGTH, MAX_VERSIONS_KEPT } from '../store/configVersions';
+import { MAX_PUSH_NOTE_LENGTH } from '../store/configVersions';
 import { MAX_ACTOR_LENGTH } from '../store/auditLog';
 import { cliWho } from './cliWho';
-import { env, redisPrefix } from './env';
+import { redisPrefix, versionsKept } from './env';
 import { withRedis } from './redisCommand';
-
-/** CONFIG_VERSIONS_KEEP: how many pushed versions Redis keeps. */
-export function versionsKept(): number {
-  const raw = env('CONFIG_VERSIONS_KEEP', String(DEFAULT_VERSIONS_KEPT));
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_VERSIONS_KEPT)
-    throw new Error(`CONFIG_VERSIONS_KEEP must be a whole number from 1 to ${MAX_VERSIONS_KEPT} (got "${raw}")`);
-  return n;
-}
 
 export function parseNote(text: string): string {
   if (text.length > MAX_PUSH_NOTE_LENGTH) throw new InvalidArgumentError(`the note must be at most ${MAX_PUSH_NOTE_LENGTH} characters`);
