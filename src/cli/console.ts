@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { AppConfig } from '../config/types';
@@ -13,6 +14,20 @@ import { ConfigInvalidError } from '../config/errors';
 
 export const DEFAULT_CONSOLE_PORT = 9470;
 
+/** CONSOLE_TRUST_PROXY: comma-separated IP addresses or CIDR ranges of reverse proxies. */
+export function trustedProxiesSetting(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw.split(',').map((item) => {
+    const entry = item.trim();
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !okBits || extra !== undefined)
+      throw new SettingsError(`CONSOLE_TRUST_PROXY: "${entry}" is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1)`);
+    return entry;
+  });
+}
+
 export function registerConsoleCommand(program: Command): void {
   program
     .command('console')
@@ -20,7 +35,7 @@ export function registerConsoleCommand(program: Command): void {
     .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
     .addHelpText(
       'after',
-      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
+      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
     )
     .action(async (opts: { config?: string }) => {
       // Settings first: a refused one stops the console before it connects (exit 78).
@@ -29,6 +44,7 @@ export function registerConsoleCommand(program: Command): void {
       const port = parseListenPort('CONSOLE_PORT', setting('CONSOLE_PORT'), DEFAULT_CONSOLE_PORT);
       const secure = setting('CONSOLE_SECURE_COOKIE') ?? '0';
       if (secure !== '0' && secure !== '1') throw new SettingsError(`CONSOLE_SECURE_COOKIE must be 0 or 1 (got "${secure}")`);
+      const trustedProxies = trustedProxiesSetting(setting('CONSOLE_TRUST_PROXY'));
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
@@ -49,6 +65,7 @@ export function registerConsoleCommand(program: Command): void {
         numbers: new NumbersView(redis, prefix, now, startup),
         audit: consoleAudit(redis, prefix),
         secureCookie: secure === '1',
+        trustedProxies,
       });
       const address = await app.listen({ port, host });
       log.info({ address }, 'console up');

@@ -27,4 +27,9 @@ export interface ConsoleContext {
   audit: AuditRecorder;
   /** Mark the session cookie Secure (the console is reached over https, e.g. behind a proxy). */
   secureCookie: boolean;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: the client's
+   * address then counts for login limits and the audit trail. Empty: the peer's address.
+   */
+  trustedProxies?: string[];
 }

@@ -3,7 +3,8 @@
 import { listAudit } from '../../../src/store/auditLog';
 import { listOverrides } from '../../../src/store/overrideStore';
 import { startRedisServer } from '../../support/redisServer';
-import { CLOSED_DID, OPEN_DID, useConsoleHarness, type Harness } from './harness';
+import { trustedProxiesSetting } from '../../../src/cli/console';
+import { CLOSED_DID, OPEN_DID, startHarness, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -267,6 +268,45 @@ describe('browser sessions', () => {
     expect(blocked.headers['set-cookie']).toBeUndefined();
     const other = await h.call({ method: 'POST', url: '/api/session', payload: { token: op }, remoteAddress: '127.0.0.2' });
     expect(other.statusCode).toBe(200);
+  });
+});
+
+describe('behind a reverse proxy', () => {
+  it('believes X-Forwarded-For only from a trusted proxy: the audit and the login limit use the client address', async () => {
+    const proxied = await startHarness(h.server, undefined, { trustedProxies: ['127.0.0.1'] });
+    try {
+      const op = await proxied.token('olga', 'operator');
+      await proxied.call({
+        method: 'PUT',
+        url: `/api/numbers/${enc(OPEN_DID)}/override`,
+        token: op,
+        headers: { 'x-forwarded-for': '198.51.100.7' },
+        payload: { state: 'closed' },
+      });
+      expect((await listAudit(proxied.redis, proxied.prefix)).entries[0]?.from).toBe('198.51.100.7');
+    } finally {
+      await proxied.close();
+    }
+    const op = await h.token('olga', 'operator');
+    await h.call({
+      method: 'PUT',
+      url: `/api/numbers/${enc(OPEN_DID)}/override`,
+      token: op,
+      headers: { 'x-forwarded-for': '198.51.100.7' },
+      payload: { state: 'closed' },
+    });
+    expect((await auditNow())[0]?.from).toBe('127.0.0.1');
+  });
+
+  it.each([
+    ['10.0.0.0/8,::1', ['10.0.0.0/8', '::1']],
+    [undefined, []],
+  ])('CONSOLE_TRUST_PROXY %s', (raw, list) => {
+    expect(trustedProxiesSetting(raw)).toEqual(list);
+  });
+
+  it.each(['proxy.example', '10.0.0.0/33', '1.2.3.4/8/1', ''])('refuses CONSOLE_TRUST_PROXY entry %j', (raw) => {
+    expect(() => trustedProxiesSetting(`127.0.0.1,${raw}`)).toThrow(/CONSOLE_TRUST_PROXY: ".*" is not an IP address or CIDR range/);
   });
 });
 

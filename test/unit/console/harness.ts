@@ -51,6 +51,7 @@ export interface Reply {
 
 export interface Harness {
   app: FastifyInstance;
+  server: RedisServer;
   prefix: string;
   redis: ReturnType<RedisServer['client']>;
   clock: { now: number };
@@ -60,7 +61,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(server: RedisServer, yaml = CONFIG_YAML): Promise<Harness> {
+export async function startHarness(server: RedisServer, yaml = CONFIG_YAML, extra: { trustedProxies?: string[] } = {}): Promise<Harness> {
   const loaded = loadConfigText('console.yaml', yaml);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   const redis = server.client();
@@ -75,6 +76,7 @@ export async function startHarness(server: RedisServer, yaml = CONFIG_YAML): Pro
     numbers: new NumbersView(redis, prefix, now, loaded.config),
     audit: consoleAudit(redis, prefix),
     secureCookie: false,
+    ...extra,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
@@ -97,6 +99,7 @@ export async function startHarness(server: RedisServer, yaml = CONFIG_YAML): Pro
     });
   return {
     app,
+    server,
     url: `http://127.0.0.1:${port}`,
     prefix,
     redis,
