@@ -246,6 +246,21 @@ describe('browser sessions', () => {
     expect((await h.call({ method: 'GET', url: '/api/numbers', headers: { cookie } })).statusCode).toBe(401);
   });
 
+  it("a session ends with its token's expiry: the cookie lasts no longer, and the session is refused after it", async () => {
+    const soon = await h.token('temp', 'operator', new Date(h.clock.now + 60_000).toISOString());
+    const login = await h.call({ method: 'POST', url: '/api/session', payload: { token: soon } });
+    expect(String(login.headers['set-cookie'])).toMatch(/; Max-Age=60$/);
+    const cookie = cookieOf(login);
+    expect((await h.call({ method: 'GET', url: '/api/numbers', headers: { cookie } })).statusCode).toBe(200);
+    h.clock.now += 61_000;
+    const after = await h.call({ method: 'GET', url: '/api/numbers', headers: { cookie } });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error).toBe("the session's token has expired; log in again");
+    const again = await h.call({ method: 'POST', url: '/api/session', payload: { token: soon } });
+    expect(again.statusCode).toBe(401);
+    expect(again.json().error).toBe('the token has expired');
+  });
+
   it('a revoked token ends its sessions at once', async () => {
     const admin = await h.token('root', 'admin');
     const op = await h.token('olga', 'operator');
