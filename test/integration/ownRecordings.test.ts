@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../src/paths';
 import { makeTone } from '../support/audioFixtures';
-import { freeTcp, startRemoteStack, type RemoteStack } from '../support/remoteStack';
+import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { scenarioWithMediaPort, startRtpPeer } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
@@ -98,59 +98,29 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     expect(removal.stderr).toMatch(/the sound "closed-wav" is used by the pushed configuration \(version 1\)/);
     expect(JSON.parse(cli('sound', 'list', '--json').stdout)).toHaveLength(2);
 
-    const metricsPort = await freeTcp();
-    daemon = await support.startDaemon({
-      configFile,
-      prefix,
-      port: metricsPort,
-      env: { SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds` },
-    });
-    await daemon.waitHealthy();
+    const started = await stack.startSoundsDaemon(configFile, prefix);
+    daemon = started.daemon;
+    const metricsPort = started.metricsPort;
 
     // The announcement as early media: 183, RTP for the converted WAV's length, then 486.
-    const announced = await startRtpPeer();
-    let announcementMs = 0;
-    try {
-      const r = await sipp.call({
-        to: announcedDid,
-        expect: 486,
-        earlyMedia: true,
-        scenario: scenarioWithMediaPort('caller-early-media-reject', announced.port),
-        timeoutMs: 20_000,
-      });
-      expect(r.finalCode).toBe(486);
-      expect(r.codes).toContain(183);
-      const spurts = announced.spurts();
-      expect(spurts.length).toBeGreaterThanOrEqual(1);
-      announcementMs = spurts[0]!.durationMs;
-      expect(Math.abs(announcementMs - duration('closed-wav'))).toBeLessThan(TOLERANCE_MS);
-      expect(spurts[0]!.packets).toBeGreaterThan((duration('closed-wav') / 20) * 0.8);
-    } finally {
-      await announced.close();
-    }
+    const announced = await stack.callHearing({ to: announcedDid, expect: 486 });
+    expect(announced.result.finalCode).toBe(486);
+    expect(announced.result.codes).toContain(183);
+    expect(announced.spurts.length).toBeGreaterThanOrEqual(1);
+    const announcementMs = announced.spurts[0]!.durationMs;
+    expect(Math.abs(announcementMs - duration('closed-wav'))).toBeLessThan(TOLERANCE_MS);
+    expect(announced.spurts[0]!.packets).toBeGreaterThan((duration('closed-wav') / 20) * 0.8);
 
     // The voicemail greeting: answered, RTP for the converted MP3's length (the beep may follow at once).
-    const caller = await startRtpPeer({ talk: true });
-    try {
-      const r = await sipp.call({
-        to: voicemailDid,
-        expect: 200,
-        talkMs: 6_000,
-        scenario: scenarioWithMediaPort('caller-answered', caller.port),
-        timeoutMs: 30_000,
-      });
-      expect(r.finalCode).toBe(200);
-      const spurts = caller.spurts();
-      expect(spurts.length).toBeGreaterThanOrEqual(1);
-      const greetingMs = spurts[0]!.durationMs;
-      expect(greetingMs).toBeGreaterThan(duration('welcome-mp3') - TOLERANCE_MS);
-      expect(greetingMs).toBeLessThan(duration('welcome-mp3') + TOLERANCE_MS + 500);
-      console.log(
-        `RTP heard: announcement ${announcementMs} ms (converted WAV ${duration('closed-wav')} ms), greeting ${greetingMs} ms (converted MP3 ${duration('welcome-mp3')} ms)`,
-      );
-    } finally {
-      await caller.close();
-    }
+    const greeted = await stack.callHearing({ to: voicemailDid, expect: 200, talkMs: 6_000 });
+    expect(greeted.result.finalCode).toBe(200);
+    expect(greeted.spurts.length).toBeGreaterThanOrEqual(1);
+    const greetingMs = greeted.spurts[0]!.durationMs;
+    expect(greetingMs).toBeGreaterThan(duration('welcome-mp3') - TOLERANCE_MS);
+    expect(greetingMs).toBeLessThan(duration('welcome-mp3') + TOLERANCE_MS + 500);
+    console.log(
+      `RTP heard: announcement ${announcementMs} ms (converted WAV ${duration('closed-wav')} ms), greeting ${greetingMs} ms (converted MP3 ${duration('welcome-mp3')} ms)`,
+    );
 
     // sound play: a sound no number uses yet, played to the office phone over ARI; the daemon
     // serves it by its hash from Redis. The phone hears it for its converted length.

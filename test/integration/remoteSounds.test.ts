@@ -14,8 +14,8 @@ import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/events/stream';
 import { packageRoot } from '../../src/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
-import { freeTcp, startRemoteStack, type RemoteStack } from '../support/remoteStack';
-import { scenarioWithMediaPort, startRtpPeer, wavSeconds } from '../support/rtpPeer';
+import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
+import { wavSeconds } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
 
@@ -28,14 +28,13 @@ const TOLERANCE_MS = 600;
 describe('Asterisk without the repository: sounds over HTTP, recordings deleted after the CRM', () => {
   let stack: RemoteStack;
   let support: RemoteStack['support'];
-  let sipp: RemoteStack['sipp'];
   let env: RemoteStack['env'];
   let daemon: import('../support/daemon').RunningDaemon | undefined;
   let asteriskPid = 0;
 
   beforeAll(async () => {
     stack = await startRemoteStack('remote', { rtpStart: 12000, rtpEnd: 12199 });
-    ({ support, sipp, env, asteriskPid } = stack);
+    ({ support, env, asteriskPid } = stack);
   });
 
   afterAll(async () => {
@@ -62,47 +61,29 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       ].join('\n'),
     );
     const prefix = env.uniquePrefix('remote');
-    const metricsPort = await freeTcp();
-    daemon = await support.startDaemon({
-      configFile,
-      prefix,
-      port: metricsPort,
-      env: { SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds` },
-    });
-    await daemon.waitHealthy();
+    const started = await stack.startSoundsDaemon(configFile, prefix);
+    daemon = started.daemon;
+    const metricsPort = started.metricsPort;
 
     // 1. The announcement as early media: 183, RTP for the file's length, then 486; never answered.
-    const announced = await startRtpPeer();
     const heard: { announcementMs: number; greetingMs: number } = { announcementMs: 0, greetingMs: 0 };
-    try {
-      const r = await sipp.call({
-        to: announcedDid,
-        expect: 486,
-        earlyMedia: true,
-        scenario: scenarioWithMediaPort('caller-early-media-reject', announced.port),
-        timeoutMs: 20_000,
-      });
-      expect(r.finalCode).toBe(486);
-      expect(r.sent200).toBe(false);
-      expect(r.codes).toContain(183);
-      const spurts = announced.spurts();
-      if (spurts.length === 0)
-        console.log(
-          `no RTP; SIP: ${r.messages
-            .map((m) => m.raw)
-            .join('\n----\n')
-            .slice(0, 6000)}\ndaemon: ${daemon.logs().slice(-5000)}`,
-        );
-      expect(spurts.length).toBeGreaterThanOrEqual(1);
-      heard.announcementMs = spurts[0]!.durationMs;
-      expect(Math.abs(heard.announcementMs - wavSeconds(announcement) * 1000)).toBeLessThan(TOLERANCE_MS);
-      expect(spurts[0]!.packets).toBeGreaterThan(wavSeconds(announcement) * 50 * 0.8);
-    } finally {
-      await announced.close();
-    }
+    const announced = await stack.callHearing({ to: announcedDid, expect: 486 });
+    expect(announced.result.finalCode).toBe(486);
+    expect(announced.result.sent200).toBe(false);
+    expect(announced.result.codes).toContain(183);
+    if (announced.spurts.length === 0)
+      console.log(
+        `no RTP; SIP: ${announced.result.messages
+          .map((m) => m.raw)
+          .join('\n----\n')
+          .slice(0, 6000)}\ndaemon: ${daemon.logs().slice(-5000)}`,
+      );
+    expect(announced.spurts.length).toBeGreaterThanOrEqual(1);
+    heard.announcementMs = announced.spurts[0]!.durationMs;
+    expect(Math.abs(heard.announcementMs - wavSeconds(announcement) * 1000)).toBeLessThan(TOLERANCE_MS);
+    expect(announced.spurts[0]!.packets).toBeGreaterThan(wavSeconds(announcement) * 50 * 0.8);
 
     // 2. Voicemail: answered, the greeting as RTP for its length, the beep, then the caller talks.
-    const caller = await startRtpPeer({ talk: true });
     const fake = await new FakeBitrix24().start();
     const redis = new Redis(env.redisUrl);
     const reader = new Redis(env.redisUrl);
@@ -120,15 +101,8 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       }),
     });
     try {
-      const r = await sipp.call({
-        to: voicemailDid,
-        expect: 200,
-        talkMs: 10_000,
-        scenario: scenarioWithMediaPort('caller-answered', caller.port),
-        timeoutMs: 30_000,
-      });
+      const { result: r, spurts } = await stack.callHearing({ to: voicemailDid, expect: 200, talkMs: 10_000 });
       expect(r.finalCode).toBe(200);
-      const spurts = caller.spurts();
       expect(spurts.length).toBeGreaterThanOrEqual(1);
       // The first spurt is the greeting (the beep may follow without a gap: at most ~0.5 s more).
       heard.greetingMs = spurts[0]!.durationMs;
@@ -180,7 +154,6 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       redis.disconnect();
       reader.disconnect();
       await fake.stop();
-      await caller.close();
     }
   });
 });

@@ -13,6 +13,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths';
+import type { RunningDaemon } from './daemon';
+import { scenarioWithMediaPort, startRtpPeer, type Spurt } from './rtpPeer';
+import type { CallResult } from './sipp';
 
 export const freeTcp = (): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -38,6 +41,14 @@ export interface RemoteStack {
   env: typeof import('./stackEnv');
   support: typeof import('./daemon');
   sipp: typeof import('./sipp');
+  /** A daemon serving its sounds to this Asterisk over HTTP (SOUNDS_BASE_URL on its metrics port), healthy. */
+  startSoundsDaemon(configFile: string, prefix: string): Promise<{ daemon: RunningDaemon; metricsPort: number }>;
+  /**
+   * A call whose caller's media port is a socket of the test's: rejected after early media
+   * (`expect` 486 and the like) or answered (200, the caller talking for `talkMs`). The SIP
+   * result and the RTP spurts the caller received.
+   */
+  callHearing(opts: { to: string; expect: number; talkMs?: number }): Promise<{ result: CallResult; spurts: Spurt[] }>;
   down(): void;
 }
 
@@ -82,6 +93,32 @@ export async function startRemoteStack(
     env,
     support,
     sipp,
+    async startSoundsDaemon(configFile, prefix) {
+      const metricsPort = await freeTcp();
+      const daemon = await support.startDaemon({
+        configFile,
+        prefix,
+        port: metricsPort,
+        env: { SOUNDS_BASE_URL: `http://127.0.0.1:${metricsPort}/sounds` },
+      });
+      await daemon.waitHealthy();
+      return { daemon, metricsPort };
+    },
+    async callHearing(o) {
+      const answered = o.expect === 200;
+      const peer = await startRtpPeer({ talk: answered });
+      try {
+        const result = await sipp.call({
+          to: o.to,
+          expect: o.expect,
+          ...(answered ? { talkMs: o.talkMs ?? 2000, timeoutMs: 30_000 } : { earlyMedia: true, timeoutMs: 20_000 }),
+          scenario: scenarioWithMediaPort(answered ? 'caller-answered' : 'caller-early-media-reject', peer.port),
+        });
+        return { result, spurts: peer.spurts() };
+      } finally {
+        await peer.close();
+      }
+    },
     down() {
       if (process.env.AH_KEEP_REMOTE_STACK === '1') return;
       const r = stack('down');
