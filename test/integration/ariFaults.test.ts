@@ -28,8 +28,13 @@ describe('ARI connection faults', () => {
     await proxy?.close();
   });
 
+  /** after_hours_ari_reconnects_total: registrations after a loss. */
+  const reconnects = async () =>
+    Number(/^after_hours_ari_reconnects_total (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text())?.[1]);
+
   test('a reset connection: calls take the dialplan fallback meanwhile, then the daemon is back', async () => {
     expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+    expect(await reconnects()).toBe(0);
     proxy.refuse();
     proxy.cut();
     expect(await eventually(async () => (await daemon.health())?.ready === false, 3000)).toBe(true);
@@ -44,6 +49,7 @@ describe('ARI connection faults', () => {
     }
     proxy.allow();
     expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
+    expect(await reconnects()).toBe(1);
     const office2 = await startUas({ behaviour: 'answer', port: officePort });
     try {
       expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
@@ -61,6 +67,7 @@ describe('ARI connection faults', () => {
     expect(await eventually(async () => (await daemon.health())?.ari !== 'registered', 5000, 100)).toBe(true);
     proxy.allow();
     expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
+    expect(await reconnects()).toBe(2);
     expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
   });
 
