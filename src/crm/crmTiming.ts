@@ -19,14 +19,16 @@ interface StepContext {
 const requests = tracingChannel<unknown, RequestContext>('after-hours:crm:request');
 const steps = tracingChannel<unknown, StepContext>('after-hours:crm:step');
 
+// (hasSubscribers is undefined before Node 20.13: trace then, as ioredis does.)
+
 /** Runs one CRM HTTP request under the request channel. */
 export function traceCrmRequest<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  return requests.hasSubscribers ? requests.tracePromise(fn, { what }) : fn();
+  return requests.hasSubscribers !== false ? requests.tracePromise(fn, { what }) : fn();
 }
 
 /** Runs one step of an event's CRM work under the step channel. */
 export function traceCrmStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  return steps.hasSubscribers ? steps.tracePromise(fn, { step }) : fn();
+  return steps.hasSubscribers !== false ? steps.tracePromise(fn, { step }) : fn();
 }
 
 export interface CrmTimingObserver {
