@@ -16,7 +16,7 @@ import { EventStream, streamKeys } from './events/stream';
 import { sameListen, startHttpServer, type HttpServer, type Listen } from './httpServer';
 import { callerMasker } from './log';
 import { packageRoot } from './paths';
-import { allDefaultSounds, defaultSoundFile } from './sounds/defaultSounds';
+import { allDefaultSounds, DEFAULT_SOUND, defaultSoundFile } from './sounds/defaultSounds';
 import { configuredSounds, SoundCatalogue, type HeldSound } from './sounds/soundCatalogue';
 import { storedSoundNames } from './sounds/soundRefs';
 import { normaliseNumber } from './phone/e164';
@@ -289,7 +289,9 @@ export class Daemon {
     this.directory = new NumberDirectory(config, zones);
     this.configVersion = version;
     // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    if (this.sounds.remote) for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) this.sounds.register(f);
+    // (`default` names the shipped sounds, registered here in every language, not a file.)
+    if (this.sounds.remote)
+      for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) if (f !== DEFAULT_SOUND) this.sounds.register(f);
     this.prepareYears();
   }
 
