@@ -20,6 +20,8 @@ export class ConsoleHttpError extends Error {
     readonly code: ConsoleErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Every problem, when there are several (a refused configuration: FILE:LINE:COL lines). */
+    readonly problems?: string[],
   ) {
     super(message);
     this.name = 'ConsoleHttpError';

@@ -32,8 +32,7 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
   app.setErrorHandler((err: FastifyError | ConsoleHttpError, req, reply) => {
     if (err instanceof ConsoleHttpError) {
       for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
-      const problems = (err as { problems?: string[] }).problems;
-      return reply.code(err.statusCode).send({ error: err.message, code: err.code, ...(problems ? { problems } : {}) });
+      return reply.code(err.statusCode).send({ error: err.message, code: err.code, ...(err.problems ? { problems: err.problems } : {}) });
     }
     if (err.validation) {
       const first = err.validation[0];

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { DateTime } from 'luxon';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseEvent } from '../../src/events/validate';
 import { chromiumPath, startConsole, type RunningConsole } from '../support/consoleProcess';
@@ -100,9 +101,33 @@ describe('the console page in a real browser, with real calls', () => {
     await page.screenshot({ path: join(artifacts, 'board-override-desktop.png'), fullPage: true });
   });
 
+  test('a scheduled override from the dialog (from … until …) is listed on the card; the number stays as it is until then', async () => {
+    const tomorrow = DateTime.now().setZone('Europe/London').plus({ days: 1 });
+    const at = (h: number) => tomorrow.set({ hour: h, minute: 0 }).toFormat("yyyy-LL-dd'T'HH:mm");
+    const stateBefore = await card(office).locator('.state').innerText();
+    await card(office).locator('button.set-override').click();
+    await page.selectOption('#override-form select[name=expiry]', 'window');
+    await page.fill('#override-form input[name=from]', at(14));
+    await page.fill('#override-form input[name=until]', at(18));
+    await page.fill('#override-form textarea[name=note]', 'staff meeting');
+    await page.click('#override-save');
+    await expectText(card(office).locator('.override'), 'staff meeting');
+    expect(await card(office).locator('.override').innerText()).toContain('scheduled: closed');
+    expect(await card(office).locator('.state').innerText()).toBe(stateBefore);
+    const [stored] = (await redis.hvals(`${prefix}overrides`))
+      .flatMap((v) => JSON.parse(v) as Array<{ did: string; from: number; until: number }>)
+      .filter((o) => o.did === office);
+    expect(stored).toEqual(
+      expect.objectContaining({
+        from: tomorrow.set({ hour: 14, minute: 0, second: 0, millisecond: 0 }).toMillis(),
+        until: tomorrow.set({ hour: 18, minute: 0, second: 0, millisecond: 0 }).toMillis(),
+      }),
+    );
+  });
+
   test("the audit list shows the change with the user's name, door and note", async () => {
     await page.click('[data-tab=audit]');
-    const row = page.locator('#audit-list tr', { hasText: 'override.set' }).first();
+    const row = page.locator('#audit-list tr', { hasText: hotline }).filter({ hasText: 'override.set' }).first();
     await row.waitFor();
     await expectText(row.locator('.actor'), 'alice');
     expect(await row.innerText()).toContain('page');

@@ -3,12 +3,11 @@ import { formatConfigError, type ConfigError } from '../../config/errors';
 import { loadConfigText } from '../../config/load';
 import { rollbackConfig } from '../../store/configRollback';
 import { pushConfig } from '../../store/configStore';
-import { ConfigVersionMissingError, getVersion, listVersions, MAX_PUSH_NOTE_LENGTH } from '../../store/configVersions';
-import { diffStoredVersions } from '../../store/configVersions';
+import { ConfigVersionMissingError, diffStoredVersions, getVersion, listVersions, MAX_PUSH_NOTE_LENGTH } from '../../store/configVersions';
 import { auditWho } from '../audit';
 import { actorOf } from '../auth';
 import type { ConsoleContext } from '../context';
-import { badRequest, errorSchema, notFound } from '../httpError';
+import { ConsoleHttpError, errorSchema, notFound } from '../httpError';
 
 // Configuration versions (admin): list, one version's text, the diff between two, push a new
 // YAML text, roll back to a kept version. Push and rollback validate like `push` does; a
@@ -45,11 +44,9 @@ const pushedSchema = {
   properties: { version: { type: 'integer' }, numbers: { type: 'integer' } },
 } as const;
 
-function refused(what: string, errors: ConfigError[]) {
-  const err = badRequest(
-    `${what}: the configuration is refused (${errors.length} problem${errors.length === 1 ? '' : 's'}), nothing changed`,
-  );
-  return Object.assign(err, { problems: errors.map(formatConfigError) });
+function refused(what: string, errors: ConfigError[]): ConsoleHttpError {
+  const message = `${what}: the configuration is refused (${errors.length} problem${errors.length === 1 ? '' : 's'}), nothing changed`;
+  return new ConsoleHttpError('AH_ERR_CONSOLE_BAD_REQUEST', message, {}, errors.map(formatConfigError));
 }
 
 export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext): void {

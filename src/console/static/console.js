@@ -117,7 +117,9 @@ function renderBoard(data) {
         el('div', { class: 'did' }, `${n.did} · ${n.timezone}`),
         el('div', {}, el('span', { class: 'state' }, t(n.open ? 'open' : 'closed')), ' · ', el('span', { class: 'reason' }, t('reasons')[n.reason] ?? n.reason), n.holiday ? ` (${n.holiday.name})` : ''),
         el('div', { class: 'muted next' }, next),
-        ...overrides.map((o) => el('div', { class: 'override' }, overrideText(o, n.timezone), o.note ? ` — ${o.note}` : '', o.by ? ` (${t('by')} ${o.by})` : '')),
+        ...overrides.map((o) =>
+          el('div', { class: 'override', 'data-id': o.id }, overrideText(o, n.timezone), o.note ? ` — ${o.note}` : '', o.by ? ` (${t('by')} ${o.by})` : '',
+            canOperate() && overrides.length > 1 ? el('button', { type: 'button', class: 'remove-override', title: t('clearOverride'), 'aria-label': t('clearOverride'), onclick: () => removeOverride(n.did, o.id) }, '×') : null)),
         el('div', { class: 'actions' },
           canOperate() ? el('button', { type: 'button', class: 'set-override', onclick: () => openOverride(n) }, t('setOverride')) : null,
           canOperate() && overrides.length ? el('button', { type: 'button', class: 'clear-override', onclick: () => clearOverride(n.did) }, t('clearOverride')) : null,
@@ -196,8 +198,14 @@ async function renderWeek() {
   $('#week-view').replaceChildren(el('div', { class: 'zones' }, cols));
 }
 
+/** An audit entry's before and after, readably: overrides as state and window, the rest as JSON. */
 function details(e) {
-  const show = (v) => (v === null || v === undefined ? '–' : v.state ? `${v.state}${v.until ? ` → ${new Date(v.until).toISOString()}` : ''}${v.note ? ` “${v.note}”` : ''}` : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const when = (ms) => fmt(new Date(ms).toISOString(), viewerZone);
+  const one = (v) =>
+    v && typeof v === 'object' && v.state
+      ? `${t(v.state)}${v.from ? ` ${when(v.from)}` : ''}${v.until ? ` → ${when(v.until)}` : ''}${v.note ? ` “${v.note}”` : ''}`
+      : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const show = (v) => (v === null || v === undefined || (Array.isArray(v) && v.length === 0) ? '–' : Array.isArray(v) ? v.map(one).join('; ') : one(v));
   return `${show(e.before)} ⇒ ${show(e.after)}${e.note ? ` (${e.note})` : ''}`;
 }
 
@@ -276,6 +284,15 @@ async function saveOverride(ev) {
   } catch (err) {
     $('#override-error').textContent = err.message;
     $('#override-error').hidden = false;
+  }
+}
+
+async function removeOverride(did, id) {
+  try {
+    await api('DELETE', `/api/numbers/${encodeURIComponent(did)}/overrides/${encodeURIComponent(id)}`);
+    await refresh();
+  } catch (err) {
+    message(err.message);
   }
 }
 
