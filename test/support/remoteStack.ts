@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/paths';
 import type { RunningDaemon } from './daemon';
-import { scenarioWithMediaPort, startRtpPeer, type Spurt } from './rtpPeer';
+import { callHearing, type Spurt } from './rtpPeer';
 import type { CallResult } from './sipp';
 
 export const freeTcp = (): Promise<number> =>
@@ -104,21 +104,7 @@ export async function startRemoteStack(
       await daemon.waitHealthy();
       return { daemon, metricsPort };
     },
-    async callHearing(o) {
-      const answered = o.expect === 200;
-      const peer = await startRtpPeer({ talk: answered });
-      try {
-        const result = await sipp.call({
-          to: o.to,
-          expect: o.expect,
-          ...(answered ? { talkMs: o.talkMs ?? 2000, timeoutMs: 30_000 } : { earlyMedia: true, timeoutMs: 20_000 }),
-          scenario: scenarioWithMediaPort(answered ? 'caller-answered' : 'caller-early-media-reject', peer.port),
-        });
-        return { result, spurts: peer.spurts() };
-      } finally {
-        await peer.close();
-      }
-    },
+    callHearing: (o) => callHearing(sipp, o),
     down() {
       if (process.env.AH_KEEP_REMOTE_STACK === '1') return;
       const r = stack('down');

@@ -109,3 +109,28 @@ export function wavSeconds(file: string): number {
   }
   throw new Error(`${file}: no data chunk`);
 }
+
+/**
+ * A call whose caller's media port is a socket of the test's: rejected after early media
+ * (`expect` 486 and the like) or answered (200, the caller talking for `talkMs`). The SIP
+ * result and the RTP spurts the caller received. `sipp` is test/support/sipp as the test
+ * loaded it (pointed at its stack).
+ */
+export async function callHearing(
+  sipp: typeof import('./sipp'),
+  o: { to: string; expect: number; talkMs?: number },
+): Promise<{ result: import('./sipp').CallResult; spurts: Spurt[] }> {
+  const answered = o.expect === 200;
+  const peer = await startRtpPeer({ talk: answered });
+  try {
+    const result = await sipp.call({
+      to: o.to,
+      expect: o.expect,
+      ...(answered ? { talkMs: o.talkMs ?? 2000, timeoutMs: 30_000 } : { earlyMedia: true, timeoutMs: 20_000 }),
+      scenario: scenarioWithMediaPort(answered ? 'caller-answered' : 'caller-early-media-reject', peer.port),
+    });
+    return { result, spurts: peer.spurts() };
+  } finally {
+    await peer.close();
+  }
+}
