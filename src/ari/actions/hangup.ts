@@ -69,7 +69,7 @@ export const hangupAction: CallAction<'hangup'> = {
       cause: { type: 'string', enum: HANGUP_CAUSES, default: 'busy' },
       announcement: {
         description:
-          "Played as early media (183, not answered) before the reject; `default`: the shipped closed announcement in the number's language.",
+          "Played as early media (183, not answered) before the reject: a WAV (8 kHz mono) or GSM file, or sound:NAME (a sound stored with after-hours sound add); `default`: the shipped closed announcement in the number's language.",
         type: 'string',
         minLength: 1,
       },

@@ -110,7 +110,8 @@ export const voicemailAction: CallAction<'voicemail'> = {
     additionalProperties: false,
     properties: {
       greeting: {
-        description: "WAV (8 kHz mono) or GSM file; when absent or `default`, the shipped greeting in the number's language.",
+        description:
+          "WAV (8 kHz mono) or GSM file, or sound:NAME (a sound stored with after-hours sound add); when absent or `default`, the shipped greeting in the number's language.",
         type: 'string',
         minLength: 1,
       },
