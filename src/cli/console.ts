@@ -53,7 +53,8 @@ export function registerConsoleCommand(program: Command): void {
       }
       const log = createLogger('after-hours-console');
       const settings = redisSettings();
-      const redis = createRedisClient(settings, 'worker', 'after-hours-console');
+      // Queued while (re)connecting, given up after two retries: a request fails in seconds, not minutes.
+      const redis = createRedisClient(settings, 'tool', 'after-hours-console');
       redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings) }, 'redis connection error'));
       const prefix = redisPrefix();
       const now = () => Date.now();

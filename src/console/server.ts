@@ -42,6 +42,10 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
       return reply.code(err.statusCode).send({ error: err.message, code: 'AH_ERR_CONSOLE_BAD_REQUEST' });
+    if (ctx.redis.status !== 'ready') {
+      ctx.log.warn({ err, method: req.method, url: req.url }, 'console request failed: Redis is not reachable');
+      return reply.code(503).send({ error: 'Redis is not reachable now; try again shortly', code: 'AH_ERR_CONSOLE_UNAVAILABLE' });
+    }
     ctx.log.error({ err, method: req.method, url: req.url }, 'console request failed');
     return reply.code(500).send({ error: 'internal error (logged)', code: 'internal' });
   });

@@ -1,6 +1,13 @@
 // The console's API against a real Redis: every endpoint, each role, and each refusal (401,
 // 403, 400, 404) with a clear error and nothing changed.
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { consoleAudit } from '../../../src/console/audit';
+import { NumbersView } from '../../../src/console/numbersView';
+import { buildConsole } from '../../../src/console/server';
 import { listAudit } from '../../../src/store/auditLog';
+import { freeTcpPort } from '../../support/daemon';
 import { listOverrides } from '../../../src/store/overrideStore';
 import { startRedisServer } from '../../support/redisServer';
 import { trustedProxiesSetting } from '../../../src/cli/console';
@@ -398,6 +405,33 @@ describe('the page and the OpenAPI document', () => {
     const res = await h.call({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', redis: 'ready' });
+  });
+
+  it('answers 503 with AH_ERR_CONSOLE_UNAVAILABLE while Redis cannot be reached', async () => {
+    const port = await freeTcpPort();
+    const down = new Redis(port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const app = await buildConsole({
+      redis: down,
+      prefix: h.prefix,
+      now: Date.now,
+      log: pino({ level: 'silent' }),
+      numbers: new NumbersView(down, h.prefix, Date.now),
+      audit: consoleAudit(down, h.prefix),
+      secureCookie: false,
+    });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const api = await fetch(`${url}/api/numbers`, { headers: { authorization: 'Bearer aht_x' } });
+      expect(api.status).toBe(503);
+      expect(await api.json()).toEqual({ error: 'Redis is not reachable now; try again shortly', code: 'AH_ERR_CONSOLE_UNAVAILABLE' });
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(503);
+    } finally {
+      await app.close();
+      down.disconnect();
+    }
   });
 
   it('answers an unknown path with 404 and the error shape', async () => {
