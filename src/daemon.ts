@@ -340,6 +340,7 @@ export class Daemon {
       return;
     }
     for (const f of this.sounds.setStored(held)) log.error({ err: f.err, sound: f.name }, 'stored sound could not be written for Asterisk');
+    if (held.length > 0) log.info({ sounds: held.map((h) => `${h.name}=${h.hash}`) }, 'stored sounds held');
   }
 
   /** Any stored sound by its hash, from Redis (a sound `sound play` plays that no number uses). */

@@ -56,9 +56,9 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     expect(addedMp3.stdout).toMatch(/^welcome-mp3: stored \(2\.\d s, \d+ KB, 8 kHz mono 16-bit; 1\.\d s of silence trimmed/);
     expect(cli('sound', 'add', wav, '--name', 'closed-wav').status).toBe(0);
     // The same name again is refused without --replace.
-    const again = cli('sound', 'add', wav, '--name', 'closed-wav');
-    expect(again.status).toBe(2);
-    expect(again.stderr).toMatch(/a sound named "closed-wav" is stored already \(give --replace to replace it\)/);
+    const twice = cli('sound', 'add', wav, '--name', 'closed-wav');
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/a sound named "closed-wav" is stored already \(give --replace to replace it\)/);
 
     const listed = cli('sound', 'list', '--json');
     expect(listed.status).toBe(0);
@@ -121,6 +121,17 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     console.log(
       `RTP heard: announcement ${announcementMs} ms (converted WAV ${duration('closed-wav')} ms), greeting ${greetingMs} ms (converted MP3 ${duration('welcome-mp3')} ms)`,
     );
+
+    // Replaced: every daemon holds the new recording within a second (the announcement on
+    // <prefix>sounds:changed), and the next call hears it at its own length.
+    const shorter = makeTone(dir, 'shorter.ogg', { seconds: 2, padBefore: 0.4, rate: 44100, channels: 2, frequency: 700 });
+    const replaced = cli('sound', 'add', shorter, '--name', 'closed-wav', '--replace');
+    expect(replaced.stdout).toMatch(/^closed-wav: replaced \(2\.\d s/);
+    const newSound = (JSON.parse(cli('sound', 'list', '--json').stdout) as typeof sounds).find((s) => s.name === 'closed-wav')!;
+    expect(await support.eventually(() => daemon!.logs().includes(`closed-wav=${newSound.hash}`), 5_000, 50)).toBe(true);
+    const again = await stack.callHearing({ to: announcedDid, expect: 486 });
+    expect(again.spurts.length).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(again.spurts[0]!.durationMs - newSound.durationMs)).toBeLessThan(TOLERANCE_MS);
 
     // sound play: a sound no number uses yet, played to the office phone over ARI; the daemon
     // serves it by its hash from Redis. The phone hears it for its converted length.
