@@ -6,7 +6,7 @@ import { pageLanguage } from '../../../src/console/page';
 import { tokenKeys, verifyToken } from '../../../src/console/tokens';
 import { listAudit } from '../../../src/store/auditLog';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
-import { runSourceCli } from '../../support/sourceCli';
+import { runCliSource } from '../../support/cliProcess';
 
 jest.setTimeout(120_000);
 
@@ -26,7 +26,8 @@ beforeEach(() => {
   prefix = `token-cli-${process.pid}-${++counter}:`;
 });
 
-const cli = (...args: string[]) => runSourceCli(['token', ...args], { REDIS_URL: server.url, REDIS_PREFIX: prefix });
+const cli = (...args: string[]) =>
+  runCliSource(['token', ...args], { ...process.env, TZ: 'UTC', LOG_LEVEL: 'silent', REDIS_URL: server.url, REDIS_PREFIX: prefix });
 
 describe('token CLI', () => {
   it('creates a token printed once (stored only as its digest), lists it, revokes it; both audited as cli', async () => {
