@@ -328,7 +328,7 @@ export class Daemon {
     try {
       for (const name of storedSoundNames(config)) {
         const s = await readSound(this.redis, this.opts.prefix, name);
-        if (s) held.push({ name, hash: s.sound.hash, wav: s.wav });
+        if (s) held.push({ name, hash: s.sound.hash, wav: s.wav, ...(s.wav16 ? { wav16: s.wav16 } : {}) });
         else
           log.error(
             { err: new Error(`no stored sound "${name}" in Redis`), sound: name },

@@ -57,6 +57,7 @@ export function registerSoundCommand(program: Command): void {
             {
               name: o.name,
               wav: converted.wav,
+              ...(converted.wav16 ? { wav16: converted.wav16 } : {}),
               durationMs: converted.durationMs,
               source: basename(file).slice(0, 200),
               sourceBytes: converted.sourceBytes,
@@ -66,7 +67,7 @@ export function registerSoundCommand(program: Command): void {
         ),
       );
       process.stdout.write(
-        `${stored.name}: ${replaced ? 'replaced' : 'stored'} (${seconds(stored.durationMs)}, ${kb(stored.bytes)}, 8 kHz mono 16-bit; ` +
+        `${stored.name}: ${replaced ? 'replaced' : 'stored'} (${seconds(stored.durationMs)}, ${kb(stored.bytes)}, 8 kHz mono 16-bit, and a 16 kHz copy; ` +
           `${seconds(converted.trimmedMs)} of silence trimmed, gain ${converted.gainDb >= 0 ? '+' : ''}${converted.gainDb} dB); use it as sound:${stored.name}\n`,
       );
     });
@@ -114,7 +115,7 @@ export function registerSoundCommand(program: Command): void {
     .action(async (n: string, o: { to: string; timeout?: number }) => {
       const held = await withRedis('after-hours-sound', (r) => readSound(r, redisPrefix(), n));
       if (!held) throw new UsageError(`no sound named "${n}" is stored (after-hours sound list)`);
-      const r = await playSound({ sound: held.sound, wav: held.wav, to: o.to, ringSeconds: o.timeout ?? 30 });
+      const r = await playSound({ ...held, to: o.to, ringSeconds: o.timeout ?? 30 });
       process.stdout.write(
         `${n}: played to ${r.endpoint} (${seconds(held.sound.durationMs)}${r.heardToEnd ? '' : ', hung up before the end'})\n`,
       );

@@ -28,6 +28,7 @@ type Listener = Parameters<AriConnection['on']>[1];
 export async function playSound(o: {
   sound: StoredSound;
   wav: Buffer;
+  wav16?: Buffer;
   to: string;
   ringSeconds: number;
 }): Promise<{ endpoint: string; heardToEnd: boolean }> {
@@ -36,7 +37,7 @@ export async function playSound(o: {
   const base = rawBase ? parseSoundsBaseUrl(rawBase) : undefined;
   if (typeof base === 'object') throw new SettingsError(base.error);
   const catalogue = new SoundCatalogue(base, join(dirname(spoolDir()), 'sounds'));
-  const failed = catalogue.setStored([{ name: o.sound.name, hash: o.sound.hash, wav: o.wav }]);
+  const failed = catalogue.setStored([{ name: o.sound.name, hash: o.sound.hash, wav: o.wav, ...(o.wav16 ? { wav16: o.wav16 } : {}) }]);
   if (failed[0]) throw failed[0].err;
   const media = catalogue.uriFor(`${STORED_SOUND_PREFIX}${o.sound.name}`);
 

@@ -49,6 +49,8 @@ export interface HeldSound {
   name: string;
   hash: string;
   wav: Buffer;
+  /** The 16 kHz copy, written beside the 8 kHz one as `<hash>.wav16` for a same-host Asterisk. */
+  wav16?: Buffer;
 }
 
 export class SoundCatalogue {
@@ -85,13 +87,15 @@ export class SoundCatalogue {
         next.set(s.name, s);
         continue;
       }
+      // Both under one base name: Asterisk picks the file closest to the call's codec (wav16 for G.722).
       const file = join(this.storedDir, `${s.hash}.wav`);
       try {
-        if (statSync(file, { throwIfNoEntry: false })?.size !== s.wav.length) {
+        for (const [path, content] of [[file, s.wav], ...(s.wav16 ? [[`${file}16`, s.wav16]] : [])] as Array<[string, Buffer]>) {
+          if (statSync(path, { throwIfNoEntry: false })?.size === content.length) continue;
           // Asterisk (another user) reads it: world-readable, written whole then renamed.
           mkdirSync(this.storedDir, { recursive: true, mode: 0o755 });
-          writeFileSync(`${file}.tmp`, s.wav, { mode: 0o644 });
-          renameSync(`${file}.tmp`, file);
+          writeFileSync(`${path}.tmp`, content, { mode: 0o644 });
+          renameSync(`${path}.tmp`, path);
         }
         next.set(s.name, { ...s, file });
       } catch (err) {

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { SOUND_LIMITS, SOUND_RATE } from './soundPcm';
+import type { Readable } from 'node:stream';
+import { SOUND_LIMITS, SOUND_RATE, WIDEBAND_RATE } from './soundPcm';
 
-// The one place an uploaded file is read: ffmpeg decodes it to 8 kHz mono 16-bit PCM on a pipe.
+// The one place an uploaded file is read: ffmpeg decodes it to 8 kHz and 16 kHz mono 16-bit PCM on two pipes.
 // The upload is whatever an operator (or someone posing as one) hands over, so every bound is
 // set before anything reads it: the size from stat (a 2 GB file, sparse or not, is refused
 // unread), only audio demuxers and the `file` protocol (no playlists that open URLs or other
@@ -12,7 +13,7 @@ import { SOUND_LIMITS, SOUND_RATE } from './soundPcm';
 
 export type DecodeRefusal = 'not-a-file' | 'empty' | 'too-big' | 'not-audio' | 'no-audio-stream' | 'corrupt' | 'bounds' | 'no-decoder';
 
-export type Decoded = { ok: true; pcm: Buffer; sourceBytes: number } | { ok: false; reason: DecodeRefusal; error: string };
+export type Decoded = { ok: true; pcm: Buffer; pcm16: Buffer; sourceBytes: number } | { ok: false; reason: DecodeRefusal; error: string };
 
 export interface DecodeBounds {
   timeoutMs: number;
@@ -59,13 +60,31 @@ export function checkUploadFile(
   return { ok: true, bytes: st.size };
 }
 
-/** Decodes `file` within `bounds`; the PCM is SOUND_RATE mono signed 16-bit little-endian. */
+/**
+ * Decodes `file` within `bounds`, in one ffmpeg run to two pipes: `pcm` at SOUND_RATE and
+ * `pcm16` at WIDEBAND_RATE, both mono signed 16-bit little-endian.
+ */
 export async function decodeUpload(file: string, bounds: DecodeBounds = DECODE_BOUNDS): Promise<Decoded> {
   const checked = checkUploadFile(file, bounds.maxUploadBytes);
   if (!checked.ok) return checked;
   // A little past the limit, so a file that is too long is seen to be (prepareSound refuses it).
   const stopAt = bounds.maxSeconds + 0.5;
-  const maxPcmBytes = Math.ceil(stopAt * SOUND_RATE * 2) + 65536;
+  const maxPcmBytes = Math.ceil(stopAt * WIDEBAND_RATE * 2) + 65536;
+  const output = (rate: number, pipe: string) => [
+    '-map',
+    '0:a:0',
+    '-ac',
+    '1',
+    '-ar',
+    String(rate),
+    '-t',
+    String(stopAt),
+    '-f',
+    's16le',
+    '-c:a',
+    'pcm_s16le',
+    pipe,
+  ];
   const args = [
     `--as=${bounds.addressSpaceBytes}`,
     `--cpu=${bounds.cpuSeconds}`,
@@ -87,25 +106,15 @@ export async function decodeUpload(file: string, bounds: DecodeBounds = DECODE_B
     '-i',
     // "file:" so a name like "pipe:0" or "http:..." is a file name, nothing else.
     `file:${file}`,
-    '-vn',
-    '-sn',
-    '-dn',
-    '-ac',
-    '1',
-    '-ar',
-    String(SOUND_RATE),
-    '-t',
-    String(stopAt),
-    '-f',
-    's16le',
-    '-c:a',
-    'pcm_s16le',
-    'pipe:1',
+    ...output(SOUND_RATE, 'pipe:1'),
+    ...output(WIDEBAND_RATE, 'pipe:3'),
   ];
   return new Promise<Decoded>((resolve) => {
-    const child = spawn('prlimit', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let bytes = 0;
+    const child = spawn('prlimit', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const collected = [
+      { chunks: [] as Buffer[], bytes: 0 },
+      { chunks: [] as Buffer[], bytes: 0 },
+    ];
     let stderr = '';
     let overflow = false;
     let timedOut = false;
@@ -113,17 +122,20 @@ export async function decodeUpload(file: string, bounds: DecodeBounds = DECODE_B
       timedOut = true;
       child.kill('SIGKILL');
     }, bounds.timeoutMs);
-    child.stdout.on('data', (c: Buffer) => {
-      if (overflow) return;
-      bytes += c.length;
-      if (bytes > maxPcmBytes) {
-        overflow = true;
-        child.kill('SIGKILL');
-        return;
-      }
-      chunks.push(c);
+    [child.stdout as Readable, child.stdio[3] as Readable].forEach((stream, i) => {
+      const into = collected[i]!;
+      stream.on('data', (c: Buffer) => {
+        if (overflow) return;
+        into.bytes += c.length;
+        if (into.bytes > maxPcmBytes) {
+          overflow = true;
+          child.kill('SIGKILL');
+          return;
+        }
+        into.chunks.push(c);
+      });
     });
-    child.stderr.on('data', (c: Buffer) => {
+    (child.stderr as Readable).on('data', (c: Buffer) => {
       if (stderr.length < MAX_STDERR) stderr += c.toString('utf8').slice(0, MAX_STDERR - stderr.length);
     });
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -136,8 +148,8 @@ export async function decodeUpload(file: string, bounds: DecodeBounds = DECODE_B
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const pcm = Buffer.concat(chunks);
-      resolve(classify({ code, signal, pcm, stderr, timedOut, overflow, bounds, sourceBytes: checked.bytes }));
+      const [pcm, pcm16] = collected.map((c) => Buffer.concat(c.chunks)) as [Buffer, Buffer];
+      resolve(classify({ code, signal, pcm, pcm16, stderr, timedOut, overflow, bounds, sourceBytes: checked.bytes }));
     });
   });
 }
@@ -146,6 +158,7 @@ function classify(r: {
   code: number | null;
   signal: NodeJS.Signals | null;
   pcm: Buffer;
+  pcm16: Buffer;
   stderr: string;
   timedOut: boolean;
   overflow: boolean;
@@ -165,8 +178,8 @@ function classify(r: {
     };
   if (r.code === 127 || /failed to execute ffmpeg/i.test(r.stderr))
     return { ok: false, reason: 'no-decoder', error: 'ffmpeg is not installed (Debian package ffmpeg; scripts/install-deps installs it)' };
-  if (r.code === 0 && r.pcm.length > 0) return { ok: true, pcm: r.pcm, sourceBytes: r.sourceBytes };
-  if (/does not contain any stream|Output file .* does not contain/i.test(r.stderr))
+  if (r.code === 0 && r.pcm.length > 0) return { ok: true, pcm: r.pcm, pcm16: r.pcm16, sourceBytes: r.sourceBytes };
+  if (/does not contain any stream|matches no streams/i.test(r.stderr))
     return { ok: false, reason: 'no-audio-stream', error: 'it has no audio stream' };
   if (r.pcm.length === 0 && r.code !== 0)
     return { ok: false, reason: 'not-audio', error: `it is not audio ffmpeg reads as ${ACCEPTED_FORMATS}${said ? ` (${said})` : ''}` };

@@ -5,12 +5,14 @@
 
 /** Sample rate of what is stored and played: Asterisk's `wav` format (8 kHz slin). */
 export const SOUND_RATE = 8000;
+/** The wideband copy: Asterisk's `wav16` format (16 kHz slin), for G.722 calls on a same-host Asterisk. */
+export const WIDEBAND_RATE = 16000;
 
 /** The documented limits of `sound add` (README "Own recordings"). */
 export const SOUND_LIMITS = {
   /** An upload bigger than this is refused from its size alone, before anything reads it. */
   maxUploadBytes: 256 * 1024 * 1024,
-  /** Longest recording, as uploaded (silence included): 5 minutes, 4.8 MB stored. */
+  /** Longest recording, as uploaded (silence included): 5 minutes, 4.8 MB stored (and 9.6 MB at 16 kHz). */
   maxSeconds: 300,
   /** Windows whose peak stays under this are silence (trimmed at both ends). */
   silenceDbfs: -48,
@@ -29,14 +31,19 @@ const MARGIN_MS = 50;
 const WINDOW_MS = 10;
 
 export type PreparedSound =
-  | { ok: true; wav: Buffer; durationMs: number; trimmedMs: number; gainDb: number }
+  | { ok: true; wav: Buffer; wav16?: Buffer; durationMs: number; trimmedMs: number; gainDb: number }
   | { ok: false; reason: 'too-long' | 'silence'; error: string };
 
 const dbToAmplitude = (db: number) => 32768 * 10 ** (db / 20);
 
-/** Decoded samples → the stored WAV, or why not. `pcm` is 16-bit little-endian mono at SOUND_RATE. */
-export function prepareSound(pcm: Buffer): PreparedSound {
-  const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
+const int16 = (pcm: Buffer) => new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
+
+/**
+ * Decoded samples → the stored WAV, or why not. `pcm` is 16-bit little-endian mono at
+ * SOUND_RATE; `pcm16`, the same audio at WIDEBAND_RATE, gets the same cut and gain.
+ */
+export function prepareSound(pcm: Buffer, pcm16?: Buffer): PreparedSound {
+  const samples = int16(pcm);
   const seconds = samples.length / SOUND_RATE;
   if (seconds > SOUND_LIMITS.maxSeconds)
     return {
@@ -86,12 +93,15 @@ export function prepareSound(pcm: Buffer): PreparedSound {
   const ceiling = 20 * Math.log10(dbToAmplitude(SOUND_LIMITS.peakCeilingDbfs) / peak);
   const gainDb = Math.max(-SOUND_LIMITS.maxGainDb, Math.min(wanted, ceiling, SOUND_LIMITS.maxGainDb));
   const gain = 10 ** (gainDb / 20);
-  const out = new Int16Array(kept.length);
-  for (let i = 0; i < kept.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(kept[i]! * gain)));
+  const amplified = (part: Int16Array) => part.map((x) => Math.max(-32768, Math.min(32767, Math.round(x * gain))));
+  const out = amplified(kept);
+  const ratio = WIDEBAND_RATE / SOUND_RATE;
+  const wav16 = pcm16 ? wavFile(amplified(int16(pcm16).subarray(start * ratio, end * ratio)), WIDEBAND_RATE) : undefined;
 
   return {
     ok: true,
     wav: wavFile(out, SOUND_RATE),
+    ...(wav16 ? { wav16 } : {}),
     durationMs: Math.round((out.length * 1000) / SOUND_RATE),
     trimmedMs: Math.round(((samples.length - out.length) * 1000) / SOUND_RATE),
     gainDb: Math.round(gainDb * 10) / 10,

@@ -24,7 +24,7 @@ export async function removeSound(redis: Redis, prefix: string, name: string): P
         'in-use',
         uses,
       );
-    const done = await redis.multi().hdel(k.index, name).del(k.content(name)).publish(k.channel, name).exec();
+    const done = await redis.multi().hdel(k.index, name).del(k.content(name), k.content16(name)).publish(k.channel, name).exec();
     if (done === null)
       throw new SoundStoreError('the sounds or the pushed configuration changed meanwhile; nothing removed, try again', 'busy');
   } finally {

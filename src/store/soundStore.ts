@@ -17,6 +17,8 @@ export interface StoredSound {
   hash: string;
   durationMs: number;
   bytes: number;
+  /** The 16 kHz copy's size (0: none, a sound stored before it was kept). */
+  bytes16: number;
   addedAt: string;
   /** The uploaded file's name (no folder) and size, for `sound list`. */
   source: string;
@@ -27,6 +29,8 @@ export function soundKeys(prefix: string) {
   return {
     index: `${prefix}sounds`,
     content: (name: string) => `${prefix}sound:${name}`,
+    /** The 16 kHz copy (a name has no ":"). */
+    content16: (name: string) => `${prefix}sound:${name}:16k`,
     channel: `${prefix}sounds:changed`,
     pushLock: `${prefix}sounds:push-lock`,
   };
@@ -52,7 +56,7 @@ export class SoundStoreError extends Error {
 export async function addSound(
   redis: Redis,
   prefix: string,
-  entry: { name: string; wav: Buffer; durationMs: number; source: string; sourceBytes: number },
+  entry: { name: string; wav: Buffer; wav16?: Buffer; durationMs: number; source: string; sourceBytes: number },
   opts: { replace: boolean; now: Date },
 ): Promise<{ sound: StoredSound; replaced: boolean }> {
   const k = soundKeys(prefix);
@@ -61,6 +65,7 @@ export async function addSound(
     hash: soundHash(entry.wav),
     durationMs: entry.durationMs,
     bytes: entry.wav.length,
+    bytes16: entry.wav16?.length ?? 0,
     addedAt: opts.now.toISOString(),
     source: entry.source,
     sourceBytes: entry.sourceBytes,
@@ -70,12 +75,10 @@ export async function addSound(
     const exists = (await redis.hexists(k.index, entry.name)) === 1;
     if (exists && !opts.replace)
       throw new SoundStoreError(`a sound named "${entry.name}" is stored already (give --replace to replace it)`, 'exists');
-    const done = await redis
-      .multi()
-      .set(k.content(entry.name), entry.wav)
-      .hset(k.index, entry.name, JSON.stringify(sound))
-      .publish(k.channel, entry.name)
-      .exec();
+    const tx = redis.multi().set(k.content(entry.name), entry.wav);
+    if (entry.wav16) tx.set(k.content16(entry.name), entry.wav16);
+    else tx.del(k.content16(entry.name));
+    const done = await tx.hset(k.index, entry.name, JSON.stringify(sound)).publish(k.channel, entry.name).exec();
     if (done === null) throw new SoundStoreError(`the sound "${entry.name}" changed meanwhile; nothing stored, try again`, 'busy');
     return { sound, replaced: exists };
   } finally {
@@ -95,13 +98,21 @@ export async function listSounds(redis: Redis, prefix: string, onMalformed?: (na
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** One stored sound's description and WAV, or undefined when it is not stored. */
-export async function readSound(redis: Redis, prefix: string, name: string): Promise<{ sound: StoredSound; wav: Buffer } | undefined> {
+/** One stored sound's description and WAVs (8 kHz, and 16 kHz when kept), or undefined when it is not stored. */
+export async function readSound(
+  redis: Redis,
+  prefix: string,
+  name: string,
+): Promise<{ sound: StoredSound; wav: Buffer; wav16?: Buffer } | undefined> {
   const k = soundKeys(prefix);
-  const [meta, wav] = await Promise.all([redis.hget(k.index, name), redis.getBuffer(k.content(name))]);
+  const [meta, wav, wav16] = await Promise.all([
+    redis.hget(k.index, name),
+    redis.getBuffer(k.content(name)),
+    redis.getBuffer(k.content16(name)),
+  ]);
   const sound = meta === null ? undefined : parseSound(meta);
   if (!sound || !wav || soundHash(wav) !== sound.hash) return undefined;
-  return { sound, wav };
+  return wav16 && wav16.length === sound.bytes16 ? { sound, wav, wav16 } : { sound, wav };
 }
 
 /**
@@ -147,6 +158,7 @@ function parseSound(text: string): StoredSound | undefined {
       hash: s.hash,
       durationMs: s.durationMs,
       bytes: s.bytes,
+      bytes16: Number(s.bytes16 ?? 0),
       addedAt: String(s.addedAt ?? ''),
       source: String(s.source ?? ''),
       sourceBytes: Number(s.sourceBytes ?? 0),

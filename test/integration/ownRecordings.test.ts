@@ -53,7 +53,9 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     const addedMp3 = cli('sound', 'add', mp3, '--name', 'welcome-mp3');
     expect(addedMp3.stderr).toBe('');
     expect(addedMp3.status).toBe(0);
-    expect(addedMp3.stdout).toMatch(/^welcome-mp3: stored \(2\.\d s, \d+ KB, 8 kHz mono 16-bit; 1\.\d s of silence trimmed/);
+    expect(addedMp3.stdout).toMatch(
+      /^welcome-mp3: stored \(2\.\d s, \d+ KB, 8 kHz mono 16-bit, and a 16 kHz copy; 1\.\d s of silence trimmed/,
+    );
     expect(cli('sound', 'add', wav, '--name', 'closed-wav').status).toBe(0);
     // The same name again is refused without --replace.
     const twice = cli('sound', 'add', wav, '--name', 'closed-wav');

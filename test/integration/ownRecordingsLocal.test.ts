@@ -60,6 +60,8 @@ describe('own recordings on the same host: written beside the spool, played by p
     // Written whole, world-readable (Asterisk runs as another user), named by its hash.
     const file = statSync(join(stateDir, 'sounds', `${sound.hash}.wav`));
     expect(file.mode & 0o777).toBe(0o644);
+    // and its 16 kHz copy under the same base name (for a G.722 call Asterisk would pick it).
+    expect(statSync(join(stateDir, 'sounds', `${sound.hash}.wav16`)).size).toBeGreaterThan(2 * file.size - 100);
     expect(daemon.logs()).not.toMatch(/playback failed|stored sound missing/);
     console.log(`RTP heard: ${spurts[0]!.durationMs} ms (converted FLAC ${sound.durationMs} ms), played from ${stateDir}/sounds`);
   });

@@ -40,6 +40,11 @@ describe('sound add: conversion', () => {
     expect(wav.readUInt32LE(24)).toBe(SOUND_RATE);
     expect(wav.readUInt16LE(34)).toBe(16);
     expect(wav.readUInt32LE(40)).toBe(wav.length - 44);
+    // The 16 kHz copy: the same cut, twice the samples.
+    const wav16 = r.wav16!;
+    expect(wav16.readUInt32LE(24)).toBe(16000);
+    expect(wav16.readUInt16LE(22)).toBe(1);
+    expect(wav16.length - 44).toBe(2 * (wav.length - 44));
     // 3 s of tone + 2 × 50 ms; codecs add a few ms of priming (MP3, AAC, Opus).
     expect(r.durationMs).toBeGreaterThan(3050);
     expect(r.durationMs).toBeLessThan(3200);

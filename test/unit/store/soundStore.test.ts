@@ -100,7 +100,8 @@ describe('sound store', () => {
   });
 
   it('a removal is refused while the pushed configuration uses the sound, or while a push is checking; then it goes', async () => {
-    await addSound(redis, prefix, entry('welcome'), { replace: false, now });
+    await addSound(redis, prefix, { ...entry('welcome'), wav16: tone(2) }, { replace: false, now });
+    expect((await readSound(redis, prefix, 'welcome'))?.wav16?.equals(tone(2))).toBe(true);
     await storeAsPushed(redis, prefix, config('sound:welcome', onDisk), 4);
     const refused = await removeSound(redis, prefix, 'welcome').catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(SoundStoreError);
@@ -117,7 +118,7 @@ describe('sound store', () => {
     await redis.del(soundKeys(prefix).pushLock);
     await removeSound(redis, prefix, 'welcome');
     expect(await readSound(redis, prefix, 'welcome')).toBeUndefined();
-    expect(await redis.exists(soundKeys(prefix).content('welcome'))).toBe(0);
+    expect(await redis.exists(soundKeys(prefix).content('welcome'), soundKeys(prefix).content16('welcome'))).toBe(0);
     await expect(removeSound(redis, prefix, 'welcome')).rejects.toThrow('no sound named "welcome" is stored');
   });
 
@@ -136,8 +137,10 @@ describe('sound store', () => {
 
     const dir = join(mkdtempSync(join(tmpdir(), 'ah-stored-')), 'sounds');
     const local = new SoundCatalogue(undefined, dir);
-    expect(local.setStored([{ name: 'welcome', hash, wav }])).toEqual([]);
+    expect(local.setStored([{ name: 'welcome', hash, wav, wav16: tone(2) }])).toEqual([]);
+    // One base name for both: Asterisk picks wav or wav16 by the call's codec.
     expect(local.uriFor('sound:welcome')).toBe(`sound:${join(dir, hash)}`);
+    expect(statSync(join(dir, `${hash}.wav16`)).size).toBe(tone(2).length);
     const st = statSync(join(dir, `${hash}.wav`));
     expect(st.size).toBe(wav.length);
     expect(st.mode & 0o777).toBe(0o644);
