@@ -2,6 +2,7 @@ import { AriHttpError, AriRest } from '../ari/rest';
 import type { AriAccess } from '../ari/endpoint';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { recordedVoicemail } from '../policy/callEvent';
 import { VOICEMAIL_MAILED, VOICEMAIL_MAILED_STEP } from './voicemailMail';
 import { once, RECORDING_STORED, RECORDING_STORED_STEP, TransientCrmError, type CrmAdapter, type RecordingFetcher } from './adapter';
 
@@ -110,8 +111,10 @@ export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptio
     lookupCaller: (phone, signal) => inner.lookupCaller(phone, signal),
     async apply(event, actions, context) {
       await inner.apply(event, actions, context);
-      if (event.outcome.kind !== 'recorded') return;
-      const { name } = event.outcome.recording;
+      // A forward nobody answered may have fallen back to voicemail: that file goes the same way.
+      const voicemail = recordedVoicemail(event);
+      if (voicemail === undefined) return;
+      const { name } = voicemail.recording;
       // Gone at once only when the CRM holds the file or it was e-mailed; otherwise kept for
       // the retention, and without one kept: a voicemail nobody stored is never deleted.
       const stored =

@@ -2,7 +2,7 @@
 // hours. config/schema/event.schema.json is its contract on the wire (validated by
 // src/events/validate.ts); test/unit/policy/actionRegistry.test.ts checks that the schema
 // and the action registry agree.
-import type { ActionName, CallOutcome, OutcomeOf } from './actions';
+import type { ActionName, CallOutcome, OutcomeOf, RecordedOutcome } from './actions';
 
 export const EVENT_TYPE = 'after-hours.call';
 
@@ -57,3 +57,11 @@ export type EventOf<A extends ActionName> = EventBase & { action: A; outcome: Ou
 export type AfterHoursEvent = { [A in ActionName]: EventOf<A> }[ActionName];
 
 export type { CallOutcome };
+
+/** The voicemail a call left: its own outcome, or an unanswered forward's fallback; undefined when none. */
+export function recordedVoicemail(event: AfterHoursEvent): RecordedOutcome | undefined {
+  const o = event.outcome;
+  if (o.kind === 'recorded') return o;
+  if (o.kind === 'forwarded' && !o.answered && o.fallback?.kind === 'recorded') return o.fallback;
+  return undefined;
+}

@@ -2,7 +2,7 @@
 // caller look-up in, a list of CRM actions out. Adapters perform the look-up and the actions.
 import type { RecordingRef } from './actions';
 import type { AfterHoursEvent } from './callEvent';
-import { ANONYMOUS } from './callEvent';
+import { ANONYMOUS, recordedVoicemail } from './callEvent';
 import { notificationText } from './notificationText';
 
 export type CrmEntityType = 'CONTACT' | 'COMPANY' | 'LEAD';
@@ -127,18 +127,11 @@ function registerCall(
     ...(target.attachTo ? { attachTo: target.attachTo } : {}),
     createLead: target.createLead,
     status: answered ? 'answered' : 'missed',
-    durationSeconds: Math.round(answered ? (o.durationSeconds ?? 0) : (voicemail(event)?.durationSeconds ?? 0)),
+    durationSeconds: Math.round(answered ? (o.durationSeconds ?? 0) : (recordedVoicemail(event)?.durationSeconds ?? 0)),
   };
 }
 
-function voicemail(event: AfterHoursEvent): { recording: RecordingRef; durationSeconds: number } | undefined {
-  const o = event.outcome;
-  if (o.kind === 'recorded') return o;
-  if (o.kind === 'forwarded' && !o.answered && o.fallback?.kind === 'recorded') return o.fallback;
-  return undefined;
-}
-
 function recordingActions(event: AfterHoursEvent): AttachRecordingAction[] {
-  const vm = voicemail(event);
+  const vm = recordedVoicemail(event);
   return vm ? [{ kind: 'attach-recording', recording: vm.recording, durationSeconds: vm.durationSeconds }] : [];
 }

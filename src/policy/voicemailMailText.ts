@@ -3,6 +3,7 @@
 // worker's mail step (src/crm/voicemailMail.ts) attaches the recording and sends it.
 import type { RecordedOutcome } from './actions';
 import { ANONYMOUS, type AfterHoursEvent, type Language } from './callEvent';
+export { recordedVoicemail } from './callEvent';
 import { formatDuration, formatLocalTime } from './notificationText';
 
 interface MailPhrases {
@@ -42,14 +43,6 @@ export interface VoicemailMailText {
 /** The language of a call's e-mail: the number's (event.language), else its CRM notifications'. */
 export function eventLanguage(event: AfterHoursEvent): Language {
   return event.language ?? event.crm.language;
-}
-
-/** The voicemail a recorded event carries: its own outcome, or a forward's fallback; undefined when none. */
-export function recordedVoicemail(event: AfterHoursEvent): RecordedOutcome | undefined {
-  const o = event.outcome;
-  if (o.kind === 'recorded') return o;
-  if (o.kind === 'forwarded' && !o.answered && o.fallback?.kind === 'recorded') return o.fallback;
-  return undefined;
 }
 
 /** `attachments`: the file names as attached, e.g. ["voicemail.wav", "voicemail.mp3"]. */

@@ -86,6 +86,24 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
     expect(deleted).toEqual(['vm-1']);
   });
 
+  it('a forward nobody answered that fell back to voicemail: that recording goes the same way', async () => {
+    const deleted: string[] = [];
+    const a = withRecordingCleanup(inner(), {
+      deleteRecording: async (n) => (deleted.push(n), true),
+      retentionMs: 0,
+      redis: noRedis,
+      dueKey: 'k',
+    });
+    const fallback = { kind: 'recorded' as const, recording: { name: 'vm-fwd', format: 'wav' }, durationSeconds: 4 };
+    const journal = memoryJournal();
+    await a.apply(makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48601234567', answered: false, fallback } }), [], {
+      journal,
+      signal,
+    });
+    expect(deleted).toEqual(['vm-fwd']);
+    expect(journal.steps.get('recording-deleted')).toBe('deleted');
+  });
+
   it('with a retention, schedules the deletion instead', async () => {
     const zadd = jest.fn(async () => 1);
     const a = withRecordingCleanup(inner(), {
