@@ -5,7 +5,6 @@ import { isInForce, overrideInForce } from '../schedule/overrides';
 import {
   clearOverride,
   listOverrides,
-  MAX_BY_LENGTH,
   MAX_NOTE_LENGTH,
   MAX_OVERRIDE_MS,
   overrideProblem,
@@ -14,7 +13,7 @@ import {
   type StoredOverride,
 } from '../store/overrideStore';
 import { printable } from '../util/printable';
-import { cliWho } from './cliWho';
+import { cliWho, parseBy } from './cliWho';
 import { env, redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
@@ -51,12 +50,6 @@ function parseInstant(text: string): number {
 
 function parseNote(text: string): string {
   if (text.length > MAX_NOTE_LENGTH) throw new InvalidArgumentError(`the note must be at most ${MAX_NOTE_LENGTH} characters`);
-  return text;
-}
-
-function parseBy(text: string): string {
-  if (text.trim() === '' || text.length > MAX_BY_LENGTH)
-    throw new InvalidArgumentError(`the author must be 1 to ${MAX_BY_LENGTH} characters`);
   return text;
 }
 

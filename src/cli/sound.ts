@@ -4,9 +4,11 @@ import { soundNameProblem } from '../sounds/soundRefs';
 import { SOUND_LIMITS } from '../sounds/soundPcm';
 import { ACCEPTED_FORMATS } from '../sounds/soundDecoder';
 import { convertUpload } from '../sounds/soundUpload';
+import { appendAudit } from '../store/auditLog';
 import { removeSound } from '../store/soundRemoval';
 import { addSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
 import { printable } from '../util/printable';
+import { cliWho, parseBy } from './cliWho';
 import { redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 import { playSound } from './soundPlay';
@@ -46,12 +48,13 @@ export function registerSoundCommand(program: Command): void {
     .argument('<file>', `the recording: at most ${SOUND_LIMITS.maxUploadBytes / 1024 / 1024} MiB and ${SOUND_LIMITS.maxSeconds} s`)
     .requiredOption('--name <name>', 'the name the configuration uses (sound:NAME): a-z, 0-9, - and _', name)
     .option('--replace', 'replace a stored sound of that name (every daemon plays the new one within a second)')
-    .action(async (file: string, o: { name: string; replace?: boolean }) => {
+    .option('--by <name>', 'who adds it, for the audit trail (default: the login name)', parseBy)
+    .action(async (file: string, o: { name: string; replace?: boolean; by?: string }) => {
       const converted = await convertUpload(file);
       if (!converted.ok) throw new UsageError(`${file}: refused: ${converted.error}; nothing stored`);
       const { sound: stored, replaced } = await refusedAsUsage(() =>
-        withRedis('after-hours-sound', (r) =>
-          addSound(
+        withRedis('after-hours-sound', async (r) => {
+          const added = await addSound(
             r,
             redisPrefix(),
             {
@@ -63,8 +66,16 @@ export function registerSoundCommand(program: Command): void {
               sourceBytes: converted.sourceBytes,
             },
             { replace: o.replace === true, now: new Date() },
-          ),
-        ),
+          );
+          await appendAudit(r, redisPrefix(), {
+            ...cliWho(o.by),
+            action: 'sound.add',
+            target: added.sound.name,
+            ...(added.replaced ? { before: { replaced: true } } : {}),
+            after: added.sound,
+          });
+          return added;
+        }),
       );
       process.stdout.write(
         `${stored.name}: ${replaced ? 'replaced' : 'stored'} (${seconds(stored.durationMs)}, ${kb(stored.bytes)}, 8 kHz mono 16-bit, and a 16 kHz copy; ` +
@@ -91,8 +102,21 @@ export function registerSoundCommand(program: Command): void {
     .command('remove')
     .description('remove a stored sound; refused while the pushed configuration uses it')
     .argument('<name>', 'the sound', name)
-    .action(async (n: string) => {
-      await refusedAsUsage(() => withRedis('after-hours-sound', (r) => removeSound(r, redisPrefix(), n)));
+    .option('--by <name>', 'who removes it, for the audit trail (default: the login name)', parseBy)
+    .action(async (n: string, o: { by?: string }) => {
+      await refusedAsUsage(() =>
+        withRedis('after-hours-sound', async (r) => {
+          const before = (await listSounds(r, redisPrefix(), () => undefined)).find((s) => s.name === n);
+          await removeSound(r, redisPrefix(), n);
+          await appendAudit(r, redisPrefix(), {
+            ...cliWho(o.by),
+            action: 'sound.remove',
+            target: n,
+            before: before ?? { name: n },
+            after: null,
+          });
+        }),
+      );
       process.stdout.write(`${n}: removed\n`);
     });
   sound

@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = [
   'token.create',
   'token.revoke',
   'deadletter.retry',
+  'sound.add',
+  'sound.remove',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
