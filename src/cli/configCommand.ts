@@ -7,23 +7,13 @@ import { cliWho } from './cliWho';
 import { redisPrefix, versionsKept } from './env';
 import { parseAuthor, parseNote } from './push';
 import { withRedis } from './redisCommand';
-import { UsageError } from './usageError';
+import { refusalsAsUsage, UsageError } from './usageError';
 
 // The pushed versions: list, show, diff, rollback (a new version with an older one's text).
 
 function version(text: string): number {
   if (!/^\d{1,15}$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`"${text}" is not a version number (1, 2, …)`);
   return Number(text);
-}
-
-/** A version that is not kept is a refusal of what was typed (exit 2), not a failure. */
-async function orUsage<T>(run: Promise<T>): Promise<T> {
-  try {
-    return await run;
-  } catch (err) {
-    if (err instanceof ConfigVersionMissingError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 export function registerConfigCommand(program: Command): void {
@@ -66,7 +56,12 @@ export function registerConfigCommand(program: Command): void {
     .argument('<a>', 'the older version', version)
     .argument('<b>', 'the newer version', version)
     .action(async (a: number, b: number) => {
-      process.stdout.write(await orUsage(withRedis('after-hours-config', (r) => diffStoredVersions(r, redisPrefix(), a, b))));
+      process.stdout.write(
+        await refusalsAsUsage(
+          withRedis('after-hours-config', (r) => diffStoredVersions(r, redisPrefix(), a, b)),
+          ConfigVersionMissingError,
+        ),
+      );
     });
   config
     .command('rollback')
@@ -77,7 +72,10 @@ export function registerConfigCommand(program: Command): void {
     .action(async (n: number, o: { author?: string; note?: string }) => {
       const keep = versionsKept();
       const opts = { keep, ...(o.note !== undefined ? { note: o.note } : {}) };
-      const result = await orUsage(withRedis('after-hours-config', (r) => rollbackConfig(r, redisPrefix(), n, cliWho(o.author), opts)));
+      const result = await refusalsAsUsage(
+        withRedis('after-hours-config', (r) => rollbackConfig(r, redisPrefix(), n, cliWho(o.author), opts)),
+        ConfigVersionMissingError,
+      );
       if (!result.ok) {
         for (const e of result.errors) process.stderr.write(`${formatConfigError(e)}\n`);
         process.stderr.write(`version ${n}: refused by today's validation, nothing pushed\n`);

@@ -12,7 +12,7 @@ import { cliWho, parseBy } from './cliWho';
 import { redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 import { playSound } from './soundPlay';
-import { UsageError } from './usageError';
+import { refusalsAsUsage, UsageError } from './usageError';
 
 // `after-hours sound add | list | remove | play`: own recordings, stored in Redis under a name
 // that the configuration writes as sound:NAME. A refused upload or change stores nothing.
@@ -25,16 +25,6 @@ function name(raw: string): string {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
-
-/** A store refusal is the operator's to fix (exit 2), like any refused command line. */
-async function refusedAsUsage<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof SoundStoreError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 export function registerSoundCommand(program: Command): void {
   const sound = program
@@ -52,7 +42,7 @@ export function registerSoundCommand(program: Command): void {
     .action(async (file: string, o: { name: string; replace?: boolean; by?: string }) => {
       const converted = await convertUpload(file);
       if (!converted.ok) throw new UsageError(`${file}: refused: ${converted.error}; nothing stored`);
-      const { sound: stored, replaced } = await refusedAsUsage(() =>
+      const { sound: stored, replaced } = await refusalsAsUsage(
         withRedis('after-hours-sound', async (r) => {
           const added = await addSound(
             r,
@@ -76,6 +66,7 @@ export function registerSoundCommand(program: Command): void {
           });
           return added;
         }),
+        SoundStoreError,
       );
       process.stdout.write(
         `${stored.name}: ${replaced ? 'replaced' : 'stored'} (${seconds(stored.durationMs)}, ${kb(stored.bytes)}, 8 kHz mono 16-bit, and a 16 kHz copy; ` +
@@ -104,7 +95,7 @@ export function registerSoundCommand(program: Command): void {
     .argument('<name>', 'the sound', name)
     .option('--by <name>', 'who removes it, for the audit trail (default: the login name)', parseBy)
     .action(async (n: string, o: { by?: string }) => {
-      await refusedAsUsage(() =>
+      await refusalsAsUsage(
         withRedis('after-hours-sound', async (r) => {
           const before = (await listSounds(r, redisPrefix(), () => undefined)).find((s) => s.name === n);
           await removeSound(r, redisPrefix(), n);
@@ -116,6 +107,7 @@ export function registerSoundCommand(program: Command): void {
             after: null,
           });
         }),
+        SoundStoreError,
       );
       process.stdout.write(`${n}: removed\n`);
     });
