@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   AH_ERR_CONSOLE_FORBIDDEN: "the console token's role may not do this, or a page change came without its CSRF token (HTTP 403)",
   AH_ERR_CONSOLE_NOT_FOUND: 'the console knows no such number, version, token or dead letter (HTTP 404)',
   AH_ERR_CONSOLE_CONFLICT: 'the console refused a change that clashes with what exists, e.g. a token name in use (HTTP 409)',
+  AH_ERR_CONSOLE_TOO_LARGE: 'the console refused an upload over its size limit before reading it all (HTTP 413); nothing stored',
   AH_ERR_CONSOLE_RATE_LIMITED: 'too many failed console logins from one address; wait (HTTP 429, Retry-After)',
   AH_ERR_CONSOLE_UNAVAILABLE: 'the console cannot reach Redis now (HTTP 503); nothing changed',
 } as const;

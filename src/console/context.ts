@@ -32,4 +32,6 @@ export interface ConsoleContext {
    * address then counts for login limits and the audit trail. Empty: the peer's address.
    */
   trustedProxies?: string[];
+  /** The largest sound upload, in bytes (default: the CLI's limit, SOUND_LIMITS.maxUploadBytes). */
+  soundUploadBytes?: number;
 }

@@ -13,6 +13,8 @@ declare module 'fastify' {
     tags?: string[];
     /** Not in the document (the page's files, the document itself). */
     hide?: boolean;
+    /** A body fastify does not parse (an uploaded file): its media types, for the document only. */
+    rawBody?: { types: string[]; description: string };
   }
 }
 
@@ -62,6 +64,7 @@ export function collectOpenApi(app: FastifyInstance): () => Record<string, unkno
         params?: Schema;
         querystring?: Schema;
         body?: Schema;
+        rawBody?: { types: string[]; description: string };
         response?: Record<string, Schema>;
       };
       const responses: Record<string, unknown> = {};
@@ -69,7 +72,10 @@ export function collectOpenApi(app: FastifyInstance): () => Record<string, unkno
         responses[status] =
           body.type === 'null'
             ? { description: 'no content' }
-            : { description: status.startsWith('2') ? 'done' : 'refused', content: { 'application/json': { schema: body } } };
+            : {
+                description: status.startsWith('2') ? 'done' : 'refused',
+                content: { [typeof body.contentMediaType === 'string' ? body.contentMediaType : 'application/json']: { schema: body } },
+              };
       if (op.role !== undefined) {
         responses['401'] ??= { description: 'no valid token or session', content: { 'application/json': { schema: errorSchema } } };
         responses['403'] ??= { description: `needs the ${op.role} role`, content: { 'application/json': { schema: errorSchema } } };
@@ -81,6 +87,15 @@ export function collectOpenApi(app: FastifyInstance): () => Record<string, unkno
         ...(op.role !== undefined ? { description: `Needs the ${op.role} role (viewer < operator < admin).` } : {}),
         parameters: [...parameters('path', s.params), ...parameters('query', s.querystring)],
         ...(s.body ? { requestBody: { required: true, content: { 'application/json': { schema: s.body } } } } : {}),
+        ...(s.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                description: s.rawBody.description,
+                content: Object.fromEntries(s.rawBody.types.map((t) => [t, { schema: { type: 'string', contentMediaType: t } }])),
+              },
+            }
+          : {}),
         responses,
         security,
       };

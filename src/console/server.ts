@@ -11,6 +11,7 @@ import { registerCrmRoutes } from './routes/crm';
 import { registerNumberRoutes } from './routes/numbers';
 import { registerOverrideRoutes } from './routes/overrides';
 import { registerSessionRoutes } from './routes/session';
+import { registerSoundRoutes } from './routes/sounds';
 import { registerTokenRoutes } from './routes/tokens';
 import { registerWeekRoutes } from './routes/week';
 
@@ -63,6 +64,7 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
   registerAuditRoutes(app, ctx);
   registerCallRoutes(app, ctx);
   registerCrmRoutes(app, ctx);
+  registerSoundRoutes(app, ctx);
   registerPage(app);
   app.get('/openapi.json', { schema: { hide: true } }, () => openapi());
   // For a service manager or a container: 200 while Redis answers, else 503.

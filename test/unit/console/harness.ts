@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { loadConfigText } from '../../../src/config/load';
 import { consoleAudit } from '../../../src/console/audit';
+import type { ConsoleContext } from '../../../src/console/context';
 import { NumbersView } from '../../../src/console/numbersView';
 import type { Role } from '../../../src/console/roles';
 import { buildConsole } from '../../../src/console/server';
@@ -61,7 +62,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(server: RedisServer, yaml = CONFIG_YAML, extra: { trustedProxies?: string[] } = {}): Promise<Harness> {
+/** Console settings a test may set. */
+export type HarnessExtra = Pick<ConsoleContext, 'trustedProxies' | 'soundUploadBytes'>;
+
+export async function startHarness(server: RedisServer, yaml = CONFIG_YAML, extra: HarnessExtra = {}): Promise<Harness> {
   const loaded = loadConfigText('console.yaml', yaml);
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
   const redis = server.client();
@@ -115,7 +119,7 @@ export async function startHarness(server: RedisServer, yaml = CONFIG_YAML, extr
  * startRedisServer, which also puts the file in the unit-io project), a fresh console with its
  * own prefix per test. Returns the current test's harness.
  */
-export function useConsoleHarness(startServer: () => Promise<RedisServer>): () => Harness {
+export function useConsoleHarness(startServer: () => Promise<RedisServer>, extra: HarnessExtra = {}): () => Harness {
   let server: RedisServer;
   let h: Harness;
   beforeAll(async () => {
@@ -125,7 +129,7 @@ export function useConsoleHarness(startServer: () => Promise<RedisServer>): () =
     await server.stop();
   });
   beforeEach(async () => {
-    h = await startHarness(server);
+    h = await startHarness(server, CONFIG_YAML, extra);
   });
   afterEach(async () => {
     await h.close();
