@@ -71,6 +71,9 @@ export function registerConsoleCommand(program: Command): void {
       const address = await app.listen({ port, host });
       log.info({ address }, 'console up');
       const stop = () => {
+        // Requests in flight get a few seconds; a client that holds its connection open does not
+        // keep the service from stopping.
+        setTimeout(() => process.exit(0), 5000).unref();
         void app.close().finally(() => {
           redis.disconnect();
           process.exit(0);

@@ -24,6 +24,8 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
+    // close() ends keep-alive connections too (a browser's), not only idle ones.
+    forceCloseConnections: true,
     trustProxy: ctx.trustedProxies !== undefined && ctx.trustedProxies.length > 0 ? ctx.trustedProxies : false,
     // Refuse what is not in a schema rather than drop it; no type coercion of bodies.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },

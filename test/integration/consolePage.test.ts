@@ -3,12 +3,15 @@
 // board, close an open number from the override dialog, and a real SIP call placed at once
 // is handled as closed; the audit list names the user. Screenshots of the board and the week
 // view, at desktop and phone width, go to test-artifacts/console/ (git-ignored).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseEvent } from '../../src/events/validate';
+import { listAudit } from '../../src/store/auditLog';
+import { makeTone } from '../support/audioFixtures';
 import { chromiumPath, startConsole, type RunningConsole } from '../support/consoleProcess';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call } from '../support/sipp';
@@ -51,7 +54,8 @@ describe('the console page in a real browser, with real calls', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
+    // Chromium may take its time to go under load; the rest is stopped either way.
+    await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 15_000))]);
     await consoleApp?.stop();
     await daemon?.stop();
     redis?.disconnect();
@@ -161,6 +165,40 @@ describe('the console page in a real browser, with real calls', () => {
     await page.click('[data-lang=pl]');
     await expectText(page.locator('[data-tab=board]'), 'Numery');
     await page.setViewportSize(DESKTOP);
+  });
+
+  test('an admin uploads an MP3 from the Sounds tab at phone width: listed, playable, on the audit trail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'console-page-sound-'));
+    const mp3 = makeTone(dir, 'Wesołych Świąt.mp3', { seconds: 2, padBefore: 0.5 });
+    const context = await browser.newContext({ viewport: PHONE, locale: 'en-GB', timezoneId: 'Europe/London' });
+    const admin = await context.newPage();
+    try {
+      await admin.goto(consoleApp.url);
+      await admin.fill('#token', consoleApp.token('ada', 'admin'));
+      await admin.click('#login button[type=submit]');
+      await admin.click('[data-tab=sounds]');
+      await admin.setInputFiles('#sound-upload input[name=file]', mp3);
+      // The name is suggested from the file's name.
+      expect(await admin.inputValue('#sound-upload input[name=name]')).toBe('wesolych-swiat');
+      await admin.click('#sound-upload button[type=submit]');
+      const soundCard = admin.locator('article.sound[data-name="wesolych-swiat"]');
+      await soundCard.waitFor({ timeout: 20_000 });
+      expect(await soundCard.innerText()).toContain('Wesołych Świąt.mp3');
+      // The <audio> element's source is the stored 8 kHz WAV, fetched with the session.
+      const src = await soundCard.locator('audio').getAttribute('src');
+      const wav = await admin.evaluate(async (url) => {
+        const res = await fetch(url!);
+        const b = new DataView(await res.arrayBuffer());
+        return { status: res.status, channels: b.getUint16(22, true), rate: b.getUint32(24, true) };
+      }, src);
+      expect(wav).toEqual({ status: 200, channels: 1, rate: 8000 });
+      await admin.screenshot({ path: join(artifacts, 'sounds-phone.png'), fullPage: true });
+      const { entries } = await listAudit(redis, prefix, { action: 'sound.' });
+      expect(entries.map((e) => [e.action, e.target, e.actor, e.door])).toEqual([['sound.add', 'wesolych-swiat', 'ada', 'page']]);
+    } finally {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

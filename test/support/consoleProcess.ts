@@ -49,7 +49,9 @@ export async function startConsole(opts: { prefix: string; configFile?: string; 
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(killer);
     },
   };
 }
