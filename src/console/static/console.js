@@ -14,6 +14,9 @@ const TEXT = {
     reasons: { override: 'override', 'working-hours': 'working hours', holiday: 'holiday', 'day-off': 'day off', 'outside-hours': 'outside hours' },
     numberZone: 'in the number\'s zone', yourZone: 'in your zone', closedAllDay: 'closed', pending: 'pending', done: 'done', dead: 'dead letters',
     noConfig: 'No configuration is pushed yet.', empty: 'nothing yet', loggedInAs: (n, r) => `${n} (${r})`,
+    sounds: 'Sounds', soundsOption: 'sounds', uploadSound: 'Upload a recording', soundFile: 'File (MP3, M4A/AAC, OGG/Opus, FLAC or WAV)',
+    soundName: 'Name (sound:NAME in the configuration)', replaceSound: 'replace a sound of that name', upload: 'Upload', uploading: 'Uploading…',
+    removeSound: 'Remove', confirmRemove: (n) => `Remove the sound ${n}?`, added: 'added', uploaded: (n) => `${n} is stored; use it as sound:${n}`,
   },
   pl: {
     board: 'Numery', week: 'Tydzień', audit: 'Historia zmian', calls: 'Połączenia', crm: 'CRM', logout: 'Wyloguj', login: 'Logowanie', token: 'Token API',
@@ -27,6 +30,9 @@ const TEXT = {
     reasons: { override: 'wymuszenie', 'working-hours': 'godziny pracy', holiday: 'święto', 'day-off': 'dzień wolny', 'outside-hours': 'poza godzinami' },
     numberZone: 'w strefie numeru', yourZone: 'w Twojej strefie', closedAllDay: 'zamknięte', pending: 'w kolejce', done: 'wykonane', dead: 'nieudane',
     noConfig: 'Nie wysłano jeszcze konfiguracji.', empty: 'jeszcze nic', loggedInAs: (n, r) => `${n} (${r})`,
+    sounds: 'Nagrania', soundsOption: 'nagrania', uploadSound: 'Wgraj nagranie', soundFile: 'Plik (MP3, M4A/AAC, OGG/Opus, FLAC lub WAV)',
+    soundName: 'Nazwa (sound:NAZWA w konfiguracji)', replaceSound: 'zastąp nagranie o tej nazwie', upload: 'Wgraj', uploading: 'Wgrywanie…',
+    removeSound: 'Usuń', confirmRemove: (n) => `Usunąć nagranie ${n}?`, added: 'dodano', uploaded: (n) => `Zapisano ${n}; użyj go jako sound:${n}`,
   },
 };
 
@@ -232,6 +238,77 @@ async function renderCrm() {
   $('#dead-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 4 }, t('empty')))]));
 }
 
+const isAdmin = () => state.me?.role === 'admin';
+
+async function renderSounds() {
+  const sounds = await api('GET', '/api/sounds');
+  $('#sound-upload').hidden = !isAdmin();
+  const cards = sounds.map((s) =>
+    el('article', { class: 'card sound', 'data-name': s.name },
+      el('h3', {}, `sound:${s.name}`),
+      el('div', { class: 'muted' }, `${(s.durationMs / 1000).toFixed(1)} s · ${Math.round(s.bytes / 1024)} KB · ${t('added')} ${fmt(s.addedAt, viewerZone)}`),
+      el('div', { class: 'muted source' }, s.source),
+      el('audio', { controls: true, preload: 'none', src: `/api/sounds/${encodeURIComponent(s.name)}.wav?v=${s.hash ?? ''}` }),
+      isAdmin() ? el('div', { class: 'actions' }, el('button', { type: 'button', class: 'remove-sound', onclick: () => removeSound(s.name) }, t('removeSound'))) : null,
+    ));
+  $('#sound-list').replaceChildren(...(cards.length ? cards : [el('p', {}, t('empty'))]));
+}
+
+async function removeSound(name) {
+  if (!confirm(t('confirmRemove')(name))) return;
+  try {
+    await api('DELETE', `/api/sounds/${encodeURIComponent(name)}`);
+    await renderSounds();
+  } catch (err) {
+    message(err.message);
+  }
+}
+
+/** The file itself is the body (no multipart): audio/* as the browser knows it, else octet-stream. */
+async function uploadSound(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const file = f.file.files[0];
+  const error = $('#sound-error');
+  error.hidden = true;
+  if (!file) return;
+  const name = f.name.value.trim();
+  const q = new URLSearchParams({ file: file.name });
+  if (f.replace.checked) q.set('replace', '1');
+  const submit = ev.target.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  submit.textContent = t('uploading');
+  try {
+    const res = await fetch(`/api/sounds/${encodeURIComponent(name)}?${q}`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': file.type.startsWith('audio/') ? file.type : 'application/octet-stream', 'x-csrf-token': state.me?.csrf ?? '' },
+      body: file,
+      credentials: 'same-origin',
+    });
+    const data = await res.json().catch(() => null);
+    if (res.status === 401) showLogin();
+    if (!res.ok) throw new Error(data?.error ?? `${res.status}`);
+    ev.target.reset();
+    await renderSounds();
+    message('');
+    $('#sound-list').prepend(el('p', { class: 'notice' }, t('uploaded')(data.name)));
+  } catch (err) {
+    error.textContent = err.message;
+    error.hidden = false;
+  } finally {
+    submit.disabled = false;
+    submit.textContent = t('upload');
+  }
+}
+
+/** A name from the file's name, when none is typed yet: "Christmas Eve.mp3" → christmas-eve. */
+function suggestName() {
+  const f = $('#sound-upload').elements;
+  const file = f.file.files[0];
+  if (!file || f.name.value) return;
+  f.name.value = file.name.replace(/\.[^.]*$/, '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ł/g, 'l').replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 63);
+}
+
 async function refresh() {
   if (!state.me) return;
   try {
@@ -241,6 +318,7 @@ async function refresh() {
     if (state.tab === 'audit') await renderAudit();
     if (state.tab === 'calls') await renderCalls();
     if (state.tab === 'crm') await renderCrm();
+    if (state.tab === 'sounds') await renderSounds();
   } catch (err) {
     if (state.me) message(err.message);
   }
@@ -330,6 +408,8 @@ async function start() {
   for (const b of document.querySelectorAll('[data-tab]')) b.addEventListener('click', () => showTab(b.dataset.tab));
   for (const b of document.querySelectorAll('[data-lang]')) b.addEventListener('click', () => { state.lang = b.dataset.lang; localStorage.setItem('ah-lang', state.lang); translate(); if (state.me) { $('#who').textContent = t('loggedInAs')(state.me.name, state.me.role); refresh(); } });
   $('#override-form').addEventListener('submit', saveOverride);
+  $('#sound-upload').addEventListener('submit', uploadSound);
+  $('#sound-upload').elements.file.addEventListener('change', suggestName);
   $('#override-form').elements.expiry.addEventListener('change', syncExpiry);
   $('#override-cancel').addEventListener('click', () => $('#override-dialog').close());
   $('#week-number').addEventListener('change', () => renderWeek().catch((err) => message(err.message)));
@@ -339,7 +419,8 @@ async function start() {
   } catch {
     showLogin();
   }
-  setInterval(() => { if (state.me && !document.hidden && !$('#override-dialog').open) refresh(); }, 10_000);
+  // Not on the sounds tab: a refresh would stop a sound being played.
+  setInterval(() => { if (state.me && !document.hidden && !$('#override-dialog').open && state.tab !== 'sounds') refresh(); }, 10_000);
 }
 
 start();
