@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 // folder with `discard`, whatever the outcome.
 
 export type ReceivedBody =
-  { ok: true; file: string; bytes: number; discard: () => Promise<void> } | { ok: false; reason: 'too-big'; bytes: number };
+  { ok: true; file: string; bytes: number; discard: () => Promise<void> } | { ok: false; reason: 'too-big' | 'cut-off'; bytes: number };
 
 export async function receiveBody(body: Readable, declaredLength: number | undefined, limit: number): Promise<ReceivedBody> {
   if (declaredLength !== undefined && declaredLength > limit) return { ok: false, reason: 'too-big', bytes: declaredLength };
@@ -26,7 +26,7 @@ export async function receiveBody(body: Readable, declaredLength: number | undef
         // Stop reading without destroying the request: its socket still carries the answer.
         body.off('data', onData);
         body.off('end', onEnd);
-        body.off('error', stop);
+        body.off('error', cutOff);
         body.pause();
         out.destroy();
         reject(err);
@@ -40,17 +40,26 @@ export async function receiveBody(body: Readable, declaredLength: number | undef
         }
       };
       const onEnd = () => out.end(() => resolve(total));
+      // The client went away (or the connection broke) before the end of the body.
+      const cutOff = () => stop(new CutOff(total));
       out.on('error', stop);
       body.on('data', onData);
       body.on('end', onEnd);
-      body.on('error', stop);
+      body.on('error', cutOff);
       body.resume();
     });
     return { ok: true, file, bytes, discard };
   } catch (err) {
     await discard();
     if (err instanceof TooBig) return { ok: false, reason: 'too-big', bytes: err.bytes };
+    if (err instanceof CutOff) return { ok: false, reason: 'cut-off', bytes: err.bytes };
     throw err;
+  }
+}
+
+class CutOff extends Error {
+  constructor(readonly bytes: number) {
+    super('the body ended early');
   }
 }
 

@@ -160,32 +160,30 @@ export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): 
       throw conflict(`a sound named "${name}" is stored already (send ?replace=1 to replace it); nothing stored`);
     const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
     const body = await receiveBody(req.body, declared, limit);
-    if (!body.ok) throw tooLarge(body.bytes, limit);
-    try {
-      const source = sourceName(req.query.file, name);
-      const converted = await convertUpload(body.file, { ...DECODE_BOUNDS, maxUploadBytes: limit });
-      if (!converted.ok) throw badRequest(`${source}: refused: ${converted.error}; nothing stored`);
-      const before = await byName(name);
-      const added = await addSound(
-        ctx.redis,
-        ctx.prefix,
-        {
-          name,
-          wav: converted.wav,
-          ...(converted.wav16 ? { wav16: converted.wav16 } : {}),
-          durationMs: converted.durationMs,
-          source,
-          sourceBytes: converted.sourceBytes,
-        },
-        { replace, now: new Date(ctx.now()) },
-      ).catch((err: unknown) => {
-        throw storeRefusal(err);
-      });
-      await ctx.audit.record(actor, { action: 'sound.add', target: name, before: added.replaced ? before : null, after: added.sound });
-      return reply.code(added.replaced ? 200 : 201).send(added.sound);
-    } finally {
-      await body.discard();
-    }
+    if (!body.ok && body.reason === 'too-big') throw tooLarge(body.bytes, limit);
+    if (!body.ok) throw badRequest(`the upload was cut off after ${body.bytes} bytes; nothing stored`);
+    const source = sourceName(req.query.file, name);
+    // The file is needed only by the conversion; it goes before anything is answered.
+    const converted = await convertUpload(body.file, { ...DECODE_BOUNDS, maxUploadBytes: limit }).finally(() => body.discard());
+    if (!converted.ok) throw badRequest(`${source}: refused: ${converted.error}; nothing stored`);
+    const before = await byName(name);
+    const added = await addSound(
+      ctx.redis,
+      ctx.prefix,
+      {
+        name,
+        wav: converted.wav,
+        ...(converted.wav16 ? { wav16: converted.wav16 } : {}),
+        durationMs: converted.durationMs,
+        source,
+        sourceBytes: converted.sourceBytes,
+      },
+      { replace, now: new Date(ctx.now()) },
+    ).catch((err: unknown) => {
+      throw storeRefusal(err);
+    });
+    await ctx.audit.record(actor, { action: 'sound.add', target: name, before: added.replaced ? before : null, after: added.sound });
+    return reply.code(added.replaced ? 200 : 201).send(added.sound);
   }
 
   app.delete<{ Params: { name: string } }>(

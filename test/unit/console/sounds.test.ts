@@ -1,7 +1,7 @@
 // Sounds in the console against a real Redis and ffmpeg: upload (raw body), list, play back,
 // replace, remove; every refusal changes nothing and writes no audit entry. The upload limit is
 // the server's option (1 MiB here), so the 413 needs no 256 MiB body.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,19 @@ beforeAll(() => {
   wav44 = readFileSync(makeTone(dir, 'jingle.wav', { seconds: 1.5, rate: 44100, channels: 2, frequency: 660 }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The console's temp folder for uploads is this test's own: every upload's file is gone once it is answered.
+let uploads: string;
+const tmpBefore = process.env.TMPDIR;
+beforeAll(() => {
+  uploads = mkdtempSync(join(tmpdir(), 'console-uploads-'));
+  process.env.TMPDIR = uploads;
+});
+afterEach(() => expect(readdirSync(uploads)).toEqual([]));
+afterAll(() => {
+  process.env.TMPDIR = tmpBefore;
+  rmSync(uploads, { recursive: true, force: true });
+});
 
 interface Sent {
   statusCode: number;
@@ -277,6 +290,25 @@ describe('refusals: nothing stored, nothing audited', () => {
     await nothingChanged();
     // The limit itself is allowed through to the decoder (which refuses these bytes as not audio).
     expect((await send('/api/sounds/greeting', { token: admin, body: Buffer.alloc(LIMIT, 1) })).statusCode).toBe(400);
+  });
+
+  it('an upload cut off by the client stores nothing and leaves no file behind', async () => {
+    const admin = await h.token('ada', 'admin');
+    const { port } = new URL(h.url);
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/sounds/greeting',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'audio/mpeg', 'content-length': String(mp3.length) },
+      });
+      req.on('error', () => resolve());
+      req.write(mp3.subarray(0, 4096), () => setImmediate(() => req.destroy()));
+    });
+    // The server notices the end of the connection on its own time: wait (bounded) for its temp folder to go.
+    for (let i = 0; i < 100 && readdirSync(uploads).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await nothingChanged();
   });
 
   it('the upload is in the OpenAPI document with its media types', async () => {
