@@ -165,7 +165,9 @@ export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     const source = sourceName(req.query.file, name);
     // The file is needed only by the conversion; it goes before anything is answered.
     const converted = await convertUpload(body.file, { ...DECODE_BOUNDS, maxUploadBytes: limit }).finally(() => body.discard());
-    if (!converted.ok) throw badRequest(`${source}: refused: ${converted.error}; nothing stored`);
+    // ffmpeg's words name the temp file: the client knows it by its own name.
+    const why = (error: string) => error.replaceAll(`file:${body.file}`, source).replaceAll(body.file, source);
+    if (!converted.ok) throw badRequest(`${source}: refused: ${why(converted.error)}; nothing stored`);
     const before = await byName(name);
     const added = await addSound(
       ctx.redis,

@@ -237,6 +237,7 @@ describe('refusals: nothing stored, nothing audited', () => {
       code: 'AH_ERR_CONSOLE_BAD_REQUEST',
       error: expect.stringMatching(/^notes\.mp3: refused: .+; nothing stored$/),
     });
+    expect(text.body).not.toContain('after-hours-upload'); // the temp file's path is not in the answer
     const silence = await send('/api/sounds/greeting', {
       token: admin,
       body: readFileSync(makeSilence(dir, 'quiet.wav', 1)),
