@@ -94,6 +94,8 @@ const stackEnv: Record<string, string> = {
 };
 for (const [k, v] of Object.entries({ AH_SIP_PORT: '5060', AH_ARI_PORT: '8088', AH_ARI_TLS_PORT: '8089', AH_REDIS_PORT: '6390' }))
   if (stackEnv[k] === v) throw new Error(`${k} ${v} is the test stack's port: the soak runs its own stack on other ports`);
+/** A call without a final answer for this long failed (long enough to ride out an Asterisk restart). */
+const CALL_TIMEOUT_MS = 40_000;
 const dataRedisPort = Number(envPort('AH_SOAK_DATA_REDIS_PORT', 6691));
 const runDir = join(stackEnv.AH_STACK_DIR!, 'soak');
 const t0 = Date.now();
@@ -526,7 +528,7 @@ async function main(): Promise<void> {
   }
 
   // --- the load
-  const caller = new SipCaller({ host: '127.0.0.1', port: Number(stackEnv.AH_SIP_PORT), timeoutMs: 40_000 });
+  const caller = new SipCaller({ host: '127.0.0.1', port: Number(stackEnv.AH_SIP_PORT), timeoutMs: CALL_TIMEOUT_MS });
   await caller.start();
   const calls: CallRecord[] = [];
   const pending: Promise<unknown>[] = [];
@@ -580,7 +582,11 @@ async function main(): Promise<void> {
       const g = groups
         .map((row) => (Array.isArray(row) ? Object.fromEntries(chunk(row)) : (row as Record<string, unknown>)))
         .find((x) => x.name === 'crm');
-      return g !== undefined && Number(g.pending) === 0 && Number(g.lag ?? 0) === 0;
+      // Not XINFO's lag: after Redis restarts from its AOF the group's entries-read is stale and
+      // the lag stays high although everything was read. Drained: the group has delivered the
+      // stream's last entry and nothing is pending.
+      const last = (await control.xrevrange(`${prefix}events`, '+', '-', 'COUNT', 1))[0]?.[0];
+      return g !== undefined && Number(g.pending) === 0 && (last === undefined || g['last-delivered-id'] === last);
     },
     15 * 60_000,
     1000,
@@ -677,7 +683,10 @@ async function main(): Promise<void> {
   // stopped belongs to that stop, not to the fault before. Recovery from the caller's side:
   // from the fault to the last such call placed.
   const endOf = (c: CallRecord): number => (c.at + (c.result && c.result.status > 0 ? c.result.latencyUs / 1000 : 0)) / 1000;
+  const timedOut = (c: CallRecord) => !c.result || c.result.status === 0;
   const faultOf = (c: CallRecord): FaultRecord | undefined =>
+    // a call that never got an answer belongs to the first fault while it waited, if any
+    (timedOut(c) ? faults.find((g) => !g.skipped && c.at / 1000 <= g.at && g.at < c.at / 1000 + CALL_TIMEOUT_MS / 1000) : undefined) ??
     [...faults].reverse().find((g) => !g.skipped && g.at <= endOf(c) && endOf(c) < g.at + 120);
   const faultReport = faults.map((f) => {
     const wake = calls.filter((c, k) => verdicts[k] !== 'decided' && faultOf(c) === f);
@@ -738,7 +747,9 @@ async function main(): Promise<void> {
       .sort((a, b) => a - b);
   const all = latencyOf(false);
   const announced = latencyOf(true);
-  const after = rss.filter((s) => s.t >= warmupSeconds);
+  // RSS under load: after the warm-up, until the last call was placed (the drain idles)
+  const loadEndS = secs(loadEnd);
+  const after = rss.filter((s) => s.t >= warmupSeconds && s.t <= loadEndS);
   const window = Math.max(1, Math.floor(after.length / 10));
   const mean = (xs: RssSample[]) => xs.reduce((a, s) => a + s.rssMb, 0) / Math.max(1, xs.length);
   const rssStart = mean(after.slice(0, window));
