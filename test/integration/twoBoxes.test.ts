@@ -5,7 +5,6 @@
 // placed on both boxes are decided by the same (new) state, and every closed call's event is on
 // the one stream once, naming the box it came in on (asterisk.id, ARI's asterisk_id).
 import { spawnSync } from 'node:child_process';
-import * as dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { startSipUas, type SipUas } from '../../bench/sipUas';
 import { parseEvent } from '../../src/events/validate';
 import type { AfterHoursEvent } from '../../src/events/types';
 import { eventually, freeTcpPort, runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { freeUdp } from '../support/remoteStack';
 import {
   ariPassword,
   ariUrl,
@@ -29,15 +29,6 @@ import {
 } from '../support/stackEnv';
 
 jest.setTimeout(240_000);
-
-const freeUdp = (): Promise<number> =>
-  new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 
 async function entityId(url: string): Promise<string> {
   const res = await fetch(`${url}/ari/asterisk/info`, {
