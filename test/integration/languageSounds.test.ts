@@ -79,7 +79,9 @@ describe("a number's language picks the shipped sounds", () => {
         timeoutMs: 30_000,
       });
       expect(r.finalCode).toBe(200);
-      const spurts = peer.spurts();
+      // A busy machine can stall Asterisk's media for a few hundred ms: a pause under a second
+      // does not end the greeting (the recording after the beep sends nothing).
+      const spurts = peer.spurts(1000);
       expect(spurts.length).toBeGreaterThanOrEqual(1);
       // The first spurt is the greeting; the beep may follow without a gap (at most ~0.5 s more).
       const expected = wavSeconds(file('pl', 'greeting')) * 1000;
