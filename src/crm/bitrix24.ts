@@ -86,6 +86,26 @@ type JsonObject = { [key: string]: Json };
 /** The portal says the access token expired: the application renews it and tries once more. */
 class ExpiredTokenError extends PermanentCrmError {}
 
+/** The portal refused a request for what it asked (not credentials, not rate): its error and description. */
+class Bitrix24Refusal extends PermanentCrmError {
+  constructor(
+    message: string,
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `finish` of a call the portal no longer knows, although register gave its CALL_ID: it was
+ * finished already (a worker stopped after finish, before its journal kept it) and nothing is
+ * left to do. Bitrix24: "Call is not found (call should be registered prior to finishing)".
+ */
+function isFinishedAlready(err: unknown): boolean {
+  return err instanceof Bitrix24Refusal && /call is not found/i.test(err.description);
+}
+
 export class Bitrix24Adapter implements CrmAdapter {
   readonly name = 'bitrix24';
   readonly #auth: Bitrix24Auth;
@@ -187,18 +207,26 @@ export class Bitrix24Adapter implements CrmAdapter {
             }
             return result.CALL_ID;
           });
+          const registered = callId;
           await once(journal, 'finish', async () => {
-            const result = await this.call(
-              'telephony.externalcall.finish',
-              {
-                CALL_ID: callId,
-                USER_ID: action.userId,
-                DURATION: action.durationSeconds,
-                STATUS_CODE: STATUS_CODE[action.status],
-                ADD_TO_CHAT,
-              },
-              signal,
-            );
+            let result: Json;
+            try {
+              result = await this.call(
+                'telephony.externalcall.finish',
+                {
+                  CALL_ID: registered,
+                  USER_ID: action.userId,
+                  DURATION: action.durationSeconds,
+                  STATUS_CODE: STATUS_CODE[action.status],
+                  ADD_TO_CHAT,
+                },
+                signal,
+              );
+            } catch (err) {
+              if (!isFinishedAlready(err)) throw err;
+              this.#opts.logger?.warn({ eventId: event.id, callId: registered, err }, 'bitrix24 call was finished already; not again');
+              return 'finished already';
+            }
             return isObject(result) && result.CRM_ACTIVITY_ID !== undefined ? String(result.CRM_ACTIVITY_ID) : 'done';
           });
           break;
@@ -306,7 +334,7 @@ export class Bitrix24Adapter implements CrmAdapter {
       if ((error !== undefined && TRANSIENT_ERRORS.has(error)) || res.status >= 500 || res.status === 429) {
         throw new TransientCrmError(what, retryAfter ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));
       }
-      throw new PermanentCrmError(what);
+      throw new Bitrix24Refusal(what, error ?? `HTTP ${res.status}`, description);
     }
     if (!isObject(answer) || !('result' in answer)) throw new TransientCrmError(`bitrix24 ${method}: answer without result`);
     return answer.result;

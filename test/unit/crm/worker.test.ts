@@ -286,6 +286,31 @@ describe('at least once, never twice', () => {
     expect(fake.notifications.size).toBe(1);
   });
 
+  it('a finish the portal carried out but whose answer was lost is not sent again as a failure: the event completes, no dead letter', async () => {
+    // The portal finishes the call, then the connection drops before the answer (as a worker
+    // killed after finish, before its journal kept it). The redelivery's finish is answered
+    // "Call is not found": the call was finished already.
+    let loseAnswer = true;
+    const flaky: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (loseAnswer && String(input).includes('externalcall.finish')) {
+        loseAnswer = false;
+        throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
+      }
+      return res;
+    };
+    await emit(makeEvent());
+    const r = await run({ adapter: bitrixAdapter(fake, { fetch: flaky, retries: 0 }), claimIdleMs: 150 });
+    await settle(r);
+    const methods = fake.requests.map((q) => q.method);
+    expect(methods.filter((m) => m === 'telephony.externalcall.register')).toHaveLength(1);
+    expect(methods.filter((m) => m === 'telephony.externalcall.finish')).toHaveLength(2);
+    expect(fake.activities).toHaveLength(1);
+    expect(fake.notifications.size).toBe(1);
+    expect(await metricValue(r.metrics, 'after_hours_crm_events_dead_lettered_total')).toBe(0);
+    expect(await metricValue(r.metrics, 'after_hours_crm_events_processed_total')).toBe(1);
+  });
+
   it('a worker that dies mid-event leaves it pending; another worker claims and completes it', async () => {
     let entered!: () => void;
     const inApply = new Promise<void>((resolve) => (entered = resolve));
