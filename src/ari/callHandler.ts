@@ -105,14 +105,21 @@ export class CallHandler {
     return did;
   }
 
-  private async backToDialplan(e: StasisStartEvent): Promise<void> {
+  /** Sends the call to normal routing; `gone` when Asterisk no longer has the channel (the caller left). */
+  private async backToDialplan(e: StasisStartEvent): Promise<'continued' | 'gone' | 'hung-up'> {
     const { rest } = this.deps.ctx;
     try {
       await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
+      return 'continued';
     } catch (err) {
-      // Continue failed (channel gone, or the dialplan target is missing): do not strand it.
+      if (err instanceof AriHttpError && err.status === 404) {
+        this.deps.log.info({ channel: e.channel.id }, 'the channel was gone before normal routing');
+        return 'gone';
+      }
+      // Continue failed (the dialplan target is missing, the channel left Stasis): do not strand it.
       this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');
       await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
+      return 'hung-up';
     }
   }
 
@@ -177,9 +184,10 @@ export class CallHandler {
       // call was still handled, so it gets its event (caller-hung-up): the CRM sees the call.
       if (!session.hungUp && err instanceof AriHttpError && [400, 404, 422].includes(err.status))
         await session.waitFor(() => false, CHANNEL_GONE_WAIT_MS);
-      if (!session.hungUp) {
-        log.error({ err, call: session.id }, 'after-hours action failed');
-        await this.backToDialplan(e);
+      // Its hang-up event may also be lost (an ARI connection cut mid-call): a channel Asterisk
+      // no longer has is a caller who left, answered or not, and the call keeps its event.
+      if (!session.hungUp && (await this.backToDialplan(e)) !== 'gone') {
+        log.error({ err, call: session.id }, 'after-hours action failed; normal routing');
         this.deps.observe?.('error');
         this.release(session);
         return;
