@@ -169,8 +169,13 @@ export class Daemon {
       log,
     });
     // Asterisk may have restarted (device states lost): publish every lamp again.
+    // Events of the gap are lost: the calls in progress ask what is still there.
     this.ari.on('state', (s: string) => {
-      if (s === 'registered') void this.lamp.refresh(true);
+      if (s !== 'registered') return;
+      void this.lamp.refresh(true);
+      this.router
+        .resync({ channel: (id) => this.rest.channelExists(id), playback: (id) => this.rest.playbackExists(id) })
+        .catch((err: Error) => log.warn({ err }, 'checking the calls in progress after the ARI reconnect failed'));
     });
     this.ari.on('StasisStart', (e: StasisStartEvent) => this.handler.onStasisStart(e));
     this.ari.on('ChannelGone', (e: ChannelEvent) => this.router.onChannelGone(e));

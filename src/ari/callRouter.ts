@@ -47,6 +47,22 @@ export class CallRouter {
     return this.byChannel.values();
   }
 
+  /**
+   * After the ARI connection came back: the events of the gap are lost, so every call in
+   * progress asks Asterisk whether its channel, its forward legs and its playbacks are still
+   * there, and what is gone is delivered as if its event had arrived (a call waiting for an
+   * announcement that ended during the gap goes on instead of waiting out its limit).
+   */
+  async resync(exists: { channel(id: string): Promise<boolean>; playback(id: string): Promise<boolean> }): Promise<void> {
+    for (const s of [...this.byChannel.values()]) {
+      if (!(await exists.channel(s.channel.id))) s.deliver({ kind: 'hangup' });
+      for (const peer of s.peers) if (!(await exists.channel(peer))) s.deliver({ kind: 'peer-hangup', channelId: peer });
+      for (const pb of s.playbacks)
+        if (s.isWaitingFor({ kind: 'playback-finished', playbackId: pb, state: 'done' }) && !(await exists.playback(pb)))
+          s.deliver({ kind: 'playback-finished', playbackId: pb, state: 'done' });
+    }
+  }
+
   onChannelGone(e: ChannelEvent): void {
     const id = e.channel.id;
     this.byChannel.get(id)?.deliver({ kind: 'hangup' });

@@ -79,6 +79,12 @@ export class CallSession {
     });
   }
 
+  /** Whether a wait in progress would take this signal. */
+  isWaitingFor(signal: CallSignal): boolean {
+    for (const w of this.waiters) if (w.accept(signal)) return true;
+    return false;
+  }
+
   /** Ends every wait (used when the session is torn down). */
   cancelWaits(): void {
     for (const w of this.waiters) {

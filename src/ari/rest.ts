@@ -452,6 +452,26 @@ export class AriRest {
     });
   }
 
+  /** Whether Asterisk still has this channel (false on 404). */
+  channelExists(channelId: string): Promise<boolean> {
+    return this.exists(`/channels/${encodeURIComponent(channelId)}`, 'channels.get');
+  }
+
+  /** Whether this playback is still playing (false on 404: it ended). */
+  playbackExists(playbackId: string): Promise<boolean> {
+    return this.exists(`/playbacks/${encodeURIComponent(playbackId)}`, 'playbacks.get');
+  }
+
+  private async exists(path: string, operation: string): Promise<boolean> {
+    try {
+      await this.call('GET', path, undefined, undefined, { operation });
+      return true;
+    } catch (err) {
+      if (err instanceof AriHttpError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
   // The calls the call handler makes. Each one is a line of ARI's REST API.
   hangup(channelId: string, reason: HangupCause = 'normal'): Promise<void> {
     return this.call('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason }, undefined, {

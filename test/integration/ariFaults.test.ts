@@ -7,13 +7,15 @@ import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 
 describe('ARI connection faults', () => {
   const did = uniqueDid();
+  const announced = uniqueDid();
   let proxy: TcpProxy;
   let daemon: RunningDaemon;
 
   beforeAll(async () => {
     proxy = await startTcpProxy(ariPort);
     const file = writeConfig(
-      `defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n`,
+      `defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n` +
+        `  - { did: "${announced}", hours: {}, language: en, afterHours: { action: hangup, hangup: { announcement: default } } }\n`,
     );
     daemon = await startDaemon({
       configFile: file,
@@ -69,6 +71,24 @@ describe('ARI connection faults', () => {
     expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
     expect(await reconnects()).toBe(2);
     expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+  });
+
+  test('an announcement that ends while the connection is down: after the reconnect the call goes on (its lost event is not waited for)', async () => {
+    const before = await reconnects();
+    // The shipped English closed announcement lasts about 7.4 s, played as early media.
+    const pending = call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    proxy.refuse();
+    proxy.cut();
+    // The announcement ends during the gap: its PlaybackFinished goes nowhere.
+    await new Promise((r) => setTimeout(r, 9000));
+    proxy.allow();
+    const r = await pending;
+    expect(r.finalCode).toBe(486);
+    expect(r.codes).toContain(183);
+    expect(await reconnects()).toBe(before + 1);
+    // The call was not left to the playback limit (120 s): the call ended within the caller's timeout.
+    expect(daemon.logs()).not.toMatch(/playback did not finish in time/);
   });
 
   test('ApplicationReplaced: another connection taking the app name makes the daemon report it', async () => {

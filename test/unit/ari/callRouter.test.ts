@@ -139,3 +139,39 @@ describe('CallSession', () => {
     for (const id of ids) expect(id.startsWith('call-7-')).toBe(true);
   });
 });
+
+describe('CallRouter.resync (after an ARI reconnect: the events of the gap are lost)', () => {
+  it('delivers what Asterisk no longer has: a hung-up caller, a gone leg, a playback that ended while someone waits for it', async () => {
+    const router = new CallRouter();
+    const a = session('a');
+    const b = session('b');
+    router.add(a);
+    router.add(b);
+    router.trackPeer(a, 'a-leg-1');
+    router.trackPlayback(b, 'b-play-1');
+    router.trackPlayback(b, 'b-play-0'); // an earlier playback nobody waits for any more
+    const leg = a.waitFor((s) => s.kind === 'peer-hangup', 1000, true);
+    const played = b.waitFor((s) => s.kind === 'playback-finished' && s.playbackId === 'b-play-1', 1000);
+    const asked: string[] = [];
+    await router.resync({
+      channel: async (id) => (asked.push(`channel ${id}`), id !== 'a-leg-1'),
+      playback: async (id) => (asked.push(`playback ${id}`), false),
+    });
+    expect(await leg).toEqual({ kind: 'peer-hangup', channelId: 'a-leg-1' });
+    expect(await played).toEqual({ kind: 'playback-finished', playbackId: 'b-play-1', state: 'done' });
+    expect(a.hungUp).toBe(false);
+    expect(b.hungUp).toBe(false);
+    expect(asked).toEqual(['channel a', 'channel a-leg-1', 'channel b', 'playback b-play-1']);
+  });
+
+  it('a caller whose channel is gone is hung up; a playback still playing is left alone', async () => {
+    const router = new CallRouter();
+    const a = session('a');
+    router.add(a);
+    router.trackPlayback(a, 'a-play-1');
+    const waited = a.waitFor((s) => s.kind === 'playback-finished', 200, true);
+    await router.resync({ channel: async () => false, playback: async () => true });
+    expect(a.hungUp).toBe(true);
+    expect(await waited).toBeUndefined();
+  });
+});
