@@ -44,6 +44,8 @@ export interface DaemonOptions {
   /** Where /decision listens (DECISION_HOST, DECISION_PORT); the metrics listener when it is the same address. */
   decisionListen: Listen;
   spoolDir: string;
+  /** Events held in memory while the spool's disk and Redis both refuse them (SPOOL_MEMORY_EVENTS). */
+  spoolMemoryEvents?: number;
   continueTo: { context: string; priority: number };
   maskCallers: boolean;
   /** The day/night key's PIN (default: FEATURE_CODE_PIN; unset = no PIN). */
@@ -94,6 +96,7 @@ export class Daemon {
     this.spool = new EventSpool(opts.spoolDir, stream, log, {
       writeFailed: (code, lost) => this.metrics.spoolWriteFailed(code, lost),
       maskCaller: callerMasker(opts.maskCallers),
+      memoryLimit: opts.spoolMemoryEvents,
     });
     // Stored sounds (sound:NAME) are written beside the spool for a same-host Asterisk, served over HTTP otherwise.
     this.sounds = new SoundCatalogue(opts.soundsBaseUrl, join(dirname(opts.spoolDir), 'sounds'));

@@ -67,7 +67,7 @@ export function createDaemonMetrics(sources: DaemonMetricSources): DaemonMetrics
   });
   new Gauge({
     name: 'after_hours_spooled_events',
-    help: 'Spool depth: events waiting in the local spool for Redis.',
+    help: 'Spool depth: events waiting for Redis in the local spool (and, while its disk refuses writes, in memory).',
     registers: [registry],
     async collect() {
       this.set(await spool.pending().catch(() => 0));
@@ -75,7 +75,7 @@ export function createDaemonMetrics(sources: DaemonMetricSources): DaemonMetrics
   });
   const spoolFailures = new Counter({
     name: 'after_hours_spool_write_failures_total',
-    help: "Events the spool's disk refused, by errno (ENOSPC: full); each went to Redis directly or is counted in after_hours_events_lost_total.",
+    help: "Events the spool's disk refused, by errno (ENOSPC: full); each went to Redis directly, was held in memory for a retry, or is counted in after_hours_events_lost_total.",
     labelNames: ['code'],
     registers: [registry],
   });

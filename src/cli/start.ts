@@ -5,6 +5,7 @@ import { Daemon } from '../daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../log';
+import { DEFAULT_MEMORY_LIMIT } from '../store/eventSpool';
 import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
 import { SettingsError } from './exitCodes';
 import { daemonListen } from './listenSettings';
@@ -35,6 +36,7 @@ Environment:
   SOUNDS_BASE_URL: where Asterisk fetches greetings over HTTP (http://<this host>:<METRICS_PORT>/sounds)
     when it cannot read the daemon's disk; unset: absolute paths (same host)
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
+  SPOOL_MEMORY_EVENTS (10000): events held in memory while both the spool's disk and Redis refuse them
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
@@ -65,6 +67,7 @@ Environment:
         metricsListen: listen.metrics,
         decisionListen: listen.decision,
         spoolDir: spoolDir(),
+        spoolMemoryEvents: envInt('SPOOL_MEMORY_EVENTS', DEFAULT_MEMORY_LIMIT),
         continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
         maskCallers: env('LOG_MASK_CALLERS', '') !== '',
         soundsBaseUrl: sounds,

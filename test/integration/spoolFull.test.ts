@@ -1,8 +1,9 @@
 // A full spool disk is a refused write, not a crash (issue 13). The daemon runs in a mount
 // namespace of its own (unshare -m) with its spool on a real 64 KiB tmpfs filled to the last
 // block, so every spool write fails with ENOSPC. With Redis up the event reaches the stream
-// directly; with Redis down it is lost, logged with AH_ERR_EVENT_LOST and counted. Either way
-// the caller gets the number's 486 and the daemon keeps taking calls. Mounting needs root
+// directly; with Redis down too it is held in memory and reaches the stream once Redis is back
+// (lost, logged with AH_ERR_EVENT_LOST and counted, only if the daemon stops first). Either
+// way the caller gets the number's 486 and the daemon keeps taking calls. Mounting needs root
 // (CI runs as root); elsewhere the tests are skipped with the reason.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { eventually, freeTcpPort, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { startRedisServer, type RedisServer } from '../support/redisServer';
 import { call } from '../support/sipp';
 import { redisUrl, uniqueDid, uniquePrefix } from '../support/stackEnv';
 
@@ -92,31 +94,54 @@ maybe('a full spool disk (ENOSPC on a real tmpfs)', () => {
     expect(daemon.proc.exitCode).toBeNull();
   });
 
-  test('Redis down: the call is still rejected as configured, the event is lost, logged with AH_ERR_EVENT_LOST and counted; the next call is handled too', async () => {
-    const started = await daemonOnFullDisk(`redis://127.0.0.1:${await freeTcpPort()}`);
+  test('Redis down too: the calls are still rejected as configured, their events wait in memory and reach the stream once Redis is up; nothing lost', async () => {
+    const port = await freeTcpPort();
+    const started = await daemonOnFullDisk(`redis://127.0.0.1:${port}`);
     daemon = started.daemon;
+    const d = daemon;
+    const metrics = async () => (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text();
     for (let i = 1; i <= 2; i++) {
       const r = await call({ to: did, expect: 486 });
       expect(r.finalCode).toBe(486);
-      const d = daemon;
-      expect(
-        await eventually(
-          async () => metric(await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text(), 'after_hours_events_lost_total') === i,
-          5000,
-        ),
-      ).toBe(true);
+      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === i, 5000)).toBe(true);
     }
-    const text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
+    let text = await metrics();
     expect(metric(text, 'after_hours_spool_write_failures_total{code="ENOSPC"}')).toBe(2);
-    const lost = daemon
+    expect(metric(text, 'after_hours_events_lost_total')).toBe(0);
+    expect(d.logs()).toContain('held in memory');
+    let late: RedisServer | undefined;
+    try {
+      late = await startRedisServer({ port });
+      const client = late.client();
+      const onStream = async () => (await client.xrange(`${prefix}events`, '-', '+')).filter(([, f]) => f.join(' ').includes(did)).length;
+      expect(await eventually(async () => (await onStream()) === 2, 20_000, 100)).toBe(true);
+      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === 0, 5000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await onStream()).toBe(2); // once each
+    } finally {
+      await late?.stop();
+    }
+    text = await metrics();
+    expect(metric(text, 'after_hours_events_lost_total')).toBe(0);
+    expect(d.logs()).not.toContain('"code":"AH_ERR_EVENT_LOST"');
+    expect(readdirSync(started.spool)).toEqual([]);
+    expect(d.proc.exitCode).toBeNull();
+    expect((await d.health())?.ready).toBe(true);
+  });
+
+  test('Redis down and the daemon stopped before it is back: the held event is logged as lost with AH_ERR_EVENT_LOST', async () => {
+    const started = await daemonOnFullDisk(`redis://127.0.0.1:${await freeTcpPort()}`);
+    daemon = started.daemon;
+    expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
+    const d = daemon;
+    expect(await eventually(() => d.logs().includes('held in memory'), 5000)).toBe(true);
+    expect(await d.stop()).toBe(0);
+    const lost = d
       .logs()
       .split('\n')
       .filter((l) => l.includes('"code":"AH_ERR_EVENT_LOST"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lost).toHaveLength(2);
+    expect(lost).toHaveLength(1);
     expect(lost[0]).toMatchObject({ level: 50, did, action: 'hangup', outcome: 'rejected', err: { errno: 'ENOSPC' } });
-    expect(readdirSync(started.spool)).toEqual([]);
-    expect(daemon.proc.exitCode).toBeNull();
-    expect((await daemon.health())?.ready).toBe(true);
   });
 });
