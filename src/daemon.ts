@@ -8,6 +8,7 @@ import { AriConnection } from './ari/connection';
 import { DeviceStateLamp } from './ari/deviceStateLamp';
 import { FeatureCodes } from './ari/featureCodes';
 import { AriRest } from './ari/rest';
+import { sweepStranded } from './ari/strandedCalls';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ari/ariEvents';
 import type { AppConfig } from './config/types';
 import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
@@ -57,6 +58,8 @@ export interface DaemonOptions {
 }
 
 const YEAR_MS = 365 * 86_400_000;
+/** Between the two looks for channels left in the app after a registration (a StasisStart on its way arrives meanwhile). */
+const STRANDED_GRACE_MS = 1000;
 
 export class Daemon {
   private directory: NumberDirectory<AppConfig> | undefined;
@@ -179,6 +182,20 @@ export class Daemon {
       this.router
         .resync({ channel: (id) => this.rest.channelExists(id), playback: (id) => this.rest.playbackExists(id) })
         .catch((err: Error) => log.warn({ err }, 'checking the calls in progress after the ARI reconnect failed'));
+      // Channels in the app that no call handles (lost with the connection, or a crashed daemon's).
+      sweepStranded({
+        app: opts.ari.app,
+        appChannels: () => this.rest.appChannelIds(opts.ari.app),
+        channel: (id) => this.rest.channel(id),
+        bridgedChannels: () => this.rest.bridgedChannelIds(),
+        owned: (id) => this.handler.isHandling(id) || this.router.owns(id),
+        asteriskId: () => this.handler.asteriskId,
+        decideAgain: (e) => this.handler.onStasisStart(e),
+        normalRouting: (e) => this.handler.normalRouting(e),
+        hangUp: (id) => this.rest.hangup(id, 'normal'),
+        graceMs: STRANDED_GRACE_MS,
+        log,
+      }).catch((err: Error) => log.warn({ err }, 'looking for channels left in the app failed'));
     });
     this.ari.on('StasisStart', (e: StasisStartEvent) => this.handler.onStasisStart(e));
     this.ari.on('ChannelGone', (e: ChannelEvent) => this.router.onChannelGone(e));

@@ -5,7 +5,8 @@ export interface AriChannel {
   name: string;
   state: string;
   caller: { name: string; number: string };
-  dialplan: { context: string; exten: string; priority: number };
+  /** app_name/app_data: the application the channel is in (Stasis, "after-hours,+4822…"; Asterisk 18+). */
+  dialplan: { context: string; exten: string; priority: number; app_name?: string; app_data?: string };
   channelvars?: Record<string, string>;
 }
 

@@ -56,6 +56,9 @@ export class CallHandler {
   private readonly didCache = new Map<string, string | null>();
   private readonly didCountry = new Map<string, string | null>();
   private readonly callerCache = new Map<string, string>();
+  /** Channels whose StasisStart is being handled now (deciding, acting, handing back). */
+  private readonly handling = new Set<string>();
+  private lastAsteriskId: string | undefined;
 
   constructor(private readonly deps: CallHandlerDeps) {}
 
@@ -74,23 +77,47 @@ export class CallHandler {
     return Promise.race([all, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
   }
 
+  /** This handler is deciding on, acting on or handing back the channel now. */
+  isHandling(channelId: string): boolean {
+    return this.handling.has(channelId);
+  }
+
+  /** The entity id of the Asterisk whose StasisStart came last (for calls taken over without one). */
+  get asteriskId(): string | undefined {
+    return this.lastAsteriskId;
+  }
+
   onStasisStart(e: StasisStartEvent): void {
     if (e.args[0] === FORWARD_LEG_ARG || this.deps.router.isPeer(e.channel.id)) {
       this.deps.router.onPeerInStasis(e.channel.id);
       return;
     }
+    if (e.asterisk_id) this.lastAsteriskId = e.asterisk_id;
+    const id = e.channel.id;
     const feature = e.args[0] === FEATURE_ARG ? this.deps.feature : undefined;
     const setup = feature ? undefined : this.deps.setup;
-    setup?.start(e.channel.id);
+    setup?.start(id);
+    this.handling.add(id);
     const p = (feature ? feature(e) : this.handle(e)).then(
       () => undefined,
-      (err: unknown) => this.deps.log.error({ err, channel: e.channel.id }, 'call handling failed'),
+      (err: unknown) => this.deps.log.error({ err, channel: id }, 'call handling failed'),
     );
     this.inFlight.add(p);
     void p.finally(() => {
       this.inFlight.delete(p);
-      setup?.forget(e.channel.id);
+      this.handling.delete(id);
+      setup?.forget(id);
     });
+  }
+
+  /** A channel in the app that no call handled (see strandedCalls.ts): normal routing. */
+  async normalRouting(e: StasisStartEvent): Promise<void> {
+    this.handling.add(e.channel.id);
+    try {
+      await this.backToDialplan(e);
+    } finally {
+      this.handling.delete(e.channel.id);
+    }
   }
 
   private normalisedDid(raw: string, region: string): string | null {
@@ -105,8 +132,11 @@ export class CallHandler {
     return did;
   }
 
-  /** Sends the call to normal routing; `gone` when Asterisk no longer has the channel (the caller left). */
-  private async backToDialplan(e: StasisStartEvent): Promise<'continued' | 'gone' | 'hung-up'> {
+  /**
+   * Sends the call to normal routing; `gone` when Asterisk no longer has the channel (the caller
+   * left), `left` when it is no longer in Stasis (somewhere else in the dialplan: not ours to hang up).
+   */
+  private async backToDialplan(e: StasisStartEvent): Promise<'continued' | 'gone' | 'left' | 'hung-up'> {
     const { rest } = this.deps.ctx;
     try {
       await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
@@ -115,6 +145,10 @@ export class CallHandler {
       if (err instanceof AriHttpError && err.status === 404) {
         this.deps.log.info({ channel: e.channel.id }, 'the channel was gone before normal routing');
         return 'gone';
+      }
+      if (err instanceof AriHttpError && err.status === 409) {
+        this.deps.log.warn({ err, channel: e.channel.id }, 'the channel had left the app before normal routing');
+        return 'left';
       }
       // Continue failed (the dialplan target is missing, the channel left Stasis): do not strand it.
       this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');

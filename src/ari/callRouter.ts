@@ -35,6 +35,11 @@ export class CallRouter {
     for (const r of session.recordings) this.byRecording.delete(r);
   }
 
+  /** A call in progress has this channel, as its caller or as a forward leg. */
+  owns(channelId: string): boolean {
+    return this.byChannel.has(channelId) || this.byPeer.has(channelId);
+  }
+
   isPeer(channelId: string): boolean {
     return this.byPeer.has(channelId);
   }

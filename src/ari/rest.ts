@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { HangupCause } from '../config/types';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ErrorCode } from '../errorCodes';
+import type { AriChannel } from './ariEvents';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a
@@ -460,6 +461,32 @@ export class AriRest {
   /** Whether this playback is still playing (false on 404: it ended). */
   playbackExists(playbackId: string): Promise<boolean> {
     return this.exists(`/playbacks/${encodeURIComponent(playbackId)}`, 'playbacks.get');
+  }
+
+  /** The channels in the Stasis app `app` now (answered or not, handled by anyone or by nobody). */
+  async appChannelIds(app: string): Promise<string[]> {
+    const a = await this.call<{ channel_ids?: string[] }>('GET', `/applications/${encodeURIComponent(app)}`, undefined, undefined, {
+      operation: 'applications.get',
+    });
+    return a.channel_ids ?? [];
+  }
+
+  /** A channel's snapshot; undefined when Asterisk no longer has it. */
+  async channel(channelId: string): Promise<AriChannel | undefined> {
+    try {
+      return await this.call<AriChannel>('GET', `/channels/${encodeURIComponent(channelId)}`, undefined, undefined, {
+        operation: 'channels.get',
+      });
+    } catch (err) {
+      if (err instanceof AriHttpError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /** Every channel that is in some bridge now. */
+  async bridgedChannelIds(): Promise<Set<string>> {
+    const bridges = await this.call<Array<{ channels?: string[] }>>('GET', '/bridges', undefined, undefined, { operation: 'bridges.list' });
+    return new Set(bridges.flatMap((b) => b.channels ?? []));
   }
 
   private async exists(path: string, operation: string): Promise<boolean> {

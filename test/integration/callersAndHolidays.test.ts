@@ -6,22 +6,12 @@
 import { fakeClock, type FakeClock } from '../support/fakeClock';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { AfterHoursEvent } from '../../src/events/types';
-import { parseEvent } from '../../src/events/validate';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
 import { officePort, redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { streamEvents } from '../support/streamEvents';
 
 const sounds = join(repoRoot, 'test', 'fixtures', 'sounds');
-
-async function streamEvents(redis: Redis, prefix: string): Promise<AfterHoursEvent[]> {
-  const entries = await redis.xrange(`${prefix}events`, '-', '+');
-  return entries.map(([, fields]) => {
-    const parsed = parseEvent(fields[fields.indexOf('event') + 1]!);
-    if (!parsed.ok) throw new Error(`invalid event in stream: ${parsed.errors.join('; ')}`);
-    return parsed.event;
-  });
-}
 
 async function decisionFor(daemon: RunningDaemon, did: string, caller: string): Promise<Record<string, unknown>> {
   const res = await fetch(

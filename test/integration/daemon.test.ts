@@ -1,11 +1,10 @@
 // The daemon on real calls: real Asterisk, real Redis, sipp as caller and far end.
 import { Redis } from 'ioredis';
 import { join } from 'node:path';
-import { parseEvent } from '../../src/events/validate';
-import type { AfterHoursEvent } from '../../src/events/types';
 import { eventually, runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
 import { ariPassword, ariUrl, ariUser, officePort, redisUrl, repoRoot, uniqueDid, uniqueMobile, uniquePrefix } from '../support/stackEnv';
+import { streamEvents } from '../support/streamEvents';
 
 const fixtures = join(repoRoot, 'test', 'fixtures', 'sounds');
 
@@ -23,16 +22,6 @@ function configYaml(numbers: NumberSpec[]): string {
     ...numbers.map((n) => `  - { did: "${n.did}", hours: ${n.open ? '"00:00-24:00"' : '{}'}, afterHours: ${n.afterHours} }`),
     '',
   ].join('\n');
-}
-
-async function streamEvents(redis: Redis, prefix: string): Promise<AfterHoursEvent[]> {
-  const entries = await redis.xrange(`${prefix}events`, '-', '+');
-  return entries.map(([, fields]) => {
-    const i = fields.indexOf('event');
-    const parsed = parseEvent(fields[i + 1]!);
-    if (!parsed.ok) throw new Error(`invalid event in stream: ${parsed.errors.join('; ')}`);
-    return parsed.event;
-  });
 }
 
 async function ariBridges(): Promise<number> {

@@ -7,8 +7,6 @@ import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { SipCaller, type CallResult } from '../../bench/sipCaller';
 import { EventStream, streamKeys } from '../../src/events/stream';
-import { parseEvent } from '../../src/events/validate';
-import type { AfterHoursEvent } from '../../src/events/types';
 import { readConfig } from '../../src/store/configStore';
 import { listOverrides } from '../../src/store/overrideStore';
 import { createRedisClient, redisSettings } from '../../src/store/redisClient';
@@ -17,6 +15,7 @@ import { cli, eventually, freeTcpPort, runCli, startDaemon, writeConfig, type Ru
 import { startSentinelSet, type SentinelSet } from '../support/redisSentinel';
 import { startUas } from '../support/sipp';
 import { ariPassword, ariUrl, ariUser, host, officePort, sipPort, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { streamEvents } from '../support/streamEvents';
 
 const RATE = 50; // calls/s
 const SECONDS = 14;
@@ -30,15 +29,6 @@ function configYaml(closed: string[], cause: string, openDids: string[] = []): s
     ...openDids.map((did) => `  - { did: "${did}", hours: "00:00-24:00", afterHours: { action: hangup, hangup: { cause: ${cause} } } }`),
     '',
   ].join('\n');
-}
-
-async function streamEvents(redis: Redis, prefix: string): Promise<AfterHoursEvent[]> {
-  const entries = await redis.xrange(`${prefix}events`, '-', '+');
-  return entries.map(([, fields]) => {
-    const parsed = parseEvent(fields[fields.indexOf('event') + 1]!);
-    if (!parsed.ok) throw new Error(`invalid event on the stream: ${parsed.errors.join('; ')}`);
-    return parsed.event;
-  });
 }
 
 async function spooledNow(metricsPort: number): Promise<number> {

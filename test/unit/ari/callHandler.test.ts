@@ -83,4 +83,19 @@ describe('CallHandler: an action whose ARI request fails', () => {
     expect(emitted).toEqual([]);
     expect(observed).toEqual(['error']);
   });
+
+  it('the channel has left the app (409 on continue): it is somewhere else in the dialplan and is not hung up', async () => {
+    const hangup = jest.fn(cut);
+    const continued = jest.fn(() =>
+      Promise.reject(new AriHttpError(409, 'POST', '/channels/c1/continue', '{"message":"Channel not in Stasis application"}')),
+    );
+    const { handler, emitted } = handlerWith({ hangup, continueInDialplan: continued });
+    handler.onStasisStart(start);
+    expect(handler.isHandling('c1')).toBe(true);
+    expect(await handler.settle(5000)).toBe(true);
+    expect(handler.isHandling('c1')).toBe(false);
+    expect(continued).toHaveBeenCalledTimes(1);
+    expect(hangup.mock.calls).toEqual([['c1', 'busy']]); // the action's reject only, no 'congestion' after it
+    expect(emitted).toEqual([]);
+  });
 });
