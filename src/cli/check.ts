@@ -7,6 +7,9 @@ import { callerFor } from '../policy/callers';
 import { explainDecision, type DecisionReport } from '../policy/decisionReport';
 import { NumberDirectory } from '../schedule/directory';
 import { isDecidableInstant } from '../schedule/types';
+import { getOverrides } from '../store/overrideStore';
+import { redisPrefix } from './env';
+import { withRedis } from './redisCommand';
 
 /** What `check --json` prints: the same explanation as the daemon's GET /decision. */
 export type CheckReport = DecisionReport;
@@ -40,7 +43,8 @@ export function registerCheckCommand(program: Command): void {
       'the calling number, read like a trunk\'s caller id (national numbers in the DID\'s country; "anonymous"): applies callers.bypass / callers.block',
     )
     .option('--json', 'print one JSON object')
-    .action((opts: { config: string; did: string; at?: string; caller?: string; json?: boolean }) => {
+    .option('--overrides', 'apply the overrides stored in Redis (REDIS_URL or REDIS_SENTINELS, REDIS_PREFIX), as the daemons do')
+    .action(async (opts: { config: string; did: string; at?: string; caller?: string; json?: boolean; overrides?: boolean }) => {
       const loaded = loadConfig(opts.config, { now: opts.at === undefined ? undefined : instantIn(opts.at, 'UTC') });
       if (!loaded.ok) {
         for (const e of loaded.errors) process.stderr.write(`${formatConfigError(e)}\n`);
@@ -66,10 +70,13 @@ export function registerCheckCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      // Overrides live in Redis, not in the file: check answers from the schedule alone.
+      // Overrides live in Redis, not in the file: without --overrides, check answers from the schedule alone.
+      const overrides = opts.overrides
+        ? await withRedis('after-hours-check', (r) => getOverrides(r, redisPrefix(), entry.number.did, t))
+        : undefined;
       const report: CheckReport = explainDecision(
         entry,
-        undefined,
+        overrides,
         t,
         opts.caller === undefined ? undefined : callerFor(opts.caller, entry.number.did),
       );

@@ -6,6 +6,7 @@ import { buildConsole } from '../console/server';
 import { consoleAudit } from '../console/audit';
 import { NumbersView } from '../console/numbersView';
 import { createLogger } from '../log';
+import { SOUND_LIMITS } from '../sounds/soundPcm';
 import { createRedisClient, describeRedis } from '../store/redisClient';
 import { redisPrefix, redisSettings } from './env';
 import { SettingsError } from './exitCodes';
@@ -28,6 +29,17 @@ export function trustedProxiesSetting(raw: string | undefined): string[] {
   });
 }
 
+/** CONSOLE_SOUND_UPLOAD_BYTES: the largest sound upload the console reads, up to the decoder's own bound. */
+export function soundUploadSetting(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!(n >= 1 && n <= SOUND_LIMITS.maxUploadBytes))
+    throw new SettingsError(
+      `CONSOLE_SOUND_UPLOAD_BYTES must be a whole number of bytes from 1 to ${SOUND_LIMITS.maxUploadBytes} (got "${raw}")`,
+    );
+  return n;
+}
+
 export function registerConsoleCommand(program: Command): void {
   program
     .command('console')
@@ -35,7 +47,7 @@ export function registerConsoleCommand(program: Command): void {
     .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
     .addHelpText(
       'after',
-      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
+      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), CONSOLE_SOUND_UPLOAD_BYTES (default ${SOUND_LIMITS.maxUploadBytes}), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
     )
     .action(async (opts: { config?: string }) => {
       // Settings first: a refused one stops the console before it connects (exit 78).
@@ -45,6 +57,7 @@ export function registerConsoleCommand(program: Command): void {
       const secure = setting('CONSOLE_SECURE_COOKIE') ?? '0';
       if (secure !== '0' && secure !== '1') throw new SettingsError(`CONSOLE_SECURE_COOKIE must be 0 or 1 (got "${secure}")`);
       const trustedProxies = trustedProxiesSetting(setting('CONSOLE_TRUST_PROXY'));
+      const soundUploadBytes = soundUploadSetting(setting('CONSOLE_SOUND_UPLOAD_BYTES'));
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
@@ -67,6 +80,7 @@ export function registerConsoleCommand(program: Command): void {
         audit: consoleAudit(redis, prefix),
         secureCookie: secure === '1',
         trustedProxies,
+        soundUploadBytes,
       });
       const address = await app.listen({ port, host });
       log.info({ address }, 'console up');

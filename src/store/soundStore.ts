@@ -98,6 +98,12 @@ export async function listSounds(redis: Redis, prefix: string, onMalformed?: (na
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** One stored sound's description (one HGET), or undefined when it is not stored or cannot be read. */
+export async function describeSound(redis: Redis, prefix: string, name: string): Promise<StoredSound | undefined> {
+  const text = await redis.hget(soundKeys(prefix).index, name);
+  return text === null ? undefined : parseSound(text);
+}
+
 /** One stored sound's description and WAVs (8 kHz, and 16 kHz when kept), or undefined when it is not stored. */
 export async function readSound(
   redis: Redis,

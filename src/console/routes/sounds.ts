@@ -5,7 +5,7 @@ import { SOUND_LIMITS } from '../../sounds/soundPcm';
 import { soundNameProblem } from '../../sounds/soundRefs';
 import { convertUpload } from '../../sounds/soundUpload';
 import { removeSound } from '../../store/soundRemoval';
-import { addSound, listSounds, readSound, soundKeys, SoundStoreError, type StoredSound } from '../../store/soundStore';
+import { addSound, describeSound, listSounds, readSound, soundKeys, SoundStoreError, type StoredSound } from '../../store/soundStore';
 import { actorOf } from '../auth';
 import type { ConsoleContext } from '../context';
 import { badRequest, ConsoleHttpError, errorSchema, notFound } from '../httpError';
@@ -66,8 +66,7 @@ function storeRefusal(err: unknown): unknown {
 
 export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const limit = ctx.soundUploadBytes ?? SOUND_LIMITS.maxUploadBytes;
-  const byName = async (name: string): Promise<StoredSound | null> =>
-    (await listSounds(ctx.redis, ctx.prefix)).find((s) => s.name === name) ?? null;
+  const byName = async (name: string): Promise<StoredSound | null> => (await describeSound(ctx.redis, ctx.prefix, name)) ?? null;
 
   app.get(
     '/api/sounds',

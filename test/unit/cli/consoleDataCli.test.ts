@@ -138,6 +138,27 @@ describe('scheduled overrides from the CLI', () => {
     expect((await cli(['override', 'list'])).stdout.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('check --overrides answers as the daemons do: the stored override in force at --at wins over the schedule', async () => {
+    writeFileSync(file, yaml('00:00-24:00'));
+    const from = new Date(Date.now() + 2 * 3_600_000);
+    const until = new Date(Date.now() + 3 * 3_600_000);
+    const set = ['override', 'set', '--did', DID, '--state', 'closed', '--from', from.toISOString(), '--until', until.toISOString()];
+    expect((await cli(set)).code).toBe(0);
+    const check = async (at: Date, ...extra: string[]) => {
+      const r = await cli(['check', '--config', file, '--did', DID, '--at', at.toISOString(), '--json', ...extra]);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { open: boolean; reason: string; nextChange: string | null };
+    };
+    const during = new Date(from.getTime() + 1_800_000);
+    expect(await check(during)).toMatchObject({ open: true, reason: 'working-hours' });
+    expect(await check(during, '--overrides')).toMatchObject({ open: false, reason: 'override' });
+    expect(Math.abs(Date.parse((await check(during, '--overrides')).nextChange!) - until.getTime())).toBeLessThan(1000);
+    // Before it starts: the schedule, and the override's start as the next change.
+    const before = await check(new Date(from.getTime() - 1_800_000), '--overrides');
+    expect(before).toMatchObject({ open: true, reason: 'working-hours' });
+    expect(Math.abs(Date.parse(before.nextChange!) - from.getTime())).toBeLessThan(60_000);
+  });
+
   it('refuses a start after the expiry, storing nothing', async () => {
     const later = (ms: number) => new Date(Date.now() + ms).toISOString();
     const scheduled = (...end: string[]) => cli(['override', 'set', '--did', DID, '--state', 'closed', '--from', later(7_200_000), ...end]);

@@ -10,7 +10,7 @@ import { listAudit } from '../../../src/store/auditLog';
 import { freeTcpPort } from '../../support/daemon';
 import { listOverrides } from '../../../src/store/overrideStore';
 import { startRedisServer } from '../../support/redisServer';
-import { trustedProxiesSetting } from '../../../src/cli/console';
+import { soundUploadSetting, trustedProxiesSetting } from '../../../src/cli/console';
 import { CLOSED_DID, OPEN_DID, startHarness, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
@@ -329,6 +329,13 @@ describe('behind a reverse proxy', () => {
 
   it.each(['proxy.example', '10.0.0.0/33', '1.2.3.4/8/1', ''])('refuses CONSOLE_TRUST_PROXY entry %j', (raw) => {
     expect(() => trustedProxiesSetting(`127.0.0.1,${raw}`)).toThrow(/CONSOLE_TRUST_PROXY: ".*" is not an IP address or CIDR range/);
+  });
+
+  it('CONSOLE_SOUND_UPLOAD_BYTES: unset keeps the default; a size up to the decoder bound is taken; anything else is refused', () => {
+    expect(soundUploadSetting(undefined)).toBeUndefined();
+    expect(soundUploadSetting('10485760')).toBe(10 * 1024 * 1024);
+    for (const raw of ['0', '-5', '1e6', '10MB', String(256 * 1024 * 1024 + 1)])
+      expect(() => soundUploadSetting(raw)).toThrow(/CONSOLE_SOUND_UPLOAD_BYTES must be a whole number of bytes from 1 to 268435456/);
   });
 });
 

@@ -5,7 +5,7 @@ import { listDead, retryAllDead } from '../../../src/crm/deadLetters';
 import type { StreamKeys } from '../../../src/events/stream';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
-import { freshKeys, startWorker, waitFor, type Running } from './harness';
+import { addDeadLetter, freshKeys, startWorker, waitFor, type Running } from './harness';
 
 jest.setTimeout(60_000);
 
@@ -41,22 +41,7 @@ async function seedDead(count: number): Promise<string[]> {
   for (let i = 0; i < count; i++) {
     const e = makeEvent();
     ids.push(e.id);
-    await redis.xadd(
-      keys.dead,
-      '*',
-      'id',
-      e.id,
-      'event',
-      JSON.stringify(e),
-      'error',
-      'x',
-      'deliveries',
-      '1',
-      'source',
-      '1-0',
-      'failedAt',
-      new Date().toISOString(),
-    );
+    await addDeadLetter(redis, keys, e, 1);
   }
   return ids;
 }

@@ -7,6 +7,7 @@ import { bitrix24Keys } from '../../../src/crm/keys';
 import { createCrmMetrics, type CrmMetrics } from '../../../src/crm/metrics';
 import { CrmWorker, type CrmWorkerOptions } from '../../../src/crm/worker';
 import { streamKeys, type StreamKeys } from '../../../src/events/stream';
+import type { AfterHoursEvent } from '../../../src/events/types';
 import type { FakeBitrix24 } from '../../support/fakeBitrix24';
 import type { RedisServer } from '../../support/redisServer';
 
@@ -110,4 +111,24 @@ export async function metricValue(metrics: CrmMetrics, name: string): Promise<nu
   const all = await metrics.registry.getMetricsAsJSON();
   const m = all.find((x) => x.name === name);
   return (m?.values ?? []).reduce((sum, v) => sum + Number(v.value), 0);
+}
+
+/** Writes a dead letter for `event` straight onto the dead-letter stream, as the worker leaves one. */
+export async function addDeadLetter(redis: Redis, keys: StreamKeys, event: AfterHoursEvent, deliveries: number): Promise<void> {
+  await redis.xadd(
+    keys.dead,
+    '*',
+    'id',
+    event.id,
+    'event',
+    JSON.stringify(event),
+    'error',
+    'x',
+    'deliveries',
+    String(deliveries),
+    'source',
+    '1-0',
+    'failedAt',
+    new Date().toISOString(),
+  );
 }

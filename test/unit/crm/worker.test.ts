@@ -8,6 +8,7 @@ import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
 import {
+  addDeadLetter,
   appAdapter,
   authorise,
   bitrixAdapter,
@@ -406,24 +407,7 @@ describe('failures', () => {
     const redis = server.client();
     const a = makeEvent();
     const b = makeEvent();
-    for (const e of [a, b]) {
-      await redis.xadd(
-        keys.dead,
-        '*',
-        'id',
-        e.id,
-        'event',
-        JSON.stringify(e),
-        'error',
-        'x',
-        'deliveries',
-        '5',
-        'source',
-        '1-0',
-        'failedAt',
-        new Date().toISOString(),
-      );
-    }
+    for (const e of [a, b]) await addDeadLetter(redis, keys, e, 5);
     expect(await retryDead(redis, keys, 'no-such-event')).toBeNull();
     expect(await retryDead(redis, keys, a.id)).not.toBeNull();
     expect((await listDead(redis, keys)).map((d) => d.eventId)).toEqual([b.id]);
