@@ -150,7 +150,7 @@ export class CallHandler {
         this.deps.log.warn({ err, channel: e.channel.id }, 'the channel had left the app before normal routing');
         return 'left';
       }
-      // Continue failed (the dialplan target is missing, the channel left Stasis): do not strand it.
+      // Continue failed (the dialplan target is missing, Asterisk unreachable): do not strand it.
       this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');
       await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
       return 'hung-up';

@@ -16,6 +16,7 @@ import { startHttpServer } from '../httpServer';
 import { createLogger } from '../log';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
+import type { CrmAdapter } from '../crm/adapter';
 import { printable } from '../util/printable';
 import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
@@ -62,44 +63,53 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   }
   const keys = keysFrom(env);
   const settings = redisSettings(env);
+  // CRM_CONCURRENCY consumers in this process, each as a worker of its own (its consumer name,
+  // blocking reader and adapter), sharing the command connection, the metrics and the rate budget.
+  const concurrency = intEnv(env, 'CRM_CONCURRENCY', 1);
+  if (concurrency < 1 || concurrency > 64) throw new SettingsError(`CRM_CONCURRENCY must be from 1 to 64 (got "${env.CRM_CONCURRENCY}")`);
   const redis = createRedisClient(settings, 'worker', 'after-hours-crm', { lazyConnect: true });
-  let adapter;
+  const adapters: CrmAdapter[] = [];
   try {
-    adapter = createAdapter(env, logger, { redis, keys });
+    for (let i = 0; i < concurrency; i++) adapters.push(createAdapter(env, logger, { redis, keys }));
   } catch (err) {
     redis.disconnect();
     // missing or contradictory CRM settings: a restart cannot help (exit 78, main.ts)
     throw new SettingsError(err instanceof Error ? err.message : String(err), { cause: err });
   }
-  const reader = createRedisClient(settings, 'blocking', 'after-hours-crm-reader');
   const metrics = createCrmMetrics(redis, keys);
   const stopTiming = collectWorkerProcessMetrics(metrics);
-  const worker = new CrmWorker({
-    redis,
-    reader,
-    keys,
-    adapter,
-    logger,
-    metrics,
-    claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
-    maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
-  });
+  const readers = adapters.map((_, i) =>
+    createRedisClient(settings, 'blocking', `after-hours-crm-reader${concurrency > 1 ? `-${i + 1}` : ''}`),
+  );
+  const consumers = adapters.map(
+    (adapter, i) =>
+      new CrmWorker({
+        redis,
+        reader: readers[i]!,
+        keys,
+        adapter,
+        logger,
+        metrics,
+        claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
+        maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
+      }),
+  );
   const server = await startHttpServer({
     ...metricsListen(env, DEFAULT_METRICS_PORT),
     registry: metrics.registry,
-    health: () => ({ ready: worker.healthy() }),
+    health: () => ({ ready: consumers.every((w) => w.healthy()) }),
   });
-  await worker.start();
+  for (const w of consumers) await w.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await worker.stop();
-  await adapter.close?.();
+  await Promise.all(consumers.map((w) => w.stop()));
+  for (const a of adapters) await a.close?.();
   await server.close();
   stopTiming();
   redis.disconnect();
-  reader.disconnect();
+  for (const r of readers) r.disconnect();
 }
 
 export function registerCrmWorkerCommand(program: Command): void {
@@ -121,6 +131,8 @@ Environment:
   BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET
                          a local application instead of the webhook (see bitrix24-auth)
   BITRIX24_RATE_PER_SECOND          requests/s to the portal, shared by all workers (default 2)
+  CRM_CONCURRENCY        events this process works on at once (default 1, at most 64): for a
+                         CRM that answers faster than its rate budget needs one worker for
   BITRIX24_ALLOW_INSECURE_HTTP=1    accept an http:// URL (a local test server only)
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook

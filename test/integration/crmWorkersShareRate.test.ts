@@ -156,4 +156,67 @@ describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
       await fake.stop();
     }
   });
+  test('one worker process with CRM_CONCURRENCY=4 works on four events at once; each is done once', async () => {
+    const fake = await new FakeBitrix24().start();
+    fake.responseDelayMs = 50;
+    const prefix = uniquePrefix('crmconc');
+    const redis = new Redis(redisUrl);
+    const stream = new EventStream(redis, streamKeys(prefix));
+    const run = Date.now();
+    const ids = Array.from({ length: 40 }, (_, i) => `crmconc-${run}-${i}`);
+    for (const [i, id] of ids.entries())
+      await stream.append(
+        makeEvent({
+          id,
+          caller: `+48602${String(100_000 + i)}`,
+          action: 'hangup',
+          outcome: { kind: 'rejected', cause: 'busy' },
+          crm: { lookup: true, unknownCaller: 'lead', queue: [7], notify: 'first', language: 'en' },
+        }),
+      );
+    const port = await freeTcpPort();
+    const proc = spawn(process.execPath, [cli, 'crm-worker'], {
+      env: {
+        ...process.env,
+        ...fake.workerEnv,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        BITRIX24_RATE_PER_SECOND: '1000',
+        CRM_CONCURRENCY: '4',
+        METRICS_PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const done = await eventually(
+        async () => fake.leads().length === ids.length && Number(((await redis.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0,
+        120_000,
+        200,
+      );
+      if (!done) throw new Error(`not done: ${fake.leads().length}/${ids.length} leads\n${out.slice(-2000)}`);
+      // Four events' requests overlapped at the portal; one consumer would send one at a time.
+      expect(fake.maxInFlight).toBeGreaterThan(1);
+      expect(fake.maxInFlight).toBeLessThanOrEqual(4);
+      const calls = [...fake.calls.values()].map((c) => c.externalCallId).sort();
+      expect(calls).toEqual([...ids].sort());
+      expect(fake.requestsFor('im.notify.system.add')).toHaveLength(ids.length);
+      expect(((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ready: boolean }).ready).toBe(true);
+      // Four consumers of the group, all from this process.
+      const consumers = (await redis.xinfo('CONSUMERS', `${prefix}events`, 'crm')) as unknown[];
+      expect(consumers).toHaveLength(4);
+    } finally {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      expect(proc.exitCode).toBe(0);
+      redis.disconnect();
+      await fake.stop();
+    }
+  });
 });

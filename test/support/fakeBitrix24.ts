@@ -145,6 +145,11 @@ export class FakeBitrix24 {
   accessTokenTtlSeconds = 3600;
   /** The OAuth server answers this much later (to hold a refresh in flight). */
   tokenDelayMs = 0;
+  /** REST methods answer this much later (a portal far away), so requests overlap. */
+  responseDelayMs = 0;
+  /** REST requests being answered now, and the most at once so far. */
+  inFlight = 0;
+  maxInFlight = 0;
   /** The portal's clock, for token expiry and the rate limit. */
   now: () => number = Date.now;
   /**
@@ -345,6 +350,11 @@ export class FakeBitrix24 {
     try {
       const result = this.run(method, params);
       this.onRequest?.(method, params);
+      if (this.responseDelayMs > 0) {
+        this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+        await new Promise((r) => setTimeout(r, this.responseDelayMs));
+        this.inFlight--;
+      }
       send(200, { result, time: { start: Date.now() / 1000 } });
     } catch (err) {
       if (err instanceof ApiError) return fail(err.status, err.error, err.description);

@@ -44,4 +44,13 @@ describe('crm-worker exit codes', () => {
     const r = await cli(['crm-worker'], { CRM_ADAPTER: 'webhook', WEBHOOK_URL: 'https://crm.example.test/hook' });
     expect(r).toEqual({ code: EXIT.CONFIG, stdout: '', stderr: 'after-hours: WEBHOOK_SECRET is not set\n' });
   });
+
+  it.each(['0', '65'])('crm-worker with CRM_CONCURRENCY=%s: 78 and the allowed range, before it connects', async (n) => {
+    const r = await cli(['crm-worker'], {
+      BITRIX24_WEBHOOK_URL: 'https://portal.example.test/rest/1/secret/',
+      CRM_CONCURRENCY: n,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(r).toEqual({ code: EXIT.CONFIG, stdout: '', stderr: `after-hours: CRM_CONCURRENCY must be from 1 to 64 (got "${n}")\n` });
+  });
 });
