@@ -8,7 +8,8 @@
 //   ari-cut           resets the daemon's ARI connections (a TCP proxy between daemon and Asterisk)
 //   asterisk-restart  stops Asterisk and starts it again (calls in it at that moment are cut)
 //   redis-restart     SIGKILLs Redis (AOF on) and starts it again; with --sentinel: kills the
-//                     primary and waits for the sentinels to promote the replica (once)
+//                     primary, waits for the sentinels to promote the replica, then starts the
+//                     killed node again as a replica (so every redis-restart is a failover)
 //   worker-kill       SIGKILLs one CRM worker; the soak's supervisor starts it again
 //   spool-full        fills the spool's disk (a small tmpfs mounted for the daemon only, with
 //                     unshare -m; needs root, else skipped with the reason) for a while
@@ -57,12 +58,16 @@ function arg(name: string): string | undefined {
 const minutes = Number(arg('minutes') ?? 3);
 const rate = Number(arg('rate') ?? 20);
 const workerCount = Number(arg('workers') ?? 2);
+/** CRM_CONCURRENCY of each worker process. */
+const workerConcurrency = Number(arg('worker-concurrency') ?? 4);
 const useSentinel = process.argv.includes('--sentinel');
 const warmupSeconds = Number(arg('warmup-minutes') ?? Math.min(5, minutes / 5)) * 60;
 const outBase = resolve(arg('out') ?? join(ROOT, 'bench', 'results', 'soak'));
 let seed = Number(arg('seed') ?? Date.now() % 1_000_000);
-if (!(minutes > 0) || !(rate > 0) || !(workerCount >= 1)) {
-  console.error('usage: soak [--minutes M] [--rate CALLS_PER_S] [--workers N] [--sentinel] [--seed N] [--out PATH]');
+if (!(minutes > 0) || !(rate > 0) || !(workerCount >= 1) || !(workerConcurrency >= 1)) {
+  console.error(
+    'usage: soak [--minutes M] [--rate CALLS_PER_S] [--workers N] [--worker-concurrency N] [--sentinel] [--seed N] [--out PATH]',
+  );
   process.exit(2);
 }
 const runSeed = seed;
@@ -243,7 +248,7 @@ async function main(): Promise<void> {
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true });
   log(
-    `seed ${runSeed}; ${minutes} min at ${rate} calls/s, ${workerCount} CRM workers${useSentinel ? ', Redis Sentinel' : ''}; run dir ${runDir}`,
+    `seed ${runSeed}; ${minutes} min at ${rate} calls/s, ${workerCount} CRM workers × ${workerConcurrency} consumers${useSentinel ? ', Redis Sentinel' : ''}; run dir ${runDir}`,
   );
   stack('up');
   log(`stack up (SIP ${stackEnv.AH_SIP_PORT}, ARI ${stackEnv.AH_ARI_PORT})`);
@@ -380,6 +385,7 @@ async function main(): Promise<void> {
         ...redisEnv,
         ...fake.workerEnv,
         BITRIX24_RATE_PER_SECOND: '1000',
+        CRM_CONCURRENCY: String(workerConcurrency),
         REDIS_PREFIX: prefix,
         METRICS_PORT: String(workerPorts[n]),
         CRM_CLAIM_IDLE_MS: '5000',
@@ -438,7 +444,6 @@ async function main(): Promise<void> {
   }
   log(`fault plan: ${plan.map((p) => `${p.kind}@${p.at.toFixed(0)}s`).join(', ')}`);
   const faults: FaultRecord[] = [];
-  let sentinelFailedOver = false;
   const spooledNow = () => metricValue(metricsPort, 'after_hours_spooled_events');
   const ariRegistered = async () => (await health())?.ari === 'registered';
 
@@ -472,14 +477,14 @@ async function main(): Promise<void> {
       }
       case 'redis-restart': {
         if (sentinel) {
-          if (sentinelFailedOver) {
-            f.skipped = 'the Sentinel set has failed over once already (the killed node is not restarted)';
-            log(`${kind}: skipped: ${f.skipped}`);
-            break;
-          }
+          // The primary killed, a replica promoted; then the killed node comes back as a replica
+          // (empty, synced from the new primary), so the next redis-restart fails over again.
           const old = await sentinel.killPrimary();
           await sentinel.waitForPromotion(old, 60_000);
-          sentinelFailedOver = true;
+          if (await until(async () => (await spooledNow()) === 0, 120_000, 200)) done('replica promoted, spool empty again');
+          await sentinel.restartNode(old);
+          log(`${kind}: node ${old} back as a replica`);
+          break;
         } else {
           redisProc?.proc.kill('SIGKILL');
           await until(() => redisProc?.proc.exitCode !== null || redisProc?.proc.signalCode !== null, 10_000);
@@ -778,6 +783,7 @@ async function main(): Promise<void> {
     minutes,
     rate,
     workers: workerCount,
+    workerConcurrency,
     sentinel: useSentinel,
     spoolOnTmpfs,
     callerMaxLagMs: maxLagMs,

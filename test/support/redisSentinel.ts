@@ -44,6 +44,12 @@ export interface SentinelSet {
   client(port: number): Redis;
   /** SIGKILLs the current primary; resolves with its port once it has exited. */
   killPrimary(): Promise<number>;
+  /**
+   * Starts a killed node again on its port, empty, as a replica of the current primary (as an
+   * operator brings a failed node back); resolves once it has synced and every sentinel counts it
+   * as a healthy replica again, so the set can fail over once more.
+   */
+  restartNode(port: number): Promise<void>;
   /** Resolves with the new primary's port once every sentinel names another node than `oldPort` and it answers ROLE master. */
   waitForPromotion(oldPort: number, timeoutMs?: number): Promise<number>;
   logs(): string;
@@ -92,6 +98,7 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
   const procs: ChildProcess[] = [];
   const outputs: Array<{ label: string; out: { text: string } }> = [];
   const clients: Redis[] = [];
+  let restarts = 0;
 
   const spawnLogged = (label: string, cmd: string, args: string[]): { proc: ChildProcess; out: { text: string } } => {
     const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,8 +110,8 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
     return { proc, out };
   };
 
-  const startNode = async (label: string, replicaOf?: number): Promise<DataNode> => {
-    const port = await freeTcpPort();
+  const startNode = async (label: string, replicaOf?: number, fixedPort?: number): Promise<DataNode> => {
+    const port = fixedPort ?? (await freeTcpPort());
     const args = [
       '--port',
       String(port),
@@ -240,6 +247,30 @@ export async function startSentinelSet(opts: SentinelSetOptions = {}): Promise<S
         node.proc.kill('SIGKILL');
         await exited;
         return port;
+      },
+      async restartNode(port) {
+        const i = nodes.findIndex((n) => n.port === port);
+        if (i < 0 || (nodes[i]!.proc.exitCode === null && nodes[i]!.proc.signalCode === null))
+          throw new Error(`node ${port} is not one of ours or still running`);
+        const primaryPort = await set.primaryPort();
+        nodes[i] = await startNode(`node-${port}-${++restarts}`, primaryPort, port);
+        await until(
+          async () => (/master_link_status:up/.test(await admin(port, password).info('replication')) ? true : undefined),
+          30_000,
+          `node ${port} did not sync with the primary ${primaryPort}`,
+        );
+        for (const sp of sentinelPorts) {
+          await until(
+            async () => {
+              const replicas = (await admin(sp, sentinelPassword).call('SENTINEL', 'REPLICAS', name)) as string[][];
+              const healthy = replicas.some((r) => r[r.indexOf('port') + 1] === String(port) && r[r.indexOf('flags') + 1] === 'slave');
+              return healthy ? true : undefined;
+            },
+            30_000,
+            `sentinel ${sp} does not count node ${port} as a healthy replica`,
+            200,
+          );
+        }
       },
       async waitForPromotion(oldPort, timeoutMs = 30_000) {
         return until(
