@@ -200,6 +200,59 @@ describe('the console page in a real browser, with real calls', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('an admin reads what a version changed and rolls back from the Config tab; an operator has no such tab', async () => {
+    expect(await page.locator('[data-tab=versions]').isHidden()).toBe(true); // alice is an operator
+    const adminToken = consoleApp.token('grace', 'admin');
+    const yaml = (officeHours: string) =>
+      [
+        'defaults: { region: PL, timezone: Europe/Warsaw }',
+        'numbers:',
+        `  - { did: "${hotline}", name: "Hotline", hours: "00:00-24:00", afterHours: { action: hangup, hangup: { cause: rejected } } }`,
+        `  - { did: "${office}", name: "Back office", hours: { mon-fri: ${officeHours} }, daysOff: [sat, sun] }`,
+        '',
+      ].join('\n');
+    for (const [hours, note] of [
+      ['["08:00-12:00", "13:00-17:00"]', 'winter'],
+      ['"09:00-17:00"', 'later start'],
+    ]) {
+      const res = await fetch(`${consoleApp.url}/api/config`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ yaml: yaml(hours!), note }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-GB', timezoneId: 'Europe/London' });
+    const admin = await context.newPage();
+    try {
+      await admin.goto(consoleApp.url);
+      await admin.fill('#token', adminToken);
+      await admin.click('#login button[type=submit]');
+      await admin.click('[data-tab=versions]');
+      const row = (v: number) => admin.locator(`#version-list tr[data-version="${v}"]`);
+      await row(2).waitFor();
+      expect(await row(2).innerText()).toContain('in force');
+      expect(await row(2).innerText()).toContain('later start');
+      expect(await row(1).locator('.show-diff').count()).toBe(0); // nothing older to compare with
+      await row(2).locator('.show-diff').click();
+      await expectText(admin.locator('#version-diff-title'), 'Changes from version 1 to 2');
+      expect(await admin.locator('#version-diff .del').allInnerTexts()).toEqual([expect.stringContaining('"08:00-12:00", "13:00-17:00"')]);
+      expect(await admin.locator('#version-diff .add').allInnerTexts()).toEqual([expect.stringContaining('"09:00-17:00"')]);
+      await admin.screenshot({ path: join(artifacts, 'versions-desktop.png'), fullPage: true });
+      admin.once('dialog', (d) => void d.accept());
+      await row(1).locator('.rollback').click();
+      await row(3).waitFor();
+      expect(await row(3).innerText()).toContain('rollback to 1');
+      await expectText(admin.locator('#version-notice'), 'Version 3 is in force (the text of version 1).');
+      const { entries } = await listAudit(redis, prefix, { action: 'config.' });
+      expect(entries.map((e) => [e.action, e.actor, e.door])).toContainEqual(['config.rollback', 'grace', 'page']);
+      // The daemon switched to the rolled-back text: the office's split day is back.
+      expect(await eventually(async () => String((await daemon.decision(office)).configVersion) === '3', 5000)).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 async function expectText(locator: import('playwright-core').Locator, text: string): Promise<void> {

@@ -17,6 +17,10 @@ const TEXT = {
     sounds: 'Sounds', soundsOption: 'sounds', uploadSound: 'Upload a recording', soundFile: 'File (MP3, M4A/AAC, OGG/Opus, FLAC or WAV)',
     soundName: 'Name (sound:NAME in the configuration)', replaceSound: 'replace a sound of that name', upload: 'Upload', uploading: 'Uploading…',
     removeSound: 'Remove', confirmRemove: (n) => `Remove the sound ${n}?`, added: 'added', uploaded: (n) => `${n} is stored; use it as sound:${n}`,
+    versions: 'Config', version: 'Version', numbersCount: 'Numbers', changes: 'Changes', rollback: 'Roll back to this', inForce: 'in force',
+    rollbackOf: (v) => `rollback to ${v}`, diffTitle: (a, b) => `Changes from version ${a} to ${b}`, noDiff: 'no changes',
+    confirmRollback: (v) => `Push version ${v}'s text again as a new version? Every daemon switches to it within a second.`,
+    rolledBack: (v, n) => `Version ${n} is in force (the text of version ${v}).`,
   },
   pl: {
     board: 'Numery', week: 'Tydzień', audit: 'Historia zmian', calls: 'Połączenia', crm: 'CRM', logout: 'Wyloguj', login: 'Logowanie', token: 'Token API',
@@ -33,6 +37,10 @@ const TEXT = {
     sounds: 'Nagrania', soundsOption: 'nagrania', uploadSound: 'Wgraj nagranie', soundFile: 'Plik (MP3, M4A/AAC, OGG/Opus, FLAC lub WAV)',
     soundName: 'Nazwa (sound:NAZWA w konfiguracji)', replaceSound: 'zastąp nagranie o tej nazwie', upload: 'Wgraj', uploading: 'Wgrywanie…',
     removeSound: 'Usuń', confirmRemove: (n) => `Usunąć nagranie ${n}?`, added: 'dodano', uploaded: (n) => `Zapisano ${n}; użyj go jako sound:${n}`,
+    versions: 'Konfiguracja', version: 'Wersja', numbersCount: 'Numery', changes: 'Zmiany', rollback: 'Przywróć tę wersję', inForce: 'obowiązuje',
+    rollbackOf: (v) => `przywrócenie wersji ${v}`, diffTitle: (a, b) => `Zmiany od wersji ${a} do ${b}`, noDiff: 'bez zmian',
+    confirmRollback: (v) => `Wysłać ponownie treść wersji ${v} jako nową wersję? Wszystkie demony przełączą się na nią w ciągu sekundy.`,
+    rolledBack: (v, n) => `Obowiązuje wersja ${n} (treść wersji ${v}).`,
   },
 };
 
@@ -309,6 +317,52 @@ function suggestName() {
   f.name.value = file.name.replace(/\.[^.]*$/, '').toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ł/g, 'l').replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|-+$/g, '').slice(0, 63);
 }
 
+/** The kept configuration versions (admin): newest first, each with its changes and a rollback. */
+async function renderVersions() {
+  const list = await api('GET', '/api/config/versions');
+  const rows = list.map((v, i) => {
+    const older = list[i + 1];
+    return el('tr', { 'data-version': v.version },
+      el('td', {}, String(v.version), i === 0 ? el('span', { class: 'muted' }, ` (${t('inForce')})`) : ''),
+      el('td', {}, fmt(v.at, viewerZone)), el('td', { class: 'actor' }, v.author), el('td', {}, v.door),
+      el('td', { class: 'details' }, [v.note ?? '', v.rollbackOf ? ` [${t('rollbackOf')(v.rollbackOf)}]` : ''].join('').trim()),
+      el('td', {}, String(v.numbers)),
+      el('td', { class: 'actions' },
+        older ? el('button', { type: 'button', class: 'show-diff', onclick: () => showDiff(older.version, v.version) }, t('changes')) : null,
+        i > 0 ? el('button', { type: 'button', class: 'rollback', onclick: () => rollBack(v.version) }, t('rollback')) : null,
+      ),
+    );
+  });
+  $('#version-list').replaceChildren(...(rows.length ? rows : [el('tr', {}, el('td', { colspan: 7 }, t('noConfig')))]));
+}
+
+async function showDiff(from, to) {
+  try {
+    const d = await api('GET', `/api/config/diff?from=${from}&to=${to}`);
+    $('#version-diff-title').textContent = t('diffTitle')(from, to);
+    $('#version-diff-title').hidden = false;
+    // Each line coloured by its sign (textContent only: the YAML is never parsed as HTML).
+    const lines = (d.diff || t('noDiff')).split('\n').map((line) =>
+      el('span', { class: line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : '' }, `${line}\n`));
+    $('#version-diff').replaceChildren(...lines);
+    $('#version-diff').hidden = false;
+  } catch (err) {
+    message(err.message);
+  }
+}
+
+async function rollBack(version) {
+  if (!confirm(t('confirmRollback')(version))) return;
+  try {
+    const r = await api('POST', '/api/config/rollback', { version });
+    await renderVersions();
+    $('#version-notice').textContent = t('rolledBack')(version, r.version);
+    $('#version-notice').hidden = false;
+  } catch (err) {
+    message(err.message);
+  }
+}
+
 async function refresh() {
   if (!state.me) return;
   try {
@@ -319,6 +373,7 @@ async function refresh() {
     if (state.tab === 'calls') await renderCalls();
     if (state.tab === 'crm') await renderCrm();
     if (state.tab === 'sounds') await renderSounds();
+    if (state.tab === 'versions') await renderVersions();
   } catch (err) {
     if (state.me) message(err.message);
   }
@@ -389,7 +444,8 @@ function loggedIn(me) {
   $('#tabs').hidden = false;
   $('#logout').hidden = false;
   $('#who').textContent = t('loggedInAs')(me.name, me.role);
-  return showTab(state.tab);
+  $('[data-tab=versions]').hidden = me.role !== 'admin';
+  return showTab(state.tab === 'versions' && me.role !== 'admin' ? 'board' : state.tab);
 }
 
 async function start() {
@@ -419,8 +475,8 @@ async function start() {
   } catch {
     showLogin();
   }
-  // Not on the sounds tab: a refresh would stop a sound being played.
-  setInterval(() => { if (state.me && !document.hidden && !$('#override-dialog').open && state.tab !== 'sounds') refresh(); }, 10_000);
+  // Not on the sounds tab (a refresh would stop a sound being played), nor on versions (it would hide a diff being read).
+  setInterval(() => { if (state.me && !document.hidden && !$('#override-dialog').open && state.tab !== 'sounds' && state.tab !== 'versions') refresh(); }, 10_000);
 }
 
 start();
