@@ -18,6 +18,7 @@ import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
 import { AriHttpError } from './rest';
+import { backoffDelay } from '../util/backoff';
 import type { StasisStartEvent } from './ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.
@@ -32,6 +33,8 @@ export interface CallDirectory {
 
 /** How long a failed ARI request waits for the caller's hang-up event before it counts as an error. */
 const CHANNEL_GONE_WAIT_MS = 1000;
+/** How long a hand-back to the dialplan that got no answer (a cut connection) is tried again. */
+const UNREACHABLE_RETRY_MS = 15_000;
 
 export interface CallHandlerDeps {
   ctx: ActionContext;
@@ -138,22 +141,36 @@ export class CallHandler {
    */
   private async backToDialplan(e: StasisStartEvent): Promise<'continued' | 'gone' | 'left' | 'hung-up'> {
     const { rest } = this.deps.ctx;
-    try {
-      await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
-      return 'continued';
-    } catch (err) {
-      if (err instanceof AriHttpError && err.status === 404) {
-        this.deps.log.info({ channel: e.channel.id }, 'the channel was gone before normal routing');
-        return 'gone';
+    const giveUpAt = Date.now() + UNREACHABLE_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rest.continueInDialplan(e.channel.id, this.deps.continueTo.context, e.channel.dialplan.exten, this.deps.continueTo.priority);
+        return 'continued';
+      } catch (err) {
+        if (err instanceof AriHttpError && err.status === 404) {
+          this.deps.log.info({ channel: e.channel.id }, 'the channel was gone before normal routing');
+          return 'gone';
+        }
+        if (err instanceof AriHttpError && err.status === 409) {
+          this.deps.log.warn({ err, channel: e.channel.id }, 'the channel had left the app before normal routing');
+          return 'left';
+        }
+        // No answer at all (a cut connection): whether the channel is still there, and so
+        // whether the call keeps its event, is Asterisk's to say; ask again for a while.
+        if (!(err instanceof AriHttpError) && Date.now() < giveUpAt) {
+          const delayMs = backoffDelay(attempt, { baseMs: 250, maxMs: 2000 });
+          this.deps.log.warn(
+            { err, channel: e.channel.id, retryInMs: delayMs },
+            'Asterisk did not answer the hand-back to the dialplan; asking again',
+          );
+          await new Promise((r) => setTimeout(r, delayMs));
+          continue;
+        }
+        // Continue failed (the dialplan target is missing, Asterisk unreachable): do not strand it.
+        this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');
+        await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
+        return 'hung-up';
       }
-      if (err instanceof AriHttpError && err.status === 409) {
-        this.deps.log.warn({ err, channel: e.channel.id }, 'the channel had left the app before normal routing');
-        return 'left';
-      }
-      // Continue failed (the dialplan target is missing, Asterisk unreachable): do not strand it.
-      this.deps.log.error({ err, channel: e.channel.id }, 'continue in dialplan failed; hanging up');
-      await rest.hangup(e.channel.id, 'congestion').catch(() => undefined);
-      return 'hung-up';
     }
   }
 

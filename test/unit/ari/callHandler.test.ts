@@ -98,4 +98,30 @@ describe('CallHandler: an action whose ARI request fails', () => {
     expect(hangup.mock.calls).toEqual([['c1', 'busy']]); // the action's reject only, no 'congestion' after it
     expect(emitted).toEqual([]);
   });
+
+  it('the connection is cut (no answer to the action or to the hand-back): asked again; gone then means the call keeps its event', async () => {
+    const continued = jest
+      .fn<Promise<void>, []>()
+      .mockImplementationOnce(cut)
+      .mockImplementationOnce(() => Promise.reject(new AriHttpError(404, 'POST', '/channels/c1/continue', 'Channel not found')));
+    const hangup = jest.fn(cut);
+    const { handler, emitted, observed } = handlerWith({ hangup, continueInDialplan: continued });
+    handler.onStasisStart(start);
+    expect(await handler.settle(5000)).toBe(true);
+    expect(continued).toHaveBeenCalledTimes(2);
+    expect(hangup.mock.calls).toEqual([['c1', 'busy']]); // not hung up with 'congestion' on a connection that gave no answer
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]).toMatchObject({ did: DID, outcome: { kind: 'caller-hung-up' } });
+    expect(observed).toEqual(['hangup:caller-hung-up']);
+  });
+
+  it('the connection is cut, then the hand-back succeeds: normal routing, no event', async () => {
+    const continued = jest.fn<Promise<void>, []>().mockImplementationOnce(cut).mockImplementationOnce(cut).mockResolvedValue(undefined);
+    const { handler, emitted, observed } = handlerWith({ hangup: jest.fn(cut), continueInDialplan: continued });
+    handler.onStasisStart(start);
+    expect(await handler.settle(5000)).toBe(true);
+    expect(continued).toHaveBeenCalledTimes(3);
+    expect(emitted).toEqual([]);
+    expect(observed).toEqual(['error']);
+  });
 });
