@@ -23,6 +23,56 @@ const WORKERS = 3;
  */
 const PORTAL = { perSecond: 20, bucket: 20 };
 
+/** Queues one event per id: an unknown caller each (a lead), one queue user: look-up, register, finish, notify. */
+async function queueLeadEvents(stream: EventStream, ids: string[], callerPrefix: string): Promise<void> {
+  for (const [i, id] of ids.entries())
+    await stream.append(
+      makeEvent({
+        id,
+        caller: `${callerPrefix}${String(100_000 + i)}`,
+        action: 'hangup',
+        outcome: { kind: 'rejected', cause: 'busy' },
+        crm: { lookup: true, unknownCaller: 'lead', queue: [7], notify: 'first', language: 'en' },
+      }),
+    );
+}
+
+interface WorkerProcess {
+  proc: ChildProcess;
+  port: number;
+  out: () => string;
+}
+
+/** Starts `after-hours crm-worker` (the built CLI) against the fake portal, with `env` on top. */
+async function spawnWorker(fake: FakeBitrix24, prefix: string, env: Record<string, string>): Promise<WorkerProcess> {
+  const port = await freeTcpPort();
+  const proc = spawn(process.execPath, [cli, 'crm-worker'], {
+    env: {
+      ...process.env,
+      ...fake.workerEnv,
+      REDIS_URL: redisUrl,
+      REDIS_PREFIX: prefix,
+      METRICS_PORT: String(port),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return { proc, port, out: () => out };
+}
+
+/** SIGTERM, then the exit code. */
+async function stopWorker(w: WorkerProcess): Promise<number | null> {
+  if (w.proc.exitCode !== null || w.proc.signalCode !== null) return w.proc.exitCode;
+  const exited = new Promise((r) => w.proc.once('exit', r));
+  w.proc.kill('SIGTERM');
+  await exited;
+  return w.proc.exitCode;
+}
+
 describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
   test('the portal refuses a burst past its bucket with QUERY_LIMIT_EXCEEDED, as Bitrix24 does', async () => {
     const fake = await new FakeBitrix24().start();
@@ -70,38 +120,9 @@ describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
     const stream = new EventStream(redis, streamKeys(prefix));
     const run = Date.now();
     const ids = Array.from({ length: EVENTS }, (_, i) => `crm3-${run}-${i}`);
-    // Unknown callers (a lead each), one queue user: look-up, register, finish, notify per event.
-    for (const [i, id] of ids.entries())
-      await stream.append(
-        makeEvent({
-          id,
-          caller: `+48601${String(100_000 + i)}`,
-          action: 'hangup',
-          outcome: { kind: 'rejected', cause: 'busy' },
-          crm: { lookup: true, unknownCaller: 'lead', queue: [7], notify: 'first', language: 'en' },
-        }),
-      );
-
-    const workers: { proc: ChildProcess; port: number; out: () => string }[] = [];
-    for (let n = 0; n < WORKERS; n++) {
-      const port = await freeTcpPort();
-      const proc = spawn(process.execPath, [cli, 'crm-worker'], {
-        env: {
-          ...process.env,
-          ...fake.workerEnv,
-          REDIS_URL: redisUrl,
-          REDIS_PREFIX: prefix,
-          BITRIX24_RATE_PER_SECOND: String(PORTAL.perSecond),
-          METRICS_PORT: String(port),
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-      workers.push({ proc, port, out: () => out });
-    }
+    await queueLeadEvents(stream, ids, '+48601');
+    const workers: WorkerProcess[] = [];
+    for (let n = 0; n < WORKERS; n++) workers.push(await spawnWorker(fake, prefix, { BITRIX24_RATE_PER_SECOND: String(PORTAL.perSecond) }));
     const processedBy = async (port: number): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       return [...text.matchAll(/^after_hours_crm_events_processed_total(?:\{[^}]*\})? (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
@@ -144,14 +165,7 @@ describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
       expect(perWorker.reduce((a, b) => a + b, 0)).toBe(EVENTS);
       expect(perWorker.every((n) => n > 0)).toBe(true);
     } finally {
-      await Promise.all(
-        workers.map(async (w) => {
-          if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
-          const exited = new Promise((r) => w.proc.once('exit', r));
-          w.proc.kill('SIGTERM');
-          await exited;
-        }),
-      );
+      await Promise.all(workers.map(stopWorker));
       redis.disconnect();
       await fake.stop();
     }
@@ -164,57 +178,27 @@ describe('three CRM workers share one Bitrix24 rate budget in Redis', () => {
     const stream = new EventStream(redis, streamKeys(prefix));
     const run = Date.now();
     const ids = Array.from({ length: 40 }, (_, i) => `crmconc-${run}-${i}`);
-    for (const [i, id] of ids.entries())
-      await stream.append(
-        makeEvent({
-          id,
-          caller: `+48602${String(100_000 + i)}`,
-          action: 'hangup',
-          outcome: { kind: 'rejected', cause: 'busy' },
-          crm: { lookup: true, unknownCaller: 'lead', queue: [7], notify: 'first', language: 'en' },
-        }),
-      );
-    const port = await freeTcpPort();
-    const proc = spawn(process.execPath, [cli, 'crm-worker'], {
-      env: {
-        ...process.env,
-        ...fake.workerEnv,
-        REDIS_URL: redisUrl,
-        REDIS_PREFIX: prefix,
-        BITRIX24_RATE_PER_SECOND: '1000',
-        CRM_CONCURRENCY: '4',
-        METRICS_PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    await queueLeadEvents(stream, ids, '+48602');
+    const worker = await spawnWorker(fake, prefix, { BITRIX24_RATE_PER_SECOND: '1000', CRM_CONCURRENCY: '4' });
     try {
       const done = await eventually(
         async () => fake.leads().length === ids.length && Number(((await redis.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0,
         120_000,
         200,
       );
-      if (!done) throw new Error(`not done: ${fake.leads().length}/${ids.length} leads\n${out.slice(-2000)}`);
+      if (!done) throw new Error(`not done: ${fake.leads().length}/${ids.length} leads\n${worker.out().slice(-2000)}`);
       // Four events' requests overlapped at the portal; one consumer would send one at a time.
       expect(fake.maxInFlight).toBeGreaterThan(1);
       expect(fake.maxInFlight).toBeLessThanOrEqual(4);
       const calls = [...fake.calls.values()].map((c) => c.externalCallId).sort();
       expect(calls).toEqual([...ids].sort());
       expect(fake.requestsFor('im.notify.system.add')).toHaveLength(ids.length);
-      expect(((await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { ready: boolean }).ready).toBe(true);
+      expect(((await (await fetch(`http://127.0.0.1:${worker.port}/healthz`)).json()) as { ready: boolean }).ready).toBe(true);
       // Four consumers of the group, all from this process.
       const consumers = (await redis.xinfo('CONSUMERS', `${prefix}events`, 'crm')) as unknown[];
       expect(consumers).toHaveLength(4);
     } finally {
-      if (proc.exitCode === null) {
-        const exited = new Promise((r) => proc.once('exit', r));
-        proc.kill('SIGTERM');
-        await exited;
-      }
-      expect(proc.exitCode).toBe(0);
+      expect(await stopWorker(worker)).toBe(0);
       redis.disconnect();
       await fake.stop();
     }
