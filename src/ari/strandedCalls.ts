@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AriChannel, StasisStartEvent } from './ariEvents';
 import { FORWARD_LEG_ARG } from './actions/forward';
+import { FEATURE_ARG } from './featureCodes';
 
 // Channels left in the Stasis app with nobody handling them: a call whose every request to
 // Asterisk failed while the ARI connection was cut (its hand-back to the dialplan and its
@@ -10,9 +11,9 @@ import { FORWARD_LEG_ARG } from './actions/forward';
 
 /** What is done with a channel in the app that no call of this daemon owns. */
 export type StrandedPlan =
-  /** Not answered yet: decided again as if its StasisStart had just arrived. */
+  /** Not answered yet (and not a feature code): decided again as if its StasisStart had just arrived. */
   | { kind: 'decide-again'; event: StasisStartEvent }
-  /** Answered (a greeting or recording was cut off): the dialplan's normal routing. */
+  /** Answered (a greeting or recording was cut off), or a feature code (a toggle is not run twice): normal routing. */
   | { kind: 'normal-routing'; event: StasisStartEvent }
   /** A forward leg whose call is gone. */
   | { kind: 'hang-up-leg' }
@@ -38,7 +39,7 @@ export function planStranded(channel: AriChannel, app: string, bridged: boolean,
     channel,
     ...(asteriskId !== undefined ? { asterisk_id: asteriskId } : {}),
   };
-  return channel.state === 'Up' ? { kind: 'normal-routing', event } : { kind: 'decide-again', event };
+  return channel.state === 'Up' || args[0] === FEATURE_ARG ? { kind: 'normal-routing', event } : { kind: 'decide-again', event };
 }
 
 export interface StrandedSweepDeps {

@@ -131,8 +131,8 @@ Environment:
   BITRIX24_PORTAL_URL, BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET
                          a local application instead of the webhook (see bitrix24-auth)
   BITRIX24_RATE_PER_SECOND          requests/s to the portal, shared by all workers (default 2)
-  CRM_CONCURRENCY        events this process works on at once (default 1, at most 64): for a
-                         CRM that answers faster than its rate budget needs one worker for
+  CRM_CONCURRENCY        events this process works on at once (default 1, at most 64); raise
+                         it when the CRM answers quickly and its rate allows more
   BITRIX24_ALLOW_INSECURE_HTTP=1    accept an http:// URL (a local test server only)
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook

@@ -81,7 +81,7 @@ export class EventSpool {
 
   /**
    * Durably records the event, then sends it in the background. Never rejects: an event the
-   * disk refuses is sent directly, or logged as lost.
+   * disk refuses is sent directly, held in memory while Redis is down too, or logged as lost.
    */
   async add(event: AfterHoursEvent): Promise<void> {
     const file = join(this.dir, this.fileName(event));

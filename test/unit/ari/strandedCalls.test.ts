@@ -1,6 +1,7 @@
 import pino from 'pino';
 import type { AriChannel, StasisStartEvent } from '../../../src/ari/ariEvents';
 import { FORWARD_LEG_ARG } from '../../../src/ari/actions/forward';
+import { FEATURE_ARG } from '../../../src/ari/featureCodes';
 import { planStranded, stasisArgs, sweepStranded, type StrandedSweepDeps } from '../../../src/ari/strandedCalls';
 
 // Channels in the Stasis app that no call of this daemon handles: what is done with each
@@ -38,6 +39,19 @@ describe('planStranded', () => {
 
   test('an answered call (its greeting or recording cut off) goes to normal routing', () => {
     expect(planStranded(channel('c1', { state: 'Up' }), 'after-hours', false, undefined).kind).toBe('normal-routing');
+  });
+
+  test('a feature code is never run again (the day/night key toggles): normal routing even unanswered', () => {
+    const key = channel('k1', {
+      dialplan: {
+        context: 'from-callers',
+        exten: '*281',
+        priority: 1,
+        app_name: 'Stasis',
+        app_data: `after-hours,${FEATURE_ARG},daynight,1`,
+      },
+    });
+    expect(planStranded(key, 'after-hours', false, undefined).kind).toBe('normal-routing');
   });
 
   test('a forward leg is hung up; anything in a bridge is left to its parties', () => {
