@@ -55,12 +55,11 @@ export interface CallHandlerDeps {
 
 export class CallHandler {
   private draining = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** The calls being handled now (deciding, acting, handing back), by channel id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private readonly didCache = new Map<string, string | null>();
   private readonly didCountry = new Map<string, string | null>();
   private readonly callerCache = new Map<string, string>();
-  /** Channels whose StasisStart is being handled now (deciding, acting, handing back). */
-  private readonly handling = new Set<string>();
   private lastAsteriskId: string | undefined;
 
   constructor(private readonly deps: CallHandlerDeps) {}
@@ -76,13 +75,13 @@ export class CallHandler {
 
   /** Resolves when every call in progress has ended, or after `timeoutMs`. */
   async settle(timeoutMs: number): Promise<boolean> {
-    const all = Promise.all([...this.inFlight]).then(() => true);
+    const all = Promise.all([...this.inFlight.values()]).then(() => true);
     return Promise.race([all, new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref())]);
   }
 
   /** This handler is deciding on, acting on or handing back the channel now. */
   isHandling(channelId: string): boolean {
-    return this.handling.has(channelId);
+    return this.inFlight.has(channelId);
   }
 
   /** The entity id of the Asterisk whose StasisStart came last (for calls taken over without one). */
@@ -100,27 +99,31 @@ export class CallHandler {
     const feature = e.args[0] === FEATURE_ARG ? this.deps.feature : undefined;
     const setup = feature ? undefined : this.deps.setup;
     setup?.start(id);
-    this.handling.add(id);
-    const p = (feature ? feature(e) : this.handle(e)).then(
-      () => undefined,
-      (err: unknown) => this.deps.log.error({ err, channel: id }, 'call handling failed'),
+    const p = this.track(
+      id,
+      (feature ? feature(e) : this.handle(e)).then(
+        () => undefined,
+        (err: unknown) => this.deps.log.error({ err, channel: id }, 'call handling failed'),
+      ),
     );
-    this.inFlight.add(p);
-    void p.finally(() => {
-      this.inFlight.delete(p);
-      this.handling.delete(id);
-      setup?.forget(id);
-    });
+    void p.finally(() => setup?.forget(id));
   }
 
   /** A channel in the app that no call handled (see strandedCalls.ts): normal routing. */
-  async normalRouting(e: StasisStartEvent): Promise<void> {
-    this.handling.add(e.channel.id);
-    try {
-      await this.backToDialplan(e);
-    } finally {
-      this.handling.delete(e.channel.id);
-    }
+  normalRouting(e: StasisStartEvent): Promise<void> {
+    return this.track(
+      e.channel.id,
+      this.backToDialplan(e).then(() => undefined),
+    );
+  }
+
+  /** Counts `p` as the channel's handling until it settles. */
+  private track(channelId: string, p: Promise<void>): Promise<void> {
+    this.inFlight.set(channelId, p);
+    void p.finally(() => {
+      if (this.inFlight.get(channelId) === p) this.inFlight.delete(channelId);
+    });
+    return p;
   }
 
   private normalisedDid(raw: string, region: string): string | null {

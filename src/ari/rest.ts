@@ -454,13 +454,13 @@ export class AriRest {
   }
 
   /** Whether Asterisk still has this channel (false on 404). */
-  channelExists(channelId: string): Promise<boolean> {
-    return this.exists(`/channels/${encodeURIComponent(channelId)}`, 'channels.get');
+  async channelExists(channelId: string): Promise<boolean> {
+    return (await this.getUnless404(`/channels/${encodeURIComponent(channelId)}`, 'channels.get')) !== undefined;
   }
 
   /** Whether this playback is still playing (false on 404: it ended). */
-  playbackExists(playbackId: string): Promise<boolean> {
-    return this.exists(`/playbacks/${encodeURIComponent(playbackId)}`, 'playbacks.get');
+  async playbackExists(playbackId: string): Promise<boolean> {
+    return (await this.getUnless404(`/playbacks/${encodeURIComponent(playbackId)}`, 'playbacks.get')) !== undefined;
   }
 
   /** The channels in the Stasis app `app` now (answered or not, handled by anyone or by nobody). */
@@ -473,14 +473,7 @@ export class AriRest {
 
   /** A channel's snapshot; undefined when Asterisk no longer has it. */
   async channel(channelId: string): Promise<AriChannel | undefined> {
-    try {
-      return await this.call<AriChannel>('GET', `/channels/${encodeURIComponent(channelId)}`, undefined, undefined, {
-        operation: 'channels.get',
-      });
-    } catch (err) {
-      if (err instanceof AriHttpError && err.status === 404) return undefined;
-      throw err;
-    }
+    return (await this.getUnless404<AriChannel>(`/channels/${encodeURIComponent(channelId)}`, 'channels.get'))?.body;
   }
 
   /** Every channel that is in some bridge now. */
@@ -489,12 +482,12 @@ export class AriRest {
     return new Set(bridges.flatMap((b) => b.channels ?? []));
   }
 
-  private async exists(path: string, operation: string): Promise<boolean> {
+  /** A GET's body; undefined when the resource is gone (404). */
+  private async getUnless404<T>(path: string, operation: string): Promise<{ body: T } | undefined> {
     try {
-      await this.call('GET', path, undefined, undefined, { operation });
-      return true;
+      return { body: await this.call<T>('GET', path, undefined, undefined, { operation }) };
     } catch (err) {
-      if (err instanceof AriHttpError && err.status === 404) return false;
+      if (err instanceof AriHttpError && err.status === 404) return undefined;
       throw err;
     }
   }

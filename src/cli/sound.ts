@@ -6,7 +6,7 @@ import { ACCEPTED_FORMATS } from '../sounds/soundDecoder';
 import { convertUpload } from '../sounds/soundUpload';
 import { appendAudit } from '../store/auditLog';
 import { removeSound } from '../store/soundRemoval';
-import { addSound, describeSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
+import { addSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
 import { printable } from '../util/printable';
 import { cliWho, parseBy } from './cliWho';
 import { redisPrefix } from './env';
@@ -97,8 +97,7 @@ export function registerSoundCommand(program: Command): void {
     .action(async (n: string, o: { by?: string }) => {
       await refusalsAsUsage(
         withRedis('after-hours-sound', async (r) => {
-          const before = await describeSound(r, redisPrefix(), n);
-          await removeSound(r, redisPrefix(), n);
+          const before = await removeSound(r, redisPrefix(), n);
           await appendAudit(r, redisPrefix(), {
             ...cliWho(o.by),
             action: 'sound.remove',

@@ -154,7 +154,8 @@ export function describeUses(uses: SoundUse[]): string {
   return uses.length > 5 ? `${shown.join(', ')} and ${uses.length - 5} more` : shown.join(', ');
 }
 
-function parseSound(text: string): StoredSound | undefined {
+/** A stored description (the index hash's value); undefined when it cannot be read. */
+export function parseSound(text: string): StoredSound | undefined {
   try {
     const s = JSON.parse(text) as Partial<StoredSound>;
     if (typeof s.name !== 'string' || typeof s.hash !== 'string' || typeof s.durationMs !== 'number' || typeof s.bytes !== 'number')

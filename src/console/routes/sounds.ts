@@ -5,7 +5,7 @@ import { SOUND_LIMITS } from '../../sounds/soundPcm';
 import { soundNameProblem } from '../../sounds/soundRefs';
 import { convertUpload } from '../../sounds/soundUpload';
 import { removeSound } from '../../store/soundRemoval';
-import { addSound, describeSound, listSounds, readSound, soundKeys, SoundStoreError, type StoredSound } from '../../store/soundStore';
+import { addSound, describeSound, listSounds, readSound, soundKeys, SoundStoreError } from '../../store/soundStore';
 import { actorOf } from '../auth';
 import type { ConsoleContext } from '../context';
 import { badRequest, ConsoleHttpError, errorSchema, notFound } from '../httpError';
@@ -66,7 +66,6 @@ function storeRefusal(err: unknown): unknown {
 
 export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   const limit = ctx.soundUploadBytes ?? SOUND_LIMITS.maxUploadBytes;
-  const byName = async (name: string): Promise<StoredSound | null> => (await describeSound(ctx.redis, ctx.prefix, name)) ?? null;
 
   app.get(
     '/api/sounds',
@@ -167,7 +166,7 @@ export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     // ffmpeg's words name the temp file: the client knows it by its own name.
     const why = (error: string) => error.replaceAll(`file:${body.file}`, source).replaceAll(body.file, source);
     if (!converted.ok) throw badRequest(`${source}: refused: ${why(converted.error)}; nothing stored`);
-    const before = await byName(name);
+    const before = (await describeSound(ctx.redis, ctx.prefix, name)) ?? null;
     const added = await addSound(
       ctx.redis,
       ctx.prefix,
@@ -200,8 +199,7 @@ export function registerSoundRoutes(app: FastifyInstance, ctx: ConsoleContext): 
     },
     async (req, reply) => {
       const actor = actorOf(req);
-      const before = await byName(req.params.name);
-      await removeSound(ctx.redis, ctx.prefix, req.params.name).catch((err: unknown) => {
+      const before = await removeSound(ctx.redis, ctx.prefix, req.params.name).catch((err: unknown) => {
         throw storeRefusal(err);
       });
       await ctx.audit.record(actor, {
