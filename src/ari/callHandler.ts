@@ -18,7 +18,7 @@ import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
 import { CallSession } from './callSession';
 import { AriHttpError } from './rest';
-import { backoffDelay } from '../util/backoff';
+import { backoffDelay } from '../shared/backoff';
 import type { StasisStartEvent } from './ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
-import { backoffDelay } from '../util/backoff';
+import { backoffDelay } from '../shared/backoff';
 import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ariEvents';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 
 // Where ARI is and how to reach it: one parse of ARI_URL for the REST client, the event
 // websocket and the CRM worker's recording download, so that a scheme, an IPv6 literal or a

@@ -4,7 +4,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { HangupCause } from '../config/types';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 import type { AriChannel } from './ariEvents';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)

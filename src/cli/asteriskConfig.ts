@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
-import { quoted } from '../util/printable';
+import { quoted } from '../shared/printable';
 import { env } from './env';
 import { UsageError } from './usageError';
 

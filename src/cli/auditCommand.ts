@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AUDIT_DOORS, listAudit, MAX_AUDIT_LIMIT, type AuditDoor, type AuditFilter } from '../store/auditLog';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 

@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { formatConfigError } from '../config/errors';
 import { rollbackConfig } from '../store/configRollback';
 import { diffStoredVersions, getVersion, listVersions, ConfigVersionMissingError } from '../store/configVersions';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { cliWho } from './cliWho';
 import { redisPrefix, versionsKept } from './env';
 import { parseAuthor, parseNote } from './push';

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/types';
 import { buildConsole } from '../console/server';
 import { consoleAudit } from '../console/audit';
 import { NumbersView } from '../console/numbersView';
-import { createLogger } from '../log';
+import { createLogger } from '../shared/log';
 import { SOUND_LIMITS } from '../sounds/soundPcm';
 import { createRedisClient, describeRedis } from '../store/redisClient';
 import { redisPrefix, redisSettings } from './env';

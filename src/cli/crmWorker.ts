@@ -12,12 +12,12 @@ import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS, type Env } from '.
 import { SMTP_SETTINGS } from '../crm/smtpSettings';
 import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
-import { startHttpServer } from '../httpServer';
-import { createLogger } from '../log';
+import { startHttpServer } from '../shared/httpServer';
+import { createLogger } from '../shared/log';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../crm/metrics';
 import { CrmWorker } from '../crm/worker';
 import type { CrmAdapter } from '../crm/adapter';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
 import { withRedis } from './redisCommand';

@@ -1,7 +1,7 @@
 // Exit codes of every verb, one meaning each, so a service manager can tell a refused
 // configuration (retrying cannot help) from a failure worth a restart. deploy/systemd's units
 // list CONFIG in RestartPreventExitStatus=; README "Production" documents the table.
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 export const EXIT = {
   /** done; also crm-worker when no CRM is configured (nothing to do) */
   OK: 0,

@@ -1,5 +1,5 @@
 import { isIP, isIPv6 } from 'node:net';
-import type { Listen } from '../httpServer';
+import type { Listen } from '../shared/httpServer';
 import { SettingsError } from './exitCodes';
 
 // Where the HTTP endpoints listen, from the environment: METRICS_HOST/METRICS_PORT for

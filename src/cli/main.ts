@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigInvalidError } from '../config/errors';
-import { packageVersion } from '../paths';
+import { packageVersion } from '../shared/paths';
 import { registerCommands } from './commands';
 import { loadSecretFiles } from './secretFiles';
 import { EXIT, SettingsError } from './exitCodes';

@@ -12,7 +12,7 @@ import {
   type NewOverride,
   type StoredOverride,
 } from '../store/overrideStore';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { cliWho, parseBy } from './cliWho';
 import { env, redisPrefix } from './env';
 import { withRedis } from './redisCommand';

@@ -7,7 +7,7 @@ import { convertUpload } from '../sounds/soundUpload';
 import { appendAudit } from '../store/auditLog';
 import { removeSound } from '../store/soundRemoval';
 import { addSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { cliWho, parseBy } from './cliWho';
 import { redisPrefix } from './env';
 import { withRedis } from './redisCommand';

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { ChannelEvent, PlaybackEvent, StasisStartEvent } from '../ari/ariEvents';
 import { AriConnection } from '../ari/connection';
 import { AriRest } from '../ari/rest';
-import { createLogger } from '../log';
+import { createLogger } from '../shared/log';
 import { parseSoundsBaseUrl, SoundCatalogue } from '../sounds/soundCatalogue';
 import { STORED_SOUND_PREFIX } from '../sounds/soundRefs';
 import type { StoredSound } from '../store/soundStore';

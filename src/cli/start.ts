@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { AriRestOptions } from '../ari/rest';
 import { resolveAriAccess } from '../ari/endpoint';
-import { Daemon } from '../daemon';
+import { Daemon } from '../daemon/daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
-import { createLogger } from '../log';
+import { createLogger } from '../shared/log';
 import { DEFAULT_MEMORY_LIMIT } from '../store/eventSpool';
 import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
 import { SettingsError } from './exitCodes';

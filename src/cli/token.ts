@@ -4,7 +4,7 @@ import { ROLES, isRole, type Role } from '../console/roles';
 import { createToken, listTokens, revokeToken, TokenError } from '../console/tokens';
 import { appendAudit } from '../store/auditLog';
 import { cliWho } from './cliWho';
-import { printable } from '../util/printable';
+import { printable } from '../shared/printable';
 import { redisPrefix } from './env';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';

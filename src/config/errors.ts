@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../errorCodes';
-import { quoted } from '../util/printable';
+import type { ErrorCode } from '../shared/errorCodes';
+import { quoted } from '../shared/printable';
 /** A problem in a configuration file, at the position of the offending key or value. */
 export interface ConfigError {
   file: string;

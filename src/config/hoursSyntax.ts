@@ -1,4 +1,4 @@
-import type { TimeRange, Weekday } from '../config/types';
+import type { TimeRange, Weekday } from './types';
 import type { Path } from './yamlSource';
 
 // Parses the `hours`, `daysOff` and time-range syntax. Pure: text in, ranges or problems out.

@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../jsonSchema';
+import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../shared/jsonSchema';
 import { nearest, renderValue, type ConfigError } from './errors';
 import type { YamlSource } from './yamlSource';
 

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 
 // A refusal the console answers with: an HTTP status, a stable code and a message that says
 // what is wrong. The server's error handler turns it into `{ error, code }`.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { readShippedSchema } from '../jsonSchema';
-import { packageVersion } from '../paths';
+import { readShippedSchema } from '../shared/jsonSchema';
+import { packageVersion } from '../shared/paths';
 import { errorSchema } from './httpError';
 
 // The console's OpenAPI 3.1 document, built from the routes' own JSON Schemas (what fastify

@@ -5,8 +5,8 @@
 import type { AfterHoursEvent, RecordingRef } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
 import type { Logger } from 'pino';
-import type { RetryOptions, Sleep } from '../util/backoff';
-import type { ErrorCode } from '../errorCodes';
+import type { RetryOptions, Sleep } from '../shared/backoff';
+import type { ErrorCode } from '../shared/errorCodes';
 import { traceCrmStep } from './crmTiming';
 
 export type { CrmAction, LookupResult } from '../policy/crmPolicy';

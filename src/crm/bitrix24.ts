@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { AfterHoursEvent } from '../events/types';
 import type { StreamKeys } from '../events/stream';
 import { pickRecord, type CrmAction, type CrmEntityType, type CrmRecord, type LookupResult } from '../policy/crmPolicy';
-import { retry } from '../util/backoff';
+import { retry } from '../shared/backoff';
 import {
   crmRetryOptions,
   type CrmRetrySettings,

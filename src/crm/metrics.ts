@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StreamKeys } from '../events/stream';
-import { registerProcessMetrics } from '../processMetrics';
+import { registerProcessMetrics } from '../shared/processMetrics';
 import { timeCrmWork } from './crmTiming';
 
 export interface CrmMetrics {

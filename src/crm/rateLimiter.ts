@@ -3,7 +3,7 @@
 // portal's limit without anyone dividing it by hand.
 import type { Redis } from 'ioredis';
 import { runLua } from '../store/luaScripts';
-import { sleep as realSleep, type Sleep } from '../util/backoff';
+import { sleep as realSleep, type Sleep } from '../shared/backoff';
 
 export interface RateLimiter {
   /** Resolves when the caller may send one request. */

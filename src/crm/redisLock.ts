@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { runLua } from '../store/luaScripts';
-import { sleep } from '../util/backoff';
+import { sleep } from '../shared/backoff';
 
 export class RedisLock {
   constructor(

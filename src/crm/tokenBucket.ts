@@ -1,4 +1,4 @@
-import { sleep as realSleep, type Sleep } from '../util/backoff';
+import { sleep as realSleep, type Sleep } from '../shared/backoff';
 
 export interface TokenBucketOptions {
   /** Tokens added per second. */

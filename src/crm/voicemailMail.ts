@@ -8,7 +8,7 @@
 // Asterisk's copy is never deleted before the mail has gone; a sent mail counts as stored.
 import type { Logger } from 'pino';
 import { eventLanguage, recordedVoicemail, voicemailMailText } from '../policy/voicemailMailText';
-import { retry } from '../util/backoff';
+import { retry } from '../shared/backoff';
 import { crmRetryOptions, once, type CrmAdapter, type CrmRetrySettings, type RecordingFetcher } from './adapter';
 import type { Mp3Encoder } from './mp3Encoder';
 import type { MailAttachment, MailSender } from './smtpMailer';

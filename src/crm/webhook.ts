@@ -4,7 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AfterHoursEvent } from '../events/types';
 import type { CrmAction, LookupResult } from '../policy/crmPolicy';
-import { retry } from '../util/backoff';
+import { retry } from '../shared/backoff';
 import { crmFetch, retryAfterMs } from './crmFetch';
 import {
   crmRetryOptions,

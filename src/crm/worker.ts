@@ -11,7 +11,7 @@ import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';
 import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
-import { backoffDelay, sleep } from '../util/backoff';
+import { backoffDelay, sleep } from '../shared/backoff';
 import { errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
 import { fieldMap, moveToDead } from './deadLetters';
 import { DONE_FIELD, JOURNAL_TTL_SECONDS, RedisStepJournal } from './journal';

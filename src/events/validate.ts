@@ -1,8 +1,8 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { IANAZone } from 'luxon';
-import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../jsonSchema';
+import { readShippedSchema, schemaAjv, shippedSchemaPath } from '../shared/jsonSchema';
 import type { AfterHoursEvent } from './types';
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 
 export type EventValidation = { ok: true; event: AfterHoursEvent } | { ok: false; errors: string[] };
 

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
-import { CONTROL_CHARACTER, quoted } from '../util/printable';
+import { CONTROL_CHARACTER, quoted } from '../shared/printable';
 
 // The one phone-number normaliser. `max` metadata: the default `min` set cannot tell
 // premium-rate numbers apart, and the toll-fraud guard depends on that.

@@ -1,4 +1,4 @@
-import { quoted } from '../util/printable';
+import { quoted } from '../shared/printable';
 import { NUMBER_CHAR, trimSpaces } from './e164';
 
 // A number or a prefix an operator lists (callers.bypass and callers.block, forwarding.allowNumbers):

@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { quoted } from '../util/printable';
+import { quoted } from '../shared/printable';
 import { checkForwardTarget, type PhoneResult } from './e164';
 import { parseNumberPrefix, type PrefixList } from './numberPrefix';
 

@@ -1,9 +1,9 @@
 import { mkdirSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ErrorCode } from '../errorCodes';
+import type { ErrorCode } from '../shared/errorCodes';
 import type { AfterHoursEvent } from '../events/types';
-import { backoffDelay } from '../util/backoff';
+import { backoffDelay } from '../shared/backoff';
 
 // Every event is first written to a local spool file (durable, no network), then sent to
 // the stream; the file goes only once the stream has it. The stream's append is idempotent

@@ -1,8 +1,8 @@
 import { isIPv6 } from 'node:net';
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { backoffDelay } from '../util/backoff';
-import type { ErrorCode } from '../errorCodes';
+import { backoffDelay } from '../shared/backoff';
+import type { ErrorCode } from '../shared/errorCodes';
 
 // Every Redis connection after-hours opens (daemon, subscriber, CLI, CRM worker, console) is
 // built by createRedisClient from RedisSettings, which redisSettings() reads from the

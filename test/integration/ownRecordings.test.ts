@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 import { makeTone } from '../support/audioFixtures';
 import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { scenarioWithMediaPort, startRtpPeer } from '../support/rtpPeer';

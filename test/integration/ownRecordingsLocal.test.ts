@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 import { makeTone } from '../support/audioFixtures';
 import { runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { callHearing } from '../support/rtpPeer';

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { createAdapter } from '../../src/crm/adapterRegistry';
 import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/events/stream';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
 import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { wavSeconds } from '../support/rtpPeer';

@@ -2,7 +2,7 @@
 // on require by test/unit/cli/swcRegister.js.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 
 const ROOT = packageRoot();
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 import type { RunningDaemon } from './daemon';
 import { callHearing, type Spurt } from './rtpPeer';
 import type { CallResult } from './sipp';

@@ -7,7 +7,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 
 // Not from ./stackEnv: that module reads the stack's ports when first loaded, and a test that
 // starts its own stack imports it only after pointing the environment at that stack.

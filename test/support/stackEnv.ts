@@ -1,6 +1,6 @@
 // Where the test stack (scripts/stack) listens, and per-test unique data.
 // Every value can be overridden with the same environment variables scripts/stack reads.
-import { packageRoot } from '../../src/paths';
+import { packageRoot } from '../../src/shared/paths';
 import { randomInt, randomBytes } from 'crypto';
 import * as path from 'path';
 

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { daemonListen, metricsListen } from '../../../src/cli/listenSettings';
-import { startHttpServer } from '../../../src/httpServer';
+import { startHttpServer } from '../../../src/shared/httpServer';
 
 // METRICS_HOST/METRICS_PORT and DECISION_HOST/DECISION_PORT: what they accept, what they refuse,
 // and that a listener really binds where it is told (IPv6 literals too).

@@ -1,4 +1,4 @@
-import { printable, quoted } from '../../../src/util/printable';
+import { printable, quoted } from '../../../src/shared/printable';
 
 describe('printable (text shown in a terminal)', () => {
   it.each([

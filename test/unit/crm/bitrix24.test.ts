@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { PermanentCrmError, TransientCrmError } from '../../../src/crm/adapter';
 import { createAriRecordingFetcher } from '../../../src/crm/ariRecordings';
 import { Bitrix24Adapter, normaliseWebhookUrl } from '../../../src/crm/bitrix24';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/shared/log';
 import { TokenBucket } from '../../../src/crm/tokenBucket';
 import { FakeBitrix24, parsePhpQuery } from '../../support/fakeBitrix24';
 import { bitrixAdapter } from './harness';

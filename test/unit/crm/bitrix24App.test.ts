@@ -8,7 +8,7 @@ import { bitrix24Keys } from '../../../src/crm/keys';
 import { RedisRateLimiter } from '../../../src/crm/rateLimiter';
 import { EventStream, type StreamKeys } from '../../../src/events/stream';
 import type { AfterHoursEvent } from '../../../src/events/types';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/shared/log';
 import { authorizationCode } from '../../../src/cli/crmWorker';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { PermanentCrmError, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
 import { WebhookAdapter } from '../../../src/crm/webhook';
 import { EventStream } from '../../../src/events/stream';
-import { createLogger } from '../../../src/log';
+import { createLogger } from '../../../src/shared/log';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
 import { freshKeys, startWorker, waitFor } from './harness';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { startHttpServer } from '../../../src/httpServer';
+import { startHttpServer } from '../../../src/shared/httpServer';
 import { createCrmMetrics } from '../../../src/crm/metrics';
 import { eventSchemaPath } from '../../../src/events/validate';
 import { streamKeys } from '../../../src/events/stream';
-import { packageRoot } from '../../../src/paths';
-import { backoffDelay, retry } from '../../../src/util/backoff';
+import { packageRoot } from '../../../src/shared/paths';
+import { backoffDelay, retry } from '../../../src/shared/backoff';
 import { startRedisServer } from '../../support/redisServer';
 
 describe('packageRoot', () => {

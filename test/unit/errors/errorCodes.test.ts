@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES } from '../../../src/errorCodes';
-import { packageRoot } from '../../../src/paths';
+import { ERROR_CODES } from '../../../src/shared/errorCodes';
+import { packageRoot } from '../../../src/shared/paths';
 
 // One list of error codes: every code the sources use is in it, and the README explains each.
 
@@ -15,7 +15,7 @@ function sources(dir: string): string[] {
 }
 
 describe('error codes', () => {
-  it('every AH_ERR_ code in src/ is listed in src/errorCodes.ts', () => {
+  it('every AH_ERR_ code in src/ is listed in src/shared/errorCodes.ts', () => {
     const used = new Set<string>();
     for (const f of sources(join(root, 'src'))) for (const m of readFileSync(f, 'utf8').matchAll(/AH_ERR_[A-Z_]+/g)) used.add(m[0]);
     expect([...used].filter((c) => !(c in ERROR_CODES)).sort()).toEqual([]);

@@ -1,5 +1,5 @@
 import { CallRouter } from '../../../src/ari/callRouter';
-import { createDaemonMetrics } from '../../../src/daemonMetrics';
+import { createDaemonMetrics } from '../../../src/daemon/daemonMetrics';
 import type { EventSpool } from '../../../src/store/eventSpool';
 
 // What the daemon's counters and gauges say for the events the daemon reports.

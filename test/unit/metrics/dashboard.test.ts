@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { CallRouter } from '../../../src/ari/callRouter';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../../../src/crm/metrics';
-import { createDaemonMetrics } from '../../../src/daemonMetrics';
+import { createDaemonMetrics } from '../../../src/daemon/daemonMetrics';
 import { streamKeys } from '../../../src/events/stream';
-import { packageRoot } from '../../../src/paths';
+import { packageRoot } from '../../../src/shared/paths';
 import type { EventSpool } from '../../../src/store/eventSpool';
 
 // deploy/grafana/after-hours.json queries only metrics the daemon and the worker register, and

@@ -1,4 +1,4 @@
-import { callerMasker } from '../../../src/log';
+import { callerMasker } from '../../../src/shared/log';
 import { normaliseCaller } from '../../../src/phone/e164';
 
 describe('caller numbers', () => {

@@ -1,6 +1,6 @@
 import { loadConfigText } from '../../../src/config/load';
 import { validateEvent } from '../../../src/events/validate';
-import { readShippedSchema, schemaAjv, type ShippedSchema } from '../../../src/jsonSchema';
+import { readShippedSchema, schemaAjv, type ShippedSchema } from '../../../src/shared/jsonSchema';
 
 const SHIPPED: ShippedSchema[] = ['after-hours.schema.json', 'event.schema.json'];
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatConfigError } from '../../../src/config/errors';
 import { loadConfigText } from '../../../src/config/load';
-import { packageRoot } from '../../../src/paths';
+import { packageRoot } from '../../../src/shared/paths';
 import { allDefaultSounds, chooseSound, defaultSoundFile } from '../../../src/sounds/defaultSounds';
 import { wavInfo } from '../../support/wav';
 

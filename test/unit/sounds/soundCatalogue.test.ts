@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { startHttpServer } from '../../../src/httpServer';
+import { startHttpServer } from '../../../src/shared/httpServer';
 import { parseSoundsBaseUrl, SoundCatalogue } from '../../../src/sounds/soundCatalogue';
 import { repoRoot } from '../../support/stackEnv';
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/paths';
+import { packageRoot } from '../../../src/shared/paths';
 import { runLua, type LuaScript } from '../../../src/store/luaScripts';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 

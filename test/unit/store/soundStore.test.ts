@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { loadConfigText } from '../../../src/config/load';
-import { packageRoot } from '../../../src/paths';
+import { packageRoot } from '../../../src/shared/paths';
 import type { AppConfig } from '../../../src/config/types';
 import { SoundCatalogue } from '../../../src/sounds/soundCatalogue';
 import { storedSoundNames } from '../../../src/sounds/soundRefs';

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallRouter } from './ari/callRouter';
-import { LATENCY_BUCKETS, registerProcessMetrics } from './processMetrics';
-import type { EventSpool } from './store/eventSpool';
+import type { CallRouter } from '../ari/callRouter';
+import { LATENCY_BUCKETS, registerProcessMetrics } from '../shared/processMetrics';
+import type { EventSpool } from '../store/eventSpool';
 
 // The daemon's Prometheus metrics: what GET /metrics shows. The daemon reports calls, timings
 // and the ARI state here; the gauges read the router, the spool, the configuration and the

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { CallHandler } from './ari/callHandler';
-import type { CallRouter } from './ari/callRouter';
-import type { AriRest } from './ari/rest';
-import type { EventSpool } from './store/eventSpool';
+import type { CallHandler } from '../ari/callHandler';
+import type { CallRouter } from '../ari/callRouter';
+import type { AriRest } from '../ari/rest';
+import type { EventSpool } from '../store/eventSpool';
 
 // The daemon's shutdown sequence (SIGTERM), in the order that loses no call and no event:
 // stop taking calls, let those in progress finish (or hand them back to the dialplan),
