@@ -574,6 +574,16 @@ export class AriRest {
     });
   }
 
+  /**
+   * Sets an Asterisk global variable (the dialplan reads it as `${NAME}`); without a value,
+   * removes it. Idempotent.
+   */
+  setGlobalVariable(variable: string, value?: string): Promise<void> {
+    return this.call('POST', '/asterisk/variable', value === undefined ? { variable } : { variable, value }, undefined, {
+      operation: 'asterisk.setGlobalVar',
+    });
+  }
+
   close(): void {
     this.transport.close();
     this.downloads.destroy();

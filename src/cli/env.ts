@@ -33,6 +33,14 @@ export function redisSettings(vars: Record<string, string | undefined> = process
 }
 export const redisPrefix = (): string => env('REDIS_PREFIX', DEFAULT_PREFIX);
 
+/** OPEN_FAST_PATH: on (default) or off; off makes every open call enter Stasis (src/ari/openFastPath.ts). */
+export function openFastPath(vars: Record<string, string | undefined> = process.env): boolean {
+  const v = (vars.OPEN_FAST_PATH ?? '').trim().toLowerCase();
+  if (v === '' || v === 'on' || v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === 'off' || v === 'false' || v === '0' || v === 'no') return false;
+  throw new SettingsError(`OPEN_FAST_PATH must be on or off; got ${JSON.stringify(vars.OPEN_FAST_PATH)}`);
+}
+
 /** CONFIG_VERSIONS_KEEP: how many pushed versions Redis keeps. */
 export function versionsKept(): number {
   const raw = env('CONFIG_VERSIONS_KEEP', String(DEFAULT_VERSIONS_KEPT));

@@ -6,7 +6,7 @@ import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../shared/log';
 import { DEFAULT_MEMORY_LIMIT } from '../store/eventSpool';
-import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
+import { ariRestClient, env, envInt, openFastPath, redisPrefix, redisSettings, spoolDir } from './env';
 import { SettingsError } from './exitCodes';
 import { daemonListen } from './listenSettings';
 import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
@@ -38,6 +38,8 @@ Environment:
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
   SPOOL_MEMORY_EVENTS (10000): events held in memory while both the spool's disk and Redis refuse them
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
+  OPEN_FAST_PATH (on): publish open numbers' "open until" so the dialplan routes their calls
+    without Stasis; off: every call enters Stasis (README "Open fast path")
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
     .action(async (opts: { config: string }) => {
@@ -70,6 +72,7 @@ Environment:
         spoolMemoryEvents: envInt('SPOOL_MEMORY_EVENTS', DEFAULT_MEMORY_LIMIT),
         continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
         maskCallers: env('LOG_MASK_CALLERS', '') !== '',
+        openFastPath: openFastPath(),
         soundsBaseUrl: sounds,
         log,
       });
