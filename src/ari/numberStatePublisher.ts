@@ -48,6 +48,8 @@ export class NumberStatePublisher<S, N = { did: string }> {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private pending: { force: boolean } | undefined;
+  /** Settles when the coalesced run after the current one has finished. */
+  private queued: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: NumberStatePublisherDeps<S, N>) {}
@@ -55,16 +57,19 @@ export class NumberStatePublisher<S, N = { did: string }> {
   /**
    * Recomputes every number's state and publishes the ones that changed (all of them with
    * `force`, e.g. after ARI reconnects), then re-arms the timer. Calls while one runs are
-   * coalesced into one more run.
+   * coalesced into one more run; the promise settles once a run that started after the
+   * call has finished (whether every publication succeeded or not).
    */
   refresh(force = false): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.pending = { force: force || (this.pending?.force ?? false) };
-      return this.running;
+      // By then the finally below has started the pending run (or the publisher was stopped).
+      return (this.queued ??= this.running.then(() => this.running));
     }
     this.running = this.run(force).finally(() => {
       this.running = undefined;
+      this.queued = undefined;
       const next = this.pending;
       this.pending = undefined;
       if (next && !this.stopped) void this.refresh(next.force);

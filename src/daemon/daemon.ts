@@ -70,6 +70,8 @@ export class Daemon {
   private readonly features: FeatureCodes;
   private readonly sounds: SoundCatalogue;
   private readonly servers: HttpServer[] = [];
+  /** The fast path was published (or tried) since ARI last registered: stale entries are withdrawn before calls come. */
+  private fastPathSynced = false;
   private readonly now: () => number;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -189,7 +191,10 @@ export class Daemon {
     this.ari.on('state', (s: string) => {
       if (s !== 'registered') return;
       void this.lamp.refresh(true);
-      void this.fastPath.refresh(true);
+      this.fastPathSynced = false;
+      void this.fastPath.refresh(true).then(() => {
+        if (this.ari.state === 'registered') this.fastPathSynced = true;
+      });
       this.router
         .resync({ channel: (id) => this.rest.channelExists(id), playback: (id) => this.rest.playbackExists(id) })
         .catch((err: Error) => log.warn({ err }, 'checking the calls in progress after the ARI reconnect failed'));
@@ -215,7 +220,7 @@ export class Daemon {
     this.ari.on('Dial', (e: DialEvent) => this.router.onDial(e));
   }
 
-  /** What /healthz reports; ready only when the app is registered and a config is loaded. */
+  /** What /healthz reports; ready only when the app is registered, a config is loaded and the fast path published. */
   health(): {
     ready: boolean;
     ari: string;
@@ -226,7 +231,7 @@ export class Daemon {
   } {
     return {
       resources: { ...this.router.size, ariListeners: this.ari.ariListenerCount() },
-      ready: this.ari.state === 'registered' && this.live.directory !== undefined,
+      ready: this.ari.state === 'registered' && this.live.directory !== undefined && this.fastPathSynced,
       ari: this.ari.state,
       config: this.live.directory ? `version ${this.live.version}, ${this.live.directory.size} numbers` : 'not loaded',
       redis: this.redis.status,
