@@ -93,7 +93,9 @@ export class LiveConfig {
     });
     // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
     // and the subscription completes whenever Redis comes back.
-    sub.subscribe(ck.channel, ok.channel, sk.channel).catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
+    sub
+      .subscribe(ck.channel, ok.channel, sk.channel)
+      .catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
     await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
     await this.reloadStoredSounds();
     this.refreshTimer = setInterval(() => {
@@ -181,7 +183,8 @@ export class LiveConfig {
       log.warn({ err }, 'could not load the stored sounds; keeping the ones held');
       return;
     }
-    for (const f of this.deps.sounds.setStored(held)) log.error({ err: f.err, sound: f.name }, 'stored sound could not be written for Asterisk');
+    for (const f of this.deps.sounds.setStored(held))
+      log.error({ err: f.err, sound: f.name }, 'stored sound could not be written for Asterisk');
     if (held.length > 0) log.info({ sounds: held.map((h) => `${h.name}=${h.hash}`) }, 'stored sounds held');
   }
 

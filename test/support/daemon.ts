@@ -46,7 +46,9 @@ export interface RunningDaemon {
   spoolDir: string;
   logs(): string;
   health(): Promise<Health | undefined>;
-  decision(did: string): Promise<{ open: boolean; reason: string; action: string; configVersion: number | string; fastPathOpenUntil: number | null }>;
+  decision(
+    did: string,
+  ): Promise<{ open: boolean; reason: string; action: string; configVersion: number | string; fastPathOpenUntil: number | null }>;
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -118,10 +120,13 @@ export async function startDaemon(opts: {
     logs: () => out,
     health: async () => (await get<Health>('/healthz'))?.body,
     decision: async (did) => {
-      const r = await get<{ open: boolean; reason: string; action: string; configVersion: number | string; fastPathOpenUntil: number | null }>(
-        `/decision?did=${encodeURIComponent(did)}`,
-        decisionPort,
-      );
+      const r = await get<{
+        open: boolean;
+        reason: string;
+        action: string;
+        configVersion: number | string;
+        fastPathOpenUntil: number | null;
+      }>(`/decision?did=${encodeURIComponent(did)}`, decisionPort);
       if (!r || r.status !== 200) throw new Error(`no decision for ${did}: ${r?.status}`);
       return r.body;
     },
