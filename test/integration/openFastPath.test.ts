@@ -128,7 +128,7 @@ describe('the open fast path on real calls', () => {
   test('a hand-edited entry that is not a number takes the Stasis path', async () => {
     // fastPath: false: the daemon publishes nothing for it, so the edit stays as written.
     expect((await daemon.decision(handEdited)).fastPathOpenUntil).toBeNull();
-    for (const value of ['tomorrow', '4102444800x', ' 4102444800', '1e12']) {
+    for (const value of ['tomorrow', '4102444800x', ' 4102444800', '1e12', '4102444800,1']) {
       await writeGlobal(handEdited, value);
       const before = await callsHandled(daemon);
       await callRingsOffice(handEdited);

@@ -59,7 +59,7 @@ describe('asterisk-config', () => {
       [
         '[pbx-in]',
         'exten => _X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
-        ' same => n,GotoIf(${REGEX("^[0-9]{1,12}$" ${AH_OPEN_UNTIL})}?:stasis)',
+        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
         ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
         ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
@@ -67,7 +67,7 @@ describe('asterisk-config', () => {
         ' same => n(no-daemon),Log(NOTICE,after-hours app ah-test is not connected - ${EXTEN} goes on to normal routing)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
         'exten => _+X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
-        ' same => n,GotoIf(${REGEX("^[0-9]{1,12}$" ${AH_OPEN_UNTIL})}?:stasis)',
+        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
         ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
         ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
