@@ -23,7 +23,8 @@ import { packageRoot } from '../shared/paths';
 import { defaultSoundFile } from '../sounds/defaultSounds';
 import { SoundCatalogue } from '../sounds/soundCatalogue';
 import { EventSpool } from '../store/eventSpool';
-import { createRedisClient, replicaWait, type RedisSettings } from '../store/redisClient';
+import { createRedisClient, replicaWait } from '../store/redisClient';
+import type { RedisSettings } from '../settings/redis';
 
 // Wiring only: the live configuration (./liveConfig), Redis, ARI, the call handler, the lamp
 // and the open fast path, the spool and the HTTP endpoints (/decision: ./decisionEndpoint).
@@ -42,7 +43,7 @@ export interface DaemonOptions {
   spoolMemoryEvents?: number;
   continueTo: { context: string; priority: number };
   maskCallers: boolean;
-  /** The day/night key's PIN (default: FEATURE_CODE_PIN; unset = no PIN). */
+  /** The day/night key's PIN (FEATURE_CODE_PIN; unset = no PIN). */
   featureCodePin?: string;
   /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on the metrics listener under /sounds/); absolute paths without it. */
   soundsBaseUrl?: string;
@@ -165,7 +166,7 @@ export class Daemon {
       redis: this.redis,
       prefix: opts.prefix,
       numbers,
-      pin: opts.featureCodePin ?? process.env.FEATURE_CODE_PIN,
+      pin: opts.featureCodePin,
       log,
     });
     this.lamp = new DeviceStateLamp({
