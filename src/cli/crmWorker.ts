@@ -97,7 +97,11 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   const server = await startHttpServer({
     ...metricsListen(env, DEFAULT_METRICS_PORT),
     registry: metrics.registry,
-    health: () => ({ ready: consumers.every((w) => w.healthy()) }),
+    health: () => {
+      // The CRM's own state too: an application that needs a new authorisation says so here.
+      const problems = [...new Set(adapters.map((a) => a.health?.().problem).filter((p): p is string => p !== undefined))];
+      return { ready: consumers.every((w) => w.healthy()) && problems.length === 0, ...(problems.length > 0 ? { crm: problems } : {}) };
+    },
   });
   for (const w of consumers) await w.start();
   await new Promise<void>((resolve) => {

@@ -23,6 +23,7 @@ import {
   TransientCrmError,
   type ApplyContext,
   type CrmAdapter,
+  type CrmHealth,
   type RecordingFetcher,
   type StepJournal,
   RECORDING_STORED,
@@ -160,6 +161,11 @@ export class Bitrix24Adapter implements CrmAdapter {
     return { name: this.name, auth: this.#auth.kind };
   }
 
+  /** Not ready while the application needs a new authorisation (bitrix24Auth.ts). */
+  health(): CrmHealth {
+    return this.#auth.health?.() ?? { ready: true };
+  }
+
   async lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult> {
     const values = [...new Set([phone, phone.replace(/^\+/, '')])];
     const found = await this.call('crm.duplicate.findbycomm', { type: 'PHONE', values }, signal);
@@ -250,7 +256,12 @@ export class Bitrix24Adapter implements CrmAdapter {
    * would be a second call. A refused user ("not found or not active": fired or deactivated)
    * hands the call to the next of the number's queue users, as Bitrix24's own telephony does.
    */
-  private async register(event: AfterHoursEvent, action: RegisterCallAction, journal: StepJournal, signal: AbortSignal): Promise<Registration> {
+  private async register(
+    event: AfterHoursEvent,
+    action: RegisterCallAction,
+    journal: StepJournal,
+    signal: AbortSignal,
+  ): Promise<Registration> {
     const journalled = await journal.get(REGISTER_STEP);
     if (journalled !== undefined) return readRegistration(journalled, action.userId);
     const log = this.#opts.logger;
@@ -313,8 +324,8 @@ export class Bitrix24Adapter implements CrmAdapter {
   }
 
   /**
-   * telephony.externalcall.finish as a missed call (STATUS_CODE 304 and no duration: a voicemail
-   * is not a conversation) or an answered one. ERRORS in a successful answer (ACTIVITY_CREATION)
+   * telephony.externalcall.finish as a missed call (STATUS_CODE 304 with the policy's duration,
+   * 0 for a voicemail: Bitrix24 counts any duration as a conversation) or an answered one. ERRORS in a successful answer (ACTIVITY_CREATION)
    * fail the step; the portal keeps the call finished, so the reason is journalled and a retry,
    * told "Call is not found", fails with it again rather than registering a second call.
    */
@@ -333,7 +344,7 @@ export class Bitrix24Adapter implements CrmAdapter {
           {
             CALL_ID: call.callId,
             USER_ID: call.userId,
-            DURATION: action.status === 'answered' ? action.durationSeconds : 0,
+            DURATION: action.durationSeconds,
             STATUS_CODE: STATUS_CODE[action.status],
             ADD_TO_CHAT,
           },
@@ -434,7 +445,8 @@ export class Bitrix24Adapter implements CrmAdapter {
 /** operating_reset_at (Unix seconds) of a Bitrix24 answer, in ms; in its `time` block or at the top. */
 function operatingResetAt(answer: unknown): number | undefined {
   if (!isObject(answer)) return undefined;
-  const raw = isObject(answer.time) && answer.time.operating_reset_at !== undefined ? answer.time.operating_reset_at : answer.operating_reset_at;
+  const raw =
+    isObject(answer.time) && answer.time.operating_reset_at !== undefined ? answer.time.operating_reset_at : answer.operating_reset_at;
   const seconds = typeof raw === 'string' ? Number(raw) : raw;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
@@ -448,7 +460,8 @@ function isInactiveUser(err: unknown): boolean {
 function describeErrors(errors: Json | undefined): string | undefined {
   if (errors === undefined || errors === null || errors === '' || errors === false) return undefined;
   const parts: string[] = [];
-  const text = (v: Json): string => (typeof v === 'string' ? v : isObject(v) && typeof v.message === 'string' ? v.message : JSON.stringify(v));
+  const text = (v: Json): string =>
+    typeof v === 'string' ? v : isObject(v) && typeof v.message === 'string' ? v.message : JSON.stringify(v);
   if (Array.isArray(errors)) {
     for (const e of errors) parts.push(isObject(e) && typeof e.code === 'string' ? `${e.code}: ${text(e)}` : text(e));
   } else if (isObject(errors)) {

@@ -21,6 +21,8 @@ export interface FakeRecord {
   phones: string[];
   assignedById: number;
   title?: string;
+  /** A lead's SOURCE_ID: register's CRM_SOURCE, else the portal's default (CALL). */
+  sourceId?: string;
 }
 
 export interface FakeCall {
@@ -611,6 +613,7 @@ export class FakeBitrix24 {
         if (this.leadCreationDisabled) leadError = 'Lead creation is disabled';
         else {
           const lead = this.addRecord('LEAD', [call.phone], call.userId);
+          lead.sourceId = call.crmSource ?? 'CALL';
           call.entity = { type: 'LEAD', id: lead.id };
           call.createdLeadId = lead.id;
         }

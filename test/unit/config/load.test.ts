@@ -175,7 +175,7 @@ numbers:
     crm: { source: "2" }
 `;
 
-  it('a number inherits the defaults\' source or names its own', () => {
+  it("a number inherits the defaults' source or names its own", () => {
     const { config } = ok(loadConfigText(join(FIXTURES, 'source.yaml'), text, { now: NOW }));
     expect(config.numbers.map((n) => n.crm.source)).toEqual(['CALL', '2']);
   });
