@@ -64,7 +64,8 @@ const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', 
  * register and finish post their own message about the call to the user's chat unless told not
  * to (ADD_TO_CHAT defaults to 1). after-hours sends one notification of its own instead, in
  * every rule: it says why the number was closed and what happened, in the number's language,
- * it reaches every queue user with `notify: all`, and its tag makes a redelivery replace it.
+ * it reaches every queue user with `notify: all`, and it is one journal step per user (with an
+ * application its tag also makes a repeat replace it).
  */
 const ADD_TO_CHAT = 0;
 
