@@ -15,7 +15,7 @@ import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../shared/httpServer';
 import { createLogger } from '../shared/log';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../crm/metrics';
-import { CrmWorker } from '../crm/worker';
+import { CrmWorker, crmWorkerHealth } from '../crm/worker';
 import type { CrmAdapter } from '../crm/adapter';
 import { printable } from '../shared/printable';
 import { SettingsError } from './exitCodes';
@@ -97,11 +97,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   const server = await startHttpServer({
     ...metricsListen(env, DEFAULT_METRICS_PORT),
     registry: metrics.registry,
-    health: () => {
-      // The CRM's own state too: an application that needs a new authorisation says so here.
-      const problems = [...new Set(adapters.map((a) => a.health?.().problem).filter((p): p is string => p !== undefined))];
-      return { ready: consumers.every((w) => w.healthy()) && problems.length === 0, ...(problems.length > 0 ? { crm: problems } : {}) };
-    },
+    health: () => crmWorkerHealth(consumers, adapters),
   });
   for (const w of consumers) await w.start();
   await new Promise<void>((resolve) => {

@@ -369,6 +369,15 @@ export class CrmWorker {
   }
 }
 
+/**
+ * What a worker process' /healthz reports: ready while every consumer runs and no CRM needs an
+ * operator (a Bitrix24 application that must be authorised again); the reasons under `crm`.
+ */
+export function crmWorkerHealth(workers: readonly CrmWorker[], adapters: readonly CrmAdapter[]): { ready: boolean; crm?: string[] } {
+  const problems = [...new Set(adapters.map((a) => a.health?.().problem).filter((p): p is string => p !== undefined))];
+  return { ready: workers.every((w) => w.healthy()) && problems.length === 0, ...(problems.length > 0 ? { crm: problems } : {}) };
+}
+
 /** Creates the consumer group (and the stream) if missing; an existing group is fine. */
 export async function ensureGroup(redis: Redis, keys: StreamKeys): Promise<void> {
   try {

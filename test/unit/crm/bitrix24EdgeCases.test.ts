@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { listDead } from '../../../src/crm/deadLetters';
 import { EventStream, type StreamKeys } from '../../../src/events/stream';
 import type { AfterHoursEvent } from '../../../src/events/types';
+import { crmWorkerHealth } from '../../../src/crm/worker';
+import { startHttpServer } from '../../../src/shared/httpServer';
 import { createLogger } from '../../../src/shared/log';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
@@ -305,6 +307,18 @@ describe('OAuth: a refresh token rotated by someone else', () => {
     const [dead] = await listDead(r.redis, keys);
     expect(dead?.error).toMatch(/needs a new authorisation.*run after-hours crm-worker bitrix24-auth/);
     expect(adapter.health()).toMatchObject({ ready: false, problem: expect.stringContaining('needs a new authorisation') });
+    const http = await startHttpServer({ port: 0, host: '127.0.0.1', health: () => crmWorkerHealth([r.worker], [adapter]) });
+    const healthz = async (): Promise<[number, { crm?: string[] }]> => {
+      const res = await fetch(`http://127.0.0.1:${http.port}/healthz`);
+      return [res.status, (await res.json()) as { crm?: string[] }];
+    };
+    try {
+      const [status, body] = await healthz();
+      expect(status).toBe(503);
+      expect(body.crm).toEqual([expect.stringMatching(/needs a new authorisation.*crm-worker bitrix24-auth/)]);
+    } finally {
+      await http.close();
+    }
     expect(lines.filter((l) => l.level === 50 && String(l.msg).includes('needs a new authorisation'))).toHaveLength(1);
     // The administrator authorises again: the next probe finds the new pair.
     await authorise(fake, redis, keys);
