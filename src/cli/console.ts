@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { AppConfig } from '../config/types';
@@ -47,7 +48,7 @@ export function registerConsoleCommand(program: Command): void {
     .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
     .addHelpText(
       'after',
-      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), CONSOLE_SOUND_UPLOAD_BYTES (default ${SOUND_LIMITS.maxUploadBytes}), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
+      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), CONSOLE_SOUND_UPLOAD_BYTES (default ${SOUND_LIMITS.maxUploadBytes}), CONSOLE_CONFIG_DIR (the one folder a push through the API may read files from; default the folder of --config, none without it), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
     )
     .action(async (opts: { config?: string }) => {
       // Settings first: a refused one stops the console before it connects (exit 78).
@@ -58,6 +59,9 @@ export function registerConsoleCommand(program: Command): void {
       if (secure !== '0' && secure !== '1') throw new SettingsError(`CONSOLE_SECURE_COOKIE must be 0 or 1 (got "${secure}")`);
       const trustedProxies = trustedProxiesSetting(setting('CONSOLE_TRUST_PROXY'));
       const soundUploadBytes = soundUploadSetting(setting('CONSOLE_SOUND_UPLOAD_BYTES'));
+      const configDirSetting = setting('CONSOLE_CONFIG_DIR');
+      const configDir =
+        configDirSetting !== undefined ? resolve(configDirSetting) : opts.config !== undefined ? dirname(resolve(opts.config)) : undefined;
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
@@ -81,6 +85,7 @@ export function registerConsoleCommand(program: Command): void {
         secureCookie: secure === '1',
         trustedProxies,
         soundUploadBytes,
+        ...(configDir !== undefined ? { configDir } : {}),
       });
       const address = await app.listen({ port, host });
       log.info({ address }, 'console up');

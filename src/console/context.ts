@@ -34,4 +34,9 @@ export interface ConsoleContext {
   trustedProxies?: string[];
   /** The largest sound upload, in bytes (default: the CLI's limit, SOUND_LIMITS.maxUploadBytes). */
   soundUploadBytes?: number;
+  /**
+   * The one folder a push through the API may read files from (CONSOLE_CONFIG_DIR, default the
+   * folder of --config); undefined: none, only stored sounds and iCalendar texts sent with it.
+   */
+  configDir?: string;
 }
