@@ -4,6 +4,7 @@ import { AriHttpError } from './errors';
 import { ARI_HTTP_LIMITS, type AriHttpLimits } from './limits';
 import { OwnTransport } from './ownTransport';
 import type { AriTransport, TransportSettings } from './transport';
+import { UndiciTransport } from './undiciTransport';
 
 // A plain ARI HTTP client: where ARI is (ARI_URL, TLS with ARI_CA_FILE), its credentials, the
 // connections, time-outs, size limits and which requests may be sent again. The call path
@@ -11,11 +12,12 @@ import type { AriTransport, TransportSettings } from './transport';
 // it; it knows nothing of calls.
 //
 // Transports (ARI_REST_CLIENT picks one; bench/calls.ts compares them): `own` writes HTTP/1.1
-// itself on keep-alive sockets, `agent` is node's http/https client with a keep-alive Agent.
+// itself on keep-alive sockets, `agent` is node's http/https client with a keep-alive Agent,
+// `undici` is undici's Pool.
 // Binary downloads always use node's client.
 
-export type AriRestClient = 'own' | 'agent';
-export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent'];
+export type AriRestClient = 'own' | 'agent' | 'undici';
+export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent', 'undici'];
 
 /** Sees every request: for metrics (call set-up, request time per operation). */
 export interface AriRestObserver {
@@ -62,7 +64,12 @@ export class AriHttpClient {
     this.restClient = opts.restClient ?? 'own';
     const limits = { ...ARI_HTTP_LIMITS, ...opts.limits };
     this.settings = { target: this.target, limits, maxSockets: opts.maxSockets ?? 64 };
-    this.transport = this.restClient === 'agent' ? new AgentTransport(this.settings) : new OwnTransport(this.settings);
+    this.transport =
+      this.restClient === 'agent'
+        ? new AgentTransport(this.settings)
+        : this.restClient === 'undici'
+          ? new UndiciTransport(this.settings)
+          : new OwnTransport(this.settings);
     this.downloads = newAgent(this.target, 8, limits.idleSocketMs);
     this.observer = opts.observer;
   }

@@ -113,7 +113,7 @@ class FaultServer {
   }
 }
 
-const CLIENTS: AriRestClient[] = ['own', 'agent'];
+const CLIENTS: AriRestClient[] = ['own', 'agent', 'undici'];
 
 describe.each(CLIENTS)('ARI HTTP client (%s) against a server that breaks the connection', (restClient) => {
   let server: FaultServer;
