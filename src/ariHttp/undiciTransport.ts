@@ -56,7 +56,8 @@ export class UndiciTransport implements AriTransport {
       } catch (err) {
         if (err instanceof AriHttpError || err instanceof AriTooLargeError || isCertificateError(err) || req.signal?.aborted) throw err;
         const code = (err as { code?: string }).code ?? '';
-        if (code === 'UND_ERR_HEADERS_OVERFLOW') throw new AriTooLargeError(req.method, req.path, 'headers', this.settings.limits.maxHeaderBytes);
+        if (code === 'UND_ERR_HEADERS_OVERFLOW')
+          throw new AriTooLargeError(req.method, req.path, 'headers', this.settings.limits.maxHeaderBytes);
         if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') throw new AriTooLargeError(req.method, req.path, 'body', req.maxBodyBytes);
         const written = !NEVER_CONNECTED.has(code) && !NEVER_CONNECTED.has((err as { cause?: { code?: string } }).cause?.code ?? '');
         if (mayResend({ method: req.method, attempts, written, answered })) continue;
