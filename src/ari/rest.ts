@@ -11,7 +11,7 @@ import type { AriChannel } from './ariEvents';
 // (mayHaveReached) and the call's recovery decides.
 
 export { AriHttpError, AriUnansweredError, AriTooLargeError } from '../ariHttp/errors';
-export { ARI_REST_CLIENTS, type AriRestClient, type AriRestObserver, type AriOperation } from '../ariHttp/client';
+export type { AriRestClient, AriRestObserver, AriOperation } from '../ariHttp/client';
 
 /** Device states ARI accepts for a `Stasis:` device. */
 export type AriDeviceState = 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'INVALID' | 'UNAVAILABLE' | 'RINGING' | 'RINGINUSE' | 'ONHOLD';

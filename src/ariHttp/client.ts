@@ -1,3 +1,4 @@
+import type { ARI_REST_CLIENTS } from '../settings/declaration';
 import { AgentTransport, agentRequest, newAgent, type NodeAgent } from './agentTransport';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import { AriHttpError } from './errors';
@@ -16,8 +17,8 @@ import { UndiciTransport } from './undiciTransport';
 // `undici` is undici's Pool.
 // Binary downloads always use node's client.
 
-export type AriRestClient = 'own' | 'agent' | 'undici';
-export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent', 'undici'];
+/** Which transport carries the REST calls (ARI_REST_CLIENT, declared in settings/declaration). */
+export type AriRestClient = (typeof ARI_REST_CLIENTS)[number];
 
 /** Sees every request: for metrics (call set-up, request time per operation). */
 export interface AriRestObserver {

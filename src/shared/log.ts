@@ -64,7 +64,7 @@ export const LOG_SERIALIZERS = {
 export function createLogger(name: string, opts: { level?: string; destination?: DestinationStream } = {}): Logger {
   const options = {
     name,
-    level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
+    level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: LOG_SERIALIZERS,
   };
