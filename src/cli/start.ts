@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AriRestOptions } from '../ari/rest';
-import { resolveAriAccess } from '../ari/endpoint';
+import { resolveAriAccess } from '../ariHttp/endpoint';
 import { Daemon } from '../daemon/daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
