@@ -10,16 +10,17 @@ import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
 import type { Overrides } from '../schedule/types';
-import type { Prelude } from './actions/callAction';
-import { elapsedSeconds, type ActionContext } from './actions/context';
-import { FORWARD_LEG_ARG } from './actions/forward';
-import { actionOf } from './actions/registry';
+import type { Prelude } from '../actions/callAction';
+import { elapsedSeconds, type ActionContext } from '../actions/context';
+import type { CallContext } from './callContext';
+import { FORWARD_LEG_ARG } from '../actions/forward';
+import { actionOf } from '../actions/registry';
 import { FEATURE_ARG } from './featureCodes';
 import type { CallRouter } from './callRouter';
-import { CallSession } from './callSession';
+import { CallSession } from '../call/callSession';
 import { AriHttpError } from './rest';
 import { backoffDelay } from '../shared/backoff';
-import type { StasisStartEvent } from './ariEvents';
+import type { StasisStartEvent } from '../call/ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.
 // Open numbers, unknown numbers and anything that cannot be decided go back to the
@@ -37,7 +38,7 @@ const CHANNEL_GONE_WAIT_MS = 1000;
 const UNREACHABLE_RETRY_MS = 15_000;
 
 export interface CallHandlerDeps {
-  ctx: ActionContext;
+  ctx: CallContext;
   router: CallRouter;
   directory: () => CallDirectory | undefined;
   overrides: () => ReadonlyMap<string, Overrides>;

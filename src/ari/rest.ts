@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { HangupCause } from '../config/types';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ErrorCode } from '../shared/errorCodes';
-import type { AriChannel } from './ariEvents';
+import type { AriChannel } from '../call/ariEvents';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a

@@ -5,7 +5,7 @@
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
-import { streamKeys, type StreamKeys } from '../events/stream';
+import { streamKeys, type StreamKeys } from '../store/eventStream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS, type Env } from '../crm/adapterRegistry';

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ARI_REST_CLIENTS, type AriRestClient } from '../ari/rest';
-import { DEFAULT_PREFIX } from '../events/stream';
+import { DEFAULT_PREFIX } from '../store/eventStream';
 import { DEFAULT_VERSIONS_KEPT, MAX_VERSIONS_KEPT } from '../store/configVersions';
 import { RedisSettingsError, redisSettings as parseRedisSettings, type RedisSettings } from '../store/redisClient';
 import { SettingsError } from './exitCodes';

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
+import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../store/eventStream';
 import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';

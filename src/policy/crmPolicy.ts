@@ -3,16 +3,10 @@
 import type { RecordingRef } from './actions';
 import type { AfterHoursEvent } from './callEvent';
 import { ANONYMOUS, recordedVoicemail } from './callEvent';
+import type { CrmEntityType, CrmRecord } from './crmRecord';
 import { notificationText } from './notificationText';
 
-export type CrmEntityType = 'CONTACT' | 'COMPANY' | 'LEAD';
-
-export interface CrmRecord {
-  type: CrmEntityType;
-  id: number;
-  /** The record's responsible (assigned) user; absent when the CRM has none. */
-  responsibleUserId?: number;
-}
+export type { CrmEntityType, CrmRecord } from './crmRecord';
 
 /** Every record the CRM matched for the caller; the policy picks one (pickRecord). */
 export type LookupResult = { kind: 'skipped' } | { kind: 'found'; matches: CrmRecord[] } | { kind: 'not-found' };

@@ -3,7 +3,7 @@
 import { DateTime } from 'luxon';
 import type { CallOutcome, HangupCause, OutcomeKind } from './actions';
 import { ANONYMOUS, type AfterHoursEvent, type CallReason, type Language } from './callEvent';
-import type { CrmRecord } from './crmPolicy';
+import type { CrmRecord } from './crmRecord';
 
 /**
  * The sentence for each outcome kind, in one language. Keyed by every kind of every

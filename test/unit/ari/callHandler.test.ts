@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { AriChannel, StasisStartEvent } from '../../../src/ari/ariEvents';
+import type { AriChannel, StasisStartEvent } from '../../../src/call/ariEvents';
 import { CallHandler } from '../../../src/ari/callHandler';
 import { CallRouter } from '../../../src/ari/callRouter';
 import { AriHttpError, type AriRest } from '../../../src/ari/rest';

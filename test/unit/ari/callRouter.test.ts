@@ -1,6 +1,6 @@
 import { CallRouter } from '../../../src/ari/callRouter';
-import { CallSession } from '../../../src/ari/callSession';
-import type { AriChannel, CallSignal, ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../../../src/ari/ariEvents';
+import { CallSession } from '../../../src/call/callSession';
+import type { AriChannel, CallSignal, ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../../../src/call/ariEvents';
 
 // The call edge without Asterisk: ARI events reach the call they belong to, waits end the
 // way the call does, and nothing stays behind when a call is removed.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
-import { soundUri } from '../../../src/config/audioFile';
+import { soundUri } from '../../../src/sounds/audioFile';
 import { ConfigInvalidError } from '../../../src/config/errors';
 import { loadConfig, loadConfigText, type LoadResult } from '../../../src/config/load';
 import { checkForwardTarget, normaliseNumber } from '../../../src/phone/e164';

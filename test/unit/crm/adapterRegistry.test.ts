@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { ADAPTERS, createAdapter as create, type Env } from '../../../src/crm/adapterRegistry';
-import { streamKeys } from '../../../src/events/stream';
+import { streamKeys } from '../../../src/store/eventStream';
 import { silent } from './harness';
 
 // Never connects: building an adapter talks to nobody.

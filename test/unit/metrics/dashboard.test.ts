@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { CallRouter } from '../../../src/ari/callRouter';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../../../src/crm/metrics';
 import { createDaemonMetrics } from '../../../src/daemon/daemonMetrics';
-import { streamKeys } from '../../../src/events/stream';
+import { streamKeys } from '../../../src/store/eventStream';
 import { packageRoot } from '../../../src/shared/paths';
 import type { EventSpool } from '../../../src/store/eventSpool';
 

@@ -4,7 +4,7 @@
 // not compile: SAMPLE_OUTCOMES and the notification texts are keyed by the registry).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ACTIONS, ACTION_NAMES } from '../../../src/ari/actions/registry';
+import { ACTIONS, ACTION_NAMES } from '../../../src/actions/registry';
 import { validateEvent } from '../../../src/events/validate';
 import type { ActionName, OutcomeOf } from '../../../src/policy/actions';
 import { EVENT_TYPE, type AfterHoursEvent, type Language } from '../../../src/policy/callEvent';

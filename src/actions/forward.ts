@@ -1,7 +1,7 @@
-import { checkForward, checkForwardCountry, checkForwardRisk } from '../../phone/tollFraud';
-import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../../policy/actions';
-import type { CallSession } from '../callSession';
-import type { CallSignal } from '../ariEvents';
+import { checkForward, checkForwardCountry, checkForwardRisk } from '../phone/tollFraud';
+import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../policy/actions';
+import type { CallSession } from '../call/callSession';
+import type { CallSignal } from '../call/ariEvents';
 import type { CallAction } from './callAction';
 import { elapsedSeconds, type ActionContext } from './context';
 import { runHangup } from './hangup';
@@ -21,7 +21,7 @@ export type ForwardedOutcome =
   | { kind: 'forwarded'; to: string; answered: true; durationSeconds?: number }
   | { kind: 'forwarded'; to: string; answered: false; fallback?: ForwardFallbackOutcome };
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     forward: { settings: ForwardSettings; outcome: ForwardedOutcome };
   }

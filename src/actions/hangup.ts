@@ -1,6 +1,6 @@
-import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../../policy/actions';
-import { chooseSound } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../policy/actions';
+import { chooseSound } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import { soundSetting, type CallAction, type Prelude } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
@@ -10,7 +10,7 @@ export interface HangupSettings {
   announcement?: string;
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     hangup: { settings: HangupSettings; outcome: RejectedOutcome; always: true };
   }

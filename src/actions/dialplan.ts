@@ -1,4 +1,4 @@
-import type { CallerHungUpOutcome } from '../../policy/actions';
+import type { CallerHungUpOutcome } from '../policy/actions';
 import type { CallAction } from './callAction';
 import { elapsedSeconds } from './context';
 
@@ -20,7 +20,7 @@ export interface SentToDialplanOutcome {
   priority: number;
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     dialplan: { settings: DialplanSettings; outcome: SentToDialplanOutcome };
   }

@@ -1,7 +1,7 @@
-import type { ForwardRules } from '../../phone/tollFraud';
-import type { ActionName, AfterHoursPolicy, AlwaysConfigured, OutcomeKind, OutcomeOf, SettingsOf } from '../../policy/actions';
-import { DEFAULT_SOUND } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { ForwardRules } from '../phone/tollFraud';
+import type { ActionName, AfterHoursPolicy, AlwaysConfigured, OutcomeKind, OutcomeOf, SettingsOf } from '../policy/actions';
+import { DEFAULT_SOUND } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import type { ActionContext } from './context';
 
 // The small interface every after-hours action implements, the shape of jambonz's tasks:
@@ -21,6 +21,8 @@ export interface SettingsContext {
   audioFile(file: string, at: Array<string | number>): string;
   /** forwarding.allowCountries / allowNumbers of the file. */
   forwardRules: ForwardRules;
+  /** A value from the file shown in a message ("… (got …)"), short and bounded. */
+  render(value: unknown): string;
 }
 
 /**

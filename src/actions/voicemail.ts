@@ -1,7 +1,6 @@
-import { renderValue } from '../../config/errors';
-import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
-import { chooseSound } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { CallerHungUpOutcome, RecordedOutcome } from '../policy/actions';
+import { chooseSound } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import { soundSetting, type CallAction, type SettingsContext } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
@@ -14,7 +13,7 @@ export interface VoicemailSettings {
   email?: string[];
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     voicemail: { settings: VoicemailSettings; outcome: RecordedOutcome; always: true };
   }
@@ -33,8 +32,8 @@ function mailAddresses(list: string[], ctx: SettingsContext): string[] {
   const out: string[] = [];
   list.forEach((address, i) => {
     if (!MAIL_ADDRESS.test(address))
-      ctx.problem(['email', i], `${renderValue(address)} is not an e-mail address (local@domain, without a name or <>)`);
-    else if (seen.has(address.toLowerCase())) ctx.problem(['email', i], `${renderValue(address)} is listed twice`);
+      ctx.problem(['email', i], `${ctx.render(address)} is not an e-mail address (local@domain, without a name or <>)`);
+    else if (seen.has(address.toLowerCase())) ctx.problem(['email', i], `${ctx.render(address)} is listed twice`);
     else {
       seen.add(address.toLowerCase());
       out.push(address);
