@@ -16,7 +16,7 @@ import type { CallContext } from './callContext';
 import { FORWARD_LEG_ARG } from '../actions/forward';
 import { actionOf } from '../actions/registry';
 import { FEATURE_ARG } from './featureCodes';
-import type { CallRouter } from './callRouter';
+import type { AriEventDispatcher } from './ariEventDispatcher';
 import { CallSession } from '../call/callSession';
 import { AriHttpError } from './rest';
 import { backoffDelay } from '../shared/backoff';
@@ -39,7 +39,7 @@ const UNREACHABLE_RETRY_MS = 15_000;
 
 export interface CallHandlerDeps {
   ctx: CallContext;
-  router: CallRouter;
+  router: AriEventDispatcher;
   directory: () => CallDirectory | undefined;
   overrides: () => ReadonlyMap<string, Overrides>;
   /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { CallHandler } from '../ari/callHandler';
-import { CallRouter } from '../ari/callRouter';
+import { AriEventDispatcher } from '../ari/ariEventDispatcher';
 import { CallSetupTimer } from '../ari/callSetupTimer';
 import { AriConnection } from '../ari/connection';
 import { DeviceStateLamp } from '../ari/deviceStateLamp';
@@ -66,7 +66,7 @@ export class Daemon {
   private configVersion: number | 'file' = 'file';
   private overrides = new Map<string, StoredOverride[]>();
   private readonly rest: AriRest;
-  private readonly router = new CallRouter();
+  private readonly router = new AriEventDispatcher();
   private readonly ari: AriConnection;
   private readonly handler: CallHandler;
   private readonly redis: Redis;
@@ -211,7 +211,7 @@ export class Daemon {
     config: string;
     redis: string;
     activeCalls: number;
-    resources: CallRouter['size'] & { ariListeners: number };
+    resources: AriEventDispatcher['size'] & { ariListeners: number };
   } {
     return {
       resources: { ...this.router.size, ariListeners: this.ari.ariListenerCount() },

@@ -5,7 +5,7 @@ import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../
 // connection, never per call, so a long-running daemon's listener count stays flat; the
 // maps below shrink back to zero as calls end.
 
-export class CallRouter {
+export class AriEventDispatcher {
   private readonly byChannel = new Map<string, CallSession>();
   private readonly byPeer = new Map<string, CallSession>();
   private readonly byPlayback = new Map<string, CallSession>();
