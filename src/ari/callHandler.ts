@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { NumberConfig } from '../config/types';
 import { normaliseNumber } from '../phone/e164';
 import type { CallOutcome } from '../policy/actions';
-import { planNumberCall, settingsOf, type ActionPlan, type CallPlan, type PlannedCall } from '../policy/afterHours';
+import { decideCall, settingsOf, type ActionDisposition, type CallDisposition, type CallDecision } from '../policy/afterHours';
 import { ANONYMOUS, EVENT_TYPE, type AfterHoursEvent } from '../policy/callEvent';
 import { readCaller } from '../policy/callers';
 import { isoWithOffset } from '../schedule/calendar';
@@ -45,7 +45,7 @@ export interface CallHandlerDeps {
   /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */
   continueTo: { context: string; priority: number };
   emit: (event: AfterHoursEvent) => Promise<void>;
-  observe?: (kind: CallPlan['kind'] | 'unknown' | 'error', outcome?: string) => void;
+  observe?: (kind: CallDisposition['kind'] | 'unknown' | 'error', outcome?: string) => void;
   maskCaller: (n: string) => string;
   /** Feature codes from internal phones (StasisStart args[0] = FEATURE_ARG): the day/night key. */
   feature?: (e: StasisStartEvent) => Promise<unknown>;
@@ -181,7 +181,8 @@ export class CallHandler {
   private async handle(e: StasisStartEvent): Promise<void> {
     const { ctx, log } = this.deps;
     const now = ctx.now();
-    let entry: { number: NumberConfig; plan: CallPlan; planned: PlannedCall; schedule: CompiledSchedule; caller?: string } | undefined;
+    let entry:
+      { number: NumberConfig; plan: CallDisposition; planned: CallDecision; schedule: CompiledSchedule; caller?: string } | undefined;
     try {
       const directory = this.deps.directory();
       if (this.draining || !directory) {
@@ -201,7 +202,7 @@ export class CallHandler {
       // decision-to-prelude path as short as it was.
       const caller = found.number.callers ? this.normalisedCaller(e.channel.caller.number, found.number.did) : undefined;
       const holidayRule = decision.reason === 'holiday' ? found.schedule.holidayRuleAt(now) : -1;
-      const planned = planNumberCall({ ...decision, holidayRule, caller }, found.number);
+      const planned = decideCall({ ...decision, holidayRule, caller }, found.number);
       entry = { number: found.number, plan: planned.plan, planned, schedule: found.schedule, caller };
     } catch (err) {
       this.deps.observe?.('error');
@@ -319,16 +320,16 @@ export class CallHandler {
 }
 
 /** Sends the plan's action prelude, if it has one. */
-function startPrelude(plan: ActionPlan, channelId: string, ctx: ActionContext): Prelude | undefined {
+function startPrelude(plan: ActionDisposition, channelId: string, ctx: ActionContext): Prelude | undefined {
   return actionOf(plan.kind).prelude?.(channelId, settingsOf(plan), ctx);
 }
 
 /** Runs the plan's action from the registry, with the policy it was planned from (the holiday's, the days-off one or the number's). */
 function runPlan(
-  plan: ActionPlan,
+  plan: ActionDisposition,
   s: CallSession,
   ctx: ActionContext,
-  planned: PlannedCall,
+  planned: CallDecision,
   prelude: Prelude | undefined,
 ): Promise<CallOutcome> {
   return actionOf(plan.kind).run(s, ctx, settingsOf(plan), planned.policy, prelude) as Promise<CallOutcome>;
