@@ -75,7 +75,29 @@ export const hangupAction: CallAction<'hangup'> = {
       },
     },
   },
-  outcomes: { rejected: true },
+  outcomes: {
+    rejected: {
+      defName: 'rejected',
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'cause'],
+        properties: {
+          kind: {
+            const: 'rejected',
+          },
+          cause: {
+            enum: HANGUP_CAUSES,
+          },
+        },
+      },
+      text: {
+        en: (o, say) => `The call was rejected (${say.cause(o.cause)}).`,
+        pl: (o, say) => `Połączenie odrzucono (${say.cause(o.cause)}).`,
+      },
+      examples: [{ kind: 'rejected', cause: 'busy' }],
+    },
+  },
   settings(own, inherited, ctx) {
     const settings: HangupSettings = { cause: (own?.cause as HangupCause | undefined) ?? inherited?.cause ?? 'busy' };
     const announcement = soundSetting(own?.announcement, inherited?.announcement, 'announcement', ctx);

@@ -124,7 +124,58 @@ export const voicemailAction: CallAction<'voicemail'> = {
       },
     },
   },
-  outcomes: { recorded: true },
+  outcomes: {
+    recorded: {
+      defName: 'recorded',
+      schema: {
+        description: 'Voicemail: the caller left a message.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'recording', 'durationSeconds'],
+        properties: {
+          kind: {
+            const: 'recorded',
+          },
+          recording: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'format'],
+            properties: {
+              name: {
+                description: 'ARI stored recording name.',
+                type: 'string',
+                pattern: '^[A-Za-z0-9._/-]{1,200}$',
+              },
+              format: {
+                description: 'File extension as Asterisk wrote it (wav, gsm, ...).',
+                type: 'string',
+                pattern: '^[a-z0-9]{1,10}$',
+              },
+            },
+          },
+          durationSeconds: {
+            $ref: '#/$defs/seconds',
+          },
+          mailTo: {
+            description: 'Whom the CRM worker e-mails the recording to (afterHours.voicemail.email).',
+            type: 'array',
+            minItems: 1,
+            maxItems: 20,
+            items: {
+              type: 'string',
+              format: 'email',
+              maxLength: 254,
+            },
+          },
+        },
+      },
+      text: {
+        en: (o, say) => `The caller left a voicemail (${say.duration(o.durationSeconds)}).`,
+        pl: (o, say) => `Dzwoniący zostawił wiadomość głosową (${say.duration(o.durationSeconds)}).`,
+      },
+      examples: [{ kind: 'recorded', recording: { name: 'after-hours-x', format: 'wav' }, durationSeconds: 12.5 }],
+    },
+  },
   // Always configured (defaults apply), so it is every number's safe answer and a forward's fallback.
   settings(own, inherited, ctx) {
     const settings: VoicemailSettings = {

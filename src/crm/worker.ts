@@ -10,6 +10,7 @@ import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../store/eventStream';
 import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';
+import { outcomeText } from '../actions/outcomes';
 import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
 import { backoffDelay, sleep } from '../shared/backoff';
 import { errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
@@ -289,7 +290,7 @@ export class CrmWorker {
     const lookup: LookupResult = needsLookup(event)
       ? await traceCrmStep('lookup', () => this.o.adapter.lookupCaller(event.caller, signal))
       : { kind: 'skipped' };
-    const actions = decideCrmActions(event, lookup);
+    const actions = decideCrmActions(event, lookup, outcomeText(event.outcome, event.crm.language));
     const journal = new RedisStepJournal(this.o.redis, this.o.keys, event.id);
     await traceCrmStep('apply', () => this.o.adapter.apply(event, actions, { journal, signal }));
   }

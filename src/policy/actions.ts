@@ -2,7 +2,7 @@
 // src/actions/ adds itself to ActionCatalogue (declaration merging) with its settings
 // and the outcomes its event may carry, and to the registry (src/actions/registry.ts).
 // The core names no action here; everything keyed by ActionName or by an outcome kind
-// (the registry, the notification texts, the event type) stops compiling until a new
+// (the registry, each action's outcomes with their texts, the event type) stops compiling until a new
 // action is given its entry.
 
 /**

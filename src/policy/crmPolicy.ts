@@ -72,13 +72,14 @@ export function notificationTag(event: AfterHoursEvent): string {
   return `after-hours:${event.id}`;
 }
 
-export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): CrmAction[] {
+/** `outcome`: the sentence of the event's outcome for the notification (src/actions/outcomes.ts' outcomeText). */
+export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult, outcome: string): CrmAction[] {
   // A caller the operator blocked is not a missed customer: no record, no lead, no notification.
   if (event.reason === 'caller-blocked') return [];
   const queueUsers = event.crm.notify === 'all' ? event.crm.queue : event.crm.queue.slice(0, 1);
   const firstQueueUser: number | undefined = event.crm.queue[0];
   const notify = (userIds: readonly number[], record?: CrmRecord): NotifyAction[] => {
-    const text = notificationText(event, { record });
+    const text = notificationText(event, outcome, { record });
     return [...new Set(userIds)].map((userId) => ({ kind: 'notify', userId, text, tag: notificationTag(event) }));
   };
 
