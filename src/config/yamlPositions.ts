@@ -169,6 +169,268 @@ function isFlowIndicator(c: number): boolean {
   return c === 0x2c || c === LBRACKET || c === 0x5d || c === LBRACE || c === 0x7d;
 }
 
+/** A node being read on a wanted path, or SKIP: one off every wanted path (counted as depth only). */
+const SKIP = null;
+
+/** One js-yaml pass over a file that records in a trie of wanted paths where each one's key and value start. */
+class PathWalk {
+  /** js-yaml's copy of the text (after a byte order mark, ending in "\0"). */
+  private input: string;
+  /** False when the walk met a construct it does not follow (then the offsets are those of parents). */
+  exact = true;
+  /** The tries given a position, in order: undone when a node turns out to be a key. */
+  private readonly log: Trie[] = [];
+  private readonly stack: Array<Frame | typeof SKIP> = [];
+
+  constructor(
+    private readonly root: Trie,
+    text: string,
+  ) {
+    this.input = text;
+  }
+
+  /** Reads `text` (which js-yaml reads without error), following the wanted paths. */
+  walk(text: string): void {
+    loadFast(text, {
+      schema: CORE_SCHEMA,
+      listener: (event, state) => {
+        if (event === 'open') {
+          if (this.stack.length === 0) this.input = state.input;
+          this.onOpen(state.position);
+        } else this.onClose(state.position, state.kind, state.result);
+      },
+    });
+  }
+
+  private set(t: Trie, found: Found) {
+    t.found = found;
+    this.log.push(t);
+  }
+  private undo(from: number) {
+    for (let i = from; i < this.log.length; i++) this.log[i]!.found = undefined;
+    this.log.length = from;
+  }
+  private child(t: Trie | undefined, name: string | undefined) {
+    return t && name !== undefined ? t.next?.get(name) : undefined;
+  }
+
+  /** Past blanks, line breaks and comments. */
+  private skipBlanks(i: number, end = Infinity): number {
+    for (; i < end;) {
+      const c = this.input.charCodeAt(i);
+      if (c === SPACE || c === TAB || c === LF || c === CR) i++;
+      else if (c === HASH) {
+        while (i < end && !(this.input.charCodeAt(i) === LF || this.input.charCodeAt(i) === CR || i >= this.input.length)) i++;
+      } else break;
+    }
+    return i;
+  }
+  /** Past one anchor or tag at `i`, if there is one. */
+  private skipProperty(i: number): number {
+    const c = this.input.charCodeAt(i);
+    if (c === AMP) {
+      i++;
+      while (!isWsOrEnd(this.input.charCodeAt(i)) && !isFlowIndicator(this.input.charCodeAt(i))) i++;
+    } else if (c === BANG) {
+      i++;
+      while (!isWsOrEnd(this.input.charCodeAt(i))) i++;
+    }
+    return i;
+  }
+  private contentStart(i: number): number {
+    for (;;) {
+      i = this.skipBlanks(i);
+      const j = this.skipProperty(i);
+      if (j === i) return i;
+      i = j;
+    }
+  }
+  /** Where the `yaml` library puts an empty value written after an indicator ending before `i`. */
+  private emptyAt(i: number): number {
+    for (;;) {
+      while (this.input.charCodeAt(i) === SPACE || this.input.charCodeAt(i) === TAB) i++;
+      const j = this.skipProperty(i);
+      if (j === i) return i;
+      i = j;
+    }
+  }
+  /** The ":" after a key ending at `i` (-1: none). */
+  private colonAfter(i: number): number {
+    i = this.skipBlanks(i);
+    return this.input.charCodeAt(i) === COLON ? i : -1;
+  }
+  private kindOf(kind: string | null): Kind {
+    return kind === 'mapping' ? 'map' : kind === 'sequence' ? 'seq' : 'other';
+  }
+  /** The key as the `yaml` library compares it (String of a scalar's value); undefined: not a scalar. */
+  private keyName(f: Frame, empty: boolean, kind: string | null, result: unknown): string | undefined {
+    if (empty) return 'null';
+    if (kind !== 'scalar' || this.input.charCodeAt(f.cs) === STAR) return undefined;
+    return String(result);
+  }
+  /** Dashes in [from, to) of a block sequence: the last is returned, the others are empty items. */
+  private dashes(seq: Frame, from: number, to: number): number {
+    let dash = -1;
+    for (let i = this.skipBlanks(from, to); i < to; i = this.skipBlanks(i, to)) {
+      if (this.input.charCodeAt(i) !== DASH) {
+        this.exact = false;
+        break;
+      }
+      if (dash >= 0) {
+        const t = this.child(seq.trie, String(seq.index++));
+        if (t) this.set(t, { offset: this.emptyAt(dash + 1), keyOffset: -1, kind: 'other' });
+      }
+      dash = i++;
+    }
+    return dash;
+  }
+  private frame(trie: Trie | undefined, role: Role, open: number): Frame {
+    return {
+      trie,
+      role,
+      open,
+      cs: this.contentStart(open),
+      shape: Shape.Unknown,
+      index: 0,
+      scan: 0,
+      indicator: -1,
+      explicit: false,
+      logStart: this.log.length,
+      pending: undefined,
+    };
+  }
+
+  private onOpen(pos: number) {
+    if (this.stack.length === 0) {
+      this.stack.push(this.frame(this.root, Role.Root, pos));
+      return;
+    }
+    const parent = this.stack[this.stack.length - 1]!;
+    if (parent === SKIP || parent.trie === undefined) {
+      this.stack.push(SKIP);
+      return;
+    }
+    if (parent.shape === Shape.Unknown) {
+      if (pos <= parent.cs) {
+        this.stack.push(this.frame(parent.trie, Role.First, pos));
+        return;
+      }
+      const c = this.input.charCodeAt(parent.cs);
+      parent.shape =
+        c === DASH
+          ? Shape.BlockSeq
+          : c === LBRACKET
+            ? Shape.FlowSeq
+            : c === LBRACE
+              ? Shape.FlowMap
+              : c === QUESTION
+                ? Shape.BlockMap
+                : Shape.Wrapper;
+      parent.scan = parent.cs;
+    }
+    switch (parent.shape) {
+      case Shape.BlockSeq: {
+        const dash = this.dashes(parent, parent.scan, pos);
+        if (dash < 0) this.exact = false;
+        const f = this.frame(this.child(parent.trie, String(parent.index++)), Role.Item, pos);
+        f.indicator = dash;
+        this.stack.push(f);
+        return;
+      }
+      case Shape.FlowSeq:
+      case Shape.FlowMap:
+      case Shape.BlockMap: {
+        if (parent.pending) {
+          const f = this.frame(parent.pending.trie, Role.Value, pos);
+          f.indicator = parent.pending.colon;
+          parent.pending = undefined;
+          this.stack.push(f);
+        } else if (parent.shape === Shape.FlowSeq) {
+          this.stack.push(this.frame(this.child(parent.trie, String(parent.index++)), Role.FlowItem, pos));
+        } else {
+          const f = this.frame(undefined, Role.Key, pos);
+          f.explicit = parent.shape === Shape.BlockMap && this.input.charCodeAt(pos - 1) === QUESTION;
+          this.stack.push(f);
+        }
+        return;
+      }
+      default:
+        // A second child of a node that is not a collection: not a case js-yaml produces.
+        this.exact = false;
+        this.stack.push(SKIP);
+    }
+  }
+
+  private key(f: Frame, parent: Frame, end: number, empty: boolean, kind: string | null, result: unknown) {
+    const colon = this.colonAfter(end);
+    // An implicit key not followed by ":" is js-yaml looking for one more key where the mapping ends.
+    if (colon < 0 && parent.shape === Shape.BlockMap && !f.explicit) return;
+    const t = this.child(parent.trie, this.keyName(f, empty, kind, result));
+    if (t) this.set(t, { offset: -1, keyOffset: empty ? this.emptyAt(f.open) : f.cs, kind: 'other' });
+    if (colon >= 0) parent.pending = { trie: t, colon };
+  }
+
+  private onClose(end: number, kind: string | null, result: unknown) {
+    const f = this.stack.pop();
+    if (f === SKIP || f === undefined) return;
+    const parent = this.stack[this.stack.length - 1];
+    const empty = end <= f.cs;
+    if (f.trie && f.role !== Role.First) {
+      // Empty items at the end of a block sequence (or one holding nothing but empty items).
+      if (f.shape === Shape.Unknown && kind === 'sequence' && this.input.charCodeAt(f.cs) === DASH) {
+        f.shape = Shape.BlockSeq;
+        f.scan = f.cs;
+      }
+      if (f.shape === Shape.BlockSeq) {
+        const last = this.dashes(f, f.scan, end);
+        if (last >= 0) {
+          const t = this.child(f.trie, String(f.index++));
+          if (t) this.set(t, { offset: this.emptyAt(last + 1), keyOffset: -1, kind: 'other' });
+        }
+      }
+    }
+    switch (f.role) {
+      case Role.Root:
+        this.set(f.trie!, { offset: f.cs, keyOffset: -1, kind: this.kindOf(kind) });
+        return;
+      case Role.Item:
+        if (parent) parent.scan = end;
+        if (f.trie) this.set(f.trie, { offset: empty ? this.emptyAt(f.indicator + 1) : f.cs, keyOffset: -1, kind: this.kindOf(kind) });
+        return;
+      case Role.Value:
+        if (f.trie?.found) {
+          f.trie.found.offset = empty ? this.emptyAt(f.indicator + 1) : f.cs;
+          f.trie.found.kind = this.kindOf(kind);
+        }
+        return;
+      case Role.FlowItem: {
+        const colon = this.colonAfter(end);
+        if (colon < 0) {
+          if (f.trie) this.set(f.trie, { offset: f.cs, keyOffset: -1, kind: this.kindOf(kind) });
+          return;
+        }
+        // "[k: v]": the item is a one-pair mapping starting at its key.
+        this.undo(f.logStart);
+        if (f.trie) this.set(f.trie, { offset: f.cs, keyOffset: -1, kind: 'map' });
+        const t = this.child(f.trie, this.keyName(f, empty, kind, result));
+        if (t) this.set(t, { offset: -1, keyOffset: f.cs, kind: 'other' });
+        parent!.pending = { trie: t, colon };
+        return;
+      }
+      case Role.Key:
+        this.key(f, parent!, end, empty, kind, result);
+        return;
+      case Role.First:
+        if (this.colonAfter(end) >= 0) {
+          this.undo(f.logStart);
+          parent!.shape = Shape.BlockMap;
+          this.key(f, parent!, end, empty, kind, result);
+        } else parent!.shape = Shape.Wrapper;
+        return;
+    }
+  }
+}
+
 /**
  * The offsets (UTF-16 units into `text`) the `yaml` library would give the values (or keys)
  * at `queries`, nearest existing parent included, found by one js-yaml pass over the file
@@ -190,243 +452,8 @@ export function locateOffsets(text: string, queries: readonly PositionQuery[]): 
 
   // js-yaml drops a byte order mark and reads a copy of the text ending in "\0".
   const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let input = text;
-  let exact = true;
-  const log: Trie[] = [];
-  const SKIP = null;
-  const stack: Array<Frame | typeof SKIP> = [];
-
-  const set = (t: Trie, found: Found) => {
-    t.found = found;
-    log.push(t);
-  };
-  const undo = (from: number) => {
-    for (let i = from; i < log.length; i++) log[i]!.found = undefined;
-    log.length = from;
-  };
-  const child = (t: Trie | undefined, name: string | undefined) => (t && name !== undefined ? t.next?.get(name) : undefined);
-
-  /** Past blanks, line breaks and comments. */
-  const skipBlanks = (i: number, end = Infinity): number => {
-    for (; i < end;) {
-      const c = input.charCodeAt(i);
-      if (c === SPACE || c === TAB || c === LF || c === CR) i++;
-      else if (c === HASH) {
-        while (i < end && !(input.charCodeAt(i) === LF || input.charCodeAt(i) === CR || i >= input.length)) i++;
-      } else break;
-    }
-    return i;
-  };
-  /** Past one anchor or tag at `i`, if there is one. */
-  const skipProperty = (i: number): number => {
-    const c = input.charCodeAt(i);
-    if (c === AMP) {
-      i++;
-      while (!isWsOrEnd(input.charCodeAt(i)) && !isFlowIndicator(input.charCodeAt(i))) i++;
-    } else if (c === BANG) {
-      i++;
-      while (!isWsOrEnd(input.charCodeAt(i))) i++;
-    }
-    return i;
-  };
-  const contentStart = (i: number): number => {
-    for (;;) {
-      i = skipBlanks(i);
-      const j = skipProperty(i);
-      if (j === i) return i;
-      i = j;
-    }
-  };
-  /** Where the `yaml` library puts an empty value written after an indicator ending before `i`. */
-  const emptyAt = (i: number): number => {
-    for (;;) {
-      while (input.charCodeAt(i) === SPACE || input.charCodeAt(i) === TAB) i++;
-      const j = skipProperty(i);
-      if (j === i) return i;
-      i = j;
-    }
-  };
-  /** The ":" after a key ending at `i` (-1: none). */
-  const colonAfter = (i: number): number => {
-    i = skipBlanks(i);
-    return input.charCodeAt(i) === COLON ? i : -1;
-  };
-  const kindOf = (kind: string | null): Kind => (kind === 'mapping' ? 'map' : kind === 'sequence' ? 'seq' : 'other');
-  /** The key as the `yaml` library compares it (String of a scalar's value); undefined: not a scalar. */
-  const keyName = (f: Frame, empty: boolean, kind: string | null, result: unknown): string | undefined => {
-    if (empty) return 'null';
-    if (kind !== 'scalar' || input.charCodeAt(f.cs) === STAR) return undefined;
-    return String(result);
-  };
-  /** Dashes in [from, to) of a block sequence: the last is returned, the others are empty items. */
-  const dashes = (seq: Frame, from: number, to: number): number => {
-    let dash = -1;
-    for (let i = skipBlanks(from, to); i < to; i = skipBlanks(i, to)) {
-      if (input.charCodeAt(i) !== DASH) {
-        exact = false;
-        break;
-      }
-      if (dash >= 0) {
-        const t = child(seq.trie, String(seq.index++));
-        if (t) set(t, { offset: emptyAt(dash + 1), keyOffset: -1, kind: 'other' });
-      }
-      dash = i++;
-    }
-    return dash;
-  };
-  const frame = (trie: Trie | undefined, role: Role, open: number): Frame => ({
-    trie,
-    role,
-    open,
-    cs: contentStart(open),
-    shape: Shape.Unknown,
-    index: 0,
-    scan: 0,
-    indicator: -1,
-    explicit: false,
-    logStart: log.length,
-    pending: undefined,
-  });
-
-  const onOpen = (pos: number) => {
-    if (stack.length === 0) {
-      stack.push(frame(root, Role.Root, pos));
-      return;
-    }
-    const parent = stack[stack.length - 1]!;
-    if (parent === SKIP || parent.trie === undefined) {
-      stack.push(SKIP);
-      return;
-    }
-    if (parent.shape === Shape.Unknown) {
-      if (pos <= parent.cs) {
-        stack.push(frame(parent.trie, Role.First, pos));
-        return;
-      }
-      const c = input.charCodeAt(parent.cs);
-      parent.shape =
-        c === DASH
-          ? Shape.BlockSeq
-          : c === LBRACKET
-            ? Shape.FlowSeq
-            : c === LBRACE
-              ? Shape.FlowMap
-              : c === QUESTION
-                ? Shape.BlockMap
-                : Shape.Wrapper;
-      parent.scan = parent.cs;
-    }
-    switch (parent.shape) {
-      case Shape.BlockSeq: {
-        const dash = dashes(parent, parent.scan, pos);
-        if (dash < 0) exact = false;
-        const f = frame(child(parent.trie, String(parent.index++)), Role.Item, pos);
-        f.indicator = dash;
-        stack.push(f);
-        return;
-      }
-      case Shape.FlowSeq:
-      case Shape.FlowMap:
-      case Shape.BlockMap: {
-        if (parent.pending) {
-          const f = frame(parent.pending.trie, Role.Value, pos);
-          f.indicator = parent.pending.colon;
-          parent.pending = undefined;
-          stack.push(f);
-        } else if (parent.shape === Shape.FlowSeq) {
-          stack.push(frame(child(parent.trie, String(parent.index++)), Role.FlowItem, pos));
-        } else {
-          const f = frame(undefined, Role.Key, pos);
-          f.explicit = parent.shape === Shape.BlockMap && input.charCodeAt(pos - 1) === QUESTION;
-          stack.push(f);
-        }
-        return;
-      }
-      default:
-        // A second child of a node that is not a collection: not a case js-yaml produces.
-        exact = false;
-        stack.push(SKIP);
-    }
-  };
-
-  const key = (f: Frame, parent: Frame, end: number, empty: boolean, kind: string | null, result: unknown) => {
-    const colon = colonAfter(end);
-    // An implicit key not followed by ":" is js-yaml looking for one more key where the mapping ends.
-    if (colon < 0 && parent.shape === Shape.BlockMap && !f.explicit) return;
-    const t = child(parent.trie, keyName(f, empty, kind, result));
-    if (t) set(t, { offset: -1, keyOffset: empty ? emptyAt(f.open) : f.cs, kind: 'other' });
-    if (colon >= 0) parent.pending = { trie: t, colon };
-  };
-
-  const onClose = (end: number, kind: string | null, result: unknown) => {
-    const f = stack.pop();
-    if (f === SKIP || f === undefined) return;
-    const parent = stack[stack.length - 1];
-    const empty = end <= f.cs;
-    if (f.trie && f.role !== Role.First) {
-      // Empty items at the end of a block sequence (or one holding nothing but empty items).
-      if (f.shape === Shape.Unknown && kind === 'sequence' && input.charCodeAt(f.cs) === DASH) {
-        f.shape = Shape.BlockSeq;
-        f.scan = f.cs;
-      }
-      if (f.shape === Shape.BlockSeq) {
-        const last = dashes(f, f.scan, end);
-        if (last >= 0) {
-          const t = child(f.trie, String(f.index++));
-          if (t) set(t, { offset: emptyAt(last + 1), keyOffset: -1, kind: 'other' });
-        }
-      }
-    }
-    switch (f.role) {
-      case Role.Root:
-        set(f.trie!, { offset: f.cs, keyOffset: -1, kind: kindOf(kind) });
-        return;
-      case Role.Item:
-        if (parent) parent.scan = end;
-        if (f.trie) set(f.trie, { offset: empty ? emptyAt(f.indicator + 1) : f.cs, keyOffset: -1, kind: kindOf(kind) });
-        return;
-      case Role.Value:
-        if (f.trie?.found) {
-          f.trie.found.offset = empty ? emptyAt(f.indicator + 1) : f.cs;
-          f.trie.found.kind = kindOf(kind);
-        }
-        return;
-      case Role.FlowItem: {
-        const colon = colonAfter(end);
-        if (colon < 0) {
-          if (f.trie) set(f.trie, { offset: f.cs, keyOffset: -1, kind: kindOf(kind) });
-          return;
-        }
-        // "[k: v]": the item is a one-pair mapping starting at its key.
-        undo(f.logStart);
-        if (f.trie) set(f.trie, { offset: f.cs, keyOffset: -1, kind: 'map' });
-        const t = child(f.trie, keyName(f, empty, kind, result));
-        if (t) set(t, { offset: -1, keyOffset: f.cs, kind: 'other' });
-        parent!.pending = { trie: t, colon };
-        return;
-      }
-      case Role.Key:
-        key(f, parent!, end, empty, kind, result);
-        return;
-      case Role.First:
-        if (colonAfter(end) >= 0) {
-          undo(f.logStart);
-          parent!.shape = Shape.BlockMap;
-          key(f, parent!, end, empty, kind, result);
-        } else parent!.shape = Shape.Wrapper;
-        return;
-    }
-  };
-
-  loadFast(text, {
-    schema: CORE_SCHEMA,
-    listener(event, state) {
-      if (event === 'open') {
-        if (stack.length === 0) input = state.input;
-        onOpen(state.position);
-      } else onClose(state.position, state.kind, state.result);
-    },
-  });
+  const walk = new PathWalk(root, text);
+  walk.walk(text);
 
   const offsets = queries.map(({ path, key = false }) => {
     let t: Trie | undefined = root;
@@ -460,5 +487,5 @@ export function locateOffsets(text: string, queries: readonly PositionQuery[]): 
     }
     return best + shift;
   });
-  return { offsets, exact };
+  return { offsets, exact: walk.exact };
 }
