@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Histogram, type Registry } from 'prom-client';
-import { timeRedisCommands } from '../store/redisTiming';
+import { timeRedisCommands } from './redisTiming';
 
 // What the daemon and the CRM worker both export: Node's default metrics WITHOUT a project
 // prefix (process_resident_memory_bytes, nodejs_heap_size_used_bytes…, the names stock
