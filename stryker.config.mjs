@@ -3,11 +3,15 @@
 const folder = process.env.MUTATION_FOLDER;
 const folders = folder ? [folder] : ['schedule', 'policy', 'phone'];
 const name = folder ?? 'all';
+// MUTATION_SAMPLE=0.3: mutants of about 30 % of the lines only (scripts/mutationSample.mjs).
+const sample = process.env.MUTATION_SAMPLE !== undefined;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   mutate: folders.map((f) => `src/${f}/**/*.ts`),
   testRunner: 'jest',
+  plugins: ['@stryker-mutator/jest-runner', './scripts/mutationSample.mjs'],
+  ignorers: sample ? ['sample'] : [],
   // Only the `unit` project (stryker.jest.config.js), and of it only the files that import
   // the mutated code (findRelatedTests).
   jest: { projectType: 'custom', configFile: 'stryker.jest.config.js', enableFindRelatedTests: true },
@@ -20,8 +24,11 @@ export default {
   // A shared machine: a slow run is not a timeout (the default, 5 s over, kills too early).
   timeoutMS: 20000,
   incremental: true,
-  incrementalFile: `reports/mutation/${name}.incremental.json`,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // A sample's results are not the folder's: they are kept apart.
+  incrementalFile: `reports/mutation/${name}${sample ? '.sample' : ''}.incremental.json`,
+  // event-recorder: one file per tested mutant as it is tested (reports/mutation/<folder>-events).
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/${name}-events` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, allowEmojis: false },
