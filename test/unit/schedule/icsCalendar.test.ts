@@ -73,10 +73,7 @@ describe('IcsCalendar occurrences', () => {
 
   test('all-day events as inclusive local dates; without DTEND one day', () => {
     const cal = parsed(
-      calendar(
-        event('two', 'DTSTART;VALUE=DATE:20260803', 'DTEND;VALUE=DATE:20260805'),
-        event('one', 'DTSTART;VALUE=DATE:20260320'),
-      ),
+      calendar(event('two', 'DTSTART;VALUE=DATE:20260803', 'DTEND;VALUE=DATE:20260805'), event('one', 'DTSTART;VALUE=DATE:20260320')),
     );
     const { fromMs, toMs } = yearWindowMs(2026);
     expect(cal.occurrences(fromMs, toMs)).toEqual(
@@ -90,10 +87,7 @@ describe('IcsCalendar occurrences', () => {
 
   test('timed events as instants, end exclusive; without DTEND one millisecond', () => {
     const cal = parsed(
-      calendar(
-        event('meeting', 'DTSTART:20260105T090000Z', 'DTEND:20260105T100000Z'),
-        event('instant', 'DTSTART:20260106T090000Z'),
-      ),
+      calendar(event('meeting', 'DTSTART:20260105T090000Z', 'DTEND:20260105T100000Z'), event('instant', 'DTSTART:20260106T090000Z')),
     );
     const start = Date.UTC(2026, 0, 5, 9);
     const { fromMs, toMs } = yearWindowMs(2026);
