@@ -34,6 +34,8 @@ describe('decideCrmActions', () => {
       { kind: 'skipped' },
       ['notify:11', 'notify:12', 'notify:13'],
     ],
+    // A CRM that cannot look up (the webhook adapter) answers skipped: no lead either.
+    ['look-up on, but skipped by the CRM: notify only', {}, { kind: 'skipped' }, ['notify:11']],
     [
       'found: register on the record, attach voicemail, notify its responsible user',
       {},
@@ -217,6 +219,11 @@ describe('notificationText', () => {
       ['from an anonymous caller', 'closed by an override', 'hung up after 8 s'],
     ],
     ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
+    [
+      'Polish, hung up',
+      { ...makeEvent({ outcome: { kind: 'caller-hung-up', afterSeconds: 65 } }), crm: { ...event.crm, language: 'pl' } },
+      ['Dzwoniący rozłączył się po 1 min 5 s.'],
+    ],
   ])('%s', (_name, ev, fragments) => {
     expect(validateEvent(ev).ok).toBe(true);
     const text = notificationText(ev);
