@@ -153,3 +153,14 @@ describe('the edges of each refusal', () => {
     expect(checkForwardTarget('+800 1234 5678', [])).toMatchObject({ ok: true, e164: '+80012345678' });
   });
 });
+
+describe('long input: only its first 200 characters are read for a number (libphonenumber-js reads none past 250)', () => {
+  test('a caller id with long junk after the number keeps the number', () => {
+    expect(normaliseCaller(`+48600100200;${'x'.repeat(300)}`, 'PL')).toEqual({ ok: true, e164: '+48600100200', country: 'PL' });
+  });
+  test('an extension followed by long junk is still named as an extension', () => {
+    const r = normaliseNumber(`+48 22 123 45 67 ext. 99${' '.repeat(300)}x`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/extensions are not supported/);
+  });
+});
