@@ -142,5 +142,9 @@ describe('the refusals say exactly what is allowed', () => {
     const r = checkForwardCountry('+49 30 901820', undefined, NONE);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain("outside the called number's country (none); forwards abroad are refused by default");
+    // A called number that does not parse has no country either: refused, not thrown.
+    const f = checkForward('+49 30 901820', 'not a number', NONE);
+    expect(f.ok).toBe(false);
+    if (!f.ok) expect(f.error).toContain("outside the called number's country (none)");
   });
 });
