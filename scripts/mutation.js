@@ -32,25 +32,43 @@ for (const folder of folders) {
   });
 }
 
-// The mutation score as Stryker computes it: killed (and timed out) over all valid mutants
-// that were tested; ignored (static) mutants are counted apart.
+// The mutation score as Stryker computes it: killed (and timed out) over killed, survived and
+// not covered. Ignored mutants (static, or outside a sample) and errors (a mutant that does not
+// run) are counted apart.
 function score(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   const n = {};
-  for (const f of Object.values(report.files)) for (const m of f.mutants) n[m.status] = (n[m.status] ?? 0) + 1;
+  let sampledOut = 0;
+  for (const f of Object.values(report.files))
+    for (const m of f.mutants) {
+      n[m.status] = (n[m.status] ?? 0) + 1;
+      if (m.status === 'Ignored' && /sample/.test(m.statusReason ?? '')) sampledOut++;
+    }
   const detected = (n.Killed ?? 0) + (n.Timeout ?? 0);
   const undetected = (n.Survived ?? 0) + (n.NoCoverage ?? 0);
   return {
     detected,
     undetected,
-    ignored: n.Ignored ?? 0,
+    static: (n.Ignored ?? 0) - sampledOut,
+    sampledOut,
+    errors: (n.RuntimeError ?? 0) + (n.CompileError ?? 0),
     percent: detected + undetected === 0 ? 100 : (100 * detected) / (detected + undetected),
   };
 }
 
-console.log('\nfolder     killed  survived  ignored(static)  score   time');
+const cols = ['folder', 'killed', 'survived', 'static', 'not sampled', 'errors', 'score', 'time'];
+console.log(`\n${cols.join('  ')}`);
 for (const s of scores)
   console.log(
-    `${s.folder.padEnd(10)} ${String(s.detected).padStart(6)}  ${String(s.undetected).padStart(8)}  ${String(s.ignored).padStart(15)}  ${s.percent.toFixed(2).padStart(6)} %  ${s.seconds} s`,
+    [
+      s.folder.padEnd(cols[0].length + 2),
+      String(s.detected).padStart(cols[1].length),
+      String(s.undetected).padStart(cols[2].length),
+      String(s.static).padStart(cols[3].length),
+      String(s.sampledOut).padStart(cols[4].length),
+      String(s.errors).padStart(cols[5].length),
+      `${s.percent.toFixed(2)} %`,
+      `${s.seconds} s`,
+    ].join('  '),
   );
 process.exitCode = failed ? 1 : 0;
