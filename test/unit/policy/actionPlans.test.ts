@@ -59,6 +59,16 @@ describe('planCall', () => {
     expect(planCall(closed, policy({ action: 'voicemail', hangup: HANGUP }))).toEqual({ kind: 'continue', reason: 'outside-hours' });
   });
 
+  test('the voicemail taken for missing settings is one level down: its own fallback nests once more, no further', () => {
+    const p = policy({ action: 'forward', voicemail: { ...VOICEMAIL, fallback: 'hangup' }, hangup: { ...HANGUP, fallback: 'voicemail' } });
+    expect(planCall(closed, p)).toEqual({
+      kind: 'voicemail',
+      reason: 'outside-hours',
+      voicemail: { ...VOICEMAIL, fallback: 'hangup' },
+      fallback: { kind: 'hangup', reason: 'outside-hours', hangup: { ...HANGUP, fallback: 'voicemail' } },
+    });
+  });
+
   test("settingsOf gives the plan's own action's settings", () => {
     const plan = planNumberCall(closed, { afterHours: policy({ action: 'hangup', hangup: HANGUP, voicemail: VOICEMAIL }) }).plan;
     expect(settingsOf(plan as { kind: 'hangup' })).toEqual(HANGUP);

@@ -220,6 +220,11 @@ describe('notificationText', () => {
     ],
     ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
     [
+      'forwarded and answered, no duration known',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered.'],
+    ],
+    [
       'Polish, hung up',
       { ...makeEvent({ outcome: { kind: 'caller-hung-up', afterSeconds: 65 } }), crm: { ...event.crm, language: 'pl' } },
       ['Dzwoniący rozłączył się po 1 min 5 s.'],
@@ -228,6 +233,7 @@ describe('notificationText', () => {
     expect(validateEvent(ev).ok).toBe(true);
     const text = notificationText(ev);
     for (const f of fragments) expect(text).toContain(f);
+    expect(text).toMatch(/\.$/); // ends with a full sentence, nothing after it
   });
 
   it('names the CRM record when there is one', () => {
