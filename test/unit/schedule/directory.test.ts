@@ -11,7 +11,7 @@ import { zones } from './support';
 const number = (did: string, timezone = 'Europe/Warsaw'): ScheduleInput & { did: string } => ({
   did,
   timezone,
-  hours: { 1: [{ start: 540, end: 1020 }] },
+  hours: { 1: [{ start: 540, end: 1020 }], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] },
   daysOff: [],
   holidays: [{ kind: 'country', country: 'PL' }],
 });
