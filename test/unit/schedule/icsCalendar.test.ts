@@ -22,6 +22,13 @@ describe('IcsCalendar.parse refuses, saying why', () => {
     });
   });
 
+  test("a file the parser cannot read, with the parser's reason", () => {
+    expect(IcsCalendar.parse(calendar(event('d', 'DTSTART;VALUE=DATE:20260101', 'RRULE:FREQ=SOMETIMES')), 'closures.ics')).toEqual({
+      ok: false,
+      error: 'cannot parse iCalendar file closures.ics: Invalid FREQ value: SOMETIMES',
+    });
+  });
+
   test('a rule more frequent than daily, naming the event and the frequency', () => {
     const text = calendar(event('a', 'DTSTART:20260101T090000Z', 'RRULE:FREQ=HOURLY;COUNT=3', 'SUMMARY:Every hour'));
     expect(IcsCalendar.parse(text, 'closures.ics')).toEqual({
