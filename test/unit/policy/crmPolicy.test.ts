@@ -247,6 +247,11 @@ describe('notificationText', () => {
       ['Closed: outside working hours. Forwarded to +48501000000 and answered.'],
     ],
     [
+      'forwarded and answered, with the talk time',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true, durationSeconds: 95 } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered (1 min 35 s).'],
+    ],
+    [
       'Polish, hung up',
       { ...makeEvent({ outcome: { kind: 'caller-hung-up', afterSeconds: 65 } }), crm: { ...event.crm, language: 'pl' } },
       ['Dzwoniący rozłączył się po 1 min 5 s.'],
