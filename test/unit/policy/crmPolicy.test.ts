@@ -43,6 +43,8 @@ describe('decideCrmActions', () => {
       { kind: 'skipped' },
       ['notify:11', 'notify:12', 'notify:13'],
     ],
+    // A CRM that cannot look up (the webhook adapter) answers skipped: no lead either.
+    ['look-up on, but skipped by the CRM: notify only', {}, { kind: 'skipped' }, ['notify:11']],
     [
       'found: register on the record, attach voicemail, notify its responsible user',
       {},
@@ -244,10 +246,26 @@ describe('notificationText', () => {
       ['from an anonymous caller', 'closed by an override', 'hung up after 8 s'],
     ],
     ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
+    [
+      'forwarded and answered, no duration known',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered.'],
+    ],
+    [
+      'forwarded and answered, with the talk time',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true, durationSeconds: 95 } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered (1 min 35 s).'],
+    ],
+    [
+      'Polish, hung up',
+      { ...makeEvent({ outcome: { kind: 'caller-hung-up', afterSeconds: 65 } }), crm: { ...event.crm, language: 'pl' } },
+      ['Dzwoniący rozłączył się po 1 min 5 s.'],
+    ],
   ])('%s', (_name, ev, fragments) => {
     expect(validateEvent(ev).ok).toBe(true);
     const text = notificationText(ev, outcomeText(ev.outcome, ev.crm.language));
     for (const f of fragments) expect(text).toContain(f);
+    expect(text).toMatch(/\.$/); // ends with a full sentence, nothing after it
   });
 
   it('names the CRM record when there is one', () => {
