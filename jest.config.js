@@ -1,6 +1,10 @@
-// Three projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
-// tests that start one (see startsPrograms); `integration` runs against the real stack
-// (Asterisk, Redis, sipp) that test/support/globalSetup starts once per run.
+// Four projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
+// tests that start one (see startsPrograms); both run in parallel workers. `integration` runs
+// against the real stack (Asterisk, Redis, sipp) that test/support/globalSetup starts once per
+// run, one file at a time (--runInBand: the files share the stack's SIP ports). `load` is the
+// load-shaped versions of some integration files (test/load: the same file at full size, see
+// test/support/loadShaped.ts), run by `npm run test:load` and .ci/run, not by npm test.
+// TESTING.md says which command runs what.
 const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -50,6 +54,15 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    },
+    {
+      displayName: 'load',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/load/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/loadShapedSetup.js'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },
