@@ -24,9 +24,12 @@ function startsPrograms() {
     .map((f) => `test/unit/${f.split('\\').join('/')}`)
     .sort();
 }
-// AH_TESTS_WITHOUT_FFMPEG=1 (.ci/run's Node 24 step, whose root has no ffmpeg) leaves out the
-// tests that make or decode audio with it; npm test runs them.
+// AH_TESTS_WITHOUT_FFMPEG=1 (a machine without ffmpeg) leaves out the tests that make or decode
+// audio with it; npm test and .ci/run (also on Node 24: the stack's root has it) run them.
 const NEEDS_FFMPEG = ['test/unit/sounds/soundUpload.test.ts', 'test/unit/console/sounds.test.ts', 'test/unit/cli/soundCli.test.ts'];
+// AH_TESTS_WITHOUT_BROWSER=1 (.ci/run's Node 24 step: the stack's root has no chromium) leaves
+// out the test that drives the console's page in a browser.
+const NEEDS_BROWSER = ['/test/integration/consolePage\\.test\\.ts$'];
 const allIo = startsPrograms();
 const io = allIo.filter((f) => process.env.AH_TESTS_WITHOUT_FFMPEG !== '1' || !NEEDS_FFMPEG.includes(f));
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -54,6 +57,7 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...(process.env.AH_TESTS_WITHOUT_BROWSER === '1' ? NEEDS_BROWSER : [])],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },
