@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const daemon = await startDaemon({ configFile: config, prefix, env: { LOG_LEVEL: process.env.DEMO_LOG_LEVEL ?? 'warn' } });
   await daemon.waitHealthy();
   say(`daemon healthy: ${JSON.stringify(await daemon.health())}`);
-  const override = (did: string, state: 'open' | 'closed') => runCli(['override', 'set', '--did', did, '--state', state, '--for', '10m', '--note', 'demo'], env);
+  const override = (did: string, state: 'open' | 'closed') =>
+    runCli(['override', 'set', '--did', did, '--state', state, '--for', '10m', '--note', 'demo'], env);
 
   try {
     say('\n1. Warsaw office, open: the call goes back to the dialplan and rings the office');
@@ -58,7 +59,10 @@ async function main(): Promise<void> {
     say(`\n▶ ${entries.length} events on the Redis stream ${prefix}events (what the CRM worker consumes):`);
     for (const [, fields] of entries) {
       const e = parseEvent(fields[fields.indexOf('event') + 1]!);
-      if (e.ok) say(`   ${e.event.time} ${e.event.did} (${e.event.name}) reason=${e.event.reason} action=${e.event.action} outcome=${JSON.stringify(e.event.outcome)}`);
+      if (e.ok)
+        say(
+          `   ${e.event.time} ${e.event.did} (${e.event.name}) reason=${e.event.reason} action=${e.event.action} outcome=${JSON.stringify(e.event.outcome)}`,
+        );
     }
     await redis.del(`${prefix}overrides`);
     redis.disconnect();

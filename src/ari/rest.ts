@@ -6,6 +6,7 @@ import type { HangupCause } from '../config/types';
 import { resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
 import type { ErrorCode } from '../shared/errorCodes';
 import type { AriChannel } from './ariEvents';
+import type { ARI_REST_CLIENTS } from '../settings/declaration';
 
 // ARI's REST calls over our own keep-alive connections. ari-client (request + swagger-client)
 // opens new TCP connections under load and loses the HTTP status of errors; the calls a
@@ -32,8 +33,8 @@ export class AriHttpError extends Error {
 /** Device states ARI accepts for a `Stasis:` device. */
 export type AriDeviceState = 'NOT_INUSE' | 'INUSE' | 'BUSY' | 'INVALID' | 'UNAVAILABLE' | 'RINGING' | 'RINGINUSE' | 'ONHOLD';
 
-export type AriRestClient = 'own' | 'agent';
-export const ARI_REST_CLIENTS: readonly AriRestClient[] = ['own', 'agent'];
+/** Which transport carries the REST calls (ARI_REST_CLIENT, declared in settings/declaration). */
+export type AriRestClient = (typeof ARI_REST_CLIENTS)[number];
 
 /** Sees every REST request: for metrics (call set-up, request time per operation). */
 export interface AriRestObserver {

@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import { quoted } from '../shared/printable';
-import { env } from './env';
+import { cliSettings } from '../settings/processes';
 import { UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 export const CONFIG_PARTS = ['ari', 'http', 'dialplan', 'freepbx', 'features'] as const;
 export type ConfigPart = (typeof CONFIG_PARTS)[number];
@@ -262,14 +263,14 @@ function numbersOf(file: string): string[] {
 
 export function asteriskConfigOptions(opts: CliOptions): AsteriskConfigOptions {
   const parts = opts.only === undefined ? (['ari', 'http', 'dialplan'] as ConfigPart[]) : parseParts(opts.only);
-  const continueContext = opts.continueContext ?? env('CONTINUE_CONTEXT', 'after-hours-open');
+  const continueContext = opts.continueContext ?? cliSettings().CONTINUE_CONTEXT;
   return {
     parts,
-    app: checkName('--app', opts.app ?? env('ARI_APP', 'after-hours')),
+    app: checkName('--app', opts.app ?? cliSettings().ARI_APP),
     context: checkName('--context', opts.context),
     continueContext: checkName('--continue-context', continueContext),
     freepbxContinueContext: checkName('--continue-context', opts.continueContext ?? FREEPBX_CONTINUE_CONTEXT),
-    ariUser: checkName('--ari-user', opts.ariUser ?? env('ARI_USER', 'after-hours')),
+    ariUser: checkName('--ari-user', opts.ariUser ?? cliSettings().ARI_USER),
     // a fresh random password unless one is given: a printed default would end up in production
     ariPassword: checkPassword(opts.ariPassword ?? randomBytes(18).toString('base64url')),
     bind: checkBind(opts.bind),
@@ -282,7 +283,7 @@ export function asteriskConfigOptions(opts: CliOptions): AsteriskConfigOptions {
 export function registerAsteriskConfigCommand(program: Command): void {
   program
     .command('asterisk-config')
-    .description('print the Asterisk (or FreePBX) configuration after-hours needs: ARI user, HTTP server, dialplan')
+    .description(VERB_SUMMARIES['asterisk-config'])
     .option('--only <parts>', `print only these parts, comma-separated: ${CONFIG_PARTS.join(', ')} (default: ari,http,dialplan)`)
     .option('--app <name>', 'Stasis app name (default: ARI_APP or after-hours)')
     .option('--context <name>', 'context inbound calls enter (plain Asterisk)', DEFAULT_CONTEXT)

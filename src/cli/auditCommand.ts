@@ -2,8 +2,9 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DateTime } from 'luxon';
 import { AUDIT_DOORS, listAudit, MAX_AUDIT_LIMIT, type AuditDoor, type AuditFilter } from '../store/auditLog';
 import { printable } from '../shared/printable';
-import { redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
+import { VERB_SUMMARIES } from './verbs';
 
 // `audit list`: who changed what, newest first ("who closed the hotline last night?").
 
@@ -26,9 +27,7 @@ function door(text: string): AuditDoor {
 }
 
 export function registerAuditCommand(program: Command): void {
-  const audit = program
-    .command('audit')
-    .description('the audit trail: every change (overrides, pushes, rollbacks, tokens) with who, when, from where');
+  const audit = program.command('audit').description(VERB_SUMMARIES['audit']);
   audit
     .command('list')
     .description(
@@ -44,7 +43,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--json', 'one JSON object: entries and, when there may be more, next')
     .action(async (o: AuditFilter & { json?: boolean }) => {
       const { json, ...filter } = o;
-      const page = await withRedis('after-hours-audit', (r) => listAudit(r, redisPrefix(), filter));
+      const page = await withRedis('after-hours-audit', (r) => listAudit(r, cliSettings().REDIS_PREFIX, filter));
       if (json) {
         process.stdout.write(`${JSON.stringify(page)}\n`);
         return;

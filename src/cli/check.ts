@@ -8,8 +8,9 @@ import { explainDecision, type DecisionReport } from '../policy/decisionReport';
 import { NumberDirectory } from '../schedule/directory';
 import { isDecidableInstant } from '../schedule/types';
 import { getOverrides } from '../store/overrideStore';
-import { redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
+import { VERB_SUMMARIES } from './verbs';
 
 /** What `check --json` prints: the same explanation as the daemon's GET /decision. */
 export type CheckReport = DecisionReport;
@@ -34,7 +35,7 @@ function instantIn(text: string, zone: string): number {
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('say whether a number is open at an instant, why, what happens to a call, and when that changes')
+    .description(VERB_SUMMARIES['check'])
     .requiredOption('--config <file>', 'YAML configuration file')
     .requiredOption('--did <number>', 'the dialed number, in any format (national numbers use defaults.region)')
     .option('--at <iso>', "the instant, ISO 8601; without an offset, in the number's zone (default: now)", parseInstant)
@@ -72,7 +73,7 @@ export function registerCheckCommand(program: Command): void {
       }
       // Overrides live in Redis, not in the file: without --overrides, check answers from the schedule alone.
       const overrides = opts.overrides
-        ? await withRedis('after-hours-check', (r) => getOverrides(r, redisPrefix(), entry.number.did, t))
+        ? await withRedis('after-hours-check', (r) => getOverrides(r, cliSettings().REDIS_PREFIX, entry.number.did, t))
         : undefined;
       const report: CheckReport = explainDecision(
         entry,

@@ -1,31 +1,23 @@
 import type { Command } from 'commander';
-import { registerAsteriskConfigCommand } from './asteriskConfig';
-import { registerAuditCommand } from './auditCommand';
-import { registerCheckCommand } from './check';
-import { registerConfigCommand } from './configCommand';
-import { registerConsoleCommand } from './console';
-import { registerCrmWorkerCommand } from './crmWorker';
-import { registerExportCommand } from './exportCommand';
-import { registerOverrideCommand } from './override';
-import { registerPushCommand } from './push';
-import { registerSoundCommand } from './sound';
-import { registerStartCommand } from './start';
-import { registerTokenCommand } from './token';
-import { registerValidateCommand } from './validate';
+import { isVerb, VERB_MODULES, VERB_SUMMARIES, type Verb } from './verbs';
 
-// Each verb lives in its own module and registers itself here; one line per module.
-export function registerCommands(program: Command): void {
-  registerValidateCommand(program);
-  registerCheckCommand(program);
-  registerStartCommand(program);
-  registerPushCommand(program);
-  registerConfigCommand(program);
-  registerExportCommand(program);
-  registerAuditCommand(program);
-  registerOverrideCommand(program);
-  registerCrmWorkerCommand(program);
-  registerAsteriskConfigCommand(program);
-  registerSoundCommand(program);
-  registerConsoleCommand(program);
-  registerTokenCommand(program);
+/**
+ * Registers the verb `argv` runs (its module loaded now, with its options and help), or, when
+ * it names none (`--help`, `--version`, a mistyped verb), every verb by its summary alone: the
+ * top-level help lists them and commander refuses an unknown one, without loading any verb's
+ * dependencies. `help VERB` loads that verb.
+ */
+export async function registerCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const named = words[0] === 'help' ? words[1] : words[0];
+  if (isVerb(named)) {
+    (await VERB_MODULES[named]())(program);
+    return;
+  }
+  for (const verb of Object.keys(VERB_SUMMARIES) as Verb[]) program.command(verb).description(VERB_SUMMARIES[verb]);
+}
+
+/** Every verb, registered in full (the tests and the docs read their options). */
+export async function registerAllCommands(program: Command): Promise<void> {
+  for (const verb of Object.keys(VERB_MODULES) as Verb[]) (await VERB_MODULES[verb]())(program);
 }

@@ -4,10 +4,11 @@ import { rollbackConfig } from '../store/configRollback';
 import { diffStoredVersions, getVersion, listVersions, ConfigVersionMissingError } from '../store/configVersions';
 import { printable } from '../shared/printable';
 import { cliWho } from './cliWho';
-import { redisPrefix, versionsKept } from './env';
+import { cliSettings } from '../settings/processes';
 import { parseAuthor, parseNote } from './push';
 import { withRedis } from './redisCommand';
 import { refusalsAsUsage, UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 // The pushed versions: list, show, diff, rollback (a new version with an older one's text).
 
@@ -17,9 +18,7 @@ function version(text: string): number {
 }
 
 export function registerConfigCommand(program: Command): void {
-  const config = program
-    .command('config')
-    .description('the pushed configuration versions: list, show, diff, rollback (CONFIG_VERSIONS_KEEP are kept)');
+  const config = program.command('config').description(VERB_SUMMARIES['config']);
   config
     .command('versions')
     .description(
@@ -27,7 +26,7 @@ export function registerConfigCommand(program: Command): void {
     )
     .option('--json', 'one JSON array')
     .action(async (o: { json?: boolean }) => {
-      const list = await withRedis('after-hours-config', (r) => listVersions(r, redisPrefix()));
+      const list = await withRedis('after-hours-config', (r) => listVersions(r, cliSettings().REDIS_PREFIX));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
@@ -44,7 +43,7 @@ export function registerConfigCommand(program: Command): void {
     .description('the YAML text of a kept version, exactly as pushed')
     .argument('<version>', 'the version number', version)
     .action(async (n: number) => {
-      const v = await withRedis('after-hours-config', (r) => getVersion(r, redisPrefix(), n));
+      const v = await withRedis('after-hours-config', (r) => getVersion(r, cliSettings().REDIS_PREFIX, n));
       if (v === undefined) throw new UsageError(new ConfigVersionMissingError(n).message);
       process.stdout.write(v.yaml);
     });
@@ -58,7 +57,7 @@ export function registerConfigCommand(program: Command): void {
     .action(async (a: number, b: number) => {
       process.stdout.write(
         await refusalsAsUsage(
-          withRedis('after-hours-config', (r) => diffStoredVersions(r, redisPrefix(), a, b)),
+          withRedis('after-hours-config', (r) => diffStoredVersions(r, cliSettings().REDIS_PREFIX, a, b)),
           ConfigVersionMissingError,
         ),
       );
@@ -70,10 +69,10 @@ export function registerConfigCommand(program: Command): void {
     .option('--author <name>', 'who rolls back (default: your login name)', parseAuthor)
     .option('--note <text>', 'why (default: "rollback to version N")', parseNote)
     .action(async (n: number, o: { author?: string; note?: string }) => {
-      const keep = versionsKept();
+      const keep = cliSettings().CONFIG_VERSIONS_KEEP;
       const opts = { keep, ...(o.note !== undefined ? { note: o.note } : {}) };
       const result = await refusalsAsUsage(
-        withRedis('after-hours-config', (r) => rollbackConfig(r, redisPrefix(), n, cliWho(o.author), opts)),
+        withRedis('after-hours-config', (r) => rollbackConfig(r, cliSettings().REDIS_PREFIX, n, cliWho(o.author), opts)),
         ConfigVersionMissingError,
       );
       if (!result.ok) {

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { AppConfig } from '../config/types';
@@ -7,43 +6,20 @@ import { consoleAudit } from '../console/audit';
 import { NumbersView } from '../console/numbersView';
 import { createLogger } from '../shared/log';
 import { SOUND_LIMITS } from '../sounds/soundPcm';
-import { createRedisClient, describeRedis } from '../store/redisClient';
-import { redisPrefix, redisSettings } from './env';
-import { SettingsError } from './exitCodes';
-import { parseListenHost, parseListenPort } from './listenSettings';
+import { createRedisClient } from '../store/redisClient';
+import { describeRedis } from '../settings/redis';
+import { consoleSettings } from '../settings/processes';
 import { ConfigInvalidError } from '../config/errors';
 
-export const DEFAULT_CONSOLE_PORT = 9470;
+import { DEFAULT_CONSOLE_PORT } from '../settings/declaration';
+import { VERB_SUMMARIES } from './verbs';
 
-/** CONSOLE_TRUST_PROXY: comma-separated IP addresses or CIDR ranges of reverse proxies. */
-export function trustedProxiesSetting(raw: string | undefined): string[] {
-  if (raw === undefined) return [];
-  return raw.split(',').map((item) => {
-    const entry = item.trim();
-    const [address, bits, extra] = entry.split('/');
-    const family = isIP(address ?? '');
-    const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
-    if (family === 0 || !okBits || extra !== undefined)
-      throw new SettingsError(`CONSOLE_TRUST_PROXY: "${entry}" is not an IP address or CIDR range (e.g. 127.0.0.1, 10.0.0.0/8, ::1)`);
-    return entry;
-  });
-}
-
-/** CONSOLE_SOUND_UPLOAD_BYTES: the largest sound upload the console reads, up to the decoder's own bound. */
-export function soundUploadSetting(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!(n >= 1 && n <= SOUND_LIMITS.maxUploadBytes))
-    throw new SettingsError(
-      `CONSOLE_SOUND_UPLOAD_BYTES must be a whole number of bytes from 1 to ${SOUND_LIMITS.maxUploadBytes} (got "${raw}")`,
-    );
-  return n;
-}
+export { DEFAULT_CONSOLE_PORT };
 
 export function registerConsoleCommand(program: Command): void {
   program
     .command('console')
-    .description('the operator console: HTTP API (OpenAPI at /openapi.json) and web page, in its own process')
+    .description(VERB_SUMMARIES['console'])
     .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
     .addHelpText(
       'after',
@@ -51,25 +27,22 @@ export function registerConsoleCommand(program: Command): void {
     )
     .action(async (opts: { config?: string }) => {
       // Settings first: a refused one stops the console before it connects (exit 78).
-      const setting = (name: string) => (process.env[name] === '' ? undefined : process.env[name]);
-      const host = parseListenHost('CONSOLE_HOST', setting('CONSOLE_HOST')) ?? '127.0.0.1';
-      const port = parseListenPort('CONSOLE_PORT', setting('CONSOLE_PORT'), DEFAULT_CONSOLE_PORT);
-      const secure = setting('CONSOLE_SECURE_COOKIE') ?? '0';
-      if (secure !== '0' && secure !== '1') throw new SettingsError(`CONSOLE_SECURE_COOKIE must be 0 or 1 (got "${secure}")`);
-      const trustedProxies = trustedProxiesSetting(setting('CONSOLE_TRUST_PROXY'));
-      const soundUploadBytes = soundUploadSetting(setting('CONSOLE_SOUND_UPLOAD_BYTES'));
+      const settings = consoleSettings();
+      const host = settings.CONSOLE_HOST;
+      const port = settings.CONSOLE_PORT;
+      const trustedProxies = settings.CONSOLE_TRUST_PROXY;
+      const soundUploadBytes = settings.CONSOLE_SOUND_UPLOAD_BYTES;
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
         if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
         startup = loaded.config;
       }
-      const log = createLogger('after-hours-console');
-      const settings = redisSettings();
+      const log = createLogger('after-hours-console', { level: settings.LOG_LEVEL });
       // Queued while (re)connecting, given up after two retries: a request fails in seconds, not minutes.
-      const redis = createRedisClient(settings, 'tool', 'after-hours-console');
-      redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings) }, 'redis connection error'));
-      const prefix = redisPrefix();
+      const redis = createRedisClient(settings.redis, 'tool', 'after-hours-console');
+      redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings.redis) }, 'redis connection error'));
+      const prefix = settings.REDIS_PREFIX;
       const now = () => Date.now();
       const app = await buildConsole({
         redis,
@@ -78,7 +51,7 @@ export function registerConsoleCommand(program: Command): void {
         log,
         numbers: new NumbersView(redis, prefix, now, startup),
         audit: consoleAudit(redis, prefix),
-        secureCookie: secure === '1',
+        secureCookie: settings.CONSOLE_SECURE_COOKIE,
         trustedProxies,
         soundUploadBytes,
       });

@@ -5,11 +5,14 @@
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
-import { streamKeys, type StreamKeys } from '../events/stream';
+import { streamKeys } from '../events/stream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS, type Env } from '../crm/adapterRegistry';
-import { SMTP_SETTINGS } from '../crm/smtpSettings';
+import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS } from '../crm/adapterRegistry';
+import { SMTP_SETTINGS } from '../settings/smtp';
+import { WORKER_METRICS_PORT } from '../settings/declaration';
+import { workerSettings, cliSettings } from '../settings/processes';
+import type { Env } from '../settings/read';
 import { bitrix24Keys } from '../crm/keys';
 import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../shared/httpServer';
@@ -24,22 +27,9 @@ import { withRedis } from './redisCommand';
 import { appendAudit } from '../store/auditLog';
 import { createRedisClient } from '../store/redisClient';
 import { cliWho } from './cliWho';
-import { redisSettings } from './env';
-import { metricsListen } from './listenSettings';
+import { VERB_SUMMARIES } from './verbs';
 
-export const DEFAULT_METRICS_PORT = 9465;
-
-function keysFrom(env: Env): StreamKeys {
-  return streamKeys(env.REDIS_PREFIX ?? 'after-hours:');
-}
-
-function intEnv(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number (got "${raw}")`);
-  return n;
-}
+export const DEFAULT_METRICS_PORT = WORKER_METRICS_PORT;
 
 /** Settings that give the worker work: a CRM, or voicemail e-mail; with none of them there is nothing to do. */
 const WORK_SETTINGS = ['CRM_ADAPTER', ...CRM_SETTINGS, ...SMTP_SETTINGS];
@@ -48,29 +38,29 @@ export const NO_CRM_MESSAGE =
 
 /** Runs until SIGINT/SIGTERM; returns at once, after one log line, when no CRM is configured. */
 export async function runCrmWorker(opts: { config?: string }, env: Env = process.env): Promise<void> {
+  // Settings first: a refused one stops the worker before it connects (exit 78).
+  const settings = workerSettings(env);
   if (opts.config !== undefined) {
     // Events carry their number's crm settings, so the worker needs no schedules; the file
     // is still validated, so a worker never starts next to a configuration the daemon refuses.
     const loaded = loadConfig(opts.config);
     if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
   }
-  const logger = createLogger('after-hours-crm');
+  const logger = createLogger('after-hours-crm', { level: settings.LOG_LEVEL });
   // A deployment without a CRM (the daemon alone) still starts the worker from the same
   // compose file or unit: exit 0 with the reason, so no restart policy retries it.
   if (WORK_SETTINGS.every((name) => env[name] === undefined || env[name] === '')) {
     logger.warn(NO_CRM_MESSAGE);
     return;
   }
-  const keys = keysFrom(env);
-  const settings = redisSettings(env);
+  const keys = streamKeys(settings.REDIS_PREFIX);
   // CRM_CONCURRENCY consumers in this process, each as a worker of its own (its consumer name,
   // blocking reader and adapter), sharing the command connection, the metrics and the rate budget.
-  const concurrency = intEnv(env, 'CRM_CONCURRENCY', 1);
-  if (concurrency < 1 || concurrency > 64) throw new SettingsError(`CRM_CONCURRENCY must be from 1 to 64 (got "${env.CRM_CONCURRENCY}")`);
-  const redis = createRedisClient(settings, 'worker', 'after-hours-crm', { lazyConnect: true });
+  const concurrency = settings.CRM_CONCURRENCY;
+  const redis = createRedisClient(settings.redis, 'worker', 'after-hours-crm', { lazyConnect: true });
   const adapters: CrmAdapter[] = [];
   try {
-    for (let i = 0; i < concurrency; i++) adapters.push(createAdapter(env, logger, { redis, keys }));
+    for (let i = 0; i < concurrency; i++) adapters.push(createAdapter(settings, logger, { redis, keys }));
   } catch (err) {
     redis.disconnect();
     // missing or contradictory CRM settings: a restart cannot help (exit 78, main.ts)
@@ -79,7 +69,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   const metrics = createCrmMetrics(redis, keys);
   const stopTiming = collectWorkerProcessMetrics(metrics);
   const readers = adapters.map((_, i) =>
-    createRedisClient(settings, 'blocking', `after-hours-crm-reader${concurrency > 1 ? `-${i + 1}` : ''}`),
+    createRedisClient(settings.redis, 'blocking', `after-hours-crm-reader${concurrency > 1 ? `-${i + 1}` : ''}`),
   );
   const consumers = adapters.map(
     (adapter, i) =>
@@ -90,12 +80,12 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
         adapter,
         logger,
         metrics,
-        claimIdleMs: intEnv(env, 'CRM_CLAIM_IDLE_MS', 60_000),
-        maxDeliveries: intEnv(env, 'CRM_MAX_DELIVERIES', 5),
+        claimIdleMs: settings.CRM_CLAIM_IDLE_MS,
+        maxDeliveries: settings.CRM_MAX_DELIVERIES,
       }),
   );
   const server = await startHttpServer({
-    ...metricsListen(env, DEFAULT_METRICS_PORT),
+    ...settings.metricsListen,
     registry: metrics.registry,
     health: () => ({ ready: consumers.every((w) => w.healthy()) }),
   });
@@ -115,7 +105,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
 export function registerCrmWorkerCommand(program: Command): void {
   const crm = program
     .command('crm-worker')
-    .description('Turn after-hours call events into CRM work (Bitrix24 or a signed webhook)')
+    .description(VERB_SUMMARIES['crm-worker'])
     .option('--config <file>', 'the after-hours YAML config (validated; the worker refuses to start on a bad file)')
     .addHelpText(
       'after',
@@ -149,8 +139,8 @@ Environment:
     .description('List dead letters: id, event id, when, error')
     .option('--json', 'one JSON object per line (the text form shows control characters escaped)')
     .action(async (opts: { json?: boolean }) => {
-      const env: Env = process.env;
-      const letters = await withRedis('after-hours-crm-cli', (redis) => listDead(redis, keysFrom(env)));
+      const keys = streamKeys(cliSettings().REDIS_PREFIX);
+      const letters = await withRedis('after-hours-crm-cli', (redis) => listDead(redis, keys));
       for (const d of letters) {
         if (opts.json) process.stdout.write(`${JSON.stringify(d)}\n`);
         else
@@ -170,12 +160,12 @@ Environment:
     .option('--all', 'retry every dead letter')
     .action(async (id: string | undefined, opts: { all?: boolean }) => {
       if ((id === undefined) === !opts.all) throw new UsageError('give either an ID or --all');
-      const env: Env = process.env;
+      const prefix = cliSettings().REDIS_PREFIX;
       await withRedis('after-hours-crm-cli', async (redis) => {
-        const keys = keysFrom(env);
+        const keys = streamKeys(prefix);
         // On the audit trail after the move (a separate step: the move is the dead letters' own script).
         const audit = (target: string, after: unknown) =>
-          appendAudit(redis, env.REDIS_PREFIX ?? 'after-hours:', { ...cliWho(), action: 'deadletter.retry', target, after });
+          appendAudit(redis, prefix, { ...cliWho(), action: 'deadletter.retry', target, after });
         if (opts.all) {
           const entries = await retryAllDead(redis, keys);
           if (entries.length > 0) await audit('all', { count: entries.length });
@@ -203,10 +193,10 @@ browser to the application's handler address with ?code=…. Paste that address:
 valid for 30 seconds.`,
     )
     .action(async (code: string | undefined, opts: { refreshToken?: string }) => {
-      const env: Env = process.env;
+      const settings = workerSettings();
       await withRedis('after-hours-crm-cli', async (redis) => {
-        const keys = keysFrom(env);
-        const auth = bitrix24AppAuthFromEnv(env, { redis, keys });
+        const keys = streamKeys(settings.REDIS_PREFIX);
+        const auth = bitrix24AppAuthFromEnv(settings, { redis, keys });
         let tokens;
         if (opts.refreshToken !== undefined) {
           if (code !== undefined) throw new UsageError('give either a code or --refresh-token');

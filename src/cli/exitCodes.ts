@@ -1,7 +1,6 @@
 // Exit codes of every verb, one meaning each, so a service manager can tell a refused
 // configuration (retrying cannot help) from a failure worth a restart. deploy/systemd's units
 // list CONFIG in RestartPreventExitStatus=; README "Production" documents the table.
-import type { ErrorCode } from '../shared/errorCodes';
 export const EXIT = {
   /** done; also crm-worker when no CRM is configured (nothing to do) */
   OK: 0,
@@ -13,14 +12,4 @@ export const EXIT = {
   CONFIG: 78,
 } as const;
 
-/**
- * A setting from the environment is missing, contradictory or unreadable (a CRM without its
- * credentials, X and X_FILE both set). main.ts exits with EXIT.CONFIG, like a refused file.
- */
-export class SettingsError extends Error {
-  readonly code: ErrorCode = 'AH_ERR_SETTINGS';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'SettingsError';
-  }
-}
+export { SettingsError } from '../settings/settingsError';

@@ -8,9 +8,10 @@ import { NumberDirectory } from '../schedule/directory';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
 import { readConfig } from '../store/configStore';
 import { getOverrides } from '../store/overrideStore';
-import { redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 // `export ical`: a number's opening hours of the coming weeks as an iCalendar feed. From the
 // pushed configuration and the overrides in Redis (what the daemons decide with), or, with
@@ -26,7 +27,7 @@ function weeks(text: string): number {
 const DAY = 86_400_000;
 
 export function registerExportCommand(program: Command): void {
-  const exp = program.command('export').description('export schedules for other programs');
+  const exp = program.command('export').description(VERB_SUMMARIES['export']);
   exp
     .command('ical')
     .description("a number's open hours of the coming weeks as an iCalendar feed (holidays, days off and overrides applied)")
@@ -52,13 +53,13 @@ export function registerExportCommand(program: Command): void {
         feed = hoursIcs(entry, undefined, { now, weeks: o.weeks }).ics;
       } else {
         feed = await withRedis('after-hours-export', async (r) => {
-          const stored = await readConfig(r, redisPrefix());
+          const stored = await readConfig(r, cliSettings().REDIS_PREFIX);
           if (!stored) throw new UsageError('no configuration has been pushed (push one, or give --config)');
           const did = normaliseNumber(o.did, stored.config.region);
           if (!did.ok) throw new UsageError(did.error);
           const entry = new NumberDirectory(stored.config, zones()).get(did.e164);
           if (!entry) throw new UsageError(`${did.e164} is not in the pushed configuration (version ${stored.version})`);
-          return hoursIcs(entry, await getOverrides(r, redisPrefix(), did.e164, now), { now, weeks: o.weeks }).ics;
+          return hoursIcs(entry, await getOverrides(r, cliSettings().REDIS_PREFIX, did.e164, now), { now, weeks: o.weeks }).ics;
         });
       }
       if (o.out === undefined) process.stdout.write(feed);

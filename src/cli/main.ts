@@ -13,7 +13,6 @@ const program = new Command('after-hours')
   .exitOverride()
   // X_FILE secrets are read before any verb runs (not for --version or --help)
   .hook('preAction', () => loadSecretFiles());
-registerCommands(program);
 
 // Commander prints the errors of its own parsing and then throws a plain CommanderError. An
 // error a verb throws while running has not been printed yet: a UsageError (or commander's
@@ -32,4 +31,6 @@ function fail(err: unknown): never {
   process.exit(err instanceof ConfigInvalidError || err instanceof SettingsError ? EXIT.CONFIG : EXIT.FAILURE);
 }
 
-program.parseAsync(process.argv).catch(fail);
+registerCommands(program, process.argv.slice(2))
+  .then(() => program.parseAsync(process.argv))
+  .catch(fail);

@@ -14,12 +14,13 @@ import {
 } from '../store/overrideStore';
 import { printable } from '../shared/printable';
 import { cliWho, parseBy } from './cliWho';
-import { env, redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 function did(raw: string): string {
-  const n = normaliseNumber(raw, env('AFTER_HOURS_REGION', 'PL'));
+  const n = normaliseNumber(raw, cliSettings().AFTER_HOURS_REGION);
   if (!n.ok) throw new InvalidArgumentError(n.error);
   return n.e164;
 }
@@ -64,9 +65,7 @@ function status(o: StoredOverride, all: readonly StoredOverride[], now: number):
 }
 
 export function registerOverrideCommand(program: Command): void {
-  const override = program
-    .command('override')
-    .description('open/closed overrides, now or scheduled, seen by every daemon within a second; every change is audited');
+  const override = program.command('override').description(VERB_SUMMARIES['override']);
   override
     .command('set')
     .description(
@@ -96,7 +95,7 @@ export function registerOverrideCommand(program: Command): void {
         // Checked before anything is written: a refused override leaves Redis as it was.
         const problem = overrideProblem(entry, now);
         if (problem !== undefined) throw new UsageError(o.until !== undefined && /expiry/.test(problem) ? `--until: ${problem}` : problem);
-        const stored = await withRedis('after-hours-override', (r) => setOverride(r, redisPrefix(), entry, who));
+        const stored = await withRedis('after-hours-override', (r) => setOverride(r, cliSettings().REDIS_PREFIX, entry, who));
         const when = o.from !== undefined && o.from > now ? `from ${new Date(o.from).toISOString()} ` : '';
         process.stdout.write(
           `${o.did}: ${o.state} ${when}${until === undefined ? 'until cleared' : `until ${new Date(until).toISOString()}`} (id ${stored.id})\n`,
@@ -111,7 +110,7 @@ export function registerOverrideCommand(program: Command): void {
     .option('--by <who>', 'who cleared it, for the audit trail (default: your login name)', parseBy)
     .action(async (o: { did: string; id?: string; by?: string }) => {
       const removed = await withRedis('after-hours-override', (r) =>
-        clearOverride(r, redisPrefix(), o.did, cliWho(o.by), o.id === undefined ? {} : { ids: [o.id] }),
+        clearOverride(r, cliSettings().REDIS_PREFIX, o.did, cliWho(o.by), o.id === undefined ? {} : { ids: [o.id] }),
       );
       const what = o.id === undefined ? 'override' : `override ${printable(o.id)}`;
       process.stdout.write(
@@ -130,7 +129,7 @@ export function registerOverrideCommand(program: Command): void {
       const onMalformed = (key: string, problem: string) =>
         process.stderr.write(`after-hours: skipped the stored override "${printable(key)}": ${problem} (remove it with override clear)\n`);
       const now = Date.now();
-      const list = await withRedis('after-hours-override', (r) => listOverrides(r, redisPrefix(), now, { onMalformed }));
+      const list = await withRedis('after-hours-override', (r) => listOverrides(r, cliSettings().REDIS_PREFIX, now, { onMalformed }));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;

@@ -7,8 +7,9 @@ import { pushConfig } from '../store/configStore';
 import { MAX_PUSH_NOTE_LENGTH } from '../store/configVersions';
 import { MAX_ACTOR_LENGTH } from '../store/auditLog';
 import { cliWho } from './cliWho';
-import { redisPrefix, versionsKept } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
+import { VERB_SUMMARIES } from './verbs';
 
 export function parseNote(text: string): string {
   if (text.length > MAX_PUSH_NOTE_LENGTH) throw new InvalidArgumentError(`the note must be at most ${MAX_PUSH_NOTE_LENGTH} characters`);
@@ -24,9 +25,7 @@ export function parseAuthor(text: string): string {
 export function registerPushCommand(program: Command): void {
   program
     .command('push')
-    .description(
-      'validate a configuration and make it the running one on every daemon (within a second, no restart); kept as a new version',
-    )
+    .description(VERB_SUMMARIES['push'])
     .requiredOption('--config <file>', 'YAML configuration')
     .option('--author <name>', 'who pushes it, for the versions and the audit trail (default: your login name)', parseAuthor)
     .option('--note <text>', `why, kept with the version (at most ${MAX_PUSH_NOTE_LENGTH} characters)`, parseNote)
@@ -35,7 +34,7 @@ export function registerPushCommand(program: Command): void {
       '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; README "Redis"; CONFIG_VERSIONS_KEEP (default 50) versions are kept. A file that fails validation is refused and Redis keeps the version it had.',
     )
     .action(async (opts: { config: string; author?: string; note?: string }) => {
-      const keep = versionsKept();
+      const keep = cliSettings().CONFIG_VERSIONS_KEEP;
       // Read once: the text validated is the text kept with the version.
       const read = readRegularFile(opts.config, MAX_CONFIG_BYTES, 'configuration file');
       const loaded = read.ok
@@ -54,7 +53,9 @@ export function registerPushCommand(program: Command): void {
         keep,
         ...(opts.note !== undefined ? { note: opts.note } : {}),
       };
-      const version = await withRedis('after-hours-push', (redis) => pushConfig(redis, redisPrefix(), loaded.config, new Date(), source));
+      const version = await withRedis('after-hours-push', (redis) =>
+        pushConfig(redis, cliSettings().REDIS_PREFIX, loaded.config, new Date(), source),
+      );
       process.stdout.write(`${opts.config}: pushed as version ${version} (${loaded.config.numbers.length} numbers)\n`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
-import { createRedisClient, describeRedis } from '../store/redisClient';
-import { redisSettings } from './env';
+import { createRedisClient } from '../store/redisClient';
+import { describeRedis } from '../settings/redis';
+import { cliSettings } from '../settings/processes';
 
 /**
  * Runs one CLI command against Redis: connects with the environment's settings (URL or
@@ -11,7 +12,7 @@ export async function withRedis<T>(
   fn: (redis: Redis) => Promise<T>,
   env: Record<string, string | undefined> = process.env,
 ): Promise<T> {
-  const settings = redisSettings(env);
+  const settings = cliSettings(env).redis;
   const redis = createRedisClient(settings, 'tool', name);
   try {
     await new Promise<void>((resolve, reject) => {

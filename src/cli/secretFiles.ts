@@ -1,20 +1,10 @@
 // Secrets from files: X_FILE names a file whose content is X (Docker secrets, systemd
 // credentials, a root-only file), for every setting that is a secret.
 import { readRegularFile } from '../config/boundedRead';
+import { SECRET_SETTINGS } from '../settings/declaration';
 import { SettingsError } from './exitCodes';
 
-/** The settings that are secrets: each may come from a file named by X_FILE instead (Docker, systemd credentials). */
-export const SECRET_SETTINGS = [
-  'ARI_PASSWORD',
-  'REDIS_URL',
-  'REDIS_PASSWORD',
-  'REDIS_SENTINEL_PASSWORD',
-  'BITRIX24_WEBHOOK_URL',
-  'BITRIX24_CLIENT_SECRET',
-  'WEBHOOK_SECRET',
-  'SMTP_URL',
-  'SMTP_PASSWORD',
-] as const;
+export { SECRET_SETTINGS };
 const SECRET_FILE_MAX_BYTES = 64 * 1024;
 
 /**

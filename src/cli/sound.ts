@@ -9,10 +9,11 @@ import { removeSound } from '../store/soundRemoval';
 import { addSound, listSounds, readSound, SoundStoreError } from '../store/soundStore';
 import { printable } from '../shared/printable';
 import { cliWho, parseBy } from './cliWho';
-import { redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { playSound } from './soundPlay';
 import { refusalsAsUsage, UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 // `after-hours sound add | list | remove | play`: own recordings, stored in Redis under a name
 // that the configuration writes as sound:NAME. A refused upload or change stores nothing.
@@ -27,9 +28,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KB`;
 
 export function registerSoundCommand(program: Command): void {
-  const sound = program
-    .command('sound')
-    .description('own recordings for greetings and announcements, stored in Redis and written in the configuration as sound:NAME');
+  const sound = program.command('sound').description(VERB_SUMMARIES['sound']);
   sound
     .command('add')
     .description(
@@ -46,7 +45,7 @@ export function registerSoundCommand(program: Command): void {
         withRedis('after-hours-sound', async (r) => {
           const added = await addSound(
             r,
-            redisPrefix(),
+            cliSettings().REDIS_PREFIX,
             {
               name: o.name,
               wav: converted.wav,
@@ -57,7 +56,7 @@ export function registerSoundCommand(program: Command): void {
             },
             { replace: o.replace === true, now: new Date() },
           );
-          await appendAudit(r, redisPrefix(), {
+          await appendAudit(r, cliSettings().REDIS_PREFIX, {
             ...cliWho(o.by),
             action: 'sound.add',
             target: added.sound.name,
@@ -80,7 +79,7 @@ export function registerSoundCommand(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const onMalformed = (n: string) =>
         process.stderr.write(`after-hours: skipped the stored sound "${printable(n)}": unreadable (remove it with sound remove)\n`);
-      const list = await withRedis('after-hours-sound', (r) => listSounds(r, redisPrefix(), onMalformed));
+      const list = await withRedis('after-hours-sound', (r) => listSounds(r, cliSettings().REDIS_PREFIX, onMalformed));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
@@ -97,8 +96,8 @@ export function registerSoundCommand(program: Command): void {
     .action(async (n: string, o: { by?: string }) => {
       await refusalsAsUsage(
         withRedis('after-hours-sound', async (r) => {
-          const before = await removeSound(r, redisPrefix(), n);
-          await appendAudit(r, redisPrefix(), {
+          const before = await removeSound(r, cliSettings().REDIS_PREFIX, n);
+          await appendAudit(r, cliSettings().REDIS_PREFIX, {
             ...cliWho(o.by),
             action: 'sound.remove',
             target: n,
@@ -128,7 +127,7 @@ export function registerSoundCommand(program: Command): void {
         'REDIS_URL, REDIS_PREFIX.',
     )
     .action(async (n: string, o: { to: string; timeout?: number }) => {
-      const held = await withRedis('after-hours-sound', (r) => readSound(r, redisPrefix(), n));
+      const held = await withRedis('after-hours-sound', (r) => readSound(r, cliSettings().REDIS_PREFIX, n));
       if (!held) throw new UsageError(`no sound named "${n}" is stored (after-hours sound list)`);
       const r = await playSound({ ...held, to: o.to, ringSeconds: o.timeout ?? 30 });
       process.stdout.write(

@@ -7,7 +7,8 @@ import { createLogger } from '../shared/log';
 import { parseSoundsBaseUrl, SoundCatalogue } from '../sounds/soundCatalogue';
 import { STORED_SOUND_PREFIX } from '../sounds/soundRefs';
 import type { StoredSound } from '../store/soundStore';
-import { env, spoolDir } from './env';
+import { DEFAULT_ARI_URL } from '../settings/declaration';
+import { cliSettings } from '../settings/processes';
 import { SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
 
@@ -33,22 +34,23 @@ export async function playSound(o: {
   ringSeconds: number;
 }): Promise<{ endpoint: string; heardToEnd: boolean }> {
   const endpoint = playEndpoint(o.to);
-  const rawBase = env('SOUNDS_BASE_URL', '');
-  const base = rawBase ? parseSoundsBaseUrl(rawBase) : undefined;
+  const settings = cliSettings();
+  const base = settings.SOUNDS_BASE_URL !== undefined ? parseSoundsBaseUrl(settings.SOUNDS_BASE_URL) : undefined;
   if (typeof base === 'object') throw new SettingsError(base.error);
-  const catalogue = new SoundCatalogue(base, join(dirname(spoolDir()), 'sounds'));
+  const catalogue = new SoundCatalogue(base, join(dirname(settings.spoolDir), 'sounds'));
   const failed = catalogue.setStored([{ name: o.sound.name, hash: o.sound.hash, wav: o.wav, ...(o.wav16 ? { wav16: o.wav16 } : {}) }]);
   if (failed[0]) throw failed[0].err;
   const media = catalogue.uriFor(`${STORED_SOUND_PREFIX}${o.sound.name}`);
 
   const access = {
-    url: env('ARI_URL', 'http://127.0.0.1:8088'),
-    user: env('ARI_USER', 'after-hours'),
-    password: env('ARI_PASSWORD', ''),
-    caFile: env('ARI_CA_FILE', '') || undefined,
+    url: settings.ARI_URL ?? DEFAULT_ARI_URL,
+    user: settings.ARI_USER,
+    password: settings.ARI_PASSWORD ?? '',
+    caFile: settings.ARI_CA_FILE,
   };
-  const app = `${env('ARI_APP', 'after-hours')}-play-${process.pid}`;
-  const log = createLogger('after-hours-sound-play', { level: env('LOG_LEVEL', 'silent') });
+  const app = `${settings.ARI_APP}-play-${process.pid}`;
+  // The verb prints its own result: its log stays quiet unless LOG_LEVEL asks for it.
+  const log = createLogger('after-hours-sound-play', { level: process.env.LOG_LEVEL ? settings.LOG_LEVEL : 'silent' });
   const conn = new AriConnection({ ...access, app, log });
   const rest = new AriRest(access);
   const channelId = `after-hours-play-${randomBytes(6).toString('hex')}`;

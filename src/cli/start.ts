@@ -5,16 +5,17 @@ import { Daemon } from '../daemon/daemon';
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../shared/log';
-import { DEFAULT_MEMORY_LIMIT } from '../store/eventSpool';
-import { ariRestClient, env, envInt, redisPrefix, redisSettings, spoolDir } from './env';
+import { DEFAULT_ARI_URL } from '../settings/declaration';
+import { daemonSettings } from '../settings/processes';
+import { checked } from '../settings/read';
 import { SettingsError } from './exitCodes';
-import { daemonListen } from './listenSettings';
 import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
+import { VERB_SUMMARIES } from './verbs';
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description("run the daemon: take calls from the Stasis app and apply each number's working hours")
+    .description(VERB_SUMMARIES['start'])
     .requiredOption('--config <file>', 'YAML configuration (a version pushed to Redis takes precedence once present)')
     .addHelpText(
       'after',
@@ -41,35 +42,37 @@ Environment:
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
     .action(async (opts: { config: string }) => {
-      const log = createLogger('after-hours');
+      // Settings first: a refused one stops the daemon before anything starts (exit 78).
+      const settings = daemonSettings();
+      const log = createLogger('after-hours', { level: settings.LOG_LEVEL });
       const loaded = loadConfig(opts.config);
       if (!loaded.ok) throw new ConfigInvalidError(loaded.errors);
       // One object for the REST client and the websocket (the daemon hands it to both), so
       // the CA and the transport choice reach them with the URL.
       const ari: AriRestOptions & { app: string; heartbeatMs: number } = {
-        url: env('ARI_URL', 'http://127.0.0.1:8088'),
-        user: env('ARI_USER', 'after-hours'),
-        password: env('ARI_PASSWORD', ''),
-        caFile: env('ARI_CA_FILE', '') || undefined,
-        restClient: ariRestClient(),
-        app: env('ARI_APP', 'after-hours'),
-        heartbeatMs: envInt('ARI_HEARTBEAT_MS', 5000),
+        url: settings.ARI_URL ?? DEFAULT_ARI_URL,
+        user: settings.ARI_USER,
+        password: settings.ARI_PASSWORD ?? '',
+        caFile: settings.ARI_CA_FILE,
+        restClient: settings.ARI_REST_CLIENT,
+        app: settings.ARI_APP,
+        heartbeatMs: settings.ARI_HEARTBEAT_MS,
       };
-      resolveAriAccess(ari); // a bad ARI_URL or ARI_CA_FILE is refused before anything starts
-      const sounds = env('SOUNDS_BASE_URL', '') ? parseSoundsBaseUrl(env('SOUNDS_BASE_URL', '')) : undefined;
+      checked(process.env, () => resolveAriAccess(ari)); // a bad ARI_URL or ARI_CA_FILE is refused before anything starts
+      const sounds = settings.SOUNDS_BASE_URL !== undefined ? parseSoundsBaseUrl(settings.SOUNDS_BASE_URL) : undefined;
       if (typeof sounds === 'object') throw new SettingsError(sounds.error);
-      const listen = daemonListen(process.env);
       const daemon = new Daemon({
         config: loaded.config,
         ari,
-        redis: redisSettings(),
-        prefix: redisPrefix(),
-        metricsListen: listen.metrics,
-        decisionListen: listen.decision,
-        spoolDir: spoolDir(),
-        spoolMemoryEvents: envInt('SPOOL_MEMORY_EVENTS', DEFAULT_MEMORY_LIMIT),
-        continueTo: { context: env('CONTINUE_CONTEXT', 'after-hours-open'), priority: envInt('CONTINUE_PRIORITY', 1) },
-        maskCallers: env('LOG_MASK_CALLERS', '') !== '',
+        redis: settings.redis,
+        prefix: settings.REDIS_PREFIX,
+        metricsListen: settings.metricsListen,
+        decisionListen: settings.decisionListen,
+        spoolDir: settings.spoolDir,
+        spoolMemoryEvents: settings.SPOOL_MEMORY_EVENTS,
+        continueTo: { context: settings.CONTINUE_CONTEXT, priority: settings.CONTINUE_PRIORITY },
+        maskCallers: settings.LOG_MASK_CALLERS,
+        ...(settings.FEATURE_CODE_PIN !== undefined ? { featureCodePin: settings.FEATURE_CODE_PIN } : {}),
         soundsBaseUrl: sounds,
         log,
       });

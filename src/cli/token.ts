@@ -5,9 +5,10 @@ import { createToken, listTokens, revokeToken, TokenError } from '../console/tok
 import { appendAudit } from '../store/auditLog';
 import { cliWho } from './cliWho';
 import { printable } from '../shared/printable';
-import { redisPrefix } from './env';
+import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
+import { VERB_SUMMARIES } from './verbs';
 
 // Console tokens from the command line (whoever holds Redis access is an admin already).
 // Each change is on the audit trail with door `cli`, the login name and this host.
@@ -22,7 +23,7 @@ function parseExpires(text: string): string {
 }
 
 export function registerTokenCommand(program: Command): void {
-  const token = program.command('token').description('API tokens of the operator console (viewer, operator, admin)');
+  const token = program.command('token').description(VERB_SUMMARIES['token']);
   token
     .command('create')
     .description('create a token and print it once (only its SHA-256 digest is stored)')
@@ -36,8 +37,8 @@ export function registerTokenCommand(program: Command): void {
     .action(async (o: { name: string; role: Role; expires?: string; by?: string }) => {
       const created = await withRedis('after-hours-token', async (r) => {
         try {
-          const c = await createToken(r, redisPrefix(), { name: o.name, role: o.role, expiresAt: o.expires }, Date.now());
-          await appendAudit(r, redisPrefix(), {
+          const c = await createToken(r, cliSettings().REDIS_PREFIX, { name: o.name, role: o.role, expiresAt: o.expires }, Date.now());
+          await appendAudit(r, cliSettings().REDIS_PREFIX, {
             ...cliWho(o.by),
             action: 'token.create',
             target: c.record.name,
@@ -60,7 +61,7 @@ export function registerTokenCommand(program: Command): void {
     .description('every token: name, role, created, expiry (never the token)')
     .option('--json', 'one JSON array')
     .action(async (o: { json?: boolean }) => {
-      const list = await withRedis('after-hours-token', (r) => listTokens(r, redisPrefix()));
+      const list = await withRedis('after-hours-token', (r) => listTokens(r, cliSettings().REDIS_PREFIX));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(list)}\n`);
         return;
@@ -80,8 +81,15 @@ export function registerTokenCommand(program: Command): void {
     .option('--by <who>', 'who revokes it, for the audit trail (default: the login name)')
     .action(async (name: string, o: { by?: string }) => {
       const before = await withRedis('after-hours-token', async (r) => {
-        const b = await revokeToken(r, redisPrefix(), name);
-        if (b) await appendAudit(r, redisPrefix(), { ...cliWho(o.by), action: 'token.revoke', target: b.name, before: b, after: null });
+        const b = await revokeToken(r, cliSettings().REDIS_PREFIX, name);
+        if (b)
+          await appendAudit(r, cliSettings().REDIS_PREFIX, {
+            ...cliWho(o.by),
+            action: 'token.revoke',
+            target: b.name,
+            before: b,
+            after: null,
+          });
         return b;
       });
       if (!before) throw new UsageError(`no token is named "${name}"`);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
+import { VERB_SUMMARIES } from './verbs';
 
 export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
-    .description('check configuration files; prints FILE:LINE:COL: message for every problem')
+    .description(VERB_SUMMARIES['validate'])
     .argument('<files...>', 'YAML configuration files')
     .action((files: string[]) => {
       let failed = false;

@@ -13,10 +13,9 @@ export interface AriRecordingOptions extends AriAccess {
 /**
  * Fetches a stored recording's file from Asterisk: GET <prefix>/ari/recordings/stored/{name}/file,
  * through the daemon's ARI client (the same ARI_URL forms, credentials and ARI_CA_FILE).
- * The CA file defaults to ARI_CA_FILE from the environment, as the worker's other ARI settings.
  */
 export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingFetcher {
-  const rest = new AriRest({ ...opts, caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined) });
+  const rest = new AriRest(opts);
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;
   return async (recording, signal) => {
     let content: Buffer;
@@ -43,11 +42,7 @@ export type RecordingDeleter = (name: string, signal: AbortSignal) => Promise<bo
 
 /** DELETE <prefix>/ari/recordings/stored/{name} with the same ARI settings as the fetcher. */
 export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingDeleter {
-  const rest = new AriRest({
-    ...opts,
-    caFile: opts.caFile ?? (process.env.ARI_CA_FILE || undefined),
-    timeoutMs: opts.requestTimeoutMs ?? 10_000,
-  });
+  const rest = new AriRest({ ...opts, timeoutMs: opts.requestTimeoutMs ?? 10_000 });
   return async (name, signal) => {
     signal.throwIfAborted();
     try {

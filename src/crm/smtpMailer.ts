@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { PermanentCrmError, TransientCrmError } from './adapter';
-import type { SmtpSettings } from './smtpSettings';
+import type { SmtpSettings } from '../settings/smtp';
 
 export interface MailAttachment {
   filename: string;

@@ -30,7 +30,8 @@ import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
 import { configKeys, readConfig } from '../store/configStore';
 import { EventSpool } from '../store/eventSpool';
 import { listOverrides, overrideKeys, type StoredOverride } from '../store/overrideStore';
-import { createRedisClient, replicaWait, type RedisSettings } from '../store/redisClient';
+import { createRedisClient, replicaWait } from '../store/redisClient';
+import type { RedisSettings } from '../settings/redis';
 import { listSounds, readSound, soundKeys } from '../store/soundStore';
 
 // Wiring only: configuration, Redis, ARI, the call handler, the spool and the HTTP endpoints.
@@ -49,7 +50,7 @@ export interface DaemonOptions {
   spoolMemoryEvents?: number;
   continueTo: { context: string; priority: number };
   maskCallers: boolean;
-  /** The day/night key's PIN (default: FEATURE_CODE_PIN; unset = no PIN). */
+  /** The day/night key's PIN (FEATURE_CODE_PIN; unset = no PIN). */
   featureCodePin?: string;
   /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on the metrics listener under /sounds/); absolute paths without it. */
   soundsBaseUrl?: string;
@@ -163,7 +164,7 @@ export class Daemon {
       redis: this.redis,
       prefix: opts.prefix,
       numbers,
-      pin: opts.featureCodePin ?? process.env.FEATURE_CODE_PIN,
+      pin: opts.featureCodePin,
       log,
     });
     this.lamp = new DeviceStateLamp({

@@ -23,7 +23,7 @@ export interface StreamKeys {
   group: string;
 }
 
-export function streamKeys(prefix: string = process.env.REDIS_PREFIX ?? DEFAULT_PREFIX): StreamKeys {
+export function streamKeys(prefix: string = DEFAULT_PREFIX): StreamKeys {
   return { prefix, stream: `${prefix}events`, dead: `${prefix}events:dead`, group: 'crm' };
 }
 

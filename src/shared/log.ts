@@ -27,7 +27,7 @@ export const REDACT_PATHS = [
 
 /** The one logger factory (daemon and CRM worker): pino JSON with secrets redacted by path. */
 export function createLogger(name: string, opts: { level?: string; destination?: DestinationStream } = {}): Logger {
-  const options = { name, level: opts.level ?? process.env.LOG_LEVEL ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const options = { name, level: opts.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 

@@ -16,6 +16,7 @@ import { packageRoot } from '../../src/shared/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
 import { useRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { wavSeconds } from '../support/rtpPeer';
+import { workerSettings } from '../../src/settings/processes';
 
 jest.setTimeout(300_000);
 
@@ -94,10 +95,14 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       keys,
       logger,
       blockMs: 200,
-      adapter: createAdapter({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }, logger, {
-        redis,
-        keys,
-      }),
+      adapter: createAdapter(
+        workerSettings({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }),
+        logger,
+        {
+          redis,
+          keys,
+        },
+      ),
     });
     try {
       const { result: r, spurts } = await stack.callHearing({ to: voicemailDid, expect: 200, talkMs: 10_000 });

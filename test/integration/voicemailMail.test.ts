@@ -18,6 +18,7 @@ import { call } from '../support/sipp';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer';
 import { ariPassword, ariUrl, ariUser, redisUrl, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 import { wavInfo } from '../support/wav';
+import { workerSettings } from '../../src/settings/processes';
 
 jest.setTimeout(120_000);
 
@@ -103,7 +104,7 @@ describe('voicemail by e-mail, on a real call', () => {
     const logger = pino({ level: process.env.AH_TEST_LOG ?? 'silent' });
     const workerRedis = new Redis(redisUrl);
     const reader = new Redis(redisUrl);
-    const adapter = createAdapter({ ...smtp.env, ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword }, logger, {
+    const adapter = createAdapter(workerSettings({ ...smtp.env, ARI_URL: ariUrl, ARI_USER: ariUser, ARI_PASSWORD: ariPassword }), logger, {
       redis: workerRedis,
       keys,
     });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerCheckCommand } from '../../../src/cli/check';
-import { registerCommands } from '../../../src/cli/commands';
+import { registerAllCommands, registerCommands } from '../../../src/cli/commands';
+import { VERB_SUMMARIES } from '../../../src/cli/verbs';
 import { registerValidateCommand } from '../../../src/cli/validate';
 import { builtCli } from '../../support/cliProcess';
 
@@ -40,7 +41,7 @@ function spawnCli(args: string[]): Promise<Run> {
 }
 
 /** The CLI in this process: paths are relative to the repository root (jest's working directory). */
-async function inProcess(args: string[], register: (p: Command) => void = registerCommands): Promise<Run> {
+async function inProcess(args: string[], register: (p: Command, args: string[]) => void | Promise<void> = registerCommands): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const so = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
@@ -52,7 +53,7 @@ async function inProcess(args: string[], register: (p: Command) => void = regist
     const program = new Command('after-hours')
       .exitOverride()
       .configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
-    register(program);
+    await register(program, args);
     await program.parseAsync(['node', 'after-hours', ...args]);
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
@@ -273,5 +274,12 @@ describe('--help', () => {
       const r = await inProcess([verb, '--help']);
       expect({ verb, code: r.code, usage: r.stdout.startsWith(`Usage: after-hours ${verb}`) }).toEqual({ verb, code: 0, usage: true });
     }
+    expect(verbs.sort()).toEqual(Object.keys(VERB_SUMMARIES).sort());
+  });
+
+  it("each verb's module registers the verb with the summary the top-level help shows (loaded only when it runs)", async () => {
+    const program = new Command('after-hours');
+    await registerAllCommands(program);
+    expect(program.commands.map((c) => [c.name(), c.description()])).toEqual(Object.entries(VERB_SUMMARIES));
   });
 });

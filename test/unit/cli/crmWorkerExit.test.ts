@@ -48,6 +48,10 @@ describe('crm-worker exit codes', () => {
       CRM_CONCURRENCY: n,
       REDIS_URL: 'redis://127.0.0.1:1',
     });
-    expect(r).toEqual({ code: EXIT.CONFIG, stdout: '', stderr: `after-hours: CRM_CONCURRENCY must be from 1 to 64 (got "${n}")\n` });
+    expect(r).toEqual({
+      code: EXIT.CONFIG,
+      stdout: '',
+      stderr: `after-hours: CRM_CONCURRENCY must be a whole number from 1 to 64 (got "${n}")\n`,
+    });
   });
 });

@@ -65,6 +65,42 @@ describe('exit codes', () => {
     expect(alone.code).toBe(0);
   });
 
+  // Each of these exited 1 (or 78) depending on which of five parsers read it; all are 78 now,
+  // naming the variable and the reason, before the verb reads its configuration file.
+  it.each([
+    ['start', { ARI_REST_CLIENT: 'foo' }, /^after-hours: ARI_REST_CLIENT must be one of own, agent \(got "foo"\)\n$/],
+    ['start', { ARI_HEARTBEAT_MS: 'abc' }, /^after-hours: ARI_HEARTBEAT_MS must be a whole number from 100 to 600000 \(got "abc"\)\n$/],
+    ['start', { SPOOL_MEMORY_EVENTS: '-5' }, /^after-hours: SPOOL_MEMORY_EVENTS must be a whole number from 0 to 10000000 \(got "-5"\)\n$/],
+    [
+      'start',
+      { LOG_LEVEL: 'loud' },
+      /^after-hours: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent \(got "loud"\)\n$/,
+    ],
+    ['start', { METRICS_PORT: '99999' }, /^after-hours: METRICS_PORT must be a port number from 0 to 65535 \(got "99999"\)\n$/],
+    ['crm-worker', { CRM_CONCURRENCY: '0' }, /^after-hours: CRM_CONCURRENCY must be a whole number from 1 to 64 \(got "0"\)\n$/],
+    ['console', { CONSOLE_PORT: 'http' }, /^after-hours: CONSOLE_PORT must be a port number from 0 to 65535 \(got "http"\)\n$/],
+    ['override', { AFTER_HOURS_REGION: 'poland' }, /^after-hours: AFTER_HOURS_REGION must be a two-letter country code/],
+  ])('%s with %j: 78 naming the variable and the reason', async (verb, env, message) => {
+    const args = verb === 'override' ? ['override', 'list'] : [verb, '--config', INVALID];
+    const r = await cli(args, env);
+    expect(r.code).toBe(EXIT.CONFIG);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('a refused secret is never echoed, even from a URL the parser cannot split', async () => {
+    const envs: Record<string, string>[] = [
+      { FEATURE_CODE_PIN: 'hunter2x' },
+      { REDIS_URL: 'redis+sentinel://:hunter2@x@sentinel-a:26379,:hunter2@x@b/mymaster' },
+      { REDIS_URL: 'redis://:hunter2@x@[bad/0' },
+    ];
+    for (const env of envs) {
+      const r = await cli(['start', '--config', INVALID], env);
+      expect(r.code).toBe(EXIT.CONFIG);
+      expect(r.stderr).toMatch(/^after-hours: (FEATURE_CODE_PIN|REDIS_URL)\b/);
+      expect(r.stderr).not.toContain('hunter2');
+    }
+  });
+
   it("deploy/systemd's units do not restart on a usage error or a refused configuration, and leave node's JIT alone", () => {
     const unitsDir = join(ROOT, 'deploy', 'systemd');
     const units = readdirSync(unitsDir).filter((f) => f.endsWith('.service'));

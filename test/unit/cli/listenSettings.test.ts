@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { daemonListen, metricsListen } from '../../../src/cli/listenSettings';
+import { daemonListen, metricsListen } from '../../../src/settings/listen';
 import { startHttpServer } from '../../../src/shared/httpServer';
 
 // METRICS_HOST/METRICS_PORT and DECISION_HOST/DECISION_PORT: what they accept, what they refuse,

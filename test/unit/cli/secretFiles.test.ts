@@ -21,17 +21,20 @@ function file(name: string, content: string | Buffer): string {
 
 describe('loadSecretFiles', () => {
   it('covers the secrets of the daemon and the worker', () => {
-    expect([...SECRET_SETTINGS]).toEqual([
-      'ARI_PASSWORD',
-      'REDIS_URL',
-      'REDIS_PASSWORD',
-      'REDIS_SENTINEL_PASSWORD',
-      'BITRIX24_WEBHOOK_URL',
-      'BITRIX24_CLIENT_SECRET',
-      'WEBHOOK_SECRET',
-      'SMTP_URL',
-      'SMTP_PASSWORD',
-    ]);
+    expect([...SECRET_SETTINGS].sort()).toEqual(
+      [
+        'ARI_PASSWORD',
+        'REDIS_URL',
+        'REDIS_PASSWORD',
+        'REDIS_SENTINEL_PASSWORD',
+        'BITRIX24_WEBHOOK_URL',
+        'BITRIX24_CLIENT_SECRET',
+        'WEBHOOK_SECRET',
+        'SMTP_URL',
+        'SMTP_PASSWORD',
+        'FEATURE_CODE_PIN',
+      ].sort(),
+    );
   });
 
   it.each(SECRET_SETTINGS.map((s) => [s]))('%s_FILE: the trimmed content of the file becomes %s', (name) => {

@@ -10,7 +10,7 @@ import { listAudit } from '../../../src/store/auditLog';
 import { freeTcpPort } from '../../support/daemon';
 import { listOverrides } from '../../../src/store/overrideStore';
 import { startRedisServer } from '../../support/redisServer';
-import { soundUploadSetting, trustedProxiesSetting } from '../../../src/cli/console';
+import { consoleSettings } from '../../../src/settings/processes';
 import { CLOSED_DID, OPEN_DID, startHarness, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
@@ -324,18 +324,22 @@ describe('behind a reverse proxy', () => {
     ['10.0.0.0/8,::1', ['10.0.0.0/8', '::1']],
     [undefined, []],
   ])('CONSOLE_TRUST_PROXY %s', (raw, list) => {
-    expect(trustedProxiesSetting(raw)).toEqual(list);
+    expect(consoleSettings({ CONSOLE_TRUST_PROXY: raw }).CONSOLE_TRUST_PROXY).toEqual(list);
   });
 
   it.each(['proxy.example', '10.0.0.0/33', '1.2.3.4/8/1', ''])('refuses CONSOLE_TRUST_PROXY entry %j', (raw) => {
-    expect(() => trustedProxiesSetting(`127.0.0.1,${raw}`)).toThrow(/CONSOLE_TRUST_PROXY: ".*" is not an IP address or CIDR range/);
+    expect(() => consoleSettings({ CONSOLE_TRUST_PROXY: `127.0.0.1,${raw}` })).toThrow(
+      /CONSOLE_TRUST_PROXY ".*" is not an IP address or CIDR range/,
+    );
   });
 
   it('CONSOLE_SOUND_UPLOAD_BYTES: unset keeps the default; a size up to the decoder bound is taken; anything else is refused', () => {
-    expect(soundUploadSetting(undefined)).toBeUndefined();
-    expect(soundUploadSetting('10485760')).toBe(10 * 1024 * 1024);
+    expect(consoleSettings({}).CONSOLE_SOUND_UPLOAD_BYTES).toBe(256 * 1024 * 1024);
+    expect(consoleSettings({ CONSOLE_SOUND_UPLOAD_BYTES: '10485760' }).CONSOLE_SOUND_UPLOAD_BYTES).toBe(10 * 1024 * 1024);
     for (const raw of ['0', '-5', '1e6', '10MB', String(256 * 1024 * 1024 + 1)])
-      expect(() => soundUploadSetting(raw)).toThrow(/CONSOLE_SOUND_UPLOAD_BYTES must be a whole number of bytes from 1 to 268435456/);
+      expect(() => consoleSettings({ CONSOLE_SOUND_UPLOAD_BYTES: raw })).toThrow(
+        /CONSOLE_SOUND_UPLOAD_BYTES must be a whole number from 1 to 268435456/,
+      );
   });
 });
 

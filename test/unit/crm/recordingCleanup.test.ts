@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RECORDING_STORED, RECORDING_STORED_STEP, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
 import { withRecordingCleanup } from '../../../src/crm/ariRecordings';
-import { recordingRetentionMs } from '../../../src/crm/adapterRegistry';
+import { workerSettings } from '../../../src/settings/processes';
 import { makeEvent } from './fixtures';
 
 function memoryJournal(): StepJournal & { steps: Map<string, string> } {
@@ -122,9 +122,9 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
   });
 
   it('RECORDING_RETENTION_HOURS: default 0, refused when not a number', () => {
-    expect(recordingRetentionMs({})).toBe(0);
-    expect(recordingRetentionMs({ RECORDING_RETENTION_HOURS: '1.5' })).toBe(5_400_000);
-    expect(() => recordingRetentionMs({ RECORDING_RETENTION_HOURS: '-1' })).toThrow(/RECORDING_RETENTION_HOURS/);
-    expect(() => recordingRetentionMs({ RECORDING_RETENTION_HOURS: 'week' })).toThrow(/RECORDING_RETENTION_HOURS/);
+    expect(workerSettings({}).RECORDING_RETENTION_HOURS).toBe(0);
+    expect(workerSettings({ RECORDING_RETENTION_HOURS: '1.5' }).RECORDING_RETENTION_HOURS).toBe(1.5);
+    expect(() => workerSettings({ RECORDING_RETENTION_HOURS: '-1' })).toThrow(/RECORDING_RETENTION_HOURS must be a number from 0/);
+    expect(() => workerSettings({ RECORDING_RETENTION_HOURS: 'week' })).toThrow(/RECORDING_RETENTION_HOURS/);
   });
 });

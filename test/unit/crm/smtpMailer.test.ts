@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermanentCrmError, TransientCrmError } from '../../../src/crm/adapter';
 import { createSmtpSender, type OutgoingMail } from '../../../src/crm/smtpMailer';
-import { smtpSettings } from '../../../src/crm/smtpSettings';
+import { smtpSettings } from '../../../src/settings/smtp';
 import { makePki, type TestPki } from '../../support/pki';
 import { startSmtpServer, type TestSmtpServer } from '../../support/smtpServer';
 

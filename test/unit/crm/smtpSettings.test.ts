@@ -1,4 +1,4 @@
-import { smtpSettings } from '../../../src/crm/smtpSettings';
+import { smtpSettings } from '../../../src/settings/smtp';
 
 const FROM = { SMTP_FROM: 'after-hours@example.com' };
 

@@ -8,7 +8,7 @@ import { createAdapter } from '../../../src/crm/adapterRegistry';
 import { listDead } from '../../../src/crm/deadLetters';
 import { createMp3Encoder } from '../../../src/crm/mp3Encoder';
 import { createSmtpSender } from '../../../src/crm/smtpMailer';
-import { smtpSettings } from '../../../src/crm/smtpSettings';
+import { smtpSettings } from '../../../src/settings/smtp';
 import { VOICEMAIL_MAILED_STEP, withVoicemailMail, type VoicemailMailOptions } from '../../../src/crm/voicemailMail';
 import { EventStream } from '../../../src/events/stream';
 import type { AfterHoursEvent } from '../../../src/events/types';
@@ -17,6 +17,7 @@ import { startSmtpServer, type TestSmtpServer } from '../../support/smtpServer';
 import { toneWav, wavInfo } from '../../support/wav';
 import { makeEvent } from './fixtures';
 import { freshKeys, silent, startWorker, waitFor, type Running } from './harness';
+import { workerSettings } from '../../../src/settings/processes';
 
 jest.setTimeout(30_000);
 
@@ -167,7 +168,7 @@ describe('the worker with SMTP and no CRM', () => {
     const keys = freshKeys();
     const redis = server.client();
     // createAdapter as the CLI calls it; its ARI fetcher is swapped for the fixture's WAV below.
-    expect(() => createAdapter({ ...smtp.env }, silent, { redis, keys })).toThrow(/needs ARI_URL/);
+    expect(() => createAdapter(workerSettings({ ...smtp.env }), silent, { redis, keys })).toThrow(/needs ARI_URL/);
     const adapter = mailer();
     const r = await startWorker(server, keys, { adapter, maxDeliveries: 2, claimIdleMs: 200 });
     running.push(r);

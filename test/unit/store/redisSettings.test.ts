@@ -1,5 +1,5 @@
 // REDIS_* settings: the standalone and the Sentinel forms, credentials, and the refusals.
-import { describeRedis, parseHostPort, redisSettings, RedisSettingsError } from '../../../src/store/redisClient';
+import { describeRedis, parseHostPort, redisSettings, RedisSettingsError } from '../../../src/settings/redis';
 
 const refused = (env: Record<string, string>): string => {
   try {

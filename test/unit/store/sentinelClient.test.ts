@@ -2,7 +2,8 @@
 // survive a SIGKILL of the primary once the replica is promoted, the subscriber re-subscribes
 // there, and WAIT confirms writes while a replica is connected and not once it is gone.
 import type { Redis } from 'ioredis';
-import { createRedisClient, redisSettings, replicaWait } from '../../../src/store/redisClient';
+import { createRedisClient, replicaWait } from '../../../src/store/redisClient';
+import { redisSettings } from '../../../src/settings/redis';
 import { startSentinelSet, type SentinelSet } from '../../support/redisSentinel';
 
 jest.setTimeout(60_000);

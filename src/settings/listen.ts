@@ -1,6 +1,6 @@
 import { isIP, isIPv6 } from 'node:net';
 import type { Listen } from '../shared/httpServer';
-import { SettingsError } from './exitCodes';
+import { SettingsError } from './settingsError';
 
 // Where the HTTP endpoints listen, from the environment: METRICS_HOST/METRICS_PORT for
 // /metrics and /healthz (the daemon's /sounds/ too), DECISION_HOST/DECISION_PORT for the
