@@ -148,11 +148,13 @@ export class NumberBuilder {
 
 /** `base.language` is the one written in defaults, if any; `language` (the number's) when neither level wrote one. */
 function crmOf(over: Partial<CrmSettings> | undefined, base: Partial<CrmSettings> | undefined, language: Language): CrmSettings {
+  const source = over?.source ?? base?.source;
   return {
     lookup: over?.lookup ?? base?.lookup ?? true,
     unknownCaller: over?.unknownCaller ?? base?.unknownCaller ?? 'lead',
     queue: over?.queue ?? base?.queue ?? [],
     notify: over?.notify ?? base?.notify ?? 'first',
     language: over?.language ?? base?.language ?? language,
+    ...(source !== undefined ? { source } : {}),
   };
 }
