@@ -124,6 +124,7 @@ export class NumberBuilder {
       ...(callers && (callers.bypass.length > 0 || callers.block.length > 0) ? { callers } : {}),
       crm: cache.shared('crm', [n.crm ?? null, language], () => crmOf(n.crm, defaults.crm, language)),
       language,
+      ...(n.fastPath === false ? { fastPath: false as const } : {}),
     };
   }
 
