@@ -2,10 +2,10 @@
 // requests the action makes and sends the events Asterisk would. What the caller gets (the
 // outcome) and what was asked of Asterisk (the requests, in order) are both checked. The
 // same actions on real calls: test/integration (sipp).
-import { dialplanAction } from '../../../src/ari/actions/dialplan';
-import { runForward, type ForwardSettings } from '../../../src/ari/actions/forward';
-import { runHangup } from '../../../src/ari/actions/hangup';
-import { runVoicemail, type VoicemailSettings } from '../../../src/ari/actions/voicemail';
+import { dialplanAction } from '../../../src/actions/dialplan';
+import { runForward, type ForwardSettings } from '../../../src/actions/forward';
+import { runHangup } from '../../../src/actions/hangup';
+import { runVoicemail, type VoicemailSettings } from '../../../src/actions/voicemail';
 import { AriHttpError } from '../../../src/ari/rest';
 import type { AfterHoursPolicy } from '../../../src/policy/actions';
 import { FakeAri } from '../../support/fakeAri';
