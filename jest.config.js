@@ -25,9 +25,7 @@ function startsPrograms() {
     .sort();
 }
 // AH_TESTS_WITHOUT_FFMPEG=1 (a machine without ffmpeg) leaves out the tests that make or decode
-// audio with it; npm test runs them. .ci/run's Node 24 step sets it for now: the root's ffmpeg
-// (Debian sid's 9.x) fails inside the decoder's address-space limit (src/sounds/soundDecoder.ts:
-// "Cannot allocate memory", "pthread_create() failed"), which is src's to fix.
+// audio with it; npm test and .ci/run's Node 24 step (the root carries Debian sid's ffmpeg 9) run them.
 const NEEDS_FFMPEG = ['test/unit/sounds/soundUpload.test.ts', 'test/unit/console/sounds.test.ts', 'test/unit/cli/soundCli.test.ts'];
 const NEEDS_FFMPEG_INTEGRATION = ['/test/integration/ownRecordings\\.test\\.ts$', '/test/integration/ownRecordingsLocal\\.test\\.ts$'];
 // AH_TESTS_WITHOUT_BROWSER=1 (.ci/run's Node 24 step: the stack's root has no chromium) leaves

@@ -30,9 +30,11 @@ function addressOrRange(entry: string): string {
 
 export const SETTINGS = {
   // --- every process
-  REDIS_URL: url({
-    schemes: ['redis', 'rediss', 'redis+sentinel'],
-    credentials: true,
+  // Its scheme only: a redis+sentinel:// URL names several hosts, which no URL parser takes;
+  // redis.ts reads the rest (and never echoes it: a secret).
+  REDIS_URL: text({
+    pattern: /^(redis|rediss|redis\+sentinel):\/\//i,
+    patternText: 'a redis://, rediss:// or redis+sentinel:// URL',
     default: 'redis://127.0.0.1:6379',
     secret: true,
     doc: 'Redis: redis://[user:password@]host:port[/db], rediss:// for TLS, or redis+sentinel://[user:password@]host1:port1,host2:port2/mastername',

@@ -8,7 +8,7 @@ import { SOUND_LIMITS, SOUND_RATE, WIDEBAND_RATE } from './soundPcm';
 // set before anything reads it: the size from stat (a 2 GB file, sparse or not, is refused
 // unread), only audio demuxers and the `file` protocol (no playlists that open URLs or other
 // files), one thread, decoding stops after the longest allowed length, and the process runs
-// under prlimit (address space, CPU seconds, no file writes) and a wall-clock timeout, with its
+// under prlimit (data size, CPU seconds, no file writes) and a wall-clock timeout, with its
 // output and error text capped.
 
 export type DecodeRefusal = 'not-a-file' | 'empty' | 'too-big' | 'not-audio' | 'no-audio-stream' | 'corrupt' | 'bounds' | 'no-decoder';
@@ -18,7 +18,8 @@ export type Decoded = { ok: true; pcm: Buffer; pcm16: Buffer; sourceBytes: numbe
 export interface DecodeBounds {
   timeoutMs: number;
   cpuSeconds: number;
-  addressSpaceBytes: number;
+  /** RLIMIT_DATA of the ffmpeg process (prlimit --data). */
+  dataBytes: number;
   maxUploadBytes: number;
   /** Decoding stops after this many seconds of audio (a longer file is then refused as too long). */
   maxSeconds: number;
@@ -27,9 +28,11 @@ export interface DecodeBounds {
 export const DECODE_BOUNDS: DecodeBounds = {
   timeoutMs: 60_000,
   cpuSeconds: 30,
-  // ffmpeg maps its libraries into ~300 MB of address space before it reads a byte; it decodes
-  // in ~60 MB resident.
-  addressSpaceBytes: 512 * 1024 * 1024,
+  // Its data (heap and private writable mappings: RLIMIT_DATA), not its address space: ffmpeg 7
+  // and later run a thread per stage, and their stacks and malloc arenas reserve address space
+  // they never touch (ffmpeg 9 cannot start its threads under a 512 MB address-space limit).
+  // It decodes in ~60 MB resident.
+  dataBytes: 512 * 1024 * 1024,
   maxUploadBytes: SOUND_LIMITS.maxUploadBytes,
   maxSeconds: SOUND_LIMITS.maxSeconds,
 };
@@ -86,7 +89,7 @@ export async function decodeUpload(file: string, bounds: DecodeBounds = DECODE_B
     pipe,
   ];
   const args = [
-    `--as=${bounds.addressSpaceBytes}`,
+    `--data=${bounds.dataBytes}`,
     `--cpu=${bounds.cpuSeconds}`,
     '--fsize=0',
     '--nofile=64',

@@ -115,8 +115,11 @@ describe('the dialplan action on real calls', () => {
     const checked = runCli(['check', '--config', configFile, '--did', toIvr, '--json']);
     expect(checked.status).toBe(0);
     const fromCheck = JSON.parse(checked.stdout) as Record<string, unknown>;
-    const { configVersion, ...explained } = fromDaemon;
+    // The daemon's own: which configuration decided, and what it published for the fast path
+    // (nothing: the test daemons run with OPEN_FAST_PATH=off).
+    const { configVersion, fastPathOpenUntil, ...explained } = fromDaemon;
     expect(configVersion).toBe('file');
+    expect(fastPathOpenUntil).toBeNull();
     expect(Object.keys(explained).sort()).toEqual(Object.keys(fromCheck).sort());
     // Decided a moment apart: the instant differs, nothing else.
     const { at: _a, localTime: _l, ...sameDaemon } = explained;

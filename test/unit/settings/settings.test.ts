@@ -80,6 +80,19 @@ describe('the declaration', () => {
     expect(withoutSecrets('got redis://u:s3cr3t@h:1 and s3cr3t', { REDIS_URL: 'redis://u:s3cr3t@h:1' })).toBe('got *** and ***');
   });
 
+  it('a redis+sentinel:// URL with several sentinels is taken (no URL parser reads it; redis.ts does)', () => {
+    const r = daemonSettings({ REDIS_URL: 'redis+sentinel://:pw@127.0.0.1:26379,[::1]:26380/mymaster' }).redis.endpoint;
+    expect(r).toMatchObject({
+      kind: 'sentinel',
+      name: 'mymaster',
+      password: 'pw',
+      sentinels: [{ port: 26379 }, { host: '::1', port: 26380 }],
+    });
+    expect(() => daemonSettings({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(
+      'REDIS_URL must be a redis://, rediss:// or redis+sentinel:// URL (the value is a secret: not shown)',
+    );
+  });
+
   it('the password with an unencoded @ in a redis+sentinel:// URL is the password, not a host', () => {
     const r = daemonSettings({ REDIS_URL: 'redis+sentinel://:pa@ss@host:26379/name' }).redis.endpoint;
     expect(r).toMatchObject({ kind: 'sentinel', name: 'name', password: 'pa@ss', sentinels: [{ host: 'host', port: 26379 }] });
