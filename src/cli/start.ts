@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AriRestOptions } from '../ari/rest';
 import { resolveAriAccess } from '../ari/endpoint';
 import { Daemon } from '../daemon/daemon';
-import { ConfigInvalidError } from '../config/errors';
+import { ConfigInvalidError, formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../shared/log';
 import { DEFAULT_ARI_URL } from '../settings/declaration';
@@ -96,6 +96,21 @@ Environment:
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // SIGHUP (systemctl reload): Redis's configuration, overrides and sounds again; the file
+      // again while none is pushed. A refused file keeps the current configuration.
+      process.on('SIGHUP', () => {
+        if (stopping) return;
+        const again = loadConfig(opts.config);
+        if (!again.ok)
+          log.error(
+            { signal: 'SIGHUP', errors: again.errors.map(formatConfigError) },
+            'configuration file refused; keeping the current one',
+          );
+        daemon.reload(again.ok ? again.config : undefined).then(
+          () => log.info({ signal: 'SIGHUP' }, 'reloaded'),
+          (err: unknown) => log.error({ err }, 'reload failed'),
+        );
+      });
       await daemon.start();
       log.info({ numbers: loaded.config.numbers.length, config: opts.config }, 'after-hours started');
     });

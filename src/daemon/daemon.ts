@@ -280,6 +280,21 @@ export class Daemon {
     void this.spool.flush();
   }
 
+  /**
+   * SIGHUP (`systemctl reload`): the pushed configuration, the overrides and the stored sounds
+   * read again from Redis; while no configuration is pushed, `fromFile` (the --config file read
+   * again) replaces the one the daemon started with. A pushed one always takes precedence.
+   */
+  async reload(fromFile?: AppConfig): Promise<void> {
+    if (fromFile && this.configVersion === 'file') {
+      this.useConfig(fromFile, 'file');
+      this.opts.log.info({ numbers: fromFile.numbers.length }, 'configuration file read again');
+      void this.lamp.refresh();
+    }
+    await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
+    await this.reloadStoredSounds();
+  }
+
   /** SIGTERM: stop taking calls, let those in progress finish (or hand them back), flush, close. */
   async stop(graceMs = 5000): Promise<void> {
     await shutDownDaemon(
