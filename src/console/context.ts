@@ -1,6 +1,7 @@
 import type { AuditAction } from '../store/auditLog';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ConsoleMetrics } from './metrics';
 import type { NumbersView } from './numbersView';
 import type { Actor } from './roles';
 
@@ -34,4 +35,6 @@ export interface ConsoleContext {
   trustedProxies?: string[];
   /** The largest sound upload, in bytes (default: the CLI's limit, SOUND_LIMITS.maxUploadBytes). */
   soundUploadBytes?: number;
+  /** With it, GET /metrics (unauthenticated, as /healthz) and a count of every request. */
+  metrics?: ConsoleMetrics;
 }

@@ -1,12 +1,14 @@
-// deploy/prometheus/after-hours.rules.yml against what a real run exports: every metric an
-// alert's expression names is on the /metrics of the built daemon or CRM worker, started here
-// against a throwaway Redis (ARI on a closed port; the worker's webhook never called). Whether
-// each alert fires on those series is promtool's part (after-hours.rules.test.yml, .ci/run).
+// What a real run exports, from the /metrics of the built daemon, CRM worker and console,
+// started here against a throwaway Redis (ARI on a closed port; the worker's webhook never
+// called): every metric deploy/prometheus/after-hours.rules.yml names is among them (whether
+// each alert fires on those series is promtool's part: after-hours.rules.test.yml, .ci/run),
+// and each process says its version and Node's in after_hours_build_info.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { cli, eventually, freeTcpPort, startDaemon, writeConfig, type RunningDaemon } from '../../support/daemon';
+import { startConsole, type RunningConsole } from '../../support/consoleProcess';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -37,9 +39,9 @@ function exportedNames(text: string): Set<string> {
   return names;
 }
 
-async function scrape(port: number): Promise<string | undefined> {
+async function scrape(base: string): Promise<string | undefined> {
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const r = await fetch(`${base}/metrics`);
     return r.ok ? await r.text() : undefined;
   } catch {
     return undefined;
@@ -49,16 +51,19 @@ async function scrape(port: number): Promise<string | undefined> {
 let redis: RedisServer;
 let daemon: RunningDaemon | undefined;
 let worker: ChildProcess | undefined;
+let consoleProc: RunningConsole | undefined;
+const scraped: Record<'daemon' | 'worker' | 'console', string> = { daemon: '', worker: '', console: '' };
+
+async function scrapeUntilUp(port: number | string): Promise<string> {
+  let text: string | undefined;
+  const at = typeof port === 'number' ? `http://127.0.0.1:${port}` : port;
+  await eventually(async () => (text = await scrape(at)) !== undefined, 20000, 100);
+  if (text === undefined) throw new Error(`no /metrics at ${at}`);
+  return text;
+}
+
 beforeAll(async () => {
   redis = await startRedisServer();
-});
-afterAll(async () => {
-  worker?.kill('SIGTERM');
-  await daemon?.stop();
-  await redis.stop();
-});
-
-it('every metric the alert rules name is one the daemon or the worker exports', async () => {
   const ariPort = await freeTcpPort();
   daemon = await startDaemon({
     configFile: writeConfig(CONFIG),
@@ -79,13 +84,20 @@ it('every metric the alert rules name is one the daemon or the worker exports', 
     },
     stdio: 'ignore',
   });
-  const texts: string[] = [];
-  for (const port of [daemon.port, workerPort]) {
-    let text: string | undefined;
-    expect(await eventually(async () => (text = await scrape(port)) !== undefined, 20000, 100)).toBe(true);
-    texts.push(text ?? '');
-  }
-  const exported = new Set([...exportedNames(texts[0] ?? ''), ...exportedNames(texts[1] ?? '')]);
+  consoleProc = await startConsole({ prefix: 'rules-test:', redis: redis.url });
+  scraped.daemon = await scrapeUntilUp(daemon.port);
+  scraped.worker = await scrapeUntilUp(workerPort);
+  scraped.console = await scrapeUntilUp(consoleProc.url);
+});
+afterAll(async () => {
+  worker?.kill('SIGTERM');
+  await consoleProc?.stop();
+  await daemon?.stop();
+  await redis.stop();
+});
+
+it('every metric the alert rules name is one the daemon or the worker exports', () => {
+  const exported = new Set([...exportedNames(scraped.daemon), ...exportedNames(scraped.worker)]);
 
   const doc = load(readFileSync(RULES, 'utf8')) as { groups: { rules: Rule[] }[] };
   const rules = doc.groups.flatMap((g) => g.rules);
@@ -98,6 +110,16 @@ it('every metric the alert rules name is one the daemon or the worker exports', 
     for (const n of names) if (!exported.has(n)) missing.push(`${rule.alert ?? rule.record}: ${n}`);
   }
   expect(missing).toEqual([]);
+});
+
+it.each(['daemon', 'worker', 'console'] as const)('the %s exports after_hours_build_info{version,node} 1', (proc) => {
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const lines = scraped[proc].split('\n').filter((l) => l.startsWith('after_hours_build_info'));
+  expect(lines).toEqual([`after_hours_build_info{version="${version}",node="${process.version}"} 1`]);
+});
+
+it("the console's /metrics counts its requests", () => {
+  expect(exportedNames(scraped.console).has('after_hours_console_requests_total')).toBe(true);
 });
 
 it('exportedNames reads TYPE lines, with a histogram series', () => {
