@@ -1,6 +1,8 @@
 // The floor for any daemon built on ari-client: a minimal Stasis app that rejects every
 // call at once with `channel.hangup({ reason: 'busy' })` (SIP 486), through ari-client's own
-// REST path. Nothing else: no configuration, no decision, no events, no logging per call.
+// REST path, or, for calls entered as Stasis(bare-bench,<DID>,open), sends them back to
+// normal routing (continue-in-dialplan to after-hours-open, <DID>, 1). Nothing else: no
+// configuration, no decision, no events, no logging per call.
 //
 //   node dist/bench/bareApp.js      env: ARI_URL, ARI_USER, ARI_PASSWORD, ARI_APP (bare-bench)
 //
@@ -11,6 +13,9 @@
 import ari from 'ari-client';
 import { AriRest } from '../src/ari/rest';
 
+/** Normal routing in the stack's dialplan (config/asterisk/extensions.conf). */
+const OPEN_CONTEXT = 'after-hours-open';
+
 async function main(): Promise<void> {
   const url = process.env.ARI_URL ?? 'http://127.0.0.1:8088';
   const user = process.env.ARI_USER ?? 'after-hours';
@@ -19,8 +24,18 @@ async function main(): Promise<void> {
   const client = await ari.connect(url, user, password);
   let failures = 0;
   const own = process.env.BARE_REST === 'own' ? new AriRest({ url, user, password }) : undefined;
-  client.on('StasisStart', (_event, channel) => {
-    (own ? own.hangup(channel.id, 'busy') : channel.hangup({ reason: 'busy' })).catch(() => {
+  client.on('StasisStart', (event, channel) => {
+    // Stasis(bare-bench,<DID>,open): the open path, sent back to normal routing with the DID.
+    const args = event.args ?? [];
+    const done =
+      args[1] === 'open'
+        ? own
+          ? own.continueInDialplan(channel.id, OPEN_CONTEXT, args[0] ?? '', 1)
+          : channel.continueInDialplan({ context: OPEN_CONTEXT, extension: args[0] ?? '', priority: 1 })
+        : own
+          ? own.hangup(channel.id, 'busy')
+          : channel.hangup({ reason: 'busy' });
+    done.catch(() => {
       failures++;
     });
   });

@@ -33,6 +33,14 @@
 //                             spaces, e.g. --daemon-b-node "scripts/stack node24 --" (Debian
 //                             sid's Node 24 in the stack's root) or a path to another node
 //   --daemon-node CMD         the same for the first daemon (to swap A and B between runs)
+//   --open                    the OPEN path instead (issue 23): open numbers, and normal routing
+//                             rings the office (bench/sipUas.ts, busy: 486 at once), interleaved:
+//                               dialplan     *6<digits>  GotoIfTime("always open"), then normal routing
+//                               bare app     *5<digits>  Stasis(bare-bench,<DID>,open): continue-in-dialplan
+//                               after-hours  +48…        the open fast path (OPEN_FAST_PATH=on): no Stasis
+//                               after-hours-b *7<digits> the daemon without it (OPEN_FAST_PATH=off): Stasis,
+//                                            continue-in-dialplan
+//                             The goal: after-hours within 5 % of the dialplan at p50 and p99.
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
 // AH_BENCH_OFFICE_PORT (5180), AH_BENCH_RTP_START/END (12000/12999), AH_BENCH_ARI_TLS_PORT
@@ -49,6 +57,7 @@ import { NumberDirectory } from '../src/schedule/directory';
 import type { Override } from '../src/schedule/types';
 import { setOverride } from '../src/store/overrideStore';
 import { SipCaller, type CallResult } from './sipCaller';
+import { startSipUas } from './sipUas';
 
 const ROOT = resolve(__dirname, '..', '..');
 const STACK = join(ROOT, 'scripts', 'stack');
@@ -82,7 +91,13 @@ const opts = {
   daemonBEnv: arg('daemon-b-env') === undefined && arg('daemon-b-node') === undefined ? undefined : envPairs(arg('daemon-b-env')),
   daemonBNode: arg('daemon-b-node')?.split(' ').filter(Boolean),
   daemonNode: arg('daemon-node')?.split(' ').filter(Boolean),
+  open: flag('open'),
 };
+// The open path compares the daemon with and without the fast path: the second daemon is always there.
+if (opts.open) {
+  opts.daemonEnv = { OPEN_FAST_PATH: 'on', ...opts.daemonEnv };
+  opts.daemonBEnv = { OPEN_FAST_PATH: 'off', ...opts.daemonBEnv };
+}
 /** The node command a daemon runs under ([] = this process's node) and its `--version`. */
 function nodeCommand(cmd: string[] | undefined): { argv: string[]; version: string } {
   if (!cmd?.length) return { argv: [process.execPath], version: process.version };
@@ -292,15 +307,16 @@ function chooseTargets(configFile: string, now: number): Targets {
   let closedByOverride = 0;
   for (const nc of loaded.config.numbers) {
     const p = nc.afterHours;
-    if (p.action !== 'hangup' || p.hangup.cause !== 'busy' || p.hangup.announcement) continue;
+    if (!opts.open && (p.action !== 'hangup' || p.hangup.cause !== 'busy' || p.hangup.announcement)) continue;
     const entry = dir.get(nc.did)!;
     const d = decide(entry.schedule, overrideOf.get(nc.did), now);
-    if (d.open) continue;
+    if (d.open !== opts.open) continue;
     if (d.nextChange !== null && d.nextChange < now + 2 * 3600_000) continue;
     dids.push(nc.did);
-    if (d.reason === 'override') closedByOverride++;
+    if (d.reason === 'override') closedByOverride++; // (open by one, with --open)
   }
-  if (dids.length < 20) throw new Error(`only ${dids.length} numbers are closed now; the benchmark needs at least 20`);
+  if (dids.length < 20)
+    throw new Error(`only ${dids.length} numbers are ${opts.open ? 'open' : 'closed'} now; the benchmark needs at least 20`);
   return { dids: dids.slice(0, 300), overrides, closedByOverride };
 }
 
@@ -450,8 +466,10 @@ async function main(): Promise<void> {
   for (const { did: d, o } of targets.overrides)
     await setOverride(redis, prefix, { did: d, ...o, setAt: now }, { actor: 'bench', door: 'cli', from: 'bench' });
   log(
-    `config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} closed hang-up numbers (${targets.closedByOverride} closed by an override)`,
+    `config: 1000 numbers, ${targets.overrides.length} overrides; dialling ${targets.dids.length} ${opts.open ? 'open' : 'closed hang-up'} numbers (${targets.closedByOverride} ${opts.open ? 'open' : 'closed'} by an override)`,
   );
+  // The open path's normal routing rings the office: a busy one answers 486 at once.
+  const office = opts.open ? await startSipUas(Number(stackEnv.AH_OFFICE_PORT), { busy: true }) : undefined;
 
   // --- the daemon and the bare app
   const metricsPort = await freeTcpPort();
@@ -510,7 +528,8 @@ async function main(): Promise<void> {
   };
   const a = startDaemon('after-hours', opts.daemonEnv, metricsPort, 'spool', daemonNode.argv);
   const daemon = a.child;
-  const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, await freeTcpPort(), 'spool-b', daemonBNode?.argv) : undefined;
+  const metricsPortB = await freeTcpPort();
+  const b = opts.daemonBEnv ? startDaemon('after-hours-b', opts.daemonBEnv, metricsPortB, 'spool-b', daemonBNode?.argv) : undefined;
   const bare = spawn(process.execPath, [BARE], {
     env: {
       ...process.env,
@@ -551,8 +570,18 @@ async function main(): Promise<void> {
   await caller.start();
   const dial = (t: TargetName, k: number): string => {
     const d = targets.dids[k % targets.dids.length]!;
+    if (opts.open)
+      return t === 'dialplan' ? `*6${d.slice(1)}` : t === 'bare' ? `*5${d.slice(1)}` : t === 'after-hours-b' ? `*7${d.slice(1)}` : d;
     return t === 'dialplan' ? `*9${d.slice(1)}` : t === 'bare' ? `*8${d.slice(1)}` : t === 'after-hours-b' ? `*7${d.slice(1)}` : d;
   };
+  /** Calls each daemon handled (after_hours_calls_total, all labels): with --open, the fast path's daemon should see none. */
+  const handled = async (port: number): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    let n = 0;
+    for (const m of text.matchAll(/^after_hours_calls_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
+    return n;
+  };
+  const handledAtStart = await handled(metricsPort);
 
   // --- sanity and warm-up
   for (const t of TARGETS) {
@@ -668,6 +697,9 @@ async function main(): Promise<void> {
     }
   }
   const hwmEnd = Object.fromEntries(procs.map((p) => [p.name, statusKb(p.pid, 'VmHWM')]));
+  const handledByA = (await handled(metricsPort)) - handledAtStart;
+  const handledByB = b ? await handled(metricsPortB) : 0;
+  office?.close();
   caller.close();
   redis.disconnect();
 
@@ -688,7 +720,7 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? '?'} (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()}), Node ${process.version}, Asterisk ${asteriskVersion}, ${process.platform} ${spawnSync('uname', ['-r'], { encoding: 'utf8' }).stdout.trim()}`;
   const out: string[] = [];
   out.push(
-    `## Calls: results (${new Date().toISOString()})`,
+    `## Calls${opts.open ? ', open path' : ''}: results (${new Date().toISOString()})`,
     '',
     `Machine: ${machine}. Load average (1, 5, 15 min) before the run: ${loadBefore}; at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.${opts.bareRest ? ` Bare app rejecting through: ${opts.bareRest} REST client (diagnostic).` : ''}${opts.daemonCli ? ` Daemon: ${opts.daemonCli} (diagnostic).` : ''}${Object.keys(opts.daemonEnv).length ? ` after-hours daemon environment: ${JSON.stringify(opts.daemonEnv)}.` : ''}${opts.daemonBEnv ? ` after-hours-b: a second daemon (app after-hours-b, *7<digits>) with ${JSON.stringify(opts.daemonBEnv)}, interleaved${opts.daemonBNode || opts.daemonNode ? `; after-hours-b on Node ${daemonBNode?.version}${opts.daemonBNode ? ` (\`${opts.daemonBNode.join(' ')}\`)` : ''}` : ''}.` : ''}${opts.daemonNode ? ` after-hours on Node ${daemonNode.version} (\`${opts.daemonNode.join(' ')}\`).` : ''}`,
     '',
@@ -703,6 +735,31 @@ async function main(): Promise<void> {
     void run;
   }
   out.push(table(['rate (all targets)', 'target', 'calls', 'p50', 'p90', 'p99', 'max', 'failed'], rows), '');
+  if (opts.open) {
+    out.push('### Open path: (daemon − dialplan) ÷ dialplan (goal for the fast path: ≤ 0.05 at p50 and p99)', '');
+    out.push(
+      table(
+        ['rate', 'daemon', 'at p50', 'at p90', 'at p99', 'daemon over dialplan at p50 (µs)', 'at p99 (µs)'],
+        rateRuns.flatMap(({ rate, by }) =>
+          [...DAEMONS, 'bare' as const].map((d) => {
+            const r = (k: 'p50' | 'p90' | 'p99') => (by[d][k] - by.dialplan[k]) / by.dialplan[k];
+            return [
+              `${rate}/s`,
+              d === 'after-hours' ? 'after-hours (fast path)' : d === 'after-hours-b' ? 'after-hours-b (no fast path)' : 'bare app',
+              f2(r('p50')),
+              f2(r('p90')),
+              f2(r('p99')),
+              us(by[d].p50 - by.dialplan.p50),
+              us(by[d].p99 - by.dialplan.p99),
+            ];
+          }),
+        ),
+      ),
+      '',
+      `Calls the daemons handled over the whole run (after_hours_calls_total): after-hours (fast path) ${handledByA}, after-hours-b ${handledByB}.`,
+      '',
+    );
+  }
   out.push('### Ratio (after-hours − dialplan) ÷ (bare app − dialplan)', '');
   out.push(
     table(
@@ -832,7 +889,7 @@ async function main(): Promise<void> {
     );
   }
   out.push(
-    `Config: 1,000 numbers (4 hour patterns, 10 zones, PL/DE-BE public holidays, dates, yearly dates, ranges, ${ICS.replace(`${ROOT}/`, '')} on half of them), ${targets.overrides.length} overrides in Redis; ${targets.dids.length} closed hang-up numbers dialled (${targets.closedByOverride} closed by an override). Wall time ${((Date.now() - wall0) / 1000).toFixed(0)} s.`,
+    `Config: 1,000 numbers (4 hour patterns, 10 zones, PL/DE-BE public holidays, dates, yearly dates, ranges, ${ICS.replace(`${ROOT}/`, '')} on half of them), ${targets.overrides.length} overrides in Redis; ${targets.dids.length} ${opts.open ? 'open' : 'closed hang-up'} numbers dialled (${targets.closedByOverride} ${opts.open ? 'open' : 'closed'} by an override). Wall time ${((Date.now() - wall0) / 1000).toFixed(0)} s.`,
   );
   process.stdout.write(`${out.join('\n')}\n`);
   const json = {
@@ -853,6 +910,7 @@ async function main(): Promise<void> {
     memoryRun,
     sustain,
     targets: { count: targets.dids.length, overrides: targets.overrides.length },
+    handled: { 'after-hours': handledByA, 'after-hours-b': handledByB },
   };
   writeFileSync(join(runDir, 'results.json'), JSON.stringify(json, null, 1));
   if (opts.json) writeFileSync(opts.json, JSON.stringify(json, null, 1));

@@ -38,7 +38,8 @@ function headerLine(lines: string[], name: string, compact: string): string | un
 
 const userOf = (uri: string): string => /sip:([^@;>]+)@/.exec(uri)?.[1] ?? '';
 
-export async function startSipUas(port: number): Promise<SipUas> {
+/** `busy`: every INVITE is answered 486 at once (the office of the open-path benchmark: the cheapest final answer). */
+export async function startSipUas(port: number, opts: { busy?: boolean } = {}): Promise<SipUas> {
   const socket: Socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   const answered = new Map<string, { answer: Buffer; at: number }>();
   const uas: SipUas = { port, invites: [], fromCount: new Map(), close: () => socket.close() };
@@ -81,6 +82,10 @@ export async function startSipUas(port: number): Promise<SipUas> {
       const from = userOf(headerLine(lines, 'From', 'f') ?? '');
       uas.invites.push({ to: userOf(uri ?? ''), from, at: Date.now() });
       uas.fromCount.set(from, (uas.fromCount.get(from) ?? 0) + 1);
+      if (opts.busy) {
+        answered.set(callId, { answer: reply(lines, '486 Busy Here', rinfo), at: Date.now() });
+        return;
+      }
       const sdp = [
         'v=0',
         `o=uas ${Date.now()} 1 IN IP4 127.0.0.1`,

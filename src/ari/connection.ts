@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { backoffDelay } from '../shared/backoff';
-import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from './endpoint';
+import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from '../ariHttp/endpoint';
 import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ariEvents';
 
 // The ARI websocket, kept alive forever: it pings, reconnects with backoff and jitter without

@@ -4,6 +4,7 @@
 // files this program does not own.
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { fastPathDialplanVariable, fastPathVariable } from '../ari/openFastPath';
 import { loadConfig } from '../config/load';
 import { quoted } from '../shared/printable';
 import { cliSettings } from '../settings/processes';
@@ -134,14 +135,21 @@ ${tls}
 `;
 }
 
-// The entry of one context: Stasis with the dialled number as args[0]; every way out of
-// Stasis (no daemon connected, or the daemon continuing without a location) ends in normal
-// routing, so an outage of after-hours never drops a call.
+// The entry of one context. First the open fast path (src/ari/openFastPath.ts): the daemon
+// keeps AH_OPEN_<app>_<DID digits> = "open until" (epoch seconds) while the number is open
+// for every caller; digits that are still in the future go straight to normal routing,
+// anything else (no entry, expired, not a number) enters Stasis. Then Stasis with the dialled
+// number as args[0]; every way out of Stasis (no daemon connected, or the daemon continuing
+// without a location) ends in normal routing, so an outage of after-hours never drops a call.
 function stasisEntry(o: AsteriskConfigOptions, continueContext: string): string {
   const lines: string[] = [];
   for (const pattern of ['_X.', '_+X.']) {
     lines.push(
-      `exten => ${pattern},1,Stasis(${o.app},\${EXTEN})`,
+      `exten => ${pattern},1,Set(AH_OPEN_UNTIL=\${${fastPathDialplanVariable(o.app)}})`,
+      // All digits, 1 to 12 of them (REGEX would compile a regex on every call: hundreds of µs).
+      ` same => n,GotoIf($[\${LEN(\${FILTER(0-9,\${AH_OPEN_UNTIL})})} = \${LEN(\${AH_OPEN_UNTIL})} & \${LEN(\${AH_OPEN_UNTIL})} > 0 & \${LEN(\${AH_OPEN_UNTIL})} < 13]?:stasis)`,
+      ` same => n,GotoIf($[\${AH_OPEN_UNTIL} > \${EPOCH}]?${continueContext},\${EXTEN},1)`,
+      ` same => n(stasis),Stasis(${o.app},\${EXTEN})`,
       ` same => n,GotoIf($["\${STASISSTATUS}" = "FAILED"]?no-daemon)`,
       ` same => n,Goto(${continueContext},\${EXTEN},1)`,
       ` same => n(no-daemon),Log(NOTICE,after-hours app ${o.app} is not connected - \${EXTEN} goes on to normal routing)`,
@@ -159,11 +167,21 @@ function dialplanSnippet(o: AsteriskConfigOptions): string {
 ; after-hours decides each call. Open calls, and every call while no daemon is connected
 ; (STASISSTATUS=FAILED), go on to [${o.continueContext}] with the same extension: that is your
 ; normal inbound routing (the context your trunk used before), and it must exist.
+; Open fast path: while a number is open for every caller, the daemon keeps the global
+; ${fastPathVariableExample(o.app)} at "open until" (epoch seconds); its calls go to normal routing
+; without Stasis. No entry, an expired one or anything but digits: Stasis (OPEN_FAST_PATH=off
+; on the daemon publishes none). Such calls leave no daemon metric: count them in Asterisk's
+; CDR/CEL (calls into this context with no Stasis application).
 ; Daemon settings: ARI_APP=${o.app} CONTINUE_CONTEXT=${o.continueContext}
 ; Load it with: asterisk -rx "dialplan reload"
 [${o.context}]
 ${stasisEntry(o, o.continueContext)}
 `;
+}
+
+/** The variable of an example number, for the comments. */
+function fastPathVariableExample(app: string): string {
+  return fastPathVariable(app, '+48221234567');
 }
 
 function freepbxSnippet(o: AsteriskConfigOptions): string {
@@ -173,6 +191,8 @@ function freepbxSnippet(o: AsteriskConfigOptions): string {
 ; is [${FREEPBX_HOOK_CONTEXT}]: a call reaches after-hours before the inbound routes. Calls
 ; without a number (extension s) are not matched and route as before. If extensions_custom.conf
 ; already has a [${FREEPBX_HOOK_CONTEXT}] with _X. in it, merge by hand.
+; Open numbers' calls skip Stasis while the daemon publishes ${fastPathVariableExample(o.app)}
+; (the open fast path; OPEN_FAST_PATH=off on the daemon: every call enters Stasis).
 ; Daemon settings: ARI_APP=${o.app} CONTINUE_CONTEXT=${c}
 ; Load it with: fwconsole reload (or asterisk -rx "dialplan reload")
 [${FREEPBX_HOOK_CONTEXT}]

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { AppConfig } from '../config/types';
@@ -24,7 +25,7 @@ export function registerConsoleCommand(program: Command): void {
     .option('--config <file>', 'the start-up configuration, shown until a version is pushed (as for start)')
     .addHelpText(
       'after',
-      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), CONSOLE_SOUND_UPLOAD_BYTES (default ${SOUND_LIMITS.maxUploadBytes}), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
+      `\nEnvironment: CONSOLE_PORT (default ${DEFAULT_CONSOLE_PORT}), CONSOLE_HOST (default 127.0.0.1), CONSOLE_SECURE_COOKIE=1 behind https, CONSOLE_TRUST_PROXY (the proxy's address or range), CONSOLE_SOUND_UPLOAD_BYTES (default ${SOUND_LIMITS.maxUploadBytes}), CONSOLE_CONFIG_DIR (the one folder a push through the API may read files from; default the folder of --config, none without it), REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX. Log in with a token from: after-hours token create.`,
     )
     .action(async (opts: { config?: string }) => {
       // Settings first: a refused one stops the console before it connects (exit 78).
@@ -33,6 +34,12 @@ export function registerConsoleCommand(program: Command): void {
       const port = settings.CONSOLE_PORT;
       const trustedProxies = settings.CONSOLE_TRUST_PROXY;
       const soundUploadBytes = settings.CONSOLE_SOUND_UPLOAD_BYTES;
+      const configDir =
+        settings.CONSOLE_CONFIG_DIR !== undefined
+          ? resolve(settings.CONSOLE_CONFIG_DIR)
+          : opts.config !== undefined
+            ? dirname(resolve(opts.config))
+            : undefined;
       let startup: AppConfig | undefined;
       if (opts.config !== undefined) {
         const loaded = loadConfig(opts.config);
@@ -57,6 +64,7 @@ export function registerConsoleCommand(program: Command): void {
         trustedProxies,
         soundUploadBytes,
         metrics,
+        ...(configDir !== undefined ? { configDir } : {}),
       });
       const address = await app.listen({ port, host });
       log.info({ address }, 'console up');

@@ -18,7 +18,7 @@ import { listDead, retryAllDead, retryDead } from '../crm/deadLetters';
 import { startHttpServer } from '../shared/httpServer';
 import { createLogger } from '../shared/log';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../crm/metrics';
-import { CrmWorker } from '../crm/worker';
+import { CrmWorker, crmWorkerHealth } from '../crm/worker';
 import type { CrmAdapter } from '../crm/adapter';
 import { printable } from '../shared/printable';
 import { SettingsError } from './exitCodes';
@@ -87,7 +87,7 @@ export async function runCrmWorker(opts: { config?: string }, env: Env = process
   const server = await startHttpServer({
     ...settings.metricsListen,
     registry: metrics.registry,
-    health: () => ({ ready: consumers.every((w) => w.healthy()) }),
+    health: () => crmWorkerHealth(consumers, adapters),
   });
   for (const w of consumers) await w.start();
   await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { AriRestOptions } from '../ari/rest';
-import { resolveAriAccess } from '../ari/endpoint';
+import { resolveAriAccess } from '../ariHttp/endpoint';
 import { Daemon } from '../daemon/daemon';
 import { ConfigInvalidError, formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
@@ -39,6 +39,8 @@ Environment:
   SPOOL_DIR: local event spool (default $XDG_STATE_HOME/after-hours/spool)
   SPOOL_MEMORY_EVENTS (10000): events held in memory while both the spool's disk and Redis refuse them
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
+  OPEN_FAST_PATH (on): publish open numbers' "open until" so the dialplan routes their calls
+    without Stasis; off: every call enters Stasis (README "Open fast path")
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
     .action(async (opts: { config: string }) => {
@@ -72,6 +74,7 @@ Environment:
         spoolMemoryEvents: settings.SPOOL_MEMORY_EVENTS,
         continueTo: { context: settings.CONTINUE_CONTEXT, priority: settings.CONTINUE_PRIORITY },
         maskCallers: settings.LOG_MASK_CALLERS,
+        openFastPath: settings.OPEN_FAST_PATH === 'on',
         ...(settings.FEATURE_CODE_PIN !== undefined ? { featureCodePin: settings.FEATURE_CODE_PIN } : {}),
         soundsBaseUrl: sounds,
         log,

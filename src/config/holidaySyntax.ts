@@ -11,7 +11,7 @@ import type { HolidaySpec } from './types';
 export function parseHolidayItem(
   item: RawHolidayItem,
   absPath: (p: string) => string,
-  loadIcs: (absolutePath: string) => ReturnType<typeof loadIcsFile>,
+  loadIcs: (absolutePath: string, written: string) => ReturnType<typeof loadIcsFile>,
 ): { spec: HolidaySpec } | { error: string } {
   if (typeof item === 'object' && item.date !== undefined) {
     if (item.ics !== undefined || item.country !== undefined || item.state !== undefined || item.region !== undefined) {
@@ -24,7 +24,7 @@ export function parseHolidayItem(
     if (item.country !== undefined || item.state !== undefined || item.region !== undefined)
       return { error: 'a holiday entry has either "ics" or "country", not both' };
     const path = absPath(item.ics);
-    const loaded = loadIcs(path);
+    const loaded = loadIcs(path, item.ics);
     if ('error' in loaded) return { error: loaded.error };
     return { spec: { kind: 'ics', path, text: loaded.text } };
   }

@@ -3,6 +3,7 @@ import { parseAllowedPrefix, type ForwardRules } from '../phone/tollFraud';
 import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
 import { MAX_CONFIG_BYTES, readRegularFile } from './boundedRead';
 import type { ConfigError } from './errors';
+import { ANY_FILE, outsideScope, type FileScope } from './fileScope';
 import { LoadCache, LoadProblems } from './loadCache';
 import { NumberBuilder } from './numberBuild';
 import type { RawConfig } from './rawConfig';
@@ -26,6 +27,13 @@ export interface LoadOptions {
    * re-validates an older version with the texts it was pushed with.
    */
   icsTexts?: ReadonlyMap<string, string>;
+  /**
+   * Which files the load may read (default: any, as the CLI does). A folder scope also anchors
+   * relative paths, `file` included, in that folder.
+   */
+  files?: FileScope;
+  /** iCalendar texts sent with a push, by the path as the YAML writes it (relative to `file`'s folder). */
+  sentIcs?: Readonly<Record<string, string>>;
 }
 
 export function loadConfig(file: string, options: LoadOptions = {}): LoadResult {
@@ -37,7 +45,10 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
 
 /** `file` names the source in errors and anchors relative paths. */
 export function loadConfigText(file: string, text: string, options: LoadOptions = {}): LoadResult {
-  const baseDir = dirname(resolve(file));
+  const scope = options.files ?? ANY_FILE;
+  // Without a folder nothing is read, so where relative paths point does not matter.
+  const anchor = scope.kind === 'folder' ? scope.folder : undefined;
+  const baseDir = dirname(anchor === undefined ? resolve(file) : resolve(anchor, file));
   if (text.trim() === '' || text.split('\n').every((l) => /^\s*(#.*)?$/.test(l))) {
     return { ok: false, errors: [{ file, line: 1, col: 1, message: 'the file is empty: it needs at least "numbers:"' }] };
   }
@@ -55,13 +66,16 @@ export function loadConfigText(file: string, text: string, options: LoadOptions 
   // Only the starting window of the zone tables: they grow to whatever instant is asked.
   const zones = new ZoneOffsetsCache(now - 31 * 86_400_000, now + 2 * 366 * 86_400_000);
   const problems = new LoadProblems(source, schema.errors);
-  const cache = new LoadCache(new Date(now).getUTCFullYear(), problems, options.icsTexts);
   const absPath = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const refusal = (abs: string, written: string) => outsideScope(scope, abs, written);
+  const icsTexts = new Map(options.icsTexts ?? []);
+  for (const [written, text] of Object.entries(options.sentIcs ?? {})) icsTexts.set(absPath(written), text);
+  const cache = new LoadCache(new Date(now).getUTCFullYear(), problems, icsTexts, refusal);
 
   const d = raw.defaults ?? {};
   const region = d.region ?? 'US';
   const forwardRules = forwardRulesOf(raw.forwarding, problems);
-  const builder = new NumberBuilder({ problems, cache, absPath, forwardRules }, d, region);
+  const builder = new NumberBuilder({ problems, cache, absPath, refusal, forwardRules }, d, region);
   const numbers: NumberConfig[] = [];
   raw.numbers.forEach((n, i) => {
     const built = builder.build(n, i);

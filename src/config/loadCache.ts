@@ -43,6 +43,8 @@ export class LoadCache {
     private readonly year: number,
     private readonly problems: LoadProblems,
     private readonly icsTexts?: ReadonlyMap<string, string>,
+    /** Why a path may not be read by this load (outside its file scope), or undefined. */
+    private readonly refusal: (absPath: string, written: string) => string | undefined = () => undefined,
   ) {}
 
   isValidZone(tz: string): boolean {
@@ -51,9 +53,15 @@ export class LoadCache {
     return ok;
   }
 
-  loadIcs(path: string): ReturnType<typeof loadIcsFile> {
+  /** An iCalendar file's text: as given (icsTexts), else read, when the load may read that path. */
+  loadIcs(path: string, written: string = path): ReturnType<typeof loadIcsFile> {
     let loaded = this.icsLoaded.get(path);
-    if (!loaded) this.icsLoaded.set(path, (loaded = loadIcsFile(path, this.year, this.icsTexts?.get(path))));
+    if (!loaded) {
+      const given = this.icsTexts?.get(path);
+      const refused = given === undefined ? this.refusal(path, written) : undefined;
+      loaded = refused !== undefined ? { error: refused } : loadIcsFile(path, this.year, given);
+      this.icsLoaded.set(path, loaded);
+    }
     return loaded;
   }
 

@@ -124,6 +124,7 @@ export class NumberBuilder {
       ...(callers && (callers.bypass.length > 0 || callers.block.length > 0) ? { callers } : {}),
       crm: cache.shared('crm', [n.crm ?? null, language], () => crmOf(n.crm, defaults.crm, language)),
       language,
+      ...(n.fastPath === false ? { fastPath: false as const } : {}),
     };
   }
 
@@ -148,11 +149,13 @@ export class NumberBuilder {
 
 /** `base.language` is the one written in defaults, if any; `language` (the number's) when neither level wrote one. */
 function crmOf(over: Partial<CrmSettings> | undefined, base: Partial<CrmSettings> | undefined, language: Language): CrmSettings {
+  const source = over?.source ?? base?.source;
   return {
     lookup: over?.lookup ?? base?.lookup ?? true,
     unknownCaller: over?.unknownCaller ?? base?.unknownCaller ?? 'lead',
     queue: over?.queue ?? base?.queue ?? [],
     notify: over?.notify ?? base?.notify ?? 'first',
     language: over?.language ?? base?.language ?? language,
+    ...(source !== undefined ? { source } : {}),
   };
 }

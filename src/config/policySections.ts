@@ -26,6 +26,8 @@ export interface SectionContext {
   cache: LoadCache;
   /** A path as written, resolved against the configuration file's folder. */
   absPath: (p: string) => string;
+  /** Why this load may not read a path (outside its file scope: a push through the console), or undefined. */
+  refusal?: (absPath: string, written: string) => string | undefined;
   forwardRules: ForwardRules;
 }
 
@@ -131,7 +133,7 @@ export class PolicySections {
       const policies: Array<HolidayPolicy | null> = [];
       let any = false;
       list.forEach((item, i) => {
-        const spec = parseHolidayItem(item, this.ctx.absPath, (p) => cache.loadIcs(p));
+        const spec = parseHolidayItem(item, this.ctx.absPath, (p, written) => cache.loadIcs(p, written));
         if ('error' in spec) {
           problems.add([...path, i], spec.error);
           return;
@@ -203,7 +205,7 @@ export class PolicySections {
           return f;
         }
         const abs = this.ctx.absPath(f);
-        const err = checkAudioFile(abs);
+        const err = this.ctx.refusal?.(abs, f) ?? checkAudioFile(abs);
         if (err) this.ctx.problems.add([...path, ...at], err);
         return abs;
       },

@@ -24,7 +24,7 @@ export interface RawScheduleFields {
   language?: Language;
 }
 export type RawDefaults = RawScheduleFields & { region?: string };
-export type RawNumber = RawScheduleFields & { did: string | number; name?: string };
+export type RawNumber = RawScheduleFields & { did: string | number; name?: string; fastPath?: boolean };
 export interface RawConfig {
   defaults?: RawDefaults;
   forwarding?: { endpoint?: string; allowCountries?: string[]; allowNumbers?: string[] };

@@ -35,6 +35,8 @@ export interface NumberConfig {
   crm: CrmSettings;
   /** Its sounds' and voicemail e-mail's language: `language`, else crm.language as written, else en. */
   language: Language;
+  /** `fastPath: false` as written: its open calls always enter Stasis (src/policy/openUntil.ts); absent: on. */
+  fastPath?: false;
 }
 
 export interface ForwardingSettings {

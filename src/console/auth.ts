@@ -2,8 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ConsoleHttpError } from './httpError';
 import { roleAllows, type Actor, type Role } from './roles';
 import type { ConsoleContext } from './context';
+import { loginBlockedFor, recordLoginFailure } from './loginLimit';
 import { cookieValue, CSRF_HEADER, csrfMatches, readSession, SESSION_COOKIE } from './sessions';
 import { verifyDigest, verifyToken } from './tokens';
+import { urlWithoutSecrets } from '../shared/log';
 
 // Who is asking, checked before a body is read: a bearer token (door `api`), a session cookie
 // (door `page`; every change also needs the session's CSRF token in a header) or, only where
@@ -26,6 +28,31 @@ const unauthenticated = (message: string) => new ConsoleHttpError('AH_ERR_CONSOL
 const forbidden = (message: string) => new ConsoleHttpError('AH_ERR_CONSOLE_FORBIDDEN', message);
 const WHY = { unknown: 'the token is unknown or revoked', expired: 'the token has expired' } as const;
 
+/** 429 for an address with no tries left (failed logins and tokens, counted together). */
+export function rateLimited(address: string, waitMs: number): ConsoleHttpError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new ConsoleHttpError(
+    'AH_ERR_CONSOLE_RATE_LIMITED',
+    `too many failed logins or tokens from ${address}; try again in ${seconds} s`,
+    { 'retry-after': String(seconds) },
+  );
+}
+
+/**
+ * A bearer or URL token: refused at once when the address has no tries left; a token that does
+ * not verify counts as a failed login and is logged (never the token itself).
+ */
+async function checkToken(ctx: ConsoleContext, req: FastifyRequest, token: string, door: 'bearer' | 'url', now: number) {
+  const blocked = await loginBlockedFor(ctx.redis, ctx.prefix, req.ip);
+  if (blocked > 0) throw rateLimited(req.ip, blocked);
+  const t = await verifyToken(ctx.redis, ctx.prefix, token, now);
+  if (t.ok) return t;
+  const wait = await recordLoginFailure(ctx.redis, ctx.prefix, req.ip);
+  ctx.log.warn({ from: req.ip, door, why: t.why, method: req.method, url: urlWithoutSecrets(req.url) }, 'console: a token was refused');
+  if (wait > 0) throw rateLimited(req.ip, wait);
+  throw unauthenticated(WHY[t.why]);
+}
+
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (h === undefined) return undefined;
@@ -38,14 +65,12 @@ async function authenticate(ctx: ConsoleContext, req: FastifyRequest): Promise<A
   const now = ctx.now();
   const token = bearer(req);
   if (token !== undefined) {
-    const t = await verifyToken(ctx.redis, ctx.prefix, token, now);
-    if (!t.ok) throw unauthenticated(WHY[t.why]);
+    const t = await checkToken(ctx, req, token, 'bearer', now);
     return { name: t.record.name, role: t.record.role, door: 'api', from: req.ip };
   }
   const query = req.query as Record<string, unknown> | undefined;
   if (req.routeOptions.config.tokenInQuery && typeof query?.token === 'string') {
-    const t = await verifyToken(ctx.redis, ctx.prefix, query.token, now);
-    if (!t.ok) throw unauthenticated(WHY[t.why]);
+    const t = await checkToken(ctx, req, query.token, 'url', now);
     // A URL ends up in logs, browser histories and calendar apps: it may carry only a read-only token.
     if (t.record.role !== 'viewer')
       throw forbidden(

@@ -5,6 +5,18 @@ import type { ConsoleMetrics } from './metrics';
 import type { NumbersView } from './numbersView';
 import type { Actor } from './roles';
 
+/**
+ * How long a client may hold a connection: `idleMs` without a byte either way (a body that
+ * stopped), `headersMs` for the request's headers, `requestMs` for a whole request (a sound
+ * upload of the largest size over a slow link fits), `keepAliveMs` between requests.
+ */
+export interface ConsoleTimeouts {
+  idleMs: number;
+  headersMs: number;
+  requestMs: number;
+  keepAliveMs: number;
+}
+
 // What every route of the console works with. Built once by the server; tests build their own.
 
 /** One change for the audit trail: what was done to what, and the state before and after. */
@@ -37,4 +49,11 @@ export interface ConsoleContext {
   soundUploadBytes?: number;
   /** With it, GET /metrics (unauthenticated, as /healthz) and a count of every request. */
   metrics?: ConsoleMetrics;
+  /**
+   * The one folder a push through the API may read files from (CONSOLE_CONFIG_DIR, default the
+   * folder of --config); undefined: none, only stored sounds and iCalendar texts sent with it.
+   */
+  configDir?: string;
+  /** Connection and request time-outs (default CONSOLE_TIMEOUTS); tests shorten them. */
+  timeouts?: Partial<ConsoleTimeouts>;
 }

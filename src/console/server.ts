@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth';
-import type { ConsoleContext } from './context';
+import type { ConsoleContext, ConsoleTimeouts } from './context';
 import { ConsoleHttpError } from './httpError';
 import { collectOpenApi } from './openapi';
 import { registerPage } from './page';
@@ -14,18 +14,30 @@ import { registerSessionRoutes } from './routes/session';
 import { registerSoundRoutes } from './routes/sounds';
 import { registerTokenRoutes } from './routes/tokens';
 import { registerWeekRoutes } from './routes/week';
+import { urlWithoutSecrets } from '../shared/log';
 
 // The console's HTTP server: the JSON API under /api/, its OpenAPI document, and the page.
 // It runs in its own process (`after-hours console`), never in the call path.
 
 const BODY_LIMIT = 8 * 1024 * 1024; // a pushed configuration's YAML text
 
+export const CONSOLE_TIMEOUTS: ConsoleTimeouts = { idleMs: 30_000, headersMs: 10_000, requestMs: 300_000, keepAliveMs: 5_000 };
+
 export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance> {
+  const t = { ...CONSOLE_TIMEOUTS, ...ctx.timeouts };
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
-    // close() ends keep-alive connections too (a browser's), not only idle ones.
-    forceCloseConnections: true,
+    connectionTimeout: t.idleMs,
+    requestTimeout: t.requestMs,
+    keepAliveTimeout: t.keepAliveMs,
+    // Node checks the request and headers time-outs on this beat (30 s by default), and only
+    // with headers' time-out no longer than the request's (it is refused or ignored otherwise).
+    http: {
+      requestTimeout: t.requestMs,
+      headersTimeout: Math.min(t.headersMs, t.requestMs),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, t.headersMs / 4, t.requestMs / 4)),
+    },
     trustProxy: ctx.trustedProxies !== undefined && ctx.trustedProxies.length > 0 ? ctx.trustedProxies : false,
     // Refuse what is not in a schema rather than drop it; no type coercion of bodies.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -46,10 +58,10 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
       return reply.code(err.statusCode).send({ error: err.message, code: 'AH_ERR_CONSOLE_BAD_REQUEST' });
     if (ctx.redis.status !== 'ready') {
-      ctx.log.warn({ err, method: req.method, url: req.url }, 'console request failed: Redis is not reachable');
+      ctx.log.warn({ err, method: req.method, url: urlWithoutSecrets(req.url) }, 'console request failed: Redis is not reachable');
       return reply.code(503).send({ error: 'Redis is not reachable now; try again shortly', code: 'AH_ERR_CONSOLE_UNAVAILABLE' });
     }
-    ctx.log.error({ err, method: req.method, url: req.url }, 'console request failed');
+    ctx.log.error({ err, method: req.method, url: urlWithoutSecrets(req.url) }, 'console request failed');
     return reply.code(500).send({ error: 'internal error (logged)', code: 'internal' });
   });
   app.setNotFoundHandler((req, reply) =>

@@ -45,7 +45,18 @@ export interface CrmAdapter {
   /** Every record matching the caller; `skipped` if this CRM cannot look callers up. */
   lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult>;
   apply(event: AfterHoursEvent, actions: CrmAction[], context: ApplyContext): Promise<void>;
+  /**
+   * What /healthz says about this CRM beyond the worker's own state: not ready when nothing can
+   * go through until an operator acts (a Bitrix24 application that needs a new authorisation).
+   */
+  health?(): CrmHealth;
   close?(): Promise<void>;
+}
+
+export interface CrmHealth {
+  ready: boolean;
+  /** Why not, and what to do, in words. */
+  problem?: string;
 }
 
 /** The recording's bytes, or null when it no longer exists (then nothing is attached). */
@@ -62,6 +73,33 @@ export class TransientCrmError extends Error {
   ) {
     super(message, options);
     this.name = 'TransientCrmError';
+  }
+}
+
+/**
+ * The CRM answered the request as a success but part of the step did not happen (Bitrix24: a
+ * lead not created, a call activity not created). The step is not journalled as done: the event
+ * is retried like any transient failure and dead-lettered with this message after its deliveries.
+ */
+export class CrmStepError extends TransientCrmError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CrmStepError';
+  }
+}
+
+/**
+ * The CRM blocks a method until `until` (ms since the epoch; Bitrix24's OPERATION_TIME_LIMIT with
+ * operating_reset_at, up to ten minutes). Retrying sooner cannot help, so the request is not
+ * retried; the worker keeps the event and waits until then without spending a delivery.
+ */
+export class CrmBlockedError extends TransientCrmError {
+  constructor(
+    message: string,
+    readonly until: number,
+  ) {
+    super(message);
+    this.name = 'CrmBlockedError';
   }
 }
 
@@ -109,7 +147,7 @@ export function crmRetryOptions(
     random: o.random,
     sleep: o.sleep,
     signal,
-    shouldRetry: (err) => err instanceof TransientCrmError,
+    shouldRetry: (err) => err instanceof TransientCrmError && !(err instanceof CrmBlockedError),
     minDelayMs: (err) => (err instanceof TransientCrmError ? err.retryAfterMs : undefined),
     onRetry: (err, attempt, delayMs) => o.logger?.warn({ ...logFields, attempt: attempt + 1, delayMs, err }, `${what} failed; retrying`),
   };

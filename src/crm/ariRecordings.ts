@@ -1,5 +1,6 @@
-import { AriHttpError, AriRest } from '../ari/rest';
-import type { AriAccess } from '../ari/endpoint';
+import { AriHttpClient } from '../ariHttp/client';
+import type { AriAccess } from '../ariHttp/endpoint';
+import { AriHttpError } from '../ariHttp/errors';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { recordedVoicemail } from '../policy/callEvent';
@@ -12,10 +13,11 @@ export interface AriRecordingOptions extends AriAccess {
 
 /**
  * Fetches a stored recording's file from Asterisk: GET <prefix>/ari/recordings/stored/{name}/file,
- * through the daemon's ARI client (the same ARI_URL forms, credentials and ARI_CA_FILE).
+ * through the plain ARI HTTP client (src/ariHttp/: the same ARI_URL forms, credentials and
+ * ARI_CA_FILE as the daemon, and its size limit on a download).
  */
 export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingFetcher {
-  const rest = new AriRest(opts);
+  const rest = new AriHttpClient(opts);
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;
   return async (recording, signal) => {
     let content: Buffer;
@@ -42,11 +44,11 @@ export type RecordingDeleter = (name: string, signal: AbortSignal) => Promise<bo
 
 /** DELETE <prefix>/ari/recordings/stored/{name} with the same ARI settings as the fetcher. */
 export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingDeleter {
-  const rest = new AriRest({ ...opts, timeoutMs: opts.requestTimeoutMs ?? 10_000 });
+  const rest = new AriHttpClient({ ...opts, timeoutMs: opts.requestTimeoutMs ?? 10_000 });
   return async (name, signal) => {
     signal.throwIfAborted();
     try {
-      await rest.call('DELETE', `/recordings/stored/${encodeURIComponent(name)}`);
+      await rest.request('DELETE', `/recordings/stored/${encodeURIComponent(name)}`);
       return true;
     } catch (err) {
       if (err instanceof AriHttpError && err.status === 404) return false;

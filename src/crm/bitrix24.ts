@@ -4,17 +4,28 @@
 import type { Redis } from 'ioredis';
 import type { AfterHoursEvent } from '../events/types';
 import type { StreamKeys } from '../events/stream';
-import { pickRecord, type CrmAction, type CrmEntityType, type CrmRecord, type LookupResult } from '../policy/crmPolicy';
+import {
+  pickRecord,
+  type CrmAction,
+  type CrmEntityType,
+  type CrmRecord,
+  type LookupResult,
+  type RegisterCallAction,
+} from '../policy/crmPolicy';
 import { retry } from '../shared/backoff';
 import {
+  CrmBlockedError,
   crmRetryOptions,
   type CrmRetrySettings,
+  CrmStepError,
   once,
   PermanentCrmError,
   TransientCrmError,
   type ApplyContext,
   type CrmAdapter,
+  type CrmHealth,
   type RecordingFetcher,
+  type StepJournal,
   RECORDING_STORED,
   RECORDING_STORED_STEP,
 } from './adapter';
@@ -22,6 +33,7 @@ import { WebhookAuth, type Bitrix24Auth, type Bitrix24Target } from './bitrix24A
 import { ExternalLines } from './bitrix24Lines';
 import { bitrix24Keys } from './keys';
 import { crmFetch, retryAfterMs } from './crmFetch';
+import { traceCrmStep } from './crmTiming';
 import { RedisRateLimiter, type RateLimiter } from './rateLimiter';
 import { TokenBucket } from './tokenBucket';
 
@@ -40,6 +52,10 @@ const AUTH_ERRORS = new Set([
 ]);
 const TRANSIENT_ERRORS = new Set(['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'INTERNAL_SERVER_ERROR']);
 const STATUS_CODE = { missed: '304', answered: '200' } as const;
+/** Journal steps of a call: its registration ({callId, userId}), its finish, and errors a finish was answered with. */
+const REGISTER_STEP = 'register';
+const FINISH_STEP = 'finish';
+const FINISH_ERRORS_STEP = 'finish:errors';
 const ATTACHABLE_FORMATS = new Set(['wav', 'mp3']);
 /** Most commands one `batch` request may carry. */
 const BATCH_LIMIT = 50;
@@ -48,7 +64,8 @@ const GET_METHOD: Record<CrmEntityType, string> = { CONTACT: 'crm.contact.get', 
  * register and finish post their own message about the call to the user's chat unless told not
  * to (ADD_TO_CHAT defaults to 1). after-hours sends one notification of its own instead, in
  * every rule: it says why the number was closed and what happened, in the number's language,
- * it reaches every queue user with `notify: all`, and its tag makes a redelivery replace it.
+ * it reaches every queue user with `notify: all`, and it is one journal step per user (with an
+ * application its tag also makes a repeat replace it).
  */
 const ADD_TO_CHAT = 0;
 
@@ -113,12 +130,14 @@ export class Bitrix24Adapter implements CrmAdapter {
   readonly #lines: ExternalLines | undefined;
   readonly #opts: Bitrix24Options;
   readonly #fetch: typeof fetch;
+  readonly #now: () => number;
 
   constructor(opts: Bitrix24Options) {
     if (opts.auth === undefined && opts.webhookUrl === undefined) throw new Error('BITRIX24_WEBHOOK_URL is not set');
     this.#auth = opts.auth ?? new WebhookAuth(opts.webhookUrl as string, { allowInsecureHttp: opts.allowInsecureHttp });
     this.#opts = opts;
     this.#fetch = opts.fetch ?? fetch;
+    this.#now = opts.now ?? Date.now;
     const ratePerSecond = opts.ratePerSecond ?? 2;
     const burst = opts.burst ?? 2;
     const shared = opts.redis && opts.keys ? { redis: opts.redis, keys: bitrix24Keys(opts.keys) } : undefined;
@@ -141,6 +160,11 @@ export class Bitrix24Adapter implements CrmAdapter {
 
   toJSON(): object {
     return { name: this.name, auth: this.#auth.kind };
+  }
+
+  /** Not ready while the application needs a new authorisation (bitrix24Auth.ts). */
+  health(): CrmHealth {
+    return this.#auth.health?.() ?? { ready: true };
   }
 
   async lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult> {
@@ -172,68 +196,18 @@ export class Bitrix24Adapter implements CrmAdapter {
   }
 
   async apply(event: AfterHoursEvent, actions: CrmAction[], { journal, signal }: ApplyContext): Promise<void> {
-    let callId: string | undefined;
-    let callUser: number | undefined;
+    let call: Registration | undefined;
     for (const action of actions) {
       switch (action.kind) {
         case 'register-call': {
-          callUser = action.userId;
           if (this.#lines) await this.#lines.ensure(action.line, action.lineName, signal);
-          callId = await once(journal, 'register', async () => {
-            const result = await this.call(
-              'telephony.externalcall.register',
-              {
-                USER_ID: action.userId,
-                PHONE_NUMBER: action.phone,
-                TYPE: 2,
-                CALL_START_DATE: action.startTime,
-                CRM_CREATE: action.createLead ? 1 : 0,
-                ...(action.attachTo ? { CRM_ENTITY_TYPE: action.attachTo.type, CRM_ENTITY_ID: action.attachTo.id } : {}),
-                SHOW: 0,
-                ADD_TO_CHAT,
-                LINE_NUMBER: action.line,
-                EXTERNAL_CALL_ID: event.id,
-              },
-              signal,
-            );
-            if (!isObject(result) || typeof result.CALL_ID !== 'string' || result.CALL_ID === '') {
-              throw new PermanentCrmError('bitrix24 telephony.externalcall.register: no CALL_ID in the answer');
-            }
-            if (result.LEAD_CREATION_ERROR) {
-              this.#opts.logger?.warn(
-                { eventId: event.id, leadCreationError: result.LEAD_CREATION_ERROR },
-                'bitrix24 did not create a lead for the caller',
-              );
-            }
-            return result.CALL_ID;
-          });
-          const registered = callId;
-          await once(journal, 'finish', async () => {
-            let result: Json;
-            try {
-              result = await this.call(
-                'telephony.externalcall.finish',
-                {
-                  CALL_ID: registered,
-                  USER_ID: action.userId,
-                  DURATION: action.durationSeconds,
-                  STATUS_CODE: STATUS_CODE[action.status],
-                  ADD_TO_CHAT,
-                },
-                signal,
-              );
-            } catch (err) {
-              if (!isFinishedAlready(err)) throw err;
-              this.#opts.logger?.warn({ eventId: event.id, callId: registered, err }, 'bitrix24 call was finished already; not again');
-              return 'finished already';
-            }
-            return isObject(result) && result.CRM_ACTIVITY_ID !== undefined ? String(result.CRM_ACTIVITY_ID) : 'done';
-          });
+          call = await this.register(event, action, journal, signal);
+          await this.finish(event, action, call, journal, signal);
           break;
         }
         case 'attach-recording': {
-          if (callId === undefined || callUser === undefined) break; // nothing registered to attach to
-          const id = callId;
+          if (call === undefined) break; // nothing registered to attach to
+          const id = call.callId;
           await once(journal, RECORDING_STORED_STEP, async () => {
             // A recording that cannot be attached must not cost the notification: warn and go on.
             const skip = (why: string, extra: object = {}): string => {
@@ -258,20 +232,142 @@ export class Bitrix24Adapter implements CrmAdapter {
           });
           break;
         }
-        case 'notify':
-          await once(journal, `notify:${action.userId}`, async () => {
-            // A tag is unique in the whole portal (a new notification with it deletes the others),
-            // so each user's copy gets its own: a redelivery replaces it, the other users keep theirs.
-            await this.call(
-              'im.notify.system.add',
-              { USER_ID: action.userId, MESSAGE: action.text, TAG: `${action.tag}:${action.userId}` },
-              signal,
-            );
+        case 'notify': {
+          // The responsible user's notification goes to whoever took the call in their place.
+          const userId = action.followsCall && call !== undefined ? call.userId : action.userId;
+          // Each user's notification is a journal step of its own, written as soon as the portal
+          // answers: a redelivery repeats at most the one whose answer was lost. A tag is unique in
+          // the whole portal (a new notification with it deletes the others), so each user's copy
+          // gets its own; Bitrix24 applies it only to an application, where a repeat replaces the
+          // earlier copy. Through a webhook the tag is dropped (README "Bitrix24: webhook or application").
+          await once(journal, `notify:${userId}`, async () => {
+            await this.call('im.notify.system.add', { USER_ID: userId, MESSAGE: action.text, TAG: `${action.tag}:${userId}` }, signal);
             return 'done';
           });
           break;
+        }
       }
     }
+  }
+
+  /**
+   * telephony.externalcall.register, journalled with the CALL_ID and the user who took the call.
+   * A call the journal holds is never registered again: Bitrix24 hands back an earlier
+   * registration only while its CALL_START_DATE is less than 30 minutes old, so a later retry
+   * would be a second call. A refused user ("not found or not active": fired or deactivated)
+   * hands the call to the next of the number's queue users, as Bitrix24's own telephony does.
+   */
+  private async register(
+    event: AfterHoursEvent,
+    action: RegisterCallAction,
+    journal: StepJournal,
+    signal: AbortSignal,
+  ): Promise<Registration> {
+    const journalled = await journal.get(REGISTER_STEP);
+    if (journalled !== undefined) return readRegistration(journalled, action.userId);
+    const log = this.#opts.logger;
+    const users = [action.userId, ...action.fallbackUserIds.filter((u) => u !== action.userId)];
+    const refused: number[] = [];
+    for (const userId of users) {
+      let result: Json;
+      try {
+        result = await traceCrmStep(REGISTER_STEP, () =>
+          this.call(
+            'telephony.externalcall.register',
+            {
+              USER_ID: userId,
+              PHONE_NUMBER: action.phone,
+              TYPE: 2,
+              CALL_START_DATE: action.startTime,
+              CRM_CREATE: action.createLead ? 1 : 0,
+              ...(action.source !== undefined ? { CRM_SOURCE: action.source } : {}),
+              ...(action.attachTo ? { CRM_ENTITY_TYPE: action.attachTo.type, CRM_ENTITY_ID: action.attachTo.id } : {}),
+              SHOW: 0,
+              ADD_TO_CHAT,
+              LINE_NUMBER: action.line,
+              EXTERNAL_CALL_ID: event.id,
+            },
+            signal,
+          ),
+        );
+      } catch (err) {
+        if (!isInactiveUser(err)) throw err;
+        refused.push(userId);
+        const next = users[users.indexOf(userId) + 1];
+        log?.warn(
+          { eventId: event.id, userId, next, err },
+          next === undefined
+            ? 'bitrix24 user is not found or not active; no queue user left to take the call'
+            : `bitrix24 user ${userId} is not found or not active (left or deactivated); handing the call to queue user ${next}`,
+        );
+        continue;
+      }
+      if (!isObject(result) || typeof result.CALL_ID !== 'string' || result.CALL_ID === '') {
+        throw new PermanentCrmError('bitrix24 telephony.externalcall.register: no CALL_ID in the answer');
+      }
+      const leadError = typeof result.LEAD_CREATION_ERROR === 'string' ? result.LEAD_CREATION_ERROR : undefined;
+      const hasRecord = toId(result.CRM_ENTITY_ID) !== undefined || toId(result.CRM_CREATED_LEAD) !== undefined;
+      if (action.createLead && (leadError || !hasRecord)) {
+        // Not journalled: this registration is never finished (no activity, no statistics), so a
+        // retry registers again and gets a lead once the portal makes one.
+        throw new CrmStepError(
+          `bitrix24 telephony.externalcall.register: the call was registered but no lead was created for ${action.phone}` +
+            `${leadError ? `: ${leadError}` : ' (the answer names no CRM record)'}; allow lead creation for calls in the portal's CRM settings, or set crm.unknownCaller: offer for ${action.line}`,
+        );
+      }
+      const registration: Registration = { callId: result.CALL_ID, userId };
+      await journal.set(REGISTER_STEP, JSON.stringify(registration));
+      return registration;
+    }
+    throw new PermanentCrmError(
+      `bitrix24 telephony.externalcall.register: no user can take the call: ${refused.join(', ')} ${refused.length === 1 ? 'is' : 'are'} not found or not active in Bitrix24 (the record's responsible user and the number's crm.queue); update crm.queue or reassign the record`,
+    );
+  }
+
+  /**
+   * telephony.externalcall.finish as a missed call (STATUS_CODE 304 with the policy's duration,
+   * 0 for a voicemail: Bitrix24 counts any duration as a conversation) or an answered one. ERRORS in a successful answer (ACTIVITY_CREATION)
+   * fail the step; the portal keeps the call finished, so the reason is journalled and a retry,
+   * told "Call is not found", fails with it again rather than registering a second call.
+   */
+  private async finish(
+    event: AfterHoursEvent,
+    action: RegisterCallAction,
+    call: Registration,
+    journal: StepJournal,
+    signal: AbortSignal,
+  ): Promise<void> {
+    await once(journal, FINISH_STEP, async () => {
+      let result: Json;
+      try {
+        result = await this.call(
+          'telephony.externalcall.finish',
+          {
+            CALL_ID: call.callId,
+            USER_ID: call.userId,
+            DURATION: action.durationSeconds,
+            STATUS_CODE: STATUS_CODE[action.status],
+            ADD_TO_CHAT,
+          },
+          signal,
+        );
+      } catch (err) {
+        if (!isFinishedAlready(err)) throw err;
+        const errors = await journal.get(FINISH_ERRORS_STEP);
+        if (errors !== undefined) throw new CrmStepError(errors);
+        this.#opts.logger?.warn({ eventId: event.id, callId: call.callId, err }, 'bitrix24 call was finished already; not again');
+        return 'finished already';
+      }
+      const errors = isObject(result) ? describeErrors(result.ERRORS) : undefined;
+      if (errors !== undefined) {
+        const message = `bitrix24 telephony.externalcall.finish: the call ${call.callId} was saved with errors: ${errors}`;
+        await journal.set(FINISH_ERRORS_STEP, message);
+        throw new CrmStepError(message);
+      }
+      return isObject(result) && result.CRM_ACTIVITY_ID !== undefined && result.CRM_ACTIVITY_ID !== null
+        ? String(result.CRM_ACTIVITY_ID)
+        : 'done';
+    });
   }
 
   /** One REST call under the rate limit, retried on transient failures; an expired application token is renewed once. */
@@ -331,6 +427,12 @@ export class Bitrix24Adapter implements CrmAdapter {
           { auth: true },
         );
       }
+      if (error === 'OPERATION_TIME_LIMIT') {
+        const resetAt = operatingResetAt(answer);
+        if (resetAt !== undefined && resetAt > this.#now()) {
+          throw new CrmBlockedError(`${what}; blocked until ${new Date(resetAt).toISOString()} (operating_reset_at)`, resetAt);
+        }
+      }
       if ((error !== undefined && TRANSIENT_ERRORS.has(error)) || res.status >= 500 || res.status === 429) {
         throw new TransientCrmError(what, retryAfter ?? (error === 'QUERY_LIMIT_EXCEEDED' ? 1000 : undefined));
       }
@@ -339,6 +441,48 @@ export class Bitrix24Adapter implements CrmAdapter {
     if (!isObject(answer) || !('result' in answer)) throw new TransientCrmError(`bitrix24 ${method}: answer without result`);
     return answer.result;
   }
+}
+
+/** operating_reset_at (Unix seconds) of a Bitrix24 answer, in ms; in its `time` block or at the top. */
+function operatingResetAt(answer: unknown): number | undefined {
+  if (!isObject(answer)) return undefined;
+  const raw =
+    isObject(answer.time) && answer.time.operating_reset_at !== undefined ? answer.time.operating_reset_at : answer.operating_reset_at;
+  const seconds = typeof raw === 'string' ? Number(raw) : raw;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/** register/finish refuse a user who left or was deactivated: ERROR_CORE "User is not found or is not active". */
+function isInactiveUser(err: unknown): boolean {
+  return err instanceof Bitrix24Refusal && /user is not found or is not active/i.test(err.description);
+}
+
+/** finish's ERRORS (an object of code → message, or a list): "ACTIVITY_CREATION: …"; undefined when there are none. */
+function describeErrors(errors: Json | undefined): string | undefined {
+  if (errors === undefined || errors === null || errors === '' || errors === false) return undefined;
+  const parts: string[] = [];
+  const text = (v: Json): string =>
+    typeof v === 'string' ? v : isObject(v) && typeof v.message === 'string' ? v.message : JSON.stringify(v);
+  if (Array.isArray(errors)) {
+    for (const e of errors) parts.push(isObject(e) && typeof e.code === 'string' ? `${e.code}: ${text(e)}` : text(e));
+  } else if (isObject(errors)) {
+    for (const [code, v] of Object.entries(errors)) parts.push(`${code}: ${text(v)}`);
+  } else parts.push(String(errors));
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+/** The registered call as the journal keeps it; older journals hold the bare CALL_ID. */
+interface Registration {
+  callId: string;
+  userId: number;
+}
+
+function readRegistration(value: string, userId: number): Registration {
+  if (value.startsWith('{')) {
+    const parsed = JSON.parse(value) as Partial<Registration>;
+    if (typeof parsed.callId === 'string' && typeof parsed.userId === 'number') return { callId: parsed.callId, userId: parsed.userId };
+  }
+  return { callId: value, userId };
 }
 
 function isObject(value: unknown): value is JsonObject {

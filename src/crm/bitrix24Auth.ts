@@ -9,7 +9,7 @@
 // refreshing at once would lock each other out: the lock is what prevents that.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PermanentCrmError, TransientCrmError } from './adapter';
+import { PermanentCrmError, TransientCrmError, type CrmHealth } from './adapter';
 import { crmFetch } from './crmFetch';
 import { RedisLock } from './redisLock';
 
@@ -27,7 +27,12 @@ export interface Bitrix24Auth {
   renew(accessToken: string | undefined, signal: AbortSignal): Promise<boolean>;
   /** The method's address for messages, without secrets: https://portal/rest/…/METHOD.json */
   where(method: string): string;
+  /** Not ready when nothing goes through until an operator authorises again. */
+  health?(): CrmHealth;
 }
+
+/** The OAuth server refused the refresh token (invalid_grant): it was used already, or revoked. */
+class RefusedGrantError extends PermanentCrmError {}
 
 /** https:// unless a local test server is explicitly allowed over http://. */
 function checkedUrl(raw: string, name: string, allowInsecureHttp: boolean | undefined): URL {
@@ -136,6 +141,8 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
   readonly #now: () => number;
   /** Token requests this process made (for tests and logs). */
   refreshes = 0;
+  /** The stored refresh token the OAuth server refused, with why: until another pair is stored, nothing works. */
+  #refused: { refreshToken: string; problem: string } | undefined;
 
   constructor(o: Bitrix24AppOptions) {
     if (!o.clientId) throw new Error('BITRIX24_CLIENT_ID is not set');
@@ -178,9 +185,29 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
     return true;
   }
 
+  /** Not ready while the stored pair is one the OAuth server refused; ready again once another pair is stored. */
+  health(): CrmHealth {
+    const refused = this.#refused;
+    if (refused === undefined) return { ready: true };
+    // Look again for the next probe: `crm-worker bitrix24-auth` may have stored a new pair.
+    void this.read().then(
+      (t) => this.#clearRefused(t),
+      () => undefined,
+    );
+    return { ready: false, problem: refused.problem };
+  }
+
+  #clearRefused(t: StoredTokens | undefined): void {
+    if (this.#refused !== undefined && t !== undefined && t.refreshToken !== this.#refused.refreshToken) {
+      this.#refused = undefined;
+      this.#o.logger?.info('bitrix24 application has a new token pair; authorised again');
+    }
+  }
+
   /** A usable access token, refreshed first when it expires within the margin. */
   async accessToken(signal: AbortSignal): Promise<string> {
     const t = await this.read();
+    this.#clearRefused(t);
     if (t === undefined) throw notAuthorised();
     if (this.fresh(t)) return t.accessToken;
     return this.refresh(t.accessToken, signal);
@@ -201,7 +228,27 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
           const current = await this.read(); // someone may have finished just before we took the lock
           if (current === undefined) throw notAuthorised();
           if (current.accessToken !== stale && this.fresh(current)) return current.accessToken;
-          const next = await this.requestTokens({ grant_type: 'refresh_token', refresh_token: current.refreshToken }, signal);
+          let next: StoredTokens;
+          try {
+            next = await this.requestTokens({ grant_type: 'refresh_token', refresh_token: current.refreshToken }, signal);
+          } catch (err) {
+            if (!(err instanceof RefusedGrantError)) throw err;
+            // Refresh tokens are single-use. Before giving up, read the stored pair again: another
+            // worker (whose lock ran out) or `crm-worker bitrix24-auth` may have stored a new one
+            // while this request used the old one.
+            const again = await this.read();
+            if (again !== undefined && again.refreshToken !== current.refreshToken) {
+              this.#o.logger?.warn({ err }, 'bitrix24 refresh token was used already; another process stored a new pair, using it');
+              if (again.accessToken !== stale && this.fresh(again)) return again.accessToken;
+              continue;
+            }
+            // Nobody has a newer pair: the answer to an earlier refresh was lost after Bitrix24
+            // rotated the token, or the application was removed. Only a new authorisation helps.
+            const problem = `bitrix24 application needs a new authorisation: its refresh token was refused (${err.message.replace(/; authorise.*$/, '')}), probably because the answer to an earlier refresh was lost after Bitrix24 rotated it; run after-hours crm-worker bitrix24-auth, then crm-worker dead retry --all`;
+            if (this.#refused?.refreshToken !== current.refreshToken) this.#o.logger?.error({ err }, problem);
+            this.#refused = { refreshToken: current.refreshToken, problem };
+            throw new PermanentCrmError(problem, { auth: true, cause: err });
+          }
           this.#o.logger?.info(
             { memberId: next.memberId, expiresAt: new Date(next.expiresAt).toISOString() },
             'bitrix24 access token refreshed',
@@ -270,6 +317,8 @@ export class Bitrix24AppAuth implements Bitrix24Auth {
     if (error !== undefined || !res.ok || typeof body?.access_token !== 'string' || typeof body.refresh_token !== 'string') {
       const what = `bitrix24 token ${grant.grant_type}: ${error ?? `HTTP ${res.status}`}${typeof body?.error_description === 'string' ? ` (${body.error_description})` : ''}`;
       if (res.status >= 500 || res.status === 429) throw new TransientCrmError(what);
+      if (error === 'invalid_grant' && grant.grant_type === 'refresh_token')
+        throw new RefusedGrantError(`${what}; authorise the application again: after-hours crm-worker bitrix24-auth`, { auth: true });
       throw new PermanentCrmError(`${what}; authorise the application again: after-hours crm-worker bitrix24-auth`, { auth: true });
     }
     this.refreshes += 1;

@@ -11,8 +11,8 @@ import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';
 import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
-import { backoffDelay, sleep } from '../shared/backoff';
-import { errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
+import { backoffDelay, sleep, type Sleep } from '../shared/backoff';
+import { CrmBlockedError, errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
 import { fieldMap, moveToDead } from './deadLetters';
 import { DONE_FIELD, JOURNAL_TTL_SECONDS, RedisStepJournal } from './journal';
 import { lastErrorKey, lockKey, stepsKey } from './keys';
@@ -42,6 +42,13 @@ export interface CrmWorkerOptions {
   eventTimeoutMs?: number;
   /** How long stop() waits for the event in hand before abandoning it. */
   stopGraceMs?: number;
+  /**
+   * The clock and the wait used when the CRM blocks a method until a given time
+   * (CrmBlockedError): tests pass a fake one. Default: Date.now and a timer.
+   */
+  clock?: { now: () => number; sleep: Sleep };
+  /** Longest wait for such a block before the event is failed like any other error (default 15 minutes; Bitrix24 blocks for at most 10). */
+  maxBlockWaitMs?: number;
 }
 
 type Entry = [id: string, fields: string[]];
@@ -66,6 +73,8 @@ export class CrmWorker {
       maxDeliveries: 5,
       eventTimeoutMs: 5 * 60_000,
       stopGraceMs: 10_000,
+      clock: { now: Date.now, sleep },
+      maxBlockWaitMs: 15 * 60_000,
       ...options,
       claimIdleMs,
     };
@@ -242,9 +251,9 @@ export class CrmWorker {
       return;
     }
 
-    const controller = new AbortController();
+    let controller = new AbortController();
     this.current = controller;
-    const timeout = setTimeout(
+    let timeout = setTimeout(
       () => controller.abort(new Error(`event took longer than ${this.o.eventTimeoutMs} ms`)),
       this.o.eventTimeoutMs,
     );
@@ -257,7 +266,35 @@ export class CrmWorker {
       Math.max(50, Math.floor(this.o.claimIdleMs / 3)),
     );
     try {
-      await this.process(event, controller.signal);
+      for (;;) {
+        try {
+          await this.process(event, controller.signal);
+          break;
+        } catch (err) {
+          // A method blocked until a known time (Bitrix24's OPERATION_TIME_LIMIT, up to ten
+          // minutes): keep the event (the heartbeat keeps it ours) and wait, then carry on from
+          // the journal, rather than spend its deliveries on a block that cannot lift sooner.
+          const waitMs = err instanceof CrmBlockedError ? err.until - this.o.clock.now() : 0;
+          if (!(err instanceof CrmBlockedError) || !this.running || waitMs > this.o.maxBlockWaitMs) throw err;
+          clearTimeout(timeout);
+          log.warn(
+            { err, waitMs, until: new Date(err.until).toISOString() },
+            'crm method blocked; waiting until it lifts (the delivery is not spent)',
+          );
+          await this.o.clock.sleep(Math.max(0, waitMs), this.stopping.signal).catch(() => undefined);
+          if (!this.running) {
+            await runLua(redis, 'lockRelease', [lock], [this.consumer]).catch(() => undefined);
+            log.warn('stopped while waiting for a blocked crm method; left pending for another worker');
+            return;
+          }
+          controller = new AbortController();
+          this.current = controller;
+          timeout = setTimeout(
+            () => controller.abort(new Error(`event took longer than ${this.o.eventTimeoutMs} ms`)),
+            this.o.eventTimeoutMs,
+          );
+        }
+      }
       await this.complete(entryId, event.id, true);
       metrics?.processed.inc({ adapter: adapter.name });
       const delayMs = eventDelayMs(event);
@@ -330,6 +367,15 @@ export class CrmWorker {
       'event moved to the dead-letter stream',
     );
   }
+}
+
+/**
+ * What a worker process' /healthz reports: ready while every consumer runs and no CRM needs an
+ * operator (a Bitrix24 application that must be authorised again); the reasons under `crm`.
+ */
+export function crmWorkerHealth(workers: readonly CrmWorker[], adapters: readonly CrmAdapter[]): { ready: boolean; crm?: string[] } {
+  const problems = [...new Set(adapters.map((a) => a.health?.().problem).filter((p): p is string => p !== undefined))];
+  return { ready: workers.every((w) => w.healthy()) && problems.length === 0, ...(problems.length > 0 ? { crm: problems } : {}) };
 }
 
 /** Creates the consumer group (and the stream) if missing; an existing group is fine. */

@@ -6,6 +6,7 @@ import { CallRouter } from '../ari/callRouter';
 import { CallSetupTimer } from '../ari/callSetupTimer';
 import { AriConnection } from '../ari/connection';
 import { DeviceStateLamp } from '../ari/deviceStateLamp';
+import { OpenFastPath } from '../ari/openFastPath';
 import { FeatureCodes } from '../ari/featureCodes';
 import { AriRest } from '../ari/rest';
 import { sweepStranded } from '../ari/strandedCalls';
@@ -13,28 +14,20 @@ import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStar
 import type { AppConfig } from '../config/types';
 import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
 import { shutDownDaemon } from './daemonShutdown';
+import { decisionRoutes } from './decisionEndpoint';
+import { LiveConfig } from './liveConfig';
 import { EventStream, streamKeys } from '../events/stream';
 import { sameListen, startHttpServer, type HttpServer, type Listen } from '../shared/httpServer';
 import { callerMasker } from '../shared/log';
 import { packageRoot } from '../shared/paths';
-import { allDefaultSounds, DEFAULT_SOUND, defaultSoundFile } from '../sounds/defaultSounds';
-import { configuredSounds, SoundCatalogue, type HeldSound } from '../sounds/soundCatalogue';
-import { storedSoundNames } from '../sounds/soundRefs';
-import { normaliseNumber } from '../phone/e164';
-import { callerFor } from '../policy/callers';
-import { explainDecision } from '../policy/decisionReport';
-import { NumberDirectory } from '../schedule/directory';
-import { NEXT_CHANGE_HORIZON_MS } from '../schedule/types';
-import { overrideInForce } from '../schedule/overrides';
-import { ZoneOffsetsCache } from '../schedule/zoneOffsets';
-import { configKeys, readConfig } from '../store/configStore';
+import { defaultSoundFile } from '../sounds/defaultSounds';
+import { SoundCatalogue } from '../sounds/soundCatalogue';
 import { EventSpool } from '../store/eventSpool';
-import { listOverrides, overrideKeys, type StoredOverride } from '../store/overrideStore';
 import { createRedisClient, replicaWait } from '../store/redisClient';
 import type { RedisSettings } from '../settings/redis';
-import { listSounds, readSound, soundKeys } from '../store/soundStore';
 
-// Wiring only: configuration, Redis, ARI, the call handler, the spool and the HTTP endpoints.
+// Wiring only: the live configuration (./liveConfig), Redis, ARI, the call handler, the lamp
+// and the open fast path, the spool and the HTTP endpoints (/decision: ./decisionEndpoint).
 
 export interface DaemonOptions {
   config: AppConfig;
@@ -54,18 +47,17 @@ export interface DaemonOptions {
   featureCodePin?: string;
   /** SOUNDS_BASE_URL: where Asterisk fetches the daemon's sounds (served on the metrics listener under /sounds/); absolute paths without it. */
   soundsBaseUrl?: string;
+  /** OPEN_FAST_PATH (default on): publish open numbers' "open until" so their calls skip Stasis (src/ari/openFastPath.ts). */
+  openFastPath?: boolean;
   log: Logger;
   now?: () => number;
 }
 
-const YEAR_MS = 365 * 86_400_000;
 /** Between the two looks for channels left in the app after a registration (a StasisStart on its way arrives meanwhile). */
 const STRANDED_GRACE_MS = 1000;
 
 export class Daemon {
-  private directory: NumberDirectory<AppConfig> | undefined;
-  private configVersion: number | 'file' = 'file';
-  private overrides = new Map<string, StoredOverride[]>();
+  private readonly live: LiveConfig;
   private readonly rest: AriRest;
   private readonly router = new CallRouter();
   private readonly ari: AriConnection;
@@ -75,10 +67,12 @@ export class Daemon {
   private readonly spool: EventSpool;
   private readonly metrics: DaemonMetrics;
   private readonly lamp: DeviceStateLamp;
+  private readonly fastPath: OpenFastPath;
   private readonly features: FeatureCodes;
   private readonly sounds: SoundCatalogue;
   private readonly servers: HttpServer[] = [];
-  private refreshTimer: NodeJS.Timeout | undefined;
+  /** The fast path was published (or tried) since ARI last registered: stale entries are withdrawn before calls come. */
+  private fastPathSynced = false;
   private readonly now: () => number;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -104,19 +98,27 @@ export class Daemon {
     });
     // Stored sounds (sound:NAME) are written beside the spool for a same-host Asterisk, served over HTTP otherwise.
     this.sounds = new SoundCatalogue(opts.soundsBaseUrl, join(dirname(opts.spoolDir), 'sounds'));
-    this.sounds.fetchStored = (hash) => this.fetchStoredSound(hash);
-    this.useConfig(opts.config, 'file');
+    this.live = new LiveConfig({
+      config: opts.config,
+      redis: this.redis,
+      sub: this.sub,
+      prefix: opts.prefix,
+      sounds: this.sounds,
+      changed: () => {
+        void this.lamp.refresh();
+        void this.fastPath.refresh();
+      },
+      log,
+      now: this.now,
+    });
+    this.sounds.fetchStored = (hash) => this.live.fetchStoredSound(hash);
+    const live = this.live;
 
     this.metrics = createDaemonMetrics({
       router: this.router,
       spool: this.spool,
-      configVersion: () => (typeof this.configVersion === 'number' ? this.configVersion : 0),
-      overridesInForce: () => {
-        const now = this.now();
-        let n = 0;
-        for (const list of this.overrides.values()) if (overrideInForce(list, now)) n++;
-        return n;
-      },
+      configVersion: () => (typeof live.version === 'number' ? live.version : 0),
+      overridesInForce: () => live.overridesInForce(),
     });
     const metrics = this.metrics;
 
@@ -130,7 +132,7 @@ export class Daemon {
         appName: opts.ari.app,
         // The pushed configuration's forwarding rules, not the start-up file's.
         get forwarding() {
-          return self.directory?.config.forwarding ?? opts.config.forwarding;
+          return self.live.directory?.config.forwarding ?? opts.config.forwarding;
         },
         defaultSound: (kind, language) => defaultSoundFile(packageRoot(), kind, language),
         sounds: this.sounds,
@@ -139,8 +141,8 @@ export class Daemon {
         now: this.now,
       },
       router: this.router,
-      directory: () => this.directory,
-      overrides: () => this.overrides,
+      directory: () => live.directory,
+      overrides: () => live.overrides,
       continueTo: opts.continueTo,
       emit: (event) => this.spool.add(event),
       observe: (plan, outcome) => metrics.callHandled(plan, outcome),
@@ -149,7 +151,7 @@ export class Daemon {
       setup,
       log,
     });
-    const numbers = () => this.directory?.config.numbers;
+    const numbers = () => live.directory?.config.numbers;
     const featureCtx = {
       rest: this.rest,
       router: this.router,
@@ -170,16 +172,30 @@ export class Daemon {
     this.lamp = new DeviceStateLamp({
       rest: this.rest,
       app: opts.ari.app,
-      directory: () => this.directory,
-      overrides: () => this.overrides,
+      directory: () => live.directory,
+      overrides: () => live.overrides,
       now: this.now,
       log,
     });
-    // Asterisk may have restarted (device states lost): publish every lamp again.
+    this.fastPath = new OpenFastPath({
+      rest: this.rest,
+      app: opts.ari.app,
+      enabled: opts.openFastPath ?? true,
+      directory: () => live.directory,
+      overrides: () => live.overrides,
+      now: this.now,
+      log,
+    });
+    // Asterisk may have restarted (device states and globals lost): publish every lamp and
+    // every open number's "open until" again.
     // Events of the gap are lost: the calls in progress ask what is still there.
     this.ari.on('state', (s: string) => {
       if (s !== 'registered') return;
       void this.lamp.refresh(true);
+      this.fastPathSynced = false;
+      void this.fastPath.refresh(true).then(() => {
+        if (this.ari.state === 'registered') this.fastPathSynced = true;
+      });
       this.router
         .resync({ channel: (id) => this.rest.channelExists(id), playback: (id) => this.rest.playbackExists(id) })
         .catch((err: Error) => log.warn({ err }, 'checking the calls in progress after the ARI reconnect failed'));
@@ -205,7 +221,7 @@ export class Daemon {
     this.ari.on('Dial', (e: DialEvent) => this.router.onDial(e));
   }
 
-  /** What /healthz reports; ready only when the app is registered and a config is loaded. */
+  /** What /healthz reports; ready only when the app is registered, a config is loaded and the fast path published. */
   health(): {
     ready: boolean;
     ari: string;
@@ -216,65 +232,17 @@ export class Daemon {
   } {
     return {
       resources: { ...this.router.size, ariListeners: this.ari.ariListenerCount() },
-      ready: this.ari.state === 'registered' && this.directory !== undefined,
+      ready: this.ari.state === 'registered' && this.live.directory !== undefined && this.fastPathSynced,
       ari: this.ari.state,
-      config: this.directory ? `version ${this.configVersion}, ${this.directory.size} numbers` : 'not loaded',
+      config: this.live.directory ? `version ${this.live.version}, ${this.live.directory.size} numbers` : 'not loaded',
       redis: this.redis.status,
       activeCalls: this.router.size.calls,
     };
   }
 
   async start(): Promise<void> {
-    const log = this.opts.log;
-    const prefix = this.opts.prefix;
-    const ck = configKeys(prefix);
-    const ok = overrideKeys(prefix);
-    const sk = soundKeys(prefix);
-    this.sub.on('message', (channel: string) => {
-      if (channel === ck.channel) void this.reloadConfig();
-      else if (channel === ok.channel) void this.reloadOverrides();
-      else if (channel === sk.channel) void this.reloadStoredSounds();
-    });
-    // After a reconnect, what changed meanwhile was never announced: reload everything.
-    this.sub.on('ready', () => {
-      void this.reloadConfig();
-      void this.reloadOverrides();
-      void this.reloadStoredSounds();
-    });
-    // The subscriber may be ready first, when this connection cannot read yet: reload here too,
-    // or a push made during the outage waits for the next push.
-    this.redis.on('ready', () => {
-      void this.spool.flush();
-      void this.reloadConfig();
-      void this.reloadOverrides();
-      void this.reloadStoredSounds();
-    });
-    // Give Redis a moment at start-up so the first calls see pushed config and overrides;
-    // without it the daemon still starts, from the file.
-    await new Promise<void>((resolve) => {
-      if (this.redis.status === 'ready') return resolve();
-      const t = setTimeout(resolve, 2000);
-      this.redis.once('ready', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-    // Not awaited: with Redis down the daemon starts anyway (calls are decided from memory),
-    // and the subscription completes whenever Redis comes back.
-    this.sub
-      .subscribe(ck.channel, ok.channel, sk.channel)
-      .catch((err: Error) => log.warn({ err }, 'redis subscribe failed; will retry on reconnect'));
-    await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
-    await this.reloadStoredSounds();
-    this.refreshTimer = setInterval(
-      () => {
-        void this.reloadOverrides();
-        // Holiday years are expanded on demand; doing next year's now keeps that off a call.
-        this.prepareYears();
-      },
-      6 * 3600 * 1000,
-    );
-    this.refreshTimer.unref();
+    this.redis.on('ready', () => void this.spool.flush());
+    await this.live.start();
     await this.startHttp();
     this.ari.start();
     void this.spool.flush();
@@ -286,13 +254,7 @@ export class Daemon {
    * again) replaces the one the daemon started with. A pushed one always takes precedence.
    */
   async reload(fromFile?: AppConfig): Promise<void> {
-    if (fromFile && this.configVersion === 'file') {
-      this.useConfig(fromFile, 'file');
-      this.opts.log.info({ numbers: fromFile.numbers.length }, 'configuration file read again');
-      void this.lamp.refresh();
-    }
-    await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
-    await this.reloadStoredSounds();
+    await this.live.reload(fromFile);
   }
 
   /** SIGTERM: stop taking calls, let those in progress finish (or hand them back), flush, close. */
@@ -307,9 +269,8 @@ export class Daemon {
         close: [
           () => this.ari.stop(),
           () => this.lamp.stop(),
-          () => {
-            if (this.refreshTimer) clearInterval(this.refreshTimer);
-          },
+          () => this.fastPath.stop(),
+          () => this.live.stop(),
           () => this.spool.close(),
           () => this.rest.close(),
           () => this.metrics.close(),
@@ -323,108 +284,16 @@ export class Daemon {
     );
   }
 
-  private useConfig(config: AppConfig, version: number | 'file'): void {
-    const t = this.now();
-    // Only the starting window: zone tables and holiday years follow the clock for as long as the daemon runs.
-    const zones = new ZoneOffsetsCache(t - 30 * 86_400_000, t + 2 * YEAR_MS);
-    this.directory = new NumberDirectory(config, zones);
-    this.configVersion = version;
-    // Hashed now, so a call does not; a remote Asterisk may fetch only these (and files played since).
-    // (`default` names the shipped sounds, registered here in every language, not a file.)
-    if (this.sounds.remote)
-      for (const f of [...allDefaultSounds(packageRoot()), ...configuredSounds(config)]) if (f !== DEFAULT_SOUND) this.sounds.register(f);
-    this.prepareYears();
-  }
-
-  private prepareYears(): void {
-    const t = this.now();
-    this.directory?.prepare(t, t + NEXT_CHANGE_HORIZON_MS);
-  }
-
-  private async reloadConfig(): Promise<void> {
-    try {
-      const stored = await readConfig(this.redis, this.opts.prefix);
-      if (!stored || stored.version === this.configVersion) return;
-      // The sounds first: a call under the new version finds them (a push checks they are stored).
-      await this.loadStoredSounds(stored.config);
-      this.useConfig(stored.config, stored.version);
-      this.opts.log.info({ version: stored.version, numbers: stored.config.numbers.length }, 'configuration switched');
-      void this.lamp.refresh();
-    } catch (err) {
-      // Keep the configuration we have.
-      this.opts.log.warn({ err }, 'could not load the pushed configuration; keeping the current one');
-    }
-  }
-
-  /** The stored sounds the current configuration names, again (one was replaced, or Redis is back). */
-  private async reloadStoredSounds(): Promise<void> {
-    const config = this.directory?.config;
-    if (config) await this.loadStoredSounds(config);
-  }
-
-  /** Holds the stored sounds `config` names; with Redis unreachable, keeps those held. */
-  private async loadStoredSounds(config: AppConfig): Promise<void> {
-    const log = this.opts.log;
-    const held: HeldSound[] = [];
-    try {
-      for (const name of storedSoundNames(config)) {
-        const s = await readSound(this.redis, this.opts.prefix, name);
-        if (s) held.push({ name, hash: s.sound.hash, wav: s.wav, ...(s.wav16 ? { wav16: s.wav16 } : {}) });
-        else
-          log.error(
-            { err: new Error(`no stored sound "${name}" in Redis`), sound: name },
-            'stored sound missing: calls that use it hear nothing',
-          );
-      }
-    } catch (err) {
-      log.warn({ err }, 'could not load the stored sounds; keeping the ones held');
-      return;
-    }
-    for (const f of this.sounds.setStored(held)) log.error({ err: f.err, sound: f.name }, 'stored sound could not be written for Asterisk');
-    if (held.length > 0) log.info({ sounds: held.map((h) => `${h.name}=${h.hash}`) }, 'stored sounds held');
-  }
-
-  /** Any stored sound by its hash, from Redis (a sound `sound play` plays that no number uses). */
-  private async fetchStoredSound(hash: string): Promise<Buffer | undefined> {
-    const found = (await listSounds(this.redis, this.opts.prefix)).find((s) => s.hash === hash);
-    const s = found ? await readSound(this.redis, this.opts.prefix, found.name) : undefined;
-    return s?.sound.hash === hash ? s.wav : undefined;
-  }
-
-  private async reloadOverrides(): Promise<void> {
-    try {
-      const list = await listOverrides(this.redis, this.opts.prefix, this.now());
-      // Each number's overrides, in force and scheduled: the engine picks the one in force at each instant.
-      const byDid = new Map<string, StoredOverride[]>();
-      for (const o of list) byDid.set(o.did, [...(byDid.get(o.did) ?? []), o]);
-      this.overrides = byDid;
-      void this.lamp.refresh();
-    } catch (err) {
-      this.opts.log.warn({ err }, 'could not load overrides; keeping the ones in memory');
-    }
-  }
-
   private async startHttp(): Promise<void> {
     const { metricsListen, decisionListen, log } = this.opts;
-    const decision = {
-      // What this daemon would do with a call to ?did= now: for operations and tests.
-      '/decision': (query: URLSearchParams) => {
-        const dir = this.directory;
-        const n = dir ? normaliseNumber(query.get('did') ?? '', dir.config.region) : undefined;
-        const entry = n?.ok ? dir?.get(n.e164) : undefined;
-        if (!entry) return { status: 404, body: { error: 'unknown DID' } };
-        // The same explanation as `check --json`, plus the configuration version that decided.
-        // ?caller= asks what a call from that number gets (callers.bypass / callers.block).
-        const caller = query.get('caller');
-        const report = explainDecision(
-          entry,
-          this.overrides.get(entry.number.did),
-          this.now(),
-          caller === null ? undefined : callerFor(caller, entry.number.did),
-        );
-        return { status: 200, body: { ...report, configVersion: this.configVersion } };
-      },
-    };
+    const live = this.live;
+    const decision = decisionRoutes({
+      directory: () => live.directory,
+      overrides: () => live.overrides,
+      configVersion: () => live.version,
+      fastPath: (did) => this.fastPath.stateOf(did),
+      now: this.now,
+    });
     const shared = sameListen(metricsListen, decisionListen);
     const metrics = await startHttpServer({
       ...metricsListen,

@@ -26,6 +26,11 @@ export interface CrmSettings {
   notify: 'first' | 'all';
   /** Language of notification texts. */
   language: Language;
+  /**
+   * The source a lead created for the caller gets (Bitrix24's CRM_SOURCE, a SOURCE status id such
+   * as CALL); absent: the portal's default source.
+   */
+  source?: string;
 }
 
 interface EventBase {

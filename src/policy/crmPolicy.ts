@@ -21,6 +21,12 @@ export interface RegisterCallAction {
   kind: 'register-call';
   /** The user the call activity belongs to. */
   userId: number;
+  /**
+   * Who takes the call when the CRM refuses `userId` (fired or deactivated: "User is not found or
+   * is not active"): the number's queue users in order, without `userId`. Bitrix24's own
+   * telephony hands such a call to the queue the same way.
+   */
+  fallbackUserIds: number[];
   /** Caller, E.164. */
   phone: string;
   /** The DID the call came in on (an external line in the CRM). */
@@ -33,8 +39,16 @@ export interface RegisterCallAction {
   attachTo?: { type: CrmEntityType; id: number };
   /** Create a lead for the caller (unknown caller, unknownCaller: lead). */
   createLead: boolean;
+  /** The lead's source (crm.source); absent: the CRM's default. */
+  source?: string;
   /** 'answered' only for a forward that was answered. */
   status: 'missed' | 'answered';
+  /**
+   * Talk time: a forward's answered leg, else 0. A voicemail's length is not talk time: Bitrix24
+   * counts any call with a duration as a conversation in its statistics and writes "Call
+   * duration" on the activity, so a missed call with a message goes as 0 (the recording is
+   * attached, and its length is in the notification text).
+   */
   durationSeconds: number;
 }
 
@@ -48,8 +62,13 @@ export interface NotifyAction {
   kind: 'notify';
   userId: number;
   text: string;
-  /** Same tag for every delivery of the event: a repeat replaces, never duplicates. */
+  /** Same tag for every delivery of the event: a repeat replaces, never duplicates (applications only). */
   tag: string;
+  /**
+   * The notification is for the user the call is registered to: when the CRM hands the call to a
+   * queue user instead (the first one is inactive), that user gets it.
+   */
+  followsCall?: boolean;
 }
 
 export type CrmAction = RegisterCallAction | AttachRecordingAction | NotifyAction;
@@ -83,9 +102,15 @@ export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): 
   if (event.reason === 'caller-blocked') return [];
   const queueUsers = event.crm.notify === 'all' ? event.crm.queue : event.crm.queue.slice(0, 1);
   const firstQueueUser: number | undefined = event.crm.queue[0];
-  const notify = (userIds: readonly number[], record?: CrmRecord): NotifyAction[] => {
+  const notify = (userIds: readonly number[], record?: CrmRecord, callUser?: number): NotifyAction[] => {
     const text = notificationText(event, { record });
-    return [...new Set(userIds)].map((userId) => ({ kind: 'notify', userId, text, tag: notificationTag(event) }));
+    return [...new Set(userIds)].map((userId) => ({
+      kind: 'notify',
+      userId,
+      text,
+      tag: notificationTag(event),
+      ...(userId === callUser ? { followsCall: true } : {}),
+    }));
   };
 
   // Anonymous caller, look-up off, or a CRM that cannot look up: notify only.
@@ -100,14 +125,18 @@ export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): 
       return [
         registerCall(event, userId, { attachTo: { type: record.type, id: record.id }, createLead: false }),
         ...recordingActions(event),
-        ...notify([userId], record),
+        ...notify([userId], record, userId),
       ];
     }
   }
 
   // Not found.
   if (event.crm.unknownCaller === 'offer' || firstQueueUser === undefined) return notify(queueUsers);
-  return [registerCall(event, firstQueueUser, { createLead: true }), ...recordingActions(event), ...notify(queueUsers)];
+  return [
+    registerCall(event, firstQueueUser, { createLead: true }),
+    ...recordingActions(event),
+    ...notify(queueUsers, undefined, event.crm.notify === 'first' ? firstQueueUser : undefined),
+  ];
 }
 
 function registerCall(
@@ -120,14 +149,16 @@ function registerCall(
   return {
     kind: 'register-call',
     userId,
+    fallbackUserIds: [...new Set(event.crm.queue)].filter((u) => u !== userId),
     phone: event.caller,
     line: event.did,
     lineName: event.name,
     startTime: event.time,
     ...(target.attachTo ? { attachTo: target.attachTo } : {}),
     createLead: target.createLead,
+    ...(target.createLead && event.crm.source !== undefined ? { source: event.crm.source } : {}),
     status: answered ? 'answered' : 'missed',
-    durationSeconds: Math.round(answered ? (o.durationSeconds ?? 0) : (recordedVoicemail(event)?.durationSeconds ?? 0)),
+    durationSeconds: answered ? Math.round(o.durationSeconds ?? 0) : 0,
   };
 }
 

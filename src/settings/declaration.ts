@@ -12,8 +12,8 @@ export const DAEMON_METRICS_PORT = 9464;
 export const WORKER_METRICS_PORT = 9465;
 export const DEFAULT_CONSOLE_PORT = 9470;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** How the daemon's ARI REST calls travel: its own keep-alive HTTP/1.1 client, or node's agent. */
-export const ARI_REST_CLIENTS = ['own', 'agent'] as const;
+/** How the daemon's ARI REST calls travel: its own keep-alive HTTP/1.1 client, node's agent, or undici's Pool. */
+export const ARI_REST_CLIENTS = ['own', 'agent', 'undici'] as const;
 /** The largest sound upload the console reads (the decoder's own bound: sounds/soundPcm SOUND_LIMITS). */
 export const MAX_SOUND_UPLOAD_BYTES = 256 * 1024 * 1024;
 export const MAX_VERSIONS_KEPT = 10_000;
@@ -77,7 +77,7 @@ export const SETTINGS = {
   }),
   ARI_REST_CLIENT: oneOf(ARI_REST_CLIENTS, {
     default: 'own',
-    doc: "transport of the daemon's ARI REST calls: own (keep-alive HTTP/1.1 client) or agent (node's agent), for comparisons",
+    doc: "transport of the daemon's ARI REST calls: own (keep-alive HTTP/1.1 client), agent (node's agent) or undici (undici's Pool), for comparisons",
     processes: ['daemon'],
   }),
   ARI_HEARTBEAT_MS: integer({
@@ -131,6 +131,11 @@ export const SETTINGS = {
     processes: ['daemon', 'cli'],
   }),
   CONTINUE_PRIORITY: integer({ min: 1, max: 100_000, default: 1, doc: 'the priority there', processes: ['daemon'] }),
+  OPEN_FAST_PATH: oneOf(['on', 'off'], {
+    default: 'on',
+    doc: "on: open numbers' calls go to normal routing in the dialplan without Stasis (README: Open fast path); off: every call enters Stasis",
+    processes: ['daemon'],
+  }),
   LOG_MASK_CALLERS: flag({ doc: 'mask caller numbers in logs to their last three digits', processes: ['daemon'] }),
   FEATURE_CODE_PIN: text({
     secret: true,
@@ -237,6 +242,11 @@ export const SETTINGS = {
     default: [],
     defaultText: 'none',
     doc: 'reverse proxies allowed to name the client address (X-Forwarded-For)',
+    processes: ['console'],
+  }),
+  CONSOLE_CONFIG_DIR: path({
+    defaultText: 'the folder of --config; none without it',
+    doc: 'the one folder a push through the API may read files from (iCalendar files, greetings); nothing outside it',
     processes: ['console'],
   }),
   CONSOLE_SOUND_UPLOAD_BYTES: integer({

@@ -8,6 +8,9 @@ export const ERROR_CODES = {
   AH_ERR_USAGE: 'a command line was refused (exit 2)',
   AH_ERR_ARI_URL: 'ARI_URL or ARI_CA_FILE cannot be used',
   AH_ERR_ARI_HTTP: 'Asterisk answered an ARI request with an error status',
+  AH_ERR_ARI_UNANSWERED:
+    'an ARI request got no complete answer (the connection broke or timed out); mayHaveReached says whether Asterisk may have acted on it',
+  AH_ERR_ARI_TOO_LARGE: "an ARI answer's headers or body were over the client's limit; the connection was closed",
   AH_ERR_REDIS_SETTINGS: 'the Redis settings (URL, sentinels, credentials) are inconsistent',
   AH_ERR_REPLICATION_SHORTFALL: 'a connected replica did not confirm an event in time; the spool keeps it and retries',
   AH_ERR_SPOOL_WRITE:

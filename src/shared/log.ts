@@ -23,11 +23,51 @@ export const REDACT_PATHS = [
   '*.REDIS_URL',
   'headers.authorization',
   '*.headers.authorization',
+  'headers.cookie',
+  '*.headers.cookie',
+  'headers["set-cookie"]',
+  '*.headers["set-cookie"]',
+  'headers["x-csrf-token"]',
+  '*.headers["x-csrf-token"]',
+  'token',
+  '*.token',
+  'query.token',
+  '*.query.token',
 ];
 
-/** The one logger factory (daemon and CRM worker): pino JSON with secrets redacted by path. */
+/** A URL (or path with a query) with the value of every token-like parameter replaced. */
+export function urlWithoutSecrets(url: string): string {
+  return url.replace(/([?&;](?:token|access_token|auth|password|secret|key)=)[^&#;]*/gi, '$1[redacted]');
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  ip?: string;
+}
+
+/**
+ * Where a URL is logged (`url`, or a request as `req`) it goes through here: a token in a
+ * query (the calendar feed's ?token=) never reaches a log line, nor a request's headers
+ * (Authorization, Cookie).
+ */
+export const LOG_SERIALIZERS = {
+  url: (url: unknown) => (typeof url === 'string' ? urlWithoutSecrets(url) : url),
+  req: (req: unknown) => {
+    if (req === null || typeof req !== 'object') return req;
+    const r = req as LoggedRequest;
+    return { method: r.method, url: typeof r.url === 'string' ? urlWithoutSecrets(r.url) : undefined, from: r.ip };
+  },
+};
+
+/** The one logger factory (daemon, CRM worker, console): pino JSON with secrets redacted by path and URLs without tokens. */
 export function createLogger(name: string, opts: { level?: string; destination?: DestinationStream } = {}): Logger {
-  const options = { name, level: opts.level ?? 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const options = {
+    name,
+    level: opts.level ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: LOG_SERIALIZERS,
+  };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 

@@ -28,6 +28,10 @@ const SCRIPTS = {
   lockRelease: 1,
   /** Marks an event's CRM work done, XACKs it and releases its lock. */
   crmComplete: 4,
+  /** One failed console authentication from an address: INCR, the window's expiry and the comparison in one step. */
+  authFailure: 1,
+  /** A reserved login try that succeeded, given back. */
+  authTryReturn: 1,
 } as const satisfies Record<string, number>;
 
 export type LuaScript = keyof typeof SCRIPTS;

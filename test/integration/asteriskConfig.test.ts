@@ -91,8 +91,11 @@ describe('asterisk-config: the printed dialplan on the real Asterisk', () => {
   });
 
   it('prints the Stasis entry with the fallback for this app and context', () => {
-    expect(printed).toContain(`[${context}]\nexten => _X.,1,Stasis(${app},\${EXTEN})\n`);
-    expect(printed).toContain(`exten => _+X.,1,Stasis(${app},\${EXTEN})\n`);
+    // The open fast path's check first, then Stasis (labelled: the check jumps to it).
+    const fastPath = `Set(AH_OPEN_UNTIL=\${AH_OPEN_${app.replace(/-/g, '_')}_\${FILTER(0-9,\${EXTEN})}})`;
+    expect(printed).toContain(`[${context}]\nexten => _X.,1,${fastPath}\n`);
+    expect(printed).toContain(`exten => _+X.,1,${fastPath}\n`);
+    expect(printed.split(`\n same => n(stasis),Stasis(${app},\${EXTEN})\n`)).toHaveLength(3);
   });
 
   it('no daemon connected: STASISSTATUS=FAILED, the call goes on to normal routing and the office rings', async () => {
@@ -147,6 +150,43 @@ describe('asterisk-config: the printed dialplan on the real Asterisk', () => {
       expect(logText()).not.toContain(noDaemonNotice(open));
       const metrics = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
       expect(metrics).toMatch(/^after_hours_calls_total\{[^}]*plan="continue"[^}]*\} 1$/m);
+    });
+  });
+  describe('with a daemon publishing the open fast path', () => {
+    let daemon: RunningDaemon;
+    const variable = `AH_OPEN_${app.replace(/-/g, '_')}_${open.replace(/\D/g, '')}`;
+    const auth = { authorization: `Basic ${Buffer.from(`${ariUser}:${ariPassword}`).toString('base64')}` };
+    beforeAll(async () => {
+      const configFile = writeConfig(
+        [
+          'defaults: { region: PL, timezone: Europe/Warsaw }',
+          'numbers:',
+          `  - { did: "${open}", hours: "00:00-24:00", afterHours: { action: hangup } }`,
+          '',
+        ].join('\n'),
+      );
+      daemon = await startDaemon({ configFile, prefix, app, env: { CONTINUE_CONTEXT: 'after-hours-open', OPEN_FAST_PATH: 'on' } });
+      await daemon.waitHealthy();
+    });
+    afterAll(async () => {
+      await daemon?.stop();
+      await fetch(`${ariUrl}/ari/asterisk/variable?variable=${variable}`, { method: 'POST', headers: auth });
+    });
+
+    it("an open number's call rings the office without entering Stasis", async () => {
+      const published = await (await fetch(`${ariUrl}/ari/asterisk/variable?variable=${variable}`, { headers: auth })).json();
+      expect((published as { value: string }).value).toMatch(/^\d{10}$/);
+      const office = await startUas({ behaviour: 'answer', port: officePort });
+      try {
+        const r = await call({ to: `*7${open}`, expect: 200, talkMs: 300 });
+        expect(r.finalCode).toBe(200);
+        const invites = await office.waitForInvites(1);
+        expect(invites[0]!.user).toBe(open);
+      } finally {
+        await office.stop();
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
+      expect(metrics).not.toMatch(/^after_hours_calls_total\{/m);
     });
   });
 });

@@ -46,7 +46,9 @@ export interface RunningDaemon {
   spoolDir: string;
   logs(): string;
   health(): Promise<Health | undefined>;
-  decision(did: string): Promise<{ open: boolean; reason: string; action: string; configVersion: number | string }>;
+  decision(
+    did: string,
+  ): Promise<{ open: boolean; reason: string; action: string; configVersion: number | string; fastPathOpenUntil: number | null }>;
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -85,6 +87,9 @@ export async function startDaemon(opts: {
       DECISION_PORT: String(decisionPort),
       SPOOL_DIR: spoolDir,
       LOG_LEVEL: 'debug',
+      // Tests watch the daemon decide every call, open ones too; test/integration/openFastPath
+      // turns the open fast path on (OPEN_FAST_PATH=on) where it is what is tested.
+      OPEN_FAST_PATH: 'off',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,10 +120,13 @@ export async function startDaemon(opts: {
     logs: () => out,
     health: async () => (await get<Health>('/healthz'))?.body,
     decision: async (did) => {
-      const r = await get<{ open: boolean; reason: string; action: string; configVersion: number | string }>(
-        `/decision?did=${encodeURIComponent(did)}`,
-        decisionPort,
-      );
+      const r = await get<{
+        open: boolean;
+        reason: string;
+        action: string;
+        configVersion: number | string;
+        fastPathOpenUntil: number | null;
+      }>(`/decision?did=${encodeURIComponent(did)}`, decisionPort);
       if (!r || r.status !== 200) throw new Error(`no decision for ${did}: ${r?.status}`);
       return r.body;
     },

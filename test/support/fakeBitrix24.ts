@@ -2,7 +2,9 @@
 // (/rest/1/secret-token/METHOD.json) or as a local application (/rest/METHOD.json with an
 // OAuth access token in `auth`), and for Bitrix24's OAuth server (/oauth/token/,
 // /oauth/authorize/). It keeps state the tests can inspect and can be told to misbehave
-// (rate limit, expired tokens, dropped connections, a slow token server). Parameters and their
+// (rate limit, expired tokens, dropped connections, a slow token server, inactive users, a
+// method blocked by the operation time limit, lead or activity creation failing inside a
+// successful answer). Parameters and their
 // defaults follow the Bitrix24 REST reference (bitrix24/b24restdocs, api-reference/telephony,
 // api-reference/chats/notifications, settings/oauth): ADD_TO_CHAT and SHOW default to 1, so a
 // caller that leaves them out gets Bitrix24's own chat message and call card, which the tests
@@ -19,6 +21,8 @@ export interface FakeRecord {
   phones: string[];
   assignedById: number;
   title?: string;
+  /** A lead's SOURCE_ID: register's CRM_SOURCE, else the portal's default (CALL). */
+  sourceId?: string;
 }
 
 export interface FakeCall {
@@ -43,6 +47,8 @@ export interface FakeCall {
     failedReason: string;
     vote: number;
     recordUrl?: string;
+    /** The statistics' CALL_STATUS: 1 (a conversation) when DURATION > 0, else 0. */
+    callStatus: 0 | 1;
   };
   records: { filename: string; bytes: number; content: Buffer }[];
 }
@@ -55,6 +61,10 @@ export interface FakeActivity {
   responsibleId: number;
   statusCode: string;
   durationSeconds: number;
+  /** The activity's missed-call flag: STATUS_CODE 304 on a call of TYPE 2 or 4 (not 3). */
+  missed: boolean;
+  /** What the activity says; "Call duration: N" once a duration was sent. */
+  description: string;
 }
 
 export interface FakeNotification {
@@ -135,7 +145,15 @@ export class FakeBitrix24 {
   readonly requests: FakeRequest[] = [];
   /** Every request to the OAuth server. */
   readonly tokenRequests: { grantType: string; status: number; error?: string }[] = [];
+  /** Refresh-token grants carried out whose answer is then lost (the connection closes): the pair rotated, nobody has it. */
+  loseTokenAnswers = 0;
   leadCreationDisabled = false;
+  /** finish saves the call but its activity is not created: the answer carries ERRORS.ACTIVITY_CREATION. */
+  activityCreationFails = false;
+  /** Users fired or deactivated: register and finish refuse them ("User is not found or is not active"). */
+  readonly inactiveUsers = new Set<number>();
+  /** Methods blocked by the operation time limit, until (portal clock, ms) the block lifts. */
+  readonly blockedUntil = new Map<string, number>();
   /**
    * Some portals allow telephony.externalcall.* only to an application: a webhook gets
    * WRONG_AUTH_TYPE. telephony.externalLine.* are application-only everywhere.
@@ -240,6 +258,24 @@ export class FakeBitrix24 {
     this.bucketLevel = 0;
     this.bucketAt = this.now();
     return this;
+  }
+
+  /** Users who left: register/finish refuse them with ERROR_CORE "User is not found or is not active". */
+  deactivateUser(...ids: number[]): void {
+    for (const id of ids) this.inactiveUsers.add(id);
+  }
+
+  /**
+   * OPERATION_TIME_LIMIT: `method` is blocked for `ms` of the portal's clock (Bitrix24: up to 10
+   * minutes); each refusal says until when in `operating_reset_at` (Unix seconds).
+   */
+  blockMethod(method: string, ms: number): void {
+    this.blockedUntil.set(method, this.now() + ms);
+  }
+
+  /** Finished calls whose activity is flagged missed: what Bitrix24's missed-calls list shows. */
+  missedCalls(): FakeActivity[] {
+    return this.activities.filter((a) => a.missed);
   }
 
   /** The next `n` requests get `QUERY_LIMIT_EXCEEDED` (HTTP 503). */
@@ -347,8 +383,16 @@ export class FakeBitrix24 {
     }
     const queued = this.failQueue.shift();
     if (queued) return fail(queued.status, queued.error, 'Too many requests');
+    const until = this.blockedUntil.get(method);
+    if (until !== undefined && until > this.now()) {
+      return send(429, {
+        error: 'OPERATION_TIME_LIMIT',
+        error_description: 'Method is blocked due to operation time limit.',
+        time: { operating_reset_at: Math.ceil(until / 1000) },
+      });
+    }
     try {
-      const result = this.run(method, params);
+      const result = this.run(method, params, via);
       this.onRequest?.(method, params);
       if (this.responseDelayMs > 0) {
         this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
@@ -414,6 +458,12 @@ export class FakeBitrix24 {
     const refresh = `refresh${this.nextId++}${Math.random().toString(36).slice(2, 10)}`;
     this.accessTokens.set(access, { expiresAt: this.now() + this.accessTokenTtlSeconds * 1000 });
     this.refreshTokens.set(refresh, { ...grant, refreshToken: refresh });
+    if (grantType === 'refresh_token' && this.loseTokenAnswers > 0) {
+      this.loseTokenAnswers--;
+      this.tokenRequests.push({ grantType, status: 0 });
+      req.socket.destroy();
+      return;
+    }
     answer(200, {
       access_token: access,
       client_endpoint: `${this.origin}/rest/`,
@@ -427,10 +477,10 @@ export class FakeBitrix24 {
     });
   }
 
-  private run(method: string, p: Params): unknown {
+  private run(method: string, p: Params, via: FakeRequest['via']): unknown {
     switch (method) {
       case 'batch':
-        return this.batch(p);
+        return this.batch(p, via);
       case 'crm.duplicate.findbycomm':
         return this.findByComm(p);
       case 'crm.contact.get':
@@ -455,20 +505,20 @@ export class FakeBitrix24 {
         return this.lineDelete(p);
       case 'im.notify.system.add':
       case 'im.notify.personal.add':
-        return this.notify(p);
+        return this.notify(p, via);
       default:
         throw new ApiError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
     }
   }
 
-  private batch(p: Params): unknown {
+  private batch(p: Params, via: FakeRequest['via']): unknown {
     const cmd = (p.cmd ?? {}) as Record<string, string>;
     const result: Record<string, unknown> = {};
     const resultError: Record<string, unknown> = {};
     for (const [key, command] of Object.entries(cmd)) {
       const [method, query = ''] = String(command).split('?', 2) as [string, string?];
       try {
-        result[key] = this.run(method, parsePhpQuery(query));
+        result[key] = this.run(method, parsePhpQuery(query), via);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         resultError[key] = { error: err.error, error_description: err.description };
@@ -496,16 +546,13 @@ export class FakeBitrix24 {
   }
 
   private user(p: Params): number {
-    if (p.USER_ID !== undefined && p.USER_ID !== '') {
-      const id = Number(p.USER_ID);
-      if (!Number.isInteger(id) || id <= 0) throw new ApiError(400, 'ERROR_CORE', 'User is not found or is not active');
+    const active = (id: number | undefined): number => {
+      if (id === undefined || !Number.isInteger(id) || id <= 0 || this.inactiveUsers.has(id))
+        throw new ApiError(400, 'ERROR_CORE', 'User is not found or is not active');
       return id;
-    }
-    if (p.USER_PHONE_INNER !== undefined && p.USER_PHONE_INNER !== '') {
-      const id = this.innerPhones.get(String(p.USER_PHONE_INNER));
-      if (id === undefined) throw new ApiError(400, 'ERROR_CORE', 'User is not found or is not active');
-      return id;
-    }
+    };
+    if (p.USER_ID !== undefined && p.USER_ID !== '') return active(Number(p.USER_ID));
+    if (p.USER_PHONE_INNER !== undefined && p.USER_PHONE_INNER !== '') return active(this.innerPhones.get(String(p.USER_PHONE_INNER)));
     throw new ApiError(400, 'ERROR_CORE', 'USER_ID or USER_PHONE_INNER should be set');
   }
 
@@ -514,7 +561,9 @@ export class FakeBitrix24 {
    * CALL_START_DATE (ISO 8601 with zone; default now), CRM_CREATE (default 0), CRM_SOURCE,
    * CRM_ENTITY_TYPE/ID, SHOW (default 1), ADD_TO_CHAT (default 1), CALL_LIST_ID, LINE_NUMBER,
    * EXTERNAL_CALL_ID. An unfinished registration of the same phone, type, user, line and
-   * external id within 30 minutes is returned again.
+   * external id is returned again while its DATE_CREATE (the CALL_START_DATE it was given) is
+   * less than 30 minutes old: a call retried later than that is registered a second time.
+   * The reused call is returned as it is (no second attempt at a lead).
    */
   private register(p: Params): unknown {
     const userId = this.user(p);
@@ -535,7 +584,7 @@ export class FakeBitrix24 {
         c.userId === userId &&
         c.line === line &&
         c.externalCallId === ext &&
-        this.now() - c.registeredAt < 30 * 60_000,
+        this.now() - Date.parse(c.startDate) < 30 * 60_000,
     );
     if (earlier) return this.registerAnswer(earlier);
     const call: FakeCall = {
@@ -564,6 +613,7 @@ export class FakeBitrix24 {
         if (this.leadCreationDisabled) leadError = 'Lead creation is disabled';
         else {
           const lead = this.addRecord('LEAD', [call.phone], call.userId);
+          lead.sourceId = call.crmSource ?? 'CALL';
           call.entity = { type: 'LEAD', id: lead.id };
           call.createdLeadId = lead.id;
         }
@@ -606,7 +656,9 @@ export class FakeBitrix24 {
       const lead = this.records.find((r) => r.type === 'LEAD' && r.id === call.createdLeadId);
       if (lead) lead.assignedById = userId;
     }
-    if (call.entity) {
+    const errors: Record<string, string> = {};
+    if (call.entity && this.activityCreationFails) errors.ACTIVITY_CREATION = 'Could not create the CRM activity';
+    else if (call.entity) {
       this.activities.push({
         id: activityId,
         ownerTypeId: OWNER_TYPE_ID[call.entity.type],
@@ -615,6 +667,8 @@ export class FakeBitrix24 {
         responsibleId: userId,
         statusCode,
         durationSeconds: duration,
+        missed: statusCode === '304' && (call.type === 2 || call.type === 4),
+        description: duration > 0 ? `Call duration: ${duration}` : '',
       });
     }
     call.finished = {
@@ -626,6 +680,7 @@ export class FakeBitrix24 {
       failedReason: String(p.FAILED_REASON ?? ''),
       vote: [1, 2, 3, 4, 5].includes(vote) ? vote : 0,
       ...(p.RECORD_URL !== undefined ? { recordUrl: String(p.RECORD_URL) } : {}),
+      callStatus: duration > 0 ? 1 : 0,
     };
     if (String(p.ADD_TO_CHAT ?? '1') !== '0') this.chat.push({ userId, callId: call.callId, by: 'telephony.externalcall.finish' });
     return {
@@ -638,15 +693,16 @@ export class FakeBitrix24 {
       INCOMING: String(call.type),
       CALL_DURATION: duration,
       CALL_START_DATE: call.startDate,
-      CALL_STATUS: statusCode === '200' ? 1 : 0,
+      CALL_STATUS: call.finished.callStatus,
       CALL_VOTE: call.finished.vote,
       COST: call.finished.cost,
       COST_CURRENCY: call.finished.costCurrency,
       CALL_FAILED_CODE: statusCode,
       CALL_FAILED_REASON: call.finished.failedReason,
-      CRM_ACTIVITY_ID: call.entity ? activityId : null,
+      CRM_ACTIVITY_ID: call.entity && Object.keys(errors).length === 0 ? activityId : null,
       CRM_ENTITY_TYPE: call.entity?.type ?? '',
       CRM_ENTITY_ID: call.entity?.id ?? 0,
+      ...(Object.keys(errors).length > 0 ? { ERRORS: errors } : {}),
     };
   }
 
@@ -694,13 +750,15 @@ export class FakeBitrix24 {
 
   /**
    * im.notify.system.add: USER_ID and MESSAGE required; MESSAGE_OUT, TAG, SUB_TAG, ATTACH. A tag is
-   * unique in the whole portal: a notification with a tag deletes every other one with it.
+   * unique in the whole portal: a notification with a tag deletes every other one with it. The
+   * tag is applied only when the request carries a client id (an application); through an
+   * incoming webhook it is dropped, so a repeat is a second notification.
    */
-  private notify(p: Params): unknown {
+  private notify(p: Params, via: FakeRequest['via']): unknown {
     const userId = Number(p.USER_ID);
     if (!Number.isInteger(userId) || userId <= 0 || typeof p.MESSAGE !== 'string')
       throw new ApiError(400, 'ERROR_ARGUMENT', 'USER_ID and MESSAGE are required');
-    const tag = p.TAG === undefined ? undefined : String(p.TAG);
+    const tag = p.TAG === undefined || via !== 'application' ? undefined : String(p.TAG);
     const id = this.nextId++;
     if (tag !== undefined) for (const [key, n] of this.notifications) if (n.tag === tag) this.notifications.delete(key);
     this.notifications.set(tag === undefined ? `id:${id}` : `tag:${tag}`, {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatConfigError, type ConfigError } from '../../config/errors';
+import { MAX_ICS_BYTES } from '../../config/boundedRead';
+import { folderScope } from '../../config/fileScope';
 import { loadConfigText } from '../../config/load';
 import { rollbackConfig } from '../../store/configRollback';
 import { pushConfig } from '../../store/configStore';
@@ -128,13 +130,14 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext):
     },
   );
 
-  app.post<{ Body: { yaml: string; file?: string; note?: string } }>(
+  app.post<{ Body: { yaml: string; file?: string; note?: string; ics?: Record<string, string> } }>(
     '/api/config',
     {
       config: { role: 'admin' },
       schema: {
         summary: 'push a YAML configuration as a new version (validated like `push`; every daemon switches within a second)',
-        description: "Relative paths in it (greetings, ICS files) resolve against `file`'s folder on the console's machine.",
+        description:
+          "It reads no file of the console's host but those under the console's folder (CONSOLE_CONFIG_DIR, default the folder of its --config): relative paths resolve against `file`'s folder inside it, anything outside is refused. Greetings are sound:NAME (stored sounds); an iCalendar file may be sent with the push in `ics`.",
         tags: ['config'],
         body: {
           type: 'object',
@@ -144,6 +147,12 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext):
             yaml: { type: 'string', minLength: 1 },
             file: { type: 'string', minLength: 1, maxLength: 500, description: 'the name it is pushed under (default console.yaml)' },
             note: { type: 'string', maxLength: MAX_PUSH_NOTE_LENGTH },
+            ics: {
+              type: 'object',
+              maxProperties: 64,
+              description: 'iCalendar texts by the path the YAML names them with: used instead of reading those files',
+              additionalProperties: { type: 'string', maxLength: MAX_ICS_BYTES },
+            },
           },
         },
         response: { 200: pushedSchema, 400: refusedConfig },
@@ -152,7 +161,11 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext):
     async (req) => {
       const file = req.body.file ?? 'console.yaml';
       const now = new Date(ctx.now());
-      const loaded = loadConfigText(file, req.body.yaml, { now: now.getTime() });
+      const loaded = loadConfigText(file, req.body.yaml, {
+        now: now.getTime(),
+        files: folderScope(ctx.configDir),
+        ...(req.body.ics ? { sentIcs: req.body.ics } : {}),
+      });
       if (!loaded.ok) throw refused('push', loaded.errors);
       const source = { file, yaml: req.body.yaml, who: auditWho(actorOf(req)), ...(req.body.note ? { note: req.body.note } : {}) };
       const version = await pushConfig(ctx.redis, ctx.prefix, loaded.config, now, source);

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { actorOf } from '../auth';
+import { actorOf, rateLimited } from '../auth';
 import type { ConsoleContext } from '../context';
 import { ConsoleHttpError, errorSchema } from '../httpError';
-import { loginBlockedFor, recordLoginFailure } from '../loginLimit';
+import { reserveLoginTry, returnLoginTry } from '../loginLimit';
 import { ROLES } from '../roles';
 import { cookieValue, createSession, deleteSession, readSession, SESSION_COOKIE } from '../sessions';
 import { verifyToken } from '../tokens';
@@ -28,10 +28,14 @@ function setCookie(reply: FastifyReply, ctx: ConsoleContext, value: string, maxA
   reply.header('set-cookie', attrs.join('; '));
 }
 
+/** A login's body is a token of at most 200 characters in JSON: anything much larger is not a login. */
+export const LOGIN_BODY_LIMIT = 1024;
+
 export function registerSessionRoutes(app: FastifyInstance, ctx: ConsoleContext): void {
   app.post<{ Body: { token: string } }>(
     '/api/session',
     {
+      bodyLimit: LOGIN_BODY_LIMIT,
       schema: {
         summary: 'log in with a token: sets the session cookie and returns the CSRF token',
         tags: ['session'],
@@ -45,19 +49,14 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ConsoleContext)
       },
     },
     async (req, reply) => {
-      const wait = await loginBlockedFor(ctx.redis, ctx.prefix, req.ip);
-      if (wait > 0)
-        throw new ConsoleHttpError(
-          'AH_ERR_CONSOLE_RATE_LIMITED',
-          `too many failed logins from ${req.ip}; try again in ${Math.ceil(wait / 1000)} s`,
-          {
-            'retry-after': String(Math.ceil(wait / 1000)),
-          },
-        );
+      // The try is counted before the token is looked at, and given back if it was good.
+      const wait = await reserveLoginTry(ctx.redis, ctx.prefix, req.ip);
+      if (wait > 0) throw rateLimited(req.ip, wait);
       const now = ctx.now();
       const t = await verifyToken(ctx.redis, ctx.prefix, req.body.token, now);
-      if (!t.ok) {
-        await recordLoginFailure(ctx.redis, ctx.prefix, req.ip);
+      if (t.ok) await returnLoginTry(ctx.redis, ctx.prefix, req.ip);
+      else {
+        ctx.log.warn({ from: req.ip, door: 'login', why: t.why }, 'console: a login was refused');
         throw new ConsoleHttpError(
           'AH_ERR_CONSOLE_UNAUTHENTICATED',
           t.why === 'expired' ? 'the token has expired' : 'the token is unknown or revoked',

@@ -110,9 +110,8 @@ describe('CallSession', () => {
     const s = session('a');
     expect(await s.waitFor((x) => x.kind === 'playback-finished', 20)).toBeUndefined();
     s.deliver({ kind: 'hangup' });
-    const t0 = Date.now();
-    expect(await s.waitFor((x) => x.kind === 'playback-finished', 5000)).toEqual({ kind: 'hangup' });
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // Longer than the test's own timeout: only a wait that ends at once lets the test pass.
+    expect(await s.waitFor((x) => x.kind === 'playback-finished', 10 * 60_000)).toEqual({ kind: 'hangup' });
   });
 
   it('ignoreHangup waits on through the caller hanging up (clean-up that must finish)', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ariTls, AriUrlError, isCertificateError, parseAriUrl, resolveAriAccess } from '../../../src/ari/endpoint';
+import { ariTls, AriUrlError, isCertificateError, parseAriUrl, resolveAriAccess } from '../../../src/ariHttp/endpoint';
 
 describe('parseAriUrl', () => {
   test.each([

@@ -72,7 +72,7 @@ describe('ARI clients over TLS, IPv6 and a path prefix', () => {
 
   const url = () => `https://[::1]:${port}/asterisk`;
 
-  test.each<AriRestClient>(['own', 'agent'])(
+  test.each<AriRestClient>(['own', 'agent', 'undici'])(
     'REST (%s): the reject reaches <prefix>/ari with Host and auth; errors keep the status',
     async (restClient) => {
       const rest = new AriRest({ url: url(), user: 'ah', password: 'pw', caFile: good.ca, restClient });
@@ -103,7 +103,7 @@ describe('ARI clients over TLS, IPv6 and a path prefix', () => {
     },
   );
 
-  test.each<AriRestClient>(['own', 'agent'])('REST (%s): a server certificate from another CA is refused', async (restClient) => {
+  test.each<AriRestClient>(['own', 'agent', 'undici'])('REST (%s): a server certificate from another CA is refused', async (restClient) => {
     const rest = new AriRest({ url: url(), user: 'ah', password: 'pw', caFile: other.ca, restClient, timeoutMs: 3000 });
     const before = seen.length;
     try {

@@ -58,12 +58,18 @@ describe('asterisk-config', () => {
     expect(dialplan).toBe(
       [
         '[pbx-in]',
-        'exten => _X.,1,Stasis(ah-test,${EXTEN})',
+        'exten => _X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
+        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
+        ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
+        ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
         ' same => n(no-daemon),Log(NOTICE,after-hours app ah-test is not connected - ${EXTEN} goes on to normal routing)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
-        'exten => _+X.,1,Stasis(ah-test,${EXTEN})',
+        'exten => _+X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
+        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
+        ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
+        ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
         ' same => n(no-daemon),Log(NOTICE,after-hours app ah-test is not connected - ${EXTEN} goes on to normal routing)',
@@ -93,7 +99,8 @@ describe('asterisk-config', () => {
     const r = await run(['--only', 'freepbx']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^; -+ FreePBX: extensions_custom.conf/);
-    expect(r.stdout).toContain('[from-pstn-custom]\nexten => _X.,1,Stasis(after-hours,${EXTEN})');
+    expect(r.stdout).toContain('[from-pstn-custom]\nexten => _X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_after_hours_${FILTER(0-9,${EXTEN})}})');
+    expect(r.stdout).toContain(' same => n(stasis),Stasis(after-hours,${EXTEN})');
     expect(r.stdout).toContain(' same => n,Goto(after-hours-freepbx-routing,${EXTEN},1)');
     expect(r.stdout).toContain(
       '[after-hours-freepbx-routing]\ninclude => ext-did\ninclude => ext-did-post-custom\ninclude => from-did-direct\ninclude => ext-did-catchall\n',

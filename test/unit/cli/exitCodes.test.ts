@@ -71,7 +71,7 @@ describe('exit codes', () => {
   // Each of these exited 1 (or 78) depending on which of five parsers read it; all are 78 now,
   // naming the variable and the reason, before the verb reads its configuration file.
   it.each([
-    ['start', { ARI_REST_CLIENT: 'foo' }, /^after-hours: ARI_REST_CLIENT must be one of own, agent \(got "foo"\)\n$/],
+    ['start', { ARI_REST_CLIENT: 'foo' }, /^after-hours: ARI_REST_CLIENT must be one of own, agent, undici \(got "foo"\)\n$/],
     ['start', { ARI_HEARTBEAT_MS: 'abc' }, /^after-hours: ARI_HEARTBEAT_MS must be a whole number from 100 to 600000 \(got "abc"\)\n$/],
     ['start', { SPOOL_MEMORY_EVENTS: '-5' }, /^after-hours: SPOOL_MEMORY_EVENTS must be a whole number from 0 to 10000000 \(got "-5"\)\n$/],
     [

@@ -117,9 +117,8 @@ describe('loadConfig reads only regular files within the limit', () => {
     ['a file over the limit', () => sparse('huge.yaml', MAX_CONFIG_BYTES + 1), /is too large \(\d+ bytes; the limit is 64 MiB\)$/],
   ])('refuses %s at once, as FILE:1:1', (_name, make, message) => {
     const file = make();
-    const t0 = performance.now();
+    // A read that waited on the FIFO or read the sparse file would not return within the test's timeout.
     const r = loadConfig(file);
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(r).toEqual({ ok: false, errors: [{ file, line: 1, col: 1, message: expect.stringMatching(message) }] });
   });
 });

@@ -84,7 +84,7 @@ describe('shape (the JSON Schema)', () => {
       'an unknown key with nothing near: the allowed keys',
       HEAD + NUMBER + '    xyzzy: 1\n',
       [
-        'test.yaml:7:5: unknown key "xyzzy" in numbers[0] (expected one of: did, name, timezone, hours, daysOff, holidays, afterHours, daysOffAfterHours, callers, crm, language)',
+        'test.yaml:7:5: unknown key "xyzzy" in numbers[0] (expected one of: did, name, timezone, hours, daysOff, holidays, afterHours, daysOffAfterHours, callers, crm, language, fastPath)',
       ],
     ],
     [

@@ -8,11 +8,9 @@ import { loadConfigText } from '../../../src/config/load';
 // deep checks (hours syntax, holidays, forward targets); (b) arbitrary strings, bytes and
 // YAML-token soup.
 //
-// PER_INPUT_MS is a safety bound for a shared, loaded test machine, not a speed figure:
-// the typical input here takes a few milliseconds (`npm run bench:hostile` has the speed
-// figures). It catches run-away expansion (alias bombs, day-by-day ranges), which costs
-// seconds to minutes, not milliseconds.
-const PER_INPUT_MS = 2000;
+// No input's time is asserted (speed is `npm run bench:hostile`'s): run-away expansion (alias
+// bombs, day-by-day ranges) costs minutes, and the test's own timeout fails it. The slowest
+// input of a run is printed for whoever reads the log.
 const MAX_MESSAGE = 500;
 const FILE = join(__dirname, '..', '..', 'fixtures', 'config', 'fuzz.yaml');
 const NOW = Date.UTC(2026, 5, 1);
@@ -178,7 +176,6 @@ function check(text: string): void {
   const r = loadConfigText(FILE, text, { now: NOW });
   const ms = performance.now() - t0;
   slowest = Math.max(slowest, ms);
-  expect(ms).toBeLessThan(PER_INPUT_MS);
   if (r.ok) return;
   expect(r.errors.length).toBeGreaterThan(0);
   for (const e of r.errors) {
@@ -192,8 +189,7 @@ function check(text: string): void {
 
 describe('loadConfigText on arbitrary input', () => {
   afterAll(() => {
-    // For whoever tunes PER_INPUT_MS: the slowest input of this run.
-    process.stdout.write(`fuzz: slowest input ${slowest.toFixed(0)} ms (bound ${PER_INPUT_MS} ms)\n`);
+    process.stdout.write(`fuzz: slowest input ${slowest.toFixed(0)} ms\n`);
   });
 
   it("YAML-shaped values with the schema's keys (a config-like top level)", () => {

@@ -26,10 +26,10 @@ function laughs(levels: number): { text: string; last: string } {
   return { text: lines.join('\n') + '\n', last: names[levels - 1]! };
 }
 
-function load(text: string): { r: LoadResult; ms: number } {
-  const t0 = performance.now();
-  const r = loadConfigText(FILE, text, { now: NOW });
-  return { r, ms: performance.now() - t0 };
+// How long a refusal takes is measured by bench/hostile.ts (npm run bench:hostile), not here:
+// the proof of a bound is where it refuses and what it says.
+function load(text: string): { r: LoadResult } {
+  return { r: loadConfigText(FILE, text, { now: NOW }) };
 }
 
 function errorsOf(r: LoadResult) {
@@ -46,7 +46,7 @@ describe('alias bombs', () => {
     const bomb = laughs(9); // lines 4-12
     const text =
       key === 'numbers' ? HEAD + bomb.text + 'numbers: *i\n' : HEAD + bomb.text + `numbers:\n  - did: "+48 22 123 45 67"\n    ${key}: *i\n`;
-    const { r, ms } = load(text);
+    const { r } = load(text);
     const errors = errorsOf(r);
     expect(errors).toEqual([
       {
@@ -56,7 +56,6 @@ describe('alias bombs', () => {
         message: `aliases expand the file to more than ${MAX_VALUES.toLocaleString('en')} values (the limit); alias *i (anchor &i at line 12) alone expands to 435,848,050 values`,
       },
     ]);
-    expect(ms).toBeLessThan(2000);
   });
 
   it('a smaller bomb (6 levels, 600k values) passes the size check, and its errors stay short', () => {
@@ -70,7 +69,6 @@ describe('alias bombs', () => {
       'numbers[0].hours[0] must be string (got [[[[["x","x","x","x","x","x","x","x","x"],["x","x","x","x","…)',
     );
     for (const e of errors) expect(e.message.length).toBeLessThanOrEqual(200);
-    expect(loaded.ms).toBeLessThan(2000);
   });
 
   it('an alias inside its own anchor (a cycle) is refused at the alias', () => {
@@ -159,9 +157,8 @@ describe('renderValue', () => {
   it('walks a shared (alias) graph or a cycle only as far as the budget', () => {
     let v: unknown[] = ['x'];
     for (let i = 0; i < 40; i++) v = [v, v, v, v, v, v, v, v, v]; // 9^40 leaves when expanded
-    const t0 = performance.now();
+    // Expanded, this is 9^40 leaves: a walk that did not stop at the budget would never return.
     expect(renderValue(v, 60)).toHaveLength(61);
-    expect(performance.now() - t0).toBeLessThan(50);
     const cyclic: unknown[] = [];
     cyclic.push(cyclic, cyclic);
     expect(renderValue(cyclic, 12)).toBe('[[[[[[[[[[[[…');

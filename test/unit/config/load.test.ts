@@ -163,6 +163,30 @@ describe('defaults are inherited unless a number sets its own', () => {
   });
 });
 
+describe('crm.source: the lead source of a number', () => {
+  const text = `defaults:
+  region: PL
+  timezone: Europe/Warsaw
+  hours: { mon-fri: "09:00-17:00" }
+  crm: { queue: [1], source: CALL }
+numbers:
+  - did: "+48 22 123 45 67"
+  - did: "+48 22 123 45 68"
+    crm: { source: "2" }
+`;
+
+  it("a number inherits the defaults' source or names its own", () => {
+    const { config } = ok(loadConfigText(join(FIXTURES, 'source.yaml'), text, { now: NOW }));
+    expect(config.numbers.map((n) => n.crm.source)).toEqual(['CALL', '2']);
+  });
+
+  it('refuses a source that is no source id, with its line', () => {
+    const r = loadConfigText(join(FIXTURES, 'source.yaml'), text.replace('source: CALL', 'source: "a b"'), { now: NOW });
+    expect(r.ok).toBe(false);
+    expect(JSON.stringify(!r.ok && r.errors)).toMatch(/crm.*source|source.*pattern/i);
+  });
+});
+
 describe('numbers with the same hours and holidays', () => {
   // The loader and the directory share parsed hours, holiday days and weekly tables between
   // numbers written alike; what differs per number must stay per number.

@@ -11,6 +11,10 @@ import {
 import { formatDuration, notificationText } from '../../../src/policy/notificationText';
 import { makeEvent } from '../crm/fixtures';
 
+const withQueue = (queue: number[]): AfterHoursEvent => {
+  const base = makeEvent();
+  return { ...base, crm: { ...base.crm, queue } } as AfterHoursEvent;
+};
 const kinds = (actions: CrmAction[]): string[] => actions.map((a) => (a.kind === 'notify' ? `notify:${a.userId}` : a.kind));
 
 describe('decideCrmActions', () => {
@@ -91,8 +95,26 @@ describe('decideCrmActions', () => {
       attachTo: { type: 'CONTACT', id: 7 },
       createLead: false,
       status: 'missed',
-      durationSeconds: 72,
+      // A voicemail is not talk time: Bitrix24 would count the call as a conversation.
+      durationSeconds: 0,
     });
+  });
+
+  it('hands the call to the queue users in order when the responsible user cannot take it', () => {
+    const [register, , notify] = decideCrmActions(withQueue([11, 42, 12, 11]), { kind: 'found', matches: [contact] });
+    expect(register).toMatchObject({ userId: 42, fallbackUserIds: [11, 12] });
+    expect(notify).toMatchObject({ kind: 'notify', userId: 42, followsCall: true });
+    const [lead] = decideCrmActions(withQueue([11, 12, 13]), { kind: 'not-found' });
+    expect(lead).toMatchObject({ userId: 11, fallbackUserIds: [12, 13] });
+  });
+
+  it("sends the number's lead source with a lead, and none when it names none", () => {
+    const base = makeEvent();
+    const withSource = { ...base, crm: { ...base.crm, source: 'CALLBACK' } } as AfterHoursEvent;
+    expect(decideCrmActions(withSource, { kind: 'not-found' })[0]).toMatchObject({ createLead: true, source: 'CALLBACK' });
+    expect(decideCrmActions(base, { kind: 'not-found' })[0]).not.toHaveProperty('source');
+    // Attaching to a known record creates no lead: no source either.
+    expect(decideCrmActions(withSource, { kind: 'found', matches: [contact] })[0]).not.toHaveProperty('source');
   });
 
   it('creates a lead for an unknown caller under the first queue user', () => {
@@ -120,7 +142,7 @@ describe('decideCrmActions', () => {
     });
     const actions = decideCrmActions(event, { kind: 'not-found' });
     expect(actions).toContainEqual({ kind: 'attach-recording', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 });
-    expect(actions[0]).toMatchObject({ status: 'missed', durationSeconds: 9 });
+    expect(actions[0]).toMatchObject({ status: 'missed', durationSeconds: 0 });
   });
 
   it('tags every notification with the event id, so a redelivery replaces it', () => {

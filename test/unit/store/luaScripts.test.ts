@@ -24,7 +24,7 @@ describe('Lua scripts (with a real redis-server)', () => {
     await runLua(redis, 'lockRelease', ['k'], ['t']);
     const defined = files.filter((f) => typeof (redis as unknown as Record<string, unknown>)[f] === 'function');
     expect(defined).toEqual(files);
-    expect(files).toHaveLength(10);
+    expect(files).toHaveLength(12);
   });
 
   it('runs again after the server forgot its scripts (SCRIPT FLUSH, as after a restart)', async () => {
