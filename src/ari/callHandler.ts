@@ -3,23 +3,24 @@ import type { Logger } from 'pino';
 import type { NumberConfig } from '../config/types';
 import { normaliseNumber } from '../phone/e164';
 import type { CallOutcome } from '../policy/actions';
-import { planNumberCall, settingsOf, type ActionPlan, type CallPlan, type PlannedCall } from '../policy/afterHours';
+import { decideCall, settingsOf, type ActionDisposition, type CallDecision, type CallDisposition } from '../policy/afterHours';
 import { ANONYMOUS, EVENT_TYPE, type AfterHoursEvent } from '../policy/callEvent';
 import { readCaller } from '../policy/callers';
 import { isoWithOffset } from '../schedule/calendar';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decideNow } from '../schedule/decide';
 import type { Overrides } from '../schedule/types';
-import type { Prelude } from './actions/callAction';
-import { elapsedSeconds, type ActionContext } from './actions/context';
-import { FORWARD_LEG_ARG } from './actions/forward';
-import { actionOf } from './actions/registry';
+import type { Prelude } from '../actions/callAction';
+import { elapsedSeconds, type ActionContext } from '../actions/context';
+import type { CallContext } from './callContext';
+import { FORWARD_LEG_ARG } from '../actions/forward';
+import { actionOf } from '../actions/registry';
 import { FEATURE_ARG } from './featureCodes';
-import type { CallRouter } from './callRouter';
-import { CallSession } from './callSession';
+import type { AriEventDispatcher } from './ariEventDispatcher';
+import { CallSession } from '../call/callSession';
 import { AriHttpError } from './rest';
 import { backoffDelay } from '../shared/backoff';
-import type { StasisStartEvent } from './ariEvents';
+import type { StasisStartEvent } from '../call/ariEvents';
 
 // Takes each inbound call from StasisStart to its end: decide, act, record the event.
 // Open numbers, unknown numbers and anything that cannot be decided go back to the
@@ -37,14 +38,14 @@ const CHANNEL_GONE_WAIT_MS = 1000;
 const UNREACHABLE_RETRY_MS = 15_000;
 
 export interface CallHandlerDeps {
-  ctx: ActionContext;
-  router: CallRouter;
+  ctx: CallContext;
+  router: AriEventDispatcher;
   directory: () => CallDirectory | undefined;
   overrides: () => ReadonlyMap<string, Overrides>;
   /** Where open and undecidable calls continue: context, priority (the extension is the call's own). */
   continueTo: { context: string; priority: number };
   emit: (event: AfterHoursEvent) => Promise<void>;
-  observe?: (kind: CallPlan['kind'] | 'unknown' | 'error', outcome?: string) => void;
+  observe?: (kind: CallDisposition['kind'] | 'unknown' | 'error', outcome?: string) => void;
   maskCaller: (n: string) => string;
   /** Feature codes from internal phones (StasisStart args[0] = FEATURE_ARG): the day/night key. */
   feature?: (e: StasisStartEvent) => Promise<unknown>;
@@ -177,15 +178,58 @@ export class CallHandler {
     }
   }
 
+  /** One inbound call: decide, then hand it back to the dialplan or run its action, then emit its event. */
   private async handle(e: StasisStartEvent): Promise<void> {
+    const decided = await this.decide(e);
+    if (!decided) return;
+    const { decision } = decided;
+    const disposition = decision.plan;
+    if (disposition.kind === 'continue') {
+      if (disposition.reason === 'caller-bypass')
+        this.deps.log.info(
+          {
+            channel: e.channel.id,
+            did: decided.number.did,
+            caller: this.deps.maskCaller(decided.caller ?? ANONYMOUS),
+            entry: decision.caller?.entry,
+          },
+          'caller bypasses the schedule; normal routing',
+        );
+      await this.backToDialplan(e);
+      this.deps.observe?.('continue');
+      return;
+    }
+    const acted = await this.act(e, decided, disposition);
+    if (!acted) return;
+    this.deps.observe?.(disposition.kind, acted.outcome.kind);
+    const event = callEvent(e, decided, disposition, acted);
+    this.deps.log.info(
+      {
+        call: acted.session.id,
+        did: decided.number.did,
+        caller: this.deps.maskCaller(acted.session.caller),
+        reason: event.reason,
+        action: disposition.kind,
+        outcome: acted.outcome.kind,
+      },
+      'after-hours call',
+    );
+    await this.deps.emit(event);
+  }
+
+  /**
+   * What to do with the call: its number, the schedule's decision and the caller lists.
+   * Undefined when the call went back to the dialplan (draining, no configuration, an
+   * unknown DID, or a fault while deciding: the fail-safe is normal routing).
+   */
+  private async decide(e: StasisStartEvent): Promise<Decided | undefined> {
     const { ctx, log } = this.deps;
     const now = ctx.now();
-    let entry: { number: NumberConfig; plan: CallPlan; planned: PlannedCall; schedule: CompiledSchedule; caller?: string } | undefined;
     try {
       const directory = this.deps.directory();
       if (this.draining || !directory) {
         await this.backToDialplan(e);
-        return;
+        return undefined;
       }
       const did = this.normalisedDid(e.args[0] || e.channel.dialplan.exten, directory.config.region);
       const found = did === null ? undefined : directory.get(did);
@@ -193,94 +237,70 @@ export class CallHandler {
         this.deps.observe?.('unknown');
         log.info({ channel: e.channel.id, dialed: e.args[0] || e.channel.dialplan.exten }, 'unknown DID; normal routing');
         await this.backToDialplan(e);
-        return;
+        return undefined;
       }
       const decision = decideNow(found.schedule, this.deps.overrides().get(found.number.did), now);
       // The caller is read first only for a number with caller lists: the others keep the
       // decision-to-prelude path as short as it was.
       const caller = found.number.callers ? this.normalisedCaller(e.channel.caller.number, found.number.did) : undefined;
       const holidayRule = decision.reason === 'holiday' ? found.schedule.holidayRuleAt(now) : -1;
-      const planned = planNumberCall({ ...decision, holidayRule, caller }, found.number);
-      entry = { number: found.number, plan: planned.plan, planned, schedule: found.schedule, caller };
+      return {
+        now,
+        number: found.number,
+        schedule: found.schedule,
+        decision: decideCall({ ...decision, holidayRule, caller }, found.number),
+        caller,
+      };
     } catch (err) {
       this.deps.observe?.('error');
       log.error({ err, channel: e.channel.id }, 'could not decide; normal routing');
       await this.backToDialplan(e);
-      return;
+      return undefined;
     }
+  }
 
-    const { number, plan, planned } = entry;
-    if (plan.kind === 'continue') {
-      if (plan.reason === 'caller-bypass')
-        log.info(
-          { channel: e.channel.id, did: number.did, caller: this.deps.maskCaller(entry.caller ?? ANONYMOUS), entry: planned.caller?.entry },
-          'caller bypasses the schedule; normal routing',
-        );
-      await this.backToDialplan(e);
-      this.deps.observe?.('continue');
-      return;
-    }
-
+  /** Runs the action on the call; undefined when it failed and the call went back to the dialplan. */
+  private async act(e: StasisStartEvent, decided: Decided, disposition: ActionDisposition): Promise<Acted | undefined> {
+    const { ctx } = this.deps;
+    const { number } = decided;
     // What an action sends at once (a plain reject) goes out first: nothing but the decision
     // sits between the event and it. The caller's number and the session follow in the same
     // turn of the event loop, before any event of this channel can arrive.
-    const prelude = startPrelude(plan, e.channel.id, ctx);
-    const caller = entry.caller ?? this.normalisedCaller(e.channel.caller.number, number.did);
-    const session = new CallSession(randomUUID(), e.channel, number.did, caller, now, number.language);
+    const prelude = startPrelude(disposition, e.channel.id, ctx);
+    const caller = decided.caller ?? this.normalisedCaller(e.channel.caller.number, number.did);
+    const session = new CallSession(randomUUID(), e.channel, number.did, caller, decided.now, number.language);
     this.deps.router.add(session);
-    let outcome: CallOutcome;
+    let outcome: CallOutcome | undefined;
     try {
-      outcome = await runPlan(plan, session, ctx, planned, prelude);
+      outcome = await runAction(disposition, session, ctx, decided.decision, prelude);
     } catch (err) {
-      // The caller hung up while the action was talking to Asterisk (a forward answered and
-      // hung up at once, a voicemail left during the beep): ARI refuses with 400/404/422
-      // (channel not found, not in Stasis), sometimes before the hang-up event arrives. The
-      // call was still handled, so it gets its event (caller-hung-up): the CRM sees the call.
-      if (!session.hungUp && err instanceof AriHttpError && [400, 404, 422].includes(err.status))
-        await session.waitFor(() => false, CHANNEL_GONE_WAIT_MS);
-      // Its hang-up event may also be lost (an ARI connection cut mid-call): a channel Asterisk
-      // no longer has is a caller who left, answered or not, and the call keeps its event.
-      if (!session.hungUp && (await this.backToDialplan(e)) !== 'gone') {
-        log.error({ err, call: session.id }, 'after-hours action failed; normal routing');
-        this.deps.observe?.('error');
-        this.release(session);
-        return;
-      }
-      log.info({ err, call: session.id }, 'the caller hung up while the action ran');
-      outcome = { kind: 'caller-hung-up', afterSeconds: elapsedSeconds(session, ctx) };
+      outcome = await this.recover(e, session, err);
     }
     this.release(session);
-    this.deps.observe?.(plan.kind, outcome.kind);
-    const event = {
-      id: session.id,
-      type: EVENT_TYPE,
-      time: isoWithOffset(now, entry.schedule.offsetAt(now)),
-      did: number.did,
-      name: number.name,
-      timezone: number.timezone,
-      caller,
-      reason: plan.reason === 'working-hours' || plan.reason === 'caller-bypass' ? 'override' : plan.reason,
-      ...(planned.holiday?.name !== undefined ? { holiday: { name: planned.holiday.name } } : {}),
-      action: plan.kind,
-      outcome,
-      crm: number.crm,
-      language: number.language,
-      channel: { id: e.channel.id, name: e.channel.name },
-      linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
-      ...(e.asterisk_id ? { asterisk: { id: e.asterisk_id } } : {}),
-    } as AfterHoursEvent;
-    log.info(
-      {
-        call: session.id,
-        did: number.did,
-        caller: this.deps.maskCaller(caller),
-        reason: event.reason,
-        action: plan.kind,
-        outcome: outcome.kind,
-      },
-      'after-hours call',
-    );
-    await this.deps.emit(event);
+    return outcome === undefined ? undefined : { session, outcome };
+  }
+
+  /**
+   * An action that threw: the call's outcome when the caller had hung up (it keeps its event),
+   * else undefined once the call is back in the dialplan.
+   */
+  private async recover(e: StasisStartEvent, session: CallSession, err: unknown): Promise<CallOutcome | undefined> {
+    const { ctx, log } = this.deps;
+    // The caller hung up while the action was talking to Asterisk (a forward answered and
+    // hung up at once, a voicemail left during the beep): ARI refuses with 400/404/422
+    // (channel not found, not in Stasis), sometimes before the hang-up event arrives. The
+    // call was still handled, so it gets its event (caller-hung-up): the CRM sees the call.
+    if (!session.hungUp && err instanceof AriHttpError && [400, 404, 422].includes(err.status))
+      await session.waitFor(() => false, CHANNEL_GONE_WAIT_MS);
+    // Its hang-up event may also be lost (an ARI connection cut mid-call): a channel Asterisk
+    // no longer has is a caller who left, answered or not, and the call keeps its event.
+    if (!session.hungUp && (await this.backToDialplan(e)) !== 'gone') {
+      log.error({ err, call: session.id }, 'after-hours action failed; normal routing');
+      this.deps.observe?.('error');
+      return undefined;
+    }
+    log.info({ err, call: session.id }, 'the caller hung up while the action ran');
+    return { kind: 'caller-hung-up', afterSeconds: elapsedSeconds(session, ctx) };
   }
 
   private normalisedCaller(raw: string | undefined, did: string): string {
@@ -317,18 +337,61 @@ export class CallHandler {
   }
 }
 
-/** Sends the plan's action prelude, if it has one. */
-function startPrelude(plan: ActionPlan, channelId: string, ctx: ActionContext): Prelude | undefined {
-  return actionOf(plan.kind).prelude?.(channelId, settingsOf(plan), ctx);
+/** What was decided for a call on a configured number. */
+interface Decided {
+  /** When the call arrived (the decision's instant). */
+  now: number;
+  number: NumberConfig;
+  schedule: CompiledSchedule;
+  decision: CallDecision;
+  /** The caller, read before deciding for a number with caller lists. */
+  caller?: string;
 }
 
-/** Runs the plan's action from the registry, with the policy it was planned from (the holiday's, the days-off one or the number's). */
-function runPlan(
-  plan: ActionPlan,
+/** A call an action handled. */
+interface Acted {
+  session: CallSession;
+  outcome: CallOutcome;
+}
+
+/** Sends the action's prelude, if it has one. */
+function startPrelude(disposition: ActionDisposition, channelId: string, ctx: ActionContext): Prelude | undefined {
+  return actionOf(disposition.kind).prelude?.(channelId, settingsOf(disposition), ctx);
+}
+
+/** Runs the action from the registry, with the policy it was decided from (the holiday's, the days-off one or the number's). */
+function runAction(
+  disposition: ActionDisposition,
   s: CallSession,
   ctx: ActionContext,
-  planned: PlannedCall,
+  decision: CallDecision,
   prelude: Prelude | undefined,
 ): Promise<CallOutcome> {
-  return actionOf(plan.kind).run(s, ctx, settingsOf(plan), planned.policy, prelude) as Promise<CallOutcome>;
+  return actionOf(disposition.kind).run(s, ctx, settingsOf(disposition), decision.policy, prelude) as Promise<CallOutcome>;
+}
+
+/** The event of a call an action handled. */
+function callEvent(e: StasisStartEvent, decided: Decided, disposition: ActionDisposition, acted: Acted): AfterHoursEvent {
+  const { number, decision, now } = decided;
+  const reason = disposition.reason === 'working-hours' || disposition.reason === 'caller-bypass' ? 'override' : disposition.reason;
+  // The outcome is what the registry entry of disposition.kind returned (runAction), so action
+  // and outcome agree; TypeScript cannot correlate the two across the union of actions.
+  return {
+    id: acted.session.id,
+    type: EVENT_TYPE,
+    time: isoWithOffset(now, decided.schedule.offsetAt(now)),
+    did: number.did,
+    name: number.name,
+    timezone: number.timezone,
+    caller: acted.session.caller,
+    reason,
+    ...(decision.holiday?.name !== undefined ? { holiday: { name: decision.holiday.name } } : {}),
+    action: disposition.kind,
+    outcome: acted.outcome,
+    crm: number.crm,
+    language: number.language,
+    channel: { id: e.channel.id, name: e.channel.name },
+    linkedid: e.channel.channelvars?.['CHANNEL(linkedid)'] ?? e.channel.id,
+    ...(e.asterisk_id ? { asterisk: { id: e.asterisk_id } } : {}),
+  } as AfterHoursEvent;
 }

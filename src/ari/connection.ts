@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { backoffDelay } from '../shared/backoff';
 import { isCertificateError, resolveAriAccess, type AriAccess, type AriTarget } from '../ariHttp/endpoint';
-import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from './ariEvents';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from '../call/ariEvents';
 
 // The ARI websocket, kept alive forever: it pings, reconnects with backoff and jitter without
 // limit (a new socket each time), and reports `ApplicationReplaced`.

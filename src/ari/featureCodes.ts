@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import { isInForce, overrideInForce } from '../schedule/overrides';
 import type { AuditWho } from '../store/auditLog';
 import { clearOverride, getOverrides, setOverride } from '../store/overrideStore';
-import { playAndWait, type ActionContext } from './actions/context';
-import { CallSession } from './callSession';
-import type { StasisStartEvent } from './ariEvents';
+import { playAndWait } from '../actions/context';
+import type { CallContext } from './callContext';
+import { CallSession } from '../call/callSession';
+import type { StasisStartEvent } from '../call/ariEvents';
 
 // Feature codes dialled from internal phones. The dialplan sends them into the same Stasis
 // app with `feature` as the first argument:
@@ -51,7 +52,7 @@ export const PROMPTS = {
 } as const;
 
 export interface FeatureCodeDeps {
-  ctx: ActionContext;
+  ctx: CallContext;
   redis: Redis;
   prefix: string;
   /** The configured numbers, in file order: the day/night index is the 1-based position. */

@@ -1,7 +1,7 @@
 import type { HangupCause } from '../config/types';
 import { AriHttpClient, type AriHttpOptions, type AriOperation, type AriRestClient, type Query } from '../ariHttp/client';
 import { AriHttpError } from '../ariHttp/errors';
-import type { AriChannel } from './ariEvents';
+import type { AriChannel } from '../call/ariEvents';
 
 // ARI's calls, one method each, as the call handler makes them, typed, on the plain ARI HTTP
 // client (src/ariHttp/: connections, time-outs, limits, which requests may be sent again).

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { AriChannel, StasisStartEvent } from './ariEvents';
-import { FORWARD_LEG_ARG } from './actions/forward';
+import type { AriChannel, StasisStartEvent } from '../call/ariEvents';
+import { FORWARD_LEG_ARG } from '../actions/forward';
 import { FEATURE_ARG } from './featureCodes';
 
 // Channels left in the Stasis app with nobody handling them: a call whose every request to

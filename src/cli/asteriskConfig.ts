@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load';
 import { quoted } from '../shared/printable';
 import { cliSettings } from '../settings/processes';
 import { UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export const CONFIG_PARTS = ['ari', 'http', 'dialplan', 'freepbx', 'features'] as const;
 export type ConfigPart = (typeof CONFIG_PARTS)[number];

@@ -4,7 +4,7 @@ import { AUDIT_DOORS, listAudit, MAX_AUDIT_LIMIT, type AuditDoor, type AuditFilt
 import { printable } from '../shared/printable';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 // `audit list`: who changed what, newest first ("who closed the hotline last night?").
 

@@ -10,7 +10,7 @@ import { isDecidableInstant } from '../schedule/types';
 import { getOverrides } from '../store/overrideStore';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 /** What `check --json` prints: the same explanation as the daemon's GET /decision. */
 export type CheckReport = DecisionReport;

@@ -8,7 +8,7 @@ import { cliSettings } from '../settings/processes';
 import { parseAuthor, parseNote } from './push';
 import { withRedis } from './redisCommand';
 import { refusalsAsUsage, UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 // The pushed versions: list, show, diff, rollback (a new version with an older one's text).
 

@@ -14,7 +14,7 @@ import { consoleSettings } from '../settings/processes';
 import { ConfigInvalidError } from '../config/errors';
 
 import { DEFAULT_CONSOLE_PORT } from '../settings/declaration';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export { DEFAULT_CONSOLE_PORT };
 

@@ -5,7 +5,7 @@
 import { ConfigInvalidError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { Command } from 'commander';
-import { streamKeys } from '../events/stream';
+import { streamKeys } from '../store/eventStream';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { bitrix24AppAuthFromEnv, createAdapter, CRM_SETTINGS } from '../crm/adapterRegistry';
@@ -27,7 +27,7 @@ import { withRedis } from './redisCommand';
 import { appendAudit } from '../store/auditLog';
 import { createRedisClient } from '../store/redisClient';
 import { cliWho } from './cliWho';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export const DEFAULT_METRICS_PORT = WORKER_METRICS_PORT;
 

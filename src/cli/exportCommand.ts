@@ -11,7 +11,7 @@ import { getOverrides } from '../store/overrideStore';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 // `export ical`: a number's opening hours of the coming weeks as an iCalendar feed. From the
 // pushed configuration and the overrides in Redis (what the daemons decide with), or, with

@@ -17,7 +17,7 @@ import { cliWho, parseBy } from './cliWho';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 function did(raw: string): string {
   const n = normaliseNumber(raw, cliSettings().AFTER_HOURS_REGION);

@@ -9,7 +9,7 @@ import { MAX_ACTOR_LENGTH } from '../store/auditLog';
 import { cliWho } from './cliWho';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export function parseNote(text: string): string {
   if (text.length > MAX_PUSH_NOTE_LENGTH) throw new InvalidArgumentError(`the note must be at most ${MAX_PUSH_NOTE_LENGTH} characters`);

@@ -13,7 +13,7 @@ import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { playSound } from './soundPlay';
 import { refusalsAsUsage, UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 // `after-hours sound add | list | remove | play`: own recordings, stored in Redis under a name
 // that the configuration writes as sound:NAME. A refused upload or change stores nothing.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { ChannelEvent, PlaybackEvent, StasisStartEvent } from '../ari/ariEvents';
+import type { ChannelEvent, PlaybackEvent, StasisStartEvent } from '../call/ariEvents';
 import { AriConnection } from '../ari/connection';
 import { AriRest } from '../ari/rest';
 import { createLogger } from '../shared/log';

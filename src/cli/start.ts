@@ -10,7 +10,7 @@ import { daemonSettings } from '../settings/processes';
 import { checked } from '../settings/read';
 import { SettingsError } from './exitCodes';
 import { parseSoundsBaseUrl } from '../sounds/soundCatalogue';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export function registerStartCommand(program: Command): void {
   program

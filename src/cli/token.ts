@@ -8,7 +8,7 @@ import { printable } from '../shared/printable';
 import { cliSettings } from '../settings/processes';
 import { withRedis } from './redisCommand';
 import { UsageError } from './usageError';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 // Console tokens from the command line (whoever holds Redis access is an admin already).
 // Each change is on the audit trail with door `cli`, the login name and this host.

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatConfigError, type ConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
-import { VERB_SUMMARIES } from './verbs';
+import { VERB_SUMMARIES } from './verbSummaries';
 
 export function registerValidateCommand(program: Command): void {
   program

@@ -1,9 +1,10 @@
-import { ACTIONS, ACTION_NAMES, actionOf } from '../ari/actions/registry';
-import type { SettingsContext } from '../ari/actions/callAction';
+import { ACTIONS, ACTION_NAMES, actionOf } from '../actions/registry';
+import type { SettingsContext } from '../actions/callAction';
 import type { ForwardRules } from '../phone/tollFraud';
 import type { HolidayPolicy } from '../policy/afterHours';
 import { parseCallerEntry, type BlockedCaller, type CallerRules } from '../policy/callers';
-import { checkAudioFile } from './audioFile';
+import { checkAudioFile } from '../sounds/audioFile';
+import { renderValue } from './errors';
 import { soundNameProblem, storedSoundName } from '../sounds/soundRefs';
 import { parseHolidayItem } from './holidaySyntax';
 import type { LoadCache, LoadProblems } from './loadCache';
@@ -34,7 +35,7 @@ export interface SectionContext {
 export class PolicySections {
   constructor(private readonly ctx: SectionContext) {}
 
-  /** `over` read over `base`: each action reads its own settings (src/ari/actions/). */
+  /** `over` read over `base`: each action reads its own settings (src/actions/). */
   policyOf(over: RawAfterHours | undefined, path: Path, base: AfterHoursPolicy | undefined): AfterHoursPolicy {
     const policy = { action: over?.action ?? base?.action ?? 'voicemail' } as AfterHoursPolicy;
     const all = policy as unknown as Record<string, unknown>;
@@ -210,6 +211,7 @@ export class PolicySections {
         return abs;
       },
       forwardRules: this.ctx.forwardRules,
+      render: (value) => renderValue(value),
     };
   }
 }

@@ -2,7 +2,7 @@
 // CrmAdapter plus one entry here.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { StreamKeys } from '../events/stream';
+import type { StreamKeys } from '../store/eventStream';
 import type { CrmAdapter } from './adapter';
 import { createAriRecordingDeleter, createAriRecordingFetcher, withRecordingCleanup } from './ariRecordings';
 import { Bitrix24Adapter } from './bitrix24';

@@ -3,7 +3,7 @@
 // fields, never put in an error message, and toJSON() hides them from loggers.
 import type { Redis } from 'ioredis';
 import type { AfterHoursEvent } from '../events/types';
-import type { StreamKeys } from '../events/stream';
+import type { StreamKeys } from '../store/eventStream';
 import {
   pickRecord,
   type CrmAction,

@@ -1,6 +1,6 @@
 // The dead-letter stream: events the worker gave up on, each with its last error.
 import type { Redis } from 'ioredis';
-import { DEFAULT_MAX_LEN, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
+import { DEFAULT_MAX_LEN, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../store/eventStream';
 import { runLua } from '../store/luaScripts';
 import { lastErrorKey } from './keys';
 

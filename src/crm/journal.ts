@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { StreamKeys } from '../events/stream';
+import type { StreamKeys } from '../store/eventStream';
 import type { StepJournal } from './adapter';
 import { stepsKey } from './keys';
 

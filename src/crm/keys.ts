@@ -1,4 +1,4 @@
-import type { StreamKeys } from '../events/stream';
+import type { StreamKeys } from '../store/eventStream';
 
 /** Done steps of one event (hash step → result; `done` when all of it is). */
 export function stepsKey(keys: StreamKeys, eventId: string): string {

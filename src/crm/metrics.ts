@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { StreamKeys } from '../events/stream';
+import type { StreamKeys } from '../store/eventStream';
 import { registerProcessMetrics } from '../shared/processMetrics';
 import { timeCrmWork } from './crmTiming';
 

@@ -6,10 +6,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../events/stream';
+import { FIELD_EVENT, FIELD_ID, type StreamKeys } from '../store/eventStream';
 import { runLua } from '../store/luaScripts';
 import type { AfterHoursEvent } from '../events/types';
 import { parseEvent } from '../events/validate';
+import { outcomeText } from '../actions/outcomes';
 import { decideCrmActions, needsLookup, type LookupResult } from '../policy/crmPolicy';
 import { backoffDelay, sleep, type Sleep } from '../shared/backoff';
 import { CrmBlockedError, errorMessage, PermanentCrmError, type CrmAdapter } from './adapter';
@@ -326,7 +327,7 @@ export class CrmWorker {
     const lookup: LookupResult = needsLookup(event)
       ? await traceCrmStep('lookup', () => this.o.adapter.lookupCaller(event.caller, signal))
       : { kind: 'skipped' };
-    const actions = decideCrmActions(event, lookup);
+    const actions = decideCrmActions(event, lookup, outcomeText(event.outcome, event.crm.language));
     const journal = new RedisStepJournal(this.o.redis, this.o.keys, event.id);
     await traceCrmStep('apply', () => this.o.adapter.apply(event, actions, { journal, signal }));
   }

@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { CallHandler } from '../ari/callHandler';
-import { CallRouter } from '../ari/callRouter';
+import { AriEventDispatcher } from '../ari/ariEventDispatcher';
 import { CallSetupTimer } from '../ari/callSetupTimer';
 import { AriConnection } from '../ari/connection';
 import { DeviceStateLamp } from '../ari/deviceStateLamp';
@@ -10,13 +10,13 @@ import { OpenFastPath } from '../ari/openFastPath';
 import { FeatureCodes } from '../ari/featureCodes';
 import { AriRest } from '../ari/rest';
 import { sweepStranded } from '../ari/strandedCalls';
-import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from '../ari/ariEvents';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent, StasisStartEvent } from '../call/ariEvents';
 import type { AppConfig } from '../config/types';
 import { createDaemonMetrics, type DaemonMetrics } from './daemonMetrics';
 import { shutDownDaemon } from './daemonShutdown';
 import { decisionRoutes } from './decisionEndpoint';
 import { LiveConfig } from './liveConfig';
-import { EventStream, streamKeys } from '../events/stream';
+import { EventStream, streamKeys } from '../store/eventStream';
 import { sameListen, startHttpServer, type HttpServer, type Listen } from '../shared/httpServer';
 import { callerMasker } from '../shared/log';
 import { packageRoot } from '../shared/paths';
@@ -59,7 +59,7 @@ const STRANDED_GRACE_MS = 1000;
 export class Daemon {
   private readonly live: LiveConfig;
   private readonly rest: AriRest;
-  private readonly router = new CallRouter();
+  private readonly router = new AriEventDispatcher();
   private readonly ari: AriConnection;
   private readonly handler: CallHandler;
   private readonly redis: Redis;
@@ -228,7 +228,7 @@ export class Daemon {
     config: string;
     redis: string;
     activeCalls: number;
-    resources: CallRouter['size'] & { ariListeners: number };
+    resources: AriEventDispatcher['size'] & { ariListeners: number };
   } {
     return {
       resources: { ...this.router.size, ariListeners: this.ari.ariListenerCount() },

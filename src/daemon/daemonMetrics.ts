@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallRouter } from '../ari/callRouter';
+import type { AriEventDispatcher } from '../ari/ariEventDispatcher';
 import { LATENCY_BUCKETS, registerProcessMetrics } from '../shared/processMetrics';
 import type { EventSpool } from '../store/eventSpool';
 
@@ -25,7 +25,7 @@ export interface DaemonMetrics {
 }
 
 export interface DaemonMetricSources {
-  router: CallRouter;
+  router: AriEventDispatcher;
   spool: EventSpool;
   /** The pushed configuration's version in force; 0 while the start-up file is. */
   configVersion: () => number;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallHandler } from '../ari/callHandler';
-import type { CallRouter } from '../ari/callRouter';
+import type { AriEventDispatcher } from '../ari/ariEventDispatcher';
 import type { AriRest } from '../ari/rest';
 import type { EventSpool } from '../store/eventSpool';
 
@@ -10,7 +10,7 @@ import type { EventSpool } from '../store/eventSpool';
 
 export interface ShutdownParts {
   handler: CallHandler;
-  router: CallRouter;
+  router: AriEventDispatcher;
   rest: AriRest;
   spool: EventSpool;
   /** Where handed-back calls continue (normal routing). */

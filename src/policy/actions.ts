@@ -1,14 +1,14 @@
 // The after-hours actions as the core sees them: an open set. Each action module under
-// src/ari/actions/ adds itself to ActionCatalogue (declaration merging) with its settings
-// and the outcomes its event may carry, and to the registry (src/ari/actions/registry.ts).
+// src/actions/ adds itself to ActionCatalogue (declaration merging) with its settings
+// and the outcomes its event may carry, and to the registry (src/actions/registry.ts).
 // The core names no action here; everything keyed by ActionName or by an outcome kind
-// (the registry, the notification texts, the event type) stops compiling until a new
+// (the registry, each action's outcomes with their texts, the event type) stops compiling until a new
 // action is given its entry.
 
 /**
  * One entry per action, added by the action's own module:
  *
- *     declare module '../../policy/actions' {
+ *     declare module '../policy/actions' {
  *       interface ActionCatalogue { dialplan: { settings: DialplanSettings; outcome: SentToDialplanOutcome } }
  *     }
  *

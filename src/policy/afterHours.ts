@@ -6,17 +6,20 @@ import type { Reason } from '../schedule/types';
 // action: the action's settings travel under its own name (`{ kind: 'hangup', hangup: … }`).
 
 /** Why a call was planned as it was: the schedule's reason, or the caller's list entry. */
-export type PlanReason = Reason | 'caller-bypass' | 'caller-blocked';
+export type DispositionReason = Reason | 'caller-bypass' | 'caller-blocked';
 
-export type ActionPlan = {
-  [A in ActionName]: { kind: A; reason: PlanReason; fallback?: CallPlan } & { [K in A]: SettingsOf<A> };
+/** A closed call's disposition: run action A with its settings (and the fallback its settings name). */
+export type ActionDisposition = {
+  [A in ActionName]: { kind: A; reason: DispositionReason; fallback?: CallDisposition } & { [K in A]: SettingsOf<A> };
 }[ActionName];
 
-export type CallPlan = { kind: 'continue'; reason: PlanReason } | ActionPlan;
+/** What happens to one call: it continues to the office (open, or a bypass caller), or an action runs. */
+export type CallDisposition = { kind: 'continue'; reason: DispositionReason } | ActionDisposition;
 
-export type PlanKind = CallPlan['kind'];
+export type DispositionKind = CallDisposition['kind'];
 
-export function planCall(decision: { open: boolean; reason: Reason }, policy: AfterHoursPolicy): CallPlan {
+/** The disposition of a call from the schedule's decision and one policy (no caller lists, no holiday policies: decideCall has those). */
+export function dispositionFor(decision: { open: boolean; reason: Reason }, policy: AfterHoursPolicy): CallDisposition {
   if (decision.open) return { kind: 'continue', reason: decision.reason };
   return planAction(policy.action, decision.reason, policy, 0);
 }
@@ -50,8 +53,9 @@ export interface CallFacts {
   caller?: string;
 }
 
-export interface PlannedCall {
-  plan: CallPlan;
+/** Everything decided for one call on a number: its disposition, and which policy, holiday and caller entry it came from. */
+export interface CallDecision {
+  plan: CallDisposition;
   /** The policy the plan came from: what the action's run() gets for its fallbacks. */
   policy: AfterHoursPolicy;
   source: PolicySource;
@@ -62,12 +66,12 @@ export interface PlannedCall {
 }
 
 /**
- * The whole plan for one call. Order: a blocked caller is rejected with its cause (even
+ * The whole decision for one call on a number. Order: a blocked caller is rejected with its cause (even
  * when open); an open number continues; a bypass caller continues on a closed number; a
  * closed call gets the holiday's own policy, else (on a holiday or a day off) the days-off
  * policy, else the number's.
  */
-export function planNumberCall(facts: CallFacts, number: NumberPolicies): PlannedCall {
+export function decideCall(facts: CallFacts, number: NumberPolicies): CallDecision {
   const caller = facts.caller === undefined ? undefined : matchCaller(number.callers, facts.caller);
   const holidayRule =
     facts.reason === 'holiday' && facts.holidayRule !== undefined && facts.holidayRule >= 0 ? facts.holidayRule : undefined;
@@ -84,17 +88,23 @@ export function planNumberCall(facts: CallFacts, number: NumberPolicies): Planne
       source = 'days-off';
     }
   }
-  const out = (plan: CallPlan): PlannedCall => ({ plan, policy, source, ...(holiday ? { holiday } : {}), ...(caller ? { caller } : {}) });
+  const out = (plan: CallDisposition): CallDecision => ({
+    plan,
+    policy,
+    source,
+    ...(holiday ? { holiday } : {}),
+    ...(caller ? { caller } : {}),
+  });
   if (caller?.rule === 'block') {
     // Rejected without an announcement: the plain reject goes out first (the hangup prelude).
-    return out({ kind: 'hangup', reason: 'caller-blocked', hangup: { cause: caller.cause } } as ActionPlan);
+    return out({ kind: 'hangup', reason: 'caller-blocked', hangup: { cause: caller.cause } } as ActionDisposition);
   }
   if (facts.open) return out({ kind: 'continue', reason: facts.reason });
   if (caller?.rule === 'bypass') return out({ kind: 'continue', reason: 'caller-bypass' });
   return out(planAction(policy.action, facts.reason, policy, 0));
 }
 
-function planAction(action: ActionName, reason: PlanReason, policy: AfterHoursPolicy, depth: number): CallPlan {
+function planAction(action: ActionName, reason: DispositionReason, policy: AfterHoursPolicy, depth: number): CallDisposition {
   const settings = policy[action];
   if (settings === undefined) {
     // The loader refuses an action without its settings; for a closed call, voicemail is
@@ -102,7 +112,7 @@ function planAction(action: ActionName, reason: PlanReason, policy: AfterHoursPo
     if (action !== 'voicemail' && policy.voicemail !== undefined) return planAction('voicemail', reason, policy, depth + 1);
     return { kind: 'continue', reason };
   }
-  const plan = { kind: action, reason, [action]: settings } as unknown as ActionPlan;
+  const plan = { kind: action, reason, [action]: settings } as unknown as ActionDisposition;
   // An action whose settings name a fallback action (a forward nobody answers) shows it in the plan.
   const fallback = (settings as { fallback?: unknown }).fallback;
   if (

@@ -1,7 +1,7 @@
 // The after-hours call event: the domain's record of one call handled outside working
 // hours. config/schema/event.schema.json is its contract on the wire (validated by
-// src/events/validate.ts); test/unit/policy/actionRegistry.test.ts checks that the schema
-// and the action registry agree.
+// src/events/validate.ts); its actions' parts are generated from the action registry
+// (npm run schemas).
 import type { ActionName, CallOutcome, OutcomeOf, RecordedOutcome } from './actions';
 
 export const EVENT_TYPE = 'after-hours.call';

@@ -3,16 +3,10 @@
 import type { RecordingRef } from './actions';
 import type { AfterHoursEvent } from './callEvent';
 import { ANONYMOUS, recordedVoicemail } from './callEvent';
+import type { CrmEntityType, CrmRecord } from './crmRecord';
 import { notificationText } from './notificationText';
 
-export type CrmEntityType = 'CONTACT' | 'COMPANY' | 'LEAD';
-
-export interface CrmRecord {
-  type: CrmEntityType;
-  id: number;
-  /** The record's responsible (assigned) user; absent when the CRM has none. */
-  responsibleUserId?: number;
-}
+export type { CrmEntityType, CrmRecord } from './crmRecord';
 
 /** Every record the CRM matched for the caller; the policy picks one (pickRecord). */
 export type LookupResult = { kind: 'skipped' } | { kind: 'found'; matches: CrmRecord[] } | { kind: 'not-found' };
@@ -97,13 +91,14 @@ export function notificationTag(event: AfterHoursEvent): string {
   return `after-hours:${event.id}`;
 }
 
-export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult): CrmAction[] {
+/** `outcome`: the sentence of the event's outcome for the notification (src/actions/outcomes.ts' outcomeText). */
+export function decideCrmActions(event: AfterHoursEvent, lookup: LookupResult, outcome: string): CrmAction[] {
   // A caller the operator blocked is not a missed customer: no record, no lead, no notification.
   if (event.reason === 'caller-blocked') return [];
   const queueUsers = event.crm.notify === 'all' ? event.crm.queue : event.crm.queue.slice(0, 1);
   const firstQueueUser: number | undefined = event.crm.queue[0];
   const notify = (userIds: readonly number[], record?: CrmRecord, callUser?: number): NotifyAction[] => {
-    const text = notificationText(event, { record });
+    const text = notificationText(event, outcome, { record });
     return [...new Set(userIds)].map((userId) => ({
       kind: 'notify',
       userId,

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { AfterHoursPolicy } from './actions';
-import { planNumberCall, type NumberPolicies, type PlanKind } from './afterHours';
+import { decideCall, type NumberPolicies, type DispositionKind } from './afterHours';
 import type { CallerMatch } from './callers';
 import type { CompiledSchedule } from '../schedule/compile';
 import { decide } from '../schedule/decide';
@@ -30,7 +30,7 @@ export interface DecisionReport {
   open: boolean;
   reason: Reason;
   /** `continue` (normal routing) or the after-hours action a call gets (from this caller, when one is given). */
-  action: PlanKind;
+  action: DispositionKind;
   /** On a holiday: which rule (index in the number's holidays, from 0) and its name, or the rule as written when it has none. */
   holiday?: { rule: number; name: string };
   /** When closed and the action is not the number's own: the holiday's own policy, or the days-off one. */
@@ -60,7 +60,7 @@ export function explainDecision(
   const d = decide(entry.schedule, overrides, instant);
   const at = isoInZone(instant, number.timezone);
   const holidayRule = d.reason === 'holiday' ? entry.schedule.holidayRuleAt(instant) : -1;
-  const planned = planNumberCall({ open: d.open, reason: d.reason, holidayRule, caller }, number);
+  const planned = decideCall({ open: d.open, reason: d.reason, holidayRule, caller }, number);
   const report: DecisionReport = {
     did: number.did,
     name: number.name,

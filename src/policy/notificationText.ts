@@ -1,15 +1,10 @@
 // The text of a missed-call notification: who called, which number, when (in the number's
-// zone), why it was closed and what happened to the call. Pure: the event carries everything.
+// zone), why it was closed and what happened to the call. Pure: the event carries everything
+// but the outcome's sentence, which is its action's (src/actions/outcomes.ts' outcomeText).
 import { DateTime } from 'luxon';
-import type { CallOutcome, HangupCause, OutcomeKind } from './actions';
+import type { HangupCause } from './actions';
 import { ANONYMOUS, type AfterHoursEvent, type CallReason, type Language } from './callEvent';
-import type { CrmRecord } from './crmPolicy';
-
-/**
- * The sentence for each outcome kind, in one language. Keyed by every kind of every
- * registered action: a new action's outcome does not compile until both languages say it.
- */
-type OutcomePhrases = { [K in OutcomeKind]: (outcome: Extract<CallOutcome, { kind: K }>, lang: Language) => string };
+import type { CrmRecord } from './crmRecord';
 
 interface Phrases {
   missedFrom: (caller: string) => string;
@@ -20,7 +15,6 @@ interface Phrases {
   reason: Record<CallReason, string>;
   closedBecause: (reason: string) => string;
   record: (type: CrmRecord['type'], id: number) => string;
-  outcome: OutcomePhrases;
   cause: Record<HangupCause, string>;
   duration: (minutes: number, seconds: number) => string;
 }
@@ -41,16 +35,6 @@ const EN: Phrases = {
   },
   closedBecause: (reason) => `Closed: ${reason}.`,
   record: (type, id) => `CRM ${type.toLowerCase()} #${id}.`,
-  outcome: {
-    recorded: (o, lang) => `The caller left a voicemail (${formatDuration(o.durationSeconds, lang)}).`,
-    'caller-hung-up': (o, lang) => `The caller hung up after ${formatDuration(o.afterSeconds, lang)}.`,
-    rejected: (o) => `The call was rejected (${EN.cause[o.cause]}).`,
-    forwarded: (o, lang) =>
-      o.answered
-        ? `Forwarded to ${o.to} and answered${o.durationSeconds === undefined ? '' : ` (${formatDuration(o.durationSeconds, lang)})`}.`
-        : `Forwarded to ${o.to}, not answered.${o.fallback ? ` ${outcomeText(o.fallback, lang)}` : ''}`,
-    'sent-to-dialplan': (o) => `Sent to the dialplan: ${o.context}, ${o.extension}, ${o.priority}.`,
-  },
   cause: {
     busy: 'busy',
     congestion: 'congestion',
@@ -79,16 +63,6 @@ const PL: Phrases = {
   },
   closedBecause: (reason) => `Powód: ${reason}.`,
   record: (type, id) => `CRM: ${({ CONTACT: 'kontakt', COMPANY: 'firma', LEAD: 'lead' } as const)[type]} #${id}.`,
-  outcome: {
-    recorded: (o, lang) => `Dzwoniący zostawił wiadomość głosową (${formatDuration(o.durationSeconds, lang)}).`,
-    'caller-hung-up': (o, lang) => `Dzwoniący rozłączył się po ${formatDuration(o.afterSeconds, lang)}.`,
-    rejected: (o) => `Połączenie odrzucono (${PL.cause[o.cause]}).`,
-    forwarded: (o, lang) =>
-      o.answered
-        ? `Przekierowano na ${o.to}, odebrane${o.durationSeconds === undefined ? '' : ` (${formatDuration(o.durationSeconds, lang)})`}.`
-        : `Przekierowano na ${o.to}, nieodebrane.${o.fallback ? ` ${outcomeText(o.fallback, lang)}` : ''}`,
-    'sent-to-dialplan': (o) => `Przekazano do planu wybierania: ${o.context}, ${o.extension}, ${o.priority}.`,
-  },
   cause: {
     busy: 'zajęte',
     congestion: 'przeciążenie',
@@ -114,25 +88,26 @@ export function formatLocalTime(iso: string, zone: string, language: Language): 
   return local.isValid ? local.toFormat(PHRASES[language].dateFormat) : iso;
 }
 
+/** A hang-up cause in words, e.g. "number not in service". */
+export function causeText(cause: HangupCause, language: Language): string {
+  return PHRASES[language].cause[cause];
+}
+
 export interface NotificationContext {
   /** The CRM record the call was attached to, if any. */
   record?: CrmRecord;
 }
 
-export function notificationText(event: AfterHoursEvent, context: NotificationContext = {}): string {
+/** `outcome`: the sentence of the event's outcome in its language (its action's words). */
+export function notificationText(event: AfterHoursEvent, outcome: string, context: NotificationContext = {}): string {
   const lang = event.crm.language;
   const p = PHRASES[lang];
   const caller = event.caller === ANONYMOUS ? p.anonymous : event.caller;
   const parts = [
     p.missedFrom(caller) + p.to(event.name, event.did) + p.at(formatLocalTime(event.time, event.timezone, lang), event.timezone),
     p.closedBecause(event.holiday ? `${p.reason[event.reason]} (${event.holiday.name})` : p.reason[event.reason]),
-    outcomeText(event.outcome, lang),
+    outcome,
   ];
   if (context.record) parts.push(p.record(context.record.type, context.record.id));
   return parts.join(' ');
-}
-
-function outcomeText(outcome: CallOutcome, lang: Language): string {
-  const say = PHRASES[lang].outcome[outcome.kind] as (o: CallOutcome, lang: Language) => string;
-  return say(outcome, lang);
 }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import { timeRedisCommands } from '../store/redisTiming';
 import { packageVersion } from './paths';
+import { timeRedisCommands } from './redisTiming';
 
 // What the daemon, the CRM worker and the console all export: Node's default metrics WITHOUT a
 // project prefix (process_resident_memory_bytes, nodejs_heap_size_used_bytes…, the names stock

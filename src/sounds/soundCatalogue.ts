@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { soundUri } from '../config/audioFile';
-import type { AppConfig } from '../config/types';
+import { soundUri } from './audioFile';
+import type { AppConfig } from '../policy/compiledConfig';
 import { soundUses, storedSoundName } from './soundRefs';
 
 // How a greeting or announcement on the daemon's disk reaches Asterisk. Without a base URL

@@ -1,4 +1,5 @@
-import type { AfterHoursPolicy, AppConfig } from '../config/types';
+import type { AfterHoursPolicy } from '../policy/actions';
+import type { AppConfig } from '../policy/compiledConfig';
 
 // A sound stored in Redis (`after-hours sound add FILE --name NAME`) is written in the
 // configuration as `sound:NAME` wherever a sound file is accepted (a greeting, an

@@ -6,7 +6,7 @@
 // dead, and all three workers took part.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { EventStream, streamKeys } from '../../src/events/stream';
+import { EventStream, streamKeys } from '../../src/store/eventStream';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
 import { cli, eventually, freeTcpPort } from '../support/daemon';
 import { redisUrl, uniquePrefix } from '../support/stackEnv';

@@ -11,7 +11,7 @@ import Redis from 'ioredis';
 import pino from 'pino';
 import { createAdapter } from '../../src/crm/adapterRegistry';
 import { CrmWorker } from '../../src/crm/worker';
-import { streamKeys } from '../../src/events/stream';
+import { streamKeys } from '../../src/store/eventStream';
 import { packageRoot } from '../../src/shared/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
 import { startRemoteStack, type RemoteStack } from '../support/remoteStack';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { SipCaller, type CallResult } from '../../bench/sipCaller';
-import { EventStream, streamKeys } from '../../src/events/stream';
+import { EventStream, streamKeys } from '../../src/store/eventStream';
 import { readConfig } from '../../src/store/configStore';
 import { listOverrides } from '../../src/store/overrideStore';
 import { createRedisClient } from '../../src/store/redisClient';

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createAdapter } from '../../src/crm/adapterRegistry';
 import { CrmWorker } from '../../src/crm/worker';
-import { streamKeys } from '../../src/events/stream';
+import { streamKeys } from '../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../src/events/types';
 import { parseEvent } from '../../src/events/validate';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { fieldMap } from '../../crm/deadLetters';
-import { FIELD_EVENT, streamKeys } from '../../events/stream';
+import { FIELD_EVENT, streamKeys } from '../../store/eventStream';
 import type { ConsoleContext } from '../context';
 
 // GET /api/calls: the most recent after-hours calls, from the event stream (newest first).

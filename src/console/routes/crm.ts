@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { listDead, retryDead } from '../../crm/deadLetters';
-import { streamKeys } from '../../events/stream';
+import { streamKeys } from '../../store/eventStream';
 import { appendAudit } from '../../store/auditLog';
 import { auditWho } from '../audit';
 import { actorOf } from '../auth';

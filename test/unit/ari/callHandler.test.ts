@@ -1,7 +1,7 @@
 import pino from 'pino';
-import type { AriChannel, StasisStartEvent } from '../../../src/ari/ariEvents';
+import type { AriChannel, StasisStartEvent } from '../../../src/call/ariEvents';
 import { CallHandler } from '../../../src/ari/callHandler';
-import { CallRouter } from '../../../src/ari/callRouter';
+import { AriEventDispatcher } from '../../../src/ari/ariEventDispatcher';
 import { AriHttpError, type AriRest } from '../../../src/ari/rest';
 import { loadConfigText } from '../../../src/config/load';
 import type { AfterHoursEvent } from '../../../src/policy/callEvent';
@@ -37,7 +37,7 @@ const start: StasisStartEvent = { type: 'StasisStart', application: 'after-hours
 function handlerWith(rest: Partial<AriRest>) {
   const emitted: AfterHoursEvent[] = [];
   const observed: string[] = [];
-  const router = new CallRouter();
+  const router = new AriEventDispatcher();
   const handler = new CallHandler({
     ctx: {
       rest: rest as AriRest,

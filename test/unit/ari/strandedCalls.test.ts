@@ -1,6 +1,6 @@
 import pino from 'pino';
-import type { AriChannel, StasisStartEvent } from '../../../src/ari/ariEvents';
-import { FORWARD_LEG_ARG } from '../../../src/ari/actions/forward';
+import type { AriChannel, StasisStartEvent } from '../../../src/call/ariEvents';
+import { FORWARD_LEG_ARG } from '../../../src/actions/forward';
 import { FEATURE_ARG } from '../../../src/ari/featureCodes';
 import { planStranded, stasisArgs, sweepStranded, type StrandedSweepDeps } from '../../../src/ari/strandedCalls';
 

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { registerCheckCommand } from '../../../src/cli/check';
 import { registerAllCommands, registerCommands } from '../../../src/cli/commands';
-import { VERB_SUMMARIES } from '../../../src/cli/verbs';
+import { VERB_SUMMARIES } from '../../../src/cli/verbSummaries';
 import { registerValidateCommand } from '../../../src/cli/validate';
 
 // Two ways in. A handful of cases run the real process (src/cli/main.ts under node, swc

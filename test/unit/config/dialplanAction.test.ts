@@ -2,7 +2,7 @@
 // dialled number when absent) and a priority (1), inherited from defaults like the others.
 import { formatConfigError } from '../../../src/config/errors';
 import { loadConfigText } from '../../../src/config/load';
-import { planCall } from '../../../src/policy/afterHours';
+import { dispositionFor } from '../../../src/policy/afterHours';
 
 const HEAD = 'defaults:\n  region: PL\n  timezone: Europe/Warsaw\n  hours: "09:00-17:00"\n';
 
@@ -39,7 +39,7 @@ describe('afterHours.dialplan', () => {
 
   it('a closed call is planned for the dialplan with its settings', () => {
     const r = load(HEAD + 'numbers:\n  - did: "+48 22 123 45 67"\n    afterHours: { action: dialplan, dialplan: { context: ivr-main } }\n');
-    expect(r.ok && planCall({ open: false, reason: 'outside-hours' }, r.config.numbers[0]!.afterHours)).toMatchObject({
+    expect(r.ok && dispositionFor({ open: false, reason: 'outside-hours' }, r.config.numbers[0]!.afterHours)).toMatchObject({
       kind: 'dialplan',
       dialplan: { context: 'ivr-main' },
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { renderValue } from '../../../src/config/errors';
 import { loadConfigText, type LoadResult } from '../../../src/config/load';
 import { MAX_SCHEMA_ERRORS } from '../../../src/config/schemaCheck';
-import { MAX_MESSAGE_CHARS, MAX_VALUES } from '../../../src/config/yamlSource';
+import { MAX_MESSAGE_CHARS, MAX_VALUES } from '../../../src/config/yamlBounds';
 
 // YAML aliases are references: nine lines of nine aliases each stand for 9^9 values, and
 // `&a [*a]` for an infinite one. The file is refused at the alias, and no message quotes

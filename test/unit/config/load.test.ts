@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
-import { soundUri } from '../../../src/config/audioFile';
+import { soundUri } from '../../../src/sounds/audioFile';
 import { ConfigInvalidError } from '../../../src/config/errors';
 import { loadConfig, loadConfigText, type LoadResult } from '../../../src/config/load';
 import { checkForwardTarget, normaliseNumber } from '../../../src/phone/e164';
-import { planCall } from '../../../src/policy/afterHours';
+import { dispositionFor } from '../../../src/policy/afterHours';
 import { parseIsoDate } from '../../../src/schedule/calendar';
 import { decide } from '../../../src/schedule/decide';
 import { NumberDirectory } from '../../../src/schedule/directory';
@@ -232,31 +232,36 @@ numbers:
   });
 });
 
-describe('planCall: what happens to a call', () => {
+describe('dispositionFor: what happens to a call', () => {
   const { config } = ok(loadConfig(join(FIXTURES, 'valid.yaml'), { now: NOW }));
   const [warsaw, berlin, sydney] = config.numbers;
 
   it('open: continue, whatever the after-hours action', () => {
-    expect(planCall({ open: true, reason: 'working-hours' }, berlin!.afterHours)).toEqual({ kind: 'continue', reason: 'working-hours' });
-    expect(planCall({ open: true, reason: 'override' }, warsaw!.afterHours)).toEqual({ kind: 'continue', reason: 'override' });
+    expect(dispositionFor({ open: true, reason: 'working-hours' }, berlin!.afterHours)).toEqual({
+      kind: 'continue',
+      reason: 'working-hours',
+    });
+    expect(dispositionFor({ open: true, reason: 'override' }, warsaw!.afterHours)).toEqual({ kind: 'continue', reason: 'override' });
   });
 
   it('closed: voicemail, forward with its fallback, hangup', () => {
-    expect(planCall({ open: false, reason: 'holiday' }, warsaw!.afterHours)).toMatchObject({
+    expect(dispositionFor({ open: false, reason: 'holiday' }, warsaw!.afterHours)).toMatchObject({
       kind: 'voicemail',
       reason: 'holiday',
       voicemail: { maxSeconds: 90 },
     });
-    expect(planCall({ open: false, reason: 'outside-hours' }, berlin!.afterHours)).toMatchObject({
+    expect(dispositionFor({ open: false, reason: 'outside-hours' }, berlin!.afterHours)).toMatchObject({
       kind: 'forward',
       forward: { to: '+48601234567' },
       fallback: { kind: 'hangup', hangup: { cause: 'congestion' } },
     });
-    expect(planCall({ open: false, reason: 'day-off' }, sydney!.afterHours)).toMatchObject({ kind: 'hangup', reason: 'day-off' });
+    expect(dispositionFor({ open: false, reason: 'day-off' }, sydney!.afterHours)).toMatchObject({ kind: 'hangup', reason: 'day-off' });
   });
 
   it('forward without a target falls back to voicemail', () => {
-    expect(planCall({ open: false, reason: 'day-off' }, { ...warsaw!.afterHours, action: 'forward' })).toMatchObject({ kind: 'voicemail' });
+    expect(dispositionFor({ open: false, reason: 'day-off' }, { ...warsaw!.afterHours, action: 'forward' })).toMatchObject({
+      kind: 'voicemail',
+    });
   });
 });
 

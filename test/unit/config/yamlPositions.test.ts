@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { FULL_PARSE_LIMIT, locateOffsets, YamlSource, yamlOffsets, type Path, type PositionQuery } from '../../../src/config/yamlSource';
+import { FULL_PARSE_LIMIT, YamlSource } from '../../../src/config/yamlSource';
+import { locateOffsets, yamlOffsets, type Path, type PositionQuery } from '../../../src/config/yamlPositions';
 
 // Error positions come from one js-yaml pass that follows the wanted paths (locateOffsets);
 // the `yaml` library, which keeps every node's position, is the reference it must match,

@@ -1,7 +1,7 @@
 // The console's configuration versions, audit list, recent calls and CRM delivery state,
 // against a real Redis: each role and refusal, and nothing changed by a refused request.
 import { moveToDead } from '../../../src/crm/deadLetters';
-import { EventStream, streamKeys } from '../../../src/events/stream';
+import { EventStream, streamKeys } from '../../../src/store/eventStream';
 import { listAudit } from '../../../src/store/auditLog';
 import { listVersions } from '../../../src/store/configVersions';
 import { startRedisServer } from '../../support/redisServer';

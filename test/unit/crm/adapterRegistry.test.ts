@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { ADAPTERS, createAdapter as create } from '../../../src/crm/adapterRegistry';
 import { workerSettings } from '../../../src/settings/processes';
 import type { Env } from '../../../src/settings/read';
-import { streamKeys } from '../../../src/events/stream';
+import { streamKeys } from '../../../src/store/eventStream';
 import { silent } from './harness';
 
 // Never connects: building an adapter talks to nobody.

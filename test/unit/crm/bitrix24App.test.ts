@@ -6,7 +6,7 @@ import { PermanentCrmError, TransientCrmError } from '../../../src/crm/adapter';
 import { listDead } from '../../../src/crm/deadLetters';
 import { bitrix24Keys } from '../../../src/crm/keys';
 import { RedisRateLimiter } from '../../../src/crm/rateLimiter';
-import { EventStream, type StreamKeys } from '../../../src/events/stream';
+import { EventStream, type StreamKeys } from '../../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { createLogger } from '../../../src/shared/log';
 import { authorizationCode } from '../../../src/cli/crmWorker';

@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { listDead } from '../../../src/crm/deadLetters';
-import { EventStream, type StreamKeys } from '../../../src/events/stream';
+import { EventStream, type StreamKeys } from '../../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { crmWorkerHealth } from '../../../src/crm/worker';
 import { startHttpServer } from '../../../src/shared/httpServer';

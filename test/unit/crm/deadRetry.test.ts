@@ -2,7 +2,7 @@
 // events again: each dead letter is retried once per command, not round and round.
 import { PermanentCrmError, type CrmAdapter } from '../../../src/crm/adapter';
 import { listDead, retryAllDead } from '../../../src/crm/deadLetters';
-import type { StreamKeys } from '../../../src/events/stream';
+import type { StreamKeys } from '../../../src/store/eventStream';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';
 import { addDeadLetter, freshKeys, startWorker, waitFor, type Running } from './harness';

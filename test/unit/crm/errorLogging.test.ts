@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { PermanentCrmError, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
 import { WebhookAdapter } from '../../../src/crm/webhook';
-import { EventStream } from '../../../src/events/stream';
+import { EventStream } from '../../../src/store/eventStream';
 import { createLogger } from '../../../src/shared/log';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from './fixtures';

@@ -6,7 +6,7 @@ import { Bitrix24AppAuth, type Bitrix24AppOptions } from '../../../src/crm/bitri
 import { bitrix24Keys } from '../../../src/crm/keys';
 import { createCrmMetrics, type CrmMetrics } from '../../../src/crm/metrics';
 import { CrmWorker, type CrmWorkerOptions } from '../../../src/crm/worker';
-import { streamKeys, type StreamKeys } from '../../../src/events/stream';
+import { streamKeys, type StreamKeys } from '../../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import type { FakeBitrix24 } from '../../support/fakeBitrix24';
 import type { RedisServer } from '../../support/redisServer';

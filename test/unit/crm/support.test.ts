@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { startHttpServer } from '../../../src/shared/httpServer';
 import { createCrmMetrics } from '../../../src/crm/metrics';
 import { eventSchemaPath } from '../../../src/events/validate';
-import { streamKeys } from '../../../src/events/stream';
+import { streamKeys } from '../../../src/store/eventStream';
 import { packageRoot } from '../../../src/shared/paths';
 import { backoffDelay, retry } from '../../../src/shared/backoff';
 import { startRedisServer } from '../../support/redisServer';

@@ -10,7 +10,7 @@ import { createMp3Encoder } from '../../../src/crm/mp3Encoder';
 import { createSmtpSender } from '../../../src/crm/smtpMailer';
 import { smtpSettings } from '../../../src/settings/smtp';
 import { VOICEMAIL_MAILED_STEP, withVoicemailMail, type VoicemailMailOptions } from '../../../src/crm/voicemailMail';
-import { EventStream } from '../../../src/events/stream';
+import { EventStream } from '../../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { startSmtpServer, type TestSmtpServer } from '../../support/smtpServer';

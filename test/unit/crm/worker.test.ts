@@ -1,7 +1,7 @@
 // The CRM worker against a real redis-server and a fake Bitrix24 portal.
 import { TransientCrmError, type CrmAdapter } from '../../../src/crm/adapter';
 import { listDead, retryAllDead, retryDead } from '../../../src/crm/deadLetters';
-import { EventStream, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../../../src/events/stream';
+import { EventStream, FIELD_EVENT, FIELD_ID, type StreamKeys } from '../../../src/store/eventStream';
 import type { AfterHoursEvent } from '../../../src/events/types';
 import { InvalidEventError } from '../../../src/events/validate';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';

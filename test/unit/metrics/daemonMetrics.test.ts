@@ -1,4 +1,4 @@
-import { CallRouter } from '../../../src/ari/callRouter';
+import { AriEventDispatcher } from '../../../src/ari/ariEventDispatcher';
 import { createDaemonMetrics } from '../../../src/daemon/daemonMetrics';
 import type { EventSpool } from '../../../src/store/eventSpool';
 
@@ -6,7 +6,7 @@ import type { EventSpool } from '../../../src/store/eventSpool';
 
 function metrics(sources: { version?: number; overrides?: number } = {}) {
   return createDaemonMetrics({
-    router: new CallRouter(),
+    router: new AriEventDispatcher(),
     spool: { pending: async () => 3 } as unknown as EventSpool,
     configVersion: () => sources.version ?? 0,
     overridesInForce: () => sources.overrides ?? 0,

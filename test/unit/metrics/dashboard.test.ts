@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { CallRouter } from '../../../src/ari/callRouter';
+import { AriEventDispatcher } from '../../../src/ari/ariEventDispatcher';
 import { collectWorkerProcessMetrics, createCrmMetrics } from '../../../src/crm/metrics';
 import { createDaemonMetrics } from '../../../src/daemon/daemonMetrics';
-import { streamKeys } from '../../../src/events/stream';
+import { streamKeys } from '../../../src/store/eventStream';
 import { packageRoot } from '../../../src/shared/paths';
 import type { EventSpool } from '../../../src/store/eventSpool';
 
@@ -60,7 +60,7 @@ describe('the Grafana dashboard', () => {
   let registered: Set<string>;
   beforeAll(async () => {
     const daemon = createDaemonMetrics({
-      router: new CallRouter(),
+      router: new AriEventDispatcher(),
       spool: { pending: async () => 0 } as unknown as EventSpool,
       configVersion: () => 0,
       overridesInForce: () => 0,

@@ -5,7 +5,7 @@ import { AriRest } from '../../../src/ari/rest';
 import { crmFetch } from '../../../src/crm/crmFetch';
 import { once, type StepJournal } from '../../../src/crm/adapter';
 import { timeCrmWork } from '../../../src/crm/crmTiming';
-import { timeRedisCommands } from '../../../src/store/redisTiming';
+import { timeRedisCommands } from '../../../src/shared/redisTiming';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 
 // The timing hooks behind the histograms: what each one measures and labels.

@@ -1,5 +1,5 @@
 import { collectWorkerProcessMetrics } from '../../../src/crm/metrics';
-import { EventStream } from '../../../src/events/stream';
+import { EventStream } from '../../../src/store/eventStream';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
 import { makeEvent } from '../crm/fixtures';

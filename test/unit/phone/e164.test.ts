@@ -1,4 +1,4 @@
-import { checkForwardTarget, normaliseCaller, normaliseNumber } from '../../../src/phone/e164';
+import { checkForwardTarget, normaliseCaller, normaliseNumber, trimSpaces } from '../../../src/phone/e164';
 
 // Junk after (or inside) a phone number is refused, not silently dropped: libphonenumber-js
 // extracts a number from surrounding text, so without this check ` ext. 99` or a NUL would
@@ -108,5 +108,59 @@ describe('caller ids stay lenient: the network sends them, and a call must not l
   test('an unreadable caller is refused (the call handler then records it as anonymous)', () => {
     expect(normaliseCaller('\u0000\u0000', 'PL').ok).toBe(false);
     expect(normaliseCaller('x'.repeat(100_000), 'PL').ok).toBe(false);
+  });
+});
+
+describe('the edges of each refusal', () => {
+  test('trimSpaces drops the spaces people paste around a number, and only those', () => {
+    expect(trimSpaces('  +48 22\u00a0 ')).toBe('+48 22');
+    expect(trimSpaces('\u2007\u202f1\u202f')).toBe('1');
+    expect(trimSpaces('\t1\n')).toBe('\t1\n');
+    expect(trimSpaces('   ')).toBe('');
+  });
+
+  test('an empty or blank number is "empty", not "not a phone number"', () => {
+    expect(normaliseNumber('')).toEqual({ ok: false, error: 'empty phone number' });
+    expect(normaliseNumber('  \u00a0 ', 'PL')).toEqual({ ok: false, error: 'empty phone number' });
+    expect(normaliseCaller('', 'PL')).toEqual({ ok: false, error: 'empty phone number' });
+    expect(normaliseCaller('  ', 'PL')).toEqual({ ok: false, error: 'empty phone number' });
+  });
+
+  test('digits that are no number of the country say which country', () => {
+    expect(normaliseNumber('+48 22 123 456')).toEqual({ ok: false, error: '"+48 22 123 456" is not a valid phone number for PL' });
+    expect(normaliseNumber('123', 'PL')).toEqual({ ok: false, error: '"123" is not a valid phone number for PL' });
+    // No country to name: the sentence ends at "number".
+    expect(normaliseNumber('+1 555 0000')).toEqual({ ok: false, error: '"+1 555 0000" is not a valid phone number' });
+    expect(normaliseNumber('+49 1')).toEqual({ ok: false, error: '"+49 1" is not a phone number' });
+  });
+
+  test('a read number carries its country', () => {
+    expect(normaliseNumber('+48 22 123 45 67')).toEqual({ ok: true, e164: '+48221234567', country: 'PL' });
+    expect(normaliseCaller('0048221234567', 'DE')).toEqual({ ok: true, e164: '+48221234567', country: 'PL' });
+  });
+
+  test('a forward target outside the allowed countries names its country and the list', () => {
+    expect(checkForwardTarget('+49 30 901820', ['PL', 'CZ'])).toEqual({
+      ok: false,
+      error: 'forward target "+49 30 901820" is in DE, outside the allowed countries (PL, CZ)',
+    });
+    expect(checkForwardTarget('+49 30 901820', ['DE'])).toEqual({ ok: true, e164: '+4930901820', country: 'DE' });
+    // A number of no country is outside every list.
+    expect(checkForwardTarget('+800 1234 5678', ['PL'])).toEqual({
+      ok: false,
+      error: 'forward target "+800 1234 5678" is in an unknown country, outside the allowed countries (PL)',
+    });
+    expect(checkForwardTarget('+800 1234 5678', [])).toMatchObject({ ok: true, e164: '+80012345678' });
+  });
+});
+
+describe('long input: only its first 200 characters are read for a number (libphonenumber-js reads none past 250)', () => {
+  test('a caller id with long junk after the number keeps the number', () => {
+    expect(normaliseCaller(`+48600100200;${'x'.repeat(300)}`, 'PL')).toEqual({ ok: true, e164: '+48600100200', country: 'PL' });
+  });
+  test('an extension followed by long junk is still named as an extension', () => {
+    const r = normaliseNumber(`+48 22 123 45 67 ext. 99${' '.repeat(300)}x`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/extensions are not supported/);
   });
 });

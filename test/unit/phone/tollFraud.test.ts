@@ -125,3 +125,26 @@ describe('allowNumbers entries', () => {
     if (!r.ok) expect(r.error).toMatch(reason);
   });
 });
+
+describe('the refusals say exactly what is allowed', () => {
+  test('with allowCountries, the list named is the home country and the allowed ones, once each', () => {
+    expect(checkForward('+49 30 901820', WARSAW, { allowCountries: ['CZ', 'PL'] })).toEqual({
+      ok: false,
+      error: 'forward target "+49 30 901820" is in DE, outside the allowed countries (PL, CZ)',
+    });
+    expect(checkForwardCountry('+49 30 901820', undefined, { allowCountries: ['CZ'] })).toEqual({
+      ok: false,
+      error: 'forward target "+49 30 901820" is in DE, outside the allowed countries (CZ)',
+    });
+  });
+
+  test('a called number of no country is named "none"', () => {
+    const r = checkForwardCountry('+49 30 901820', undefined, NONE);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("outside the called number's country (none); forwards abroad are refused by default");
+    // A called number that does not parse has no country either: refused, not thrown.
+    const f = checkForward('+49 30 901820', 'not a number', NONE);
+    expect(f.ok).toBe(false);
+    if (!f.ok) expect(f.error).toContain("outside the called number's country (none)");
+  });
+});

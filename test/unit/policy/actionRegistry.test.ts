@@ -1,14 +1,17 @@
 // The action registry is the one list of after-hours actions: the two JSON schemas must
 // say what the registry says, and every outcome of every action validates and reads as a
-// sentence in both languages. A new action that is missing anywhere fails here (or does
-// not compile: SAMPLE_OUTCOMES and the notification texts are keyed by the registry).
+// sentence in both languages (the examples each action gives of its outcomes). A new action
+// that is missing anywhere fails here or does not compile (its outcomes are typed by its
+// ActionCatalogue entry).
+
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ACTIONS, ACTION_NAMES } from '../../../src/ari/actions/registry';
+import { ACTIONS, ACTION_NAMES } from '../../../src/actions/registry';
 import { validateEvent } from '../../../src/events/validate';
-import type { ActionName, OutcomeOf } from '../../../src/policy/actions';
+import type { ActionName } from '../../../src/policy/actions';
 import { EVENT_TYPE, type AfterHoursEvent, type Language } from '../../../src/policy/callEvent';
 import { notificationText } from '../../../src/policy/notificationText';
+import { CALLER_HUNG_UP, outcomeText } from '../../../src/actions/outcomes';
 
 const SCHEMAS = resolve(__dirname, '..', '..', '..', 'config', 'schema');
 // Schemas are walked by key at any depth; typing every level would repeat the schema itself.
@@ -17,16 +20,9 @@ type Json = { [k: string]: any };
 const configSchema = JSON.parse(readFileSync(join(SCHEMAS, 'after-hours.schema.json'), 'utf8')) as Json;
 const eventSchema = JSON.parse(readFileSync(join(SCHEMAS, 'event.schema.json'), 'utf8')) as Json;
 
-/** One outcome of each kind each action may report (caller-hung-up is checked for all). */
-const SAMPLE_OUTCOMES: { [A in ActionName]: Array<Exclude<OutcomeOf<A>, { kind: 'caller-hung-up' }>> } = {
-  voicemail: [{ kind: 'recorded', recording: { name: 'after-hours-x', format: 'wav' }, durationSeconds: 12.5 }],
-  forward: [
-    { kind: 'forwarded', to: '+48601234567', answered: true, durationSeconds: 65 },
-    { kind: 'forwarded', to: '+48601234567', answered: false, fallback: { kind: 'rejected', cause: 'no_answer' } },
-  ],
-  hangup: [{ kind: 'rejected', cause: 'busy' }],
-  dialplan: [{ kind: 'sent-to-dialplan', context: 'ivr-main', extension: 's', priority: 1 }],
-};
+/** The examples of every outcome each action may report (its module's `outcomes`); caller-hung-up is checked for all. */
+const samplesOf = (name: ActionName): unknown[] =>
+  Object.values(ACTIONS[name].outcomes).flatMap((spec: { examples: readonly unknown[] }) => spec.examples);
 
 function event(action: ActionName, outcome: unknown, language: Language = 'en'): AfterHoursEvent {
   return {
@@ -46,11 +42,15 @@ function event(action: ActionName, outcome: unknown, language: Language = 'en'):
   } as AfterHoursEvent;
 }
 
+/** The notification of an event, with its outcome in its action's words. */
+const notification = (e: AfterHoursEvent) => notificationText(e, outcomeText(e.outcome, e.crm.language));
+
 const outcomeKinds = (name: ActionName) => Object.keys(ACTIONS[name].outcomes).sort();
 
 describe('the action registry', () => {
-  it('lists the four actions, each under its own name', () => {
-    expect(ACTION_NAMES).toEqual(['voicemail', 'forward', 'hangup', 'dialplan']);
+  it('lists every action once, in the order of its entries', () => {
+    expect(ACTION_NAMES).toEqual(Object.keys(ACTIONS));
+    expect(new Set(ACTION_NAMES).size).toBe(ACTION_NAMES.length);
   });
 
   describe('config/schema/after-hours.schema.json says what the registry says', () => {
@@ -87,17 +87,17 @@ describe('the action registry', () => {
   });
 
   describe.each(ACTION_NAMES)('%s events', (name) => {
-    const samples = [...SAMPLE_OUTCOMES[name], { kind: 'caller-hung-up', afterSeconds: 3 }];
+    const samples = [...samplesOf(name), ...CALLER_HUNG_UP.examples];
     it('validate against the event schema, for every outcome it may report', () => {
       for (const outcome of samples) expect(validateEvent(event(name, outcome))).toEqual({ ok: true, event: expect.anything() });
     });
     it("are refused with another action's outcome", () => {
-      const foreign = ACTION_NAMES.filter((other) => other !== name).flatMap((other): unknown[] => SAMPLE_OUTCOMES[other]);
+      const foreign = ACTION_NAMES.filter((other) => other !== name).flatMap(samplesOf);
       for (const outcome of foreign) expect(validateEvent(event(name, outcome)).ok).toBe(false);
     });
     it.each(['en', 'pl'] as const)('read as a sentence in %s', (language) => {
       for (const outcome of samples) {
-        const text = notificationText(event(name, outcome, language));
+        const text = notification(event(name, outcome, language));
         expect(text).not.toMatch(/undefined|\[object/);
         expect(text.length).toBeGreaterThan(40);
       }
@@ -105,8 +105,10 @@ describe('the action registry', () => {
   });
 
   it('the dialplan outcome says where the call went', () => {
-    expect(notificationText(event('dialplan', SAMPLE_OUTCOMES.dialplan[0]))).toContain('Sent to the dialplan: ivr-main, s, 1.');
-    expect(notificationText(event('dialplan', SAMPLE_OUTCOMES.dialplan[0], 'pl'))).toContain(
+    expect(notification(event('dialplan', ACTIONS.dialplan.outcomes['sent-to-dialplan'].examples[0]))).toContain(
+      'Sent to the dialplan: ivr-main, s, 1.',
+    );
+    expect(notification(event('dialplan', ACTIONS.dialplan.outcomes['sent-to-dialplan'].examples[0], 'pl'))).toContain(
       'Przekazano do planu wybierania: ivr-main, s, 1.',
     );
   });

@@ -2,7 +2,7 @@
 // policy, the days-off policy or the number's; and the explanation that names the holiday.
 import { loadConfigText } from '../../../src/config/load';
 import type { AfterHoursPolicy } from '../../../src/policy/actions';
-import { planNumberCall, type NumberPolicies } from '../../../src/policy/afterHours';
+import { decideCall, type NumberPolicies } from '../../../src/policy/afterHours';
 import { callerFor, matchCaller, parseCallerEntry } from '../../../src/policy/callers';
 import { explainDecision } from '../../../src/policy/decisionReport';
 import { NumberDirectory } from '../../../src/schedule/directory';
@@ -47,7 +47,7 @@ describe('matchCaller', () => {
   });
 });
 
-describe('planNumberCall', () => {
+describe('decideCall', () => {
   const number: NumberPolicies = {
     afterHours: hangup('busy'),
     daysOffAfterHours: hangup('no_answer'),
@@ -57,51 +57,51 @@ describe('planNumberCall', () => {
   const closed = { open: false, reason: 'outside-hours' as const };
 
   it('a bypass caller continues on a closed number, others get the closed action', () => {
-    expect(planNumberCall({ ...closed, caller: '+48601100200' }, number).plan).toEqual({ kind: 'continue', reason: 'caller-bypass' });
-    expect(planNumberCall({ ...closed, caller: '+48500000000' }, number).plan).toMatchObject({
+    expect(decideCall({ ...closed, caller: '+48601100200' }, number).plan).toEqual({ kind: 'continue', reason: 'caller-bypass' });
+    expect(decideCall({ ...closed, caller: '+48500000000' }, number).plan).toMatchObject({
       kind: 'hangup',
       reason: 'outside-hours',
       hangup: { cause: 'busy' },
     });
-    expect(planNumberCall(closed, number).plan.kind).toBe('hangup'); // caller unknown: no list applies
+    expect(decideCall(closed, number).plan.kind).toBe('hangup'); // caller unknown: no list applies
   });
 
   it('a blocked caller is rejected with its cause even when open, without an announcement', () => {
-    const p = planNumberCall({ open: true, reason: 'working-hours', caller: '+48601100999' }, number);
+    const p = decideCall({ open: true, reason: 'working-hours', caller: '+48601100999' }, number);
     expect(p.plan).toEqual({ kind: 'hangup', reason: 'caller-blocked', hangup: { cause: 'busy' } });
     expect(p.caller).toEqual({ rule: 'block', entry: '+486011', cause: 'busy' });
-    expect(planNumberCall({ open: true, reason: 'working-hours', caller: '+48601100200' }, number).plan).toEqual({
+    expect(decideCall({ open: true, reason: 'working-hours', caller: '+48601100200' }, number).plan).toEqual({
       kind: 'continue',
       reason: 'working-hours',
     });
   });
 
   it("a holiday with its own policy gets it; without one, the days-off policy; a day off the days-off one; else the number's", () => {
-    const xmas = planNumberCall({ open: false, reason: 'holiday', holidayRule: 1 }, number);
+    const xmas = decideCall({ open: false, reason: 'holiday', holidayRule: 1 }, number);
     expect(xmas).toMatchObject({
       source: 'holiday',
       holiday: { rule: 1, name: 'Christmas Eve' },
       plan: { kind: 'hangup', hangup: { cause: 'rejected', announcement: '/s/xmas.wav' } },
     });
-    expect(planNumberCall({ open: false, reason: 'holiday', holidayRule: 2 }, number)).toMatchObject({
+    expect(decideCall({ open: false, reason: 'holiday', holidayRule: 2 }, number)).toMatchObject({
       source: 'days-off',
       holiday: { rule: 2, name: 'New Year' },
       plan: { hangup: { cause: 'no_answer' } },
     });
-    expect(planNumberCall({ open: false, reason: 'holiday', holidayRule: 0 }, number)).toMatchObject({
+    expect(decideCall({ open: false, reason: 'holiday', holidayRule: 0 }, number)).toMatchObject({
       source: 'days-off',
       holiday: { rule: 0 },
     });
-    expect(planNumberCall({ open: false, reason: 'day-off' }, number)).toMatchObject({
+    expect(decideCall({ open: false, reason: 'day-off' }, number)).toMatchObject({
       source: 'days-off',
       plan: { hangup: { cause: 'no_answer' } },
     });
-    expect(planNumberCall({ open: false, reason: 'override', holidayRule: 1 }, number)).toMatchObject({
+    expect(decideCall({ open: false, reason: 'override', holidayRule: 1 }, number)).toMatchObject({
       source: 'number',
       plan: { hangup: { cause: 'busy' } },
     });
     const { daysOffAfterHours: _d, ...plain } = number;
-    expect(planNumberCall({ open: false, reason: 'day-off' }, plain)).toMatchObject({
+    expect(decideCall({ open: false, reason: 'day-off' }, plain)).toMatchObject({
       source: 'number',
       plan: { hangup: { cause: 'busy' } },
     });

@@ -10,6 +10,11 @@ import {
 } from '../../../src/policy/crmPolicy';
 import { formatDuration, notificationText } from '../../../src/policy/notificationText';
 import { makeEvent } from '../crm/fixtures';
+import { outcomeText } from '../../../src/actions/outcomes';
+
+/** The CRM's actions for an event, its notification saying the outcome in its action's words. */
+const decide = (event: AfterHoursEvent, lookup: LookupResult) =>
+  decideCrmActions(event, lookup, outcomeText(event.outcome, event.crm.language));
 
 const withQueue = (queue: number[]): AfterHoursEvent => {
   const base = makeEvent();
@@ -21,11 +26,11 @@ describe('decideCrmActions', () => {
   it('a blocked caller leaves nothing in the CRM: no look-up, no lead, no notification', () => {
     const blocked = makeEvent({ reason: 'caller-blocked', action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
     expect(needsLookup(blocked)).toBe(false);
-    expect(decideCrmActions(blocked, { kind: 'not-found' })).toEqual([]);
-    expect(decideCrmActions(blocked, { kind: 'skipped' })).toEqual([]);
+    expect(decide(blocked, { kind: 'not-found' })).toEqual([]);
+    expect(decide(blocked, { kind: 'skipped' })).toEqual([]);
     // The same call, not blocked, is a missed call the queue hears about.
     const missed = makeEvent({ action: 'hangup', outcome: { kind: 'rejected', cause: 'rejected' } });
-    expect(decideCrmActions(missed, { kind: 'not-found' }).length).toBeGreaterThan(0);
+    expect(decide(missed, { kind: 'not-found' }).length).toBeGreaterThan(0);
   });
 
   const contact: CrmRecord = { type: 'CONTACT', id: 7, responsibleUserId: 42 };
@@ -38,6 +43,8 @@ describe('decideCrmActions', () => {
       { kind: 'skipped' },
       ['notify:11', 'notify:12', 'notify:13'],
     ],
+    // A CRM that cannot look up (the webhook adapter) answers skipped: no lead either.
+    ['look-up on, but skipped by the CRM: notify only', {}, { kind: 'skipped' }, ['notify:11']],
     [
       'found: register on the record, attach voicemail, notify its responsible user',
       {},
@@ -84,11 +91,11 @@ describe('decideCrmActions', () => {
     const base = makeEvent();
     const event = { ...base, ...rest, crm: { ...base.crm, ...crmPatch } } as AfterHoursEvent;
     expect(validateEvent(event).ok).toBe(true);
-    expect(kinds(decideCrmActions(event, lookup))).toEqual(expected);
+    expect(kinds(decide(event, lookup))).toEqual(expected);
   });
 
   it('attaches a found call to the record and creates no lead', () => {
-    const [register] = decideCrmActions(makeEvent(), { kind: 'found', matches: [contact] });
+    const [register] = decide(makeEvent(), { kind: 'found', matches: [contact] });
     expect(register).toMatchObject({
       kind: 'register-call',
       userId: 42,
@@ -101,31 +108,31 @@ describe('decideCrmActions', () => {
   });
 
   it('hands the call to the queue users in order when the responsible user cannot take it', () => {
-    const [register, , notify] = decideCrmActions(withQueue([11, 42, 12, 11]), { kind: 'found', matches: [contact] });
+    const [register, , notify] = decide(withQueue([11, 42, 12, 11]), { kind: 'found', matches: [contact] });
     expect(register).toMatchObject({ userId: 42, fallbackUserIds: [11, 12] });
     expect(notify).toMatchObject({ kind: 'notify', userId: 42, followsCall: true });
-    const [lead] = decideCrmActions(withQueue([11, 12, 13]), { kind: 'not-found' });
+    const [lead] = decide(withQueue([11, 12, 13]), { kind: 'not-found' });
     expect(lead).toMatchObject({ userId: 11, fallbackUserIds: [12, 13] });
   });
 
   it("sends the number's lead source with a lead, and none when it names none", () => {
     const base = makeEvent();
     const withSource = { ...base, crm: { ...base.crm, source: 'CALLBACK' } } as AfterHoursEvent;
-    expect(decideCrmActions(withSource, { kind: 'not-found' })[0]).toMatchObject({ createLead: true, source: 'CALLBACK' });
-    expect(decideCrmActions(base, { kind: 'not-found' })[0]).not.toHaveProperty('source');
+    expect(decide(withSource, { kind: 'not-found' })[0]).toMatchObject({ createLead: true, source: 'CALLBACK' });
+    expect(decide(base, { kind: 'not-found' })[0]).not.toHaveProperty('source');
     // Attaching to a known record creates no lead: no source either.
-    expect(decideCrmActions(withSource, { kind: 'found', matches: [contact] })[0]).not.toHaveProperty('source');
+    expect(decide(withSource, { kind: 'found', matches: [contact] })[0]).not.toHaveProperty('source');
   });
 
   it('creates a lead for an unknown caller under the first queue user', () => {
-    const [register] = decideCrmActions(makeEvent(), { kind: 'not-found' });
+    const [register] = decide(makeEvent(), { kind: 'not-found' });
     expect(register).toMatchObject({ kind: 'register-call', userId: 11, createLead: true, phone: '+48600100200', line: '+48221002030' });
     expect(register).not.toHaveProperty('attachTo');
   });
 
   it('marks an answered forward as answered with its talk time, and attaches no recording', () => {
     const event = makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true, durationSeconds: 30 } });
-    const actions = decideCrmActions(event, { kind: 'not-found' });
+    const actions = decide(event, { kind: 'not-found' });
     expect(actions[0]).toMatchObject({ status: 'answered', durationSeconds: 30 });
     expect(kinds(actions)).not.toContain('attach-recording');
   });
@@ -140,13 +147,13 @@ describe('decideCrmActions', () => {
         fallback: { kind: 'recorded', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 },
       },
     });
-    const actions = decideCrmActions(event, { kind: 'not-found' });
+    const actions = decide(event, { kind: 'not-found' });
     expect(actions).toContainEqual({ kind: 'attach-recording', recording: { name: 'vm-2', format: 'wav' }, durationSeconds: 9 });
     expect(actions[0]).toMatchObject({ status: 'missed', durationSeconds: 0 });
   });
 
   it('tags every notification with the event id, so a redelivery replaces it', () => {
-    const actions = decideCrmActions(makeEvent({ id: 'ev-77' }), { kind: 'not-found' });
+    const actions = decide(makeEvent({ id: 'ev-77' }), { kind: 'not-found' });
     const tags = actions.flatMap((a) => (a.kind === 'notify' ? [a.tag] : []));
     expect(tags).toEqual(['after-hours:ev-77']);
   });
@@ -172,7 +179,7 @@ describe('pickRecord: contact before company before lead, then the lowest id', (
   });
 
   it('the chosen record decides who is notified', () => {
-    const actions = decideCrmActions(makeEvent(), { kind: 'found', matches: [c('LEAD', 1), c('CONTACT', 12), c('CONTACT', 4)] });
+    const actions = decide(makeEvent(), { kind: 'found', matches: [c('LEAD', 1), c('CONTACT', 12), c('CONTACT', 4)] });
     expect(actions[0]).toMatchObject({ attachTo: { type: 'CONTACT', id: 4 }, userId: 40 });
     expect(kinds(actions)).toContain('notify:40');
   });
@@ -239,14 +246,32 @@ describe('notificationText', () => {
       ['from an anonymous caller', 'closed by an override', 'hung up after 8 s'],
     ],
     ['Polish anonymous', { ...makeEvent({ caller: 'anonymous' }), crm: { ...event.crm, language: 'pl' } }, ['od numeru zastrzeżonego']],
+    [
+      'forwarded and answered, no duration known',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered.'],
+    ],
+    [
+      'forwarded and answered, with the talk time',
+      makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48501000000', answered: true, durationSeconds: 95 } }),
+      ['Closed: outside working hours. Forwarded to +48501000000 and answered (1 min 35 s).'],
+    ],
+    [
+      'Polish, hung up',
+      { ...makeEvent({ outcome: { kind: 'caller-hung-up', afterSeconds: 65 } }), crm: { ...event.crm, language: 'pl' } },
+      ['Dzwoniący rozłączył się po 1 min 5 s.'],
+    ],
   ])('%s', (_name, ev, fragments) => {
     expect(validateEvent(ev).ok).toBe(true);
-    const text = notificationText(ev);
+    const text = notificationText(ev, outcomeText(ev.outcome, ev.crm.language));
     for (const f of fragments) expect(text).toContain(f);
+    expect(text).toMatch(/\.$/); // ends with a full sentence, nothing after it
   });
 
   it('names the CRM record when there is one', () => {
-    expect(notificationText(event, { record: { type: 'CONTACT', id: 7 } })).toContain('CRM contact #7');
+    expect(notificationText(event, outcomeText(event.outcome, event.crm.language), { record: { type: 'CONTACT', id: 7 } })).toContain(
+      'CRM contact #7',
+    );
   });
 
   it('formats durations', () => {

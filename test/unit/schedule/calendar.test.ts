@@ -107,6 +107,7 @@ describe('isoWithOffset', () => {
     ['America/New_York', Date.UTC(2026, 2, 8, 7, 30)],
     ['Asia/Kathmandu', Date.UTC(2026, 0, 1, 0, 0)],
     ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 14, 45)],
+    ['Europe/London', Date.UTC(2026, 0, 15, 12)], // offset 0: "+00:00"
   ])('matches luxon in %s', (zone, t) => {
     const offset = IANAZone.create(zone).offset(t) * 60_000;
     expect(isoWithOffset(t, offset)).toBe(DateTime.fromMillis(t, { zone }).toISO());

@@ -82,6 +82,13 @@ describe('addOverride keeps only what can still apply', () => {
     expect(addOverride([closedForever, expired, meeting], openForever, now)).toEqual([openForever]);
   });
 
+  it('drops an expired one even when the new one would not cover it; one ending now has expired', () => {
+    const later: Override = { state: 'closed', from: now + 3_600_000, until: now + 7_200_000, setAt: now };
+    const endsNow: Override = { state: 'closed', until: now, setAt: now - 5000 };
+    const endsLater: Override = { state: 'closed', until: now + 1, setAt: now - 5000 };
+    expect(addOverride([expired, endsNow, endsLater], later, now)).toEqual([endsLater, later]);
+  });
+
   it('keeps a scheduled one the new one does not cover', () => {
     const forAnHour: Override = { state: 'open', until: now + 3_600_000, setAt: now };
     expect(addOverride([closedForever, meeting], forAnHour, now)).toEqual([closedForever, meeting, forAnHour]);

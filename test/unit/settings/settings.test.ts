@@ -10,7 +10,7 @@ import { SettingsError } from '../../../src/settings/settingsError';
 import { SOUND_LIMITS } from '../../../src/sounds/soundPcm';
 import { DEFAULT_MEMORY_LIMIT } from '../../../src/store/eventSpool';
 import { MAX_VERSIONS_KEPT, DEFAULT_VERSIONS_KEPT } from '../../../src/store/configVersions';
-import { DEFAULT_PREFIX } from '../../../src/events/stream';
+import { DEFAULT_PREFIX } from '../../../src/store/eventStream';
 import { packageRoot } from '../../../src/shared/paths';
 
 const root = packageRoot();

@@ -1,7 +1,6 @@
-import { renderValue } from '../../config/errors';
-import type { CallerHungUpOutcome, RecordedOutcome } from '../../policy/actions';
-import { chooseSound } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { CallerHungUpOutcome, RecordedOutcome } from '../policy/actions';
+import { chooseSound } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import { soundSetting, type CallAction, type SettingsContext } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
@@ -14,7 +13,7 @@ export interface VoicemailSettings {
   email?: string[];
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     voicemail: { settings: VoicemailSettings; outcome: RecordedOutcome; always: true };
   }
@@ -33,8 +32,8 @@ function mailAddresses(list: string[], ctx: SettingsContext): string[] {
   const out: string[] = [];
   list.forEach((address, i) => {
     if (!MAIL_ADDRESS.test(address))
-      ctx.problem(['email', i], `${renderValue(address)} is not an e-mail address (local@domain, without a name or <>)`);
-    else if (seen.has(address.toLowerCase())) ctx.problem(['email', i], `${renderValue(address)} is listed twice`);
+      ctx.problem(['email', i], `${ctx.render(address)} is not an e-mail address (local@domain, without a name or <>)`);
+    else if (seen.has(address.toLowerCase())) ctx.problem(['email', i], `${ctx.render(address)} is listed twice`);
     else {
       seen.add(address.toLowerCase());
       out.push(address);
@@ -125,7 +124,58 @@ export const voicemailAction: CallAction<'voicemail'> = {
       },
     },
   },
-  outcomes: { recorded: true },
+  outcomes: {
+    recorded: {
+      defName: 'recorded',
+      schema: {
+        description: 'Voicemail: the caller left a message.',
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'recording', 'durationSeconds'],
+        properties: {
+          kind: {
+            const: 'recorded',
+          },
+          recording: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'format'],
+            properties: {
+              name: {
+                description: 'ARI stored recording name.',
+                type: 'string',
+                pattern: '^[A-Za-z0-9._/-]{1,200}$',
+              },
+              format: {
+                description: 'File extension as Asterisk wrote it (wav, gsm, ...).',
+                type: 'string',
+                pattern: '^[a-z0-9]{1,10}$',
+              },
+            },
+          },
+          durationSeconds: {
+            $ref: '#/$defs/seconds',
+          },
+          mailTo: {
+            description: 'Whom the CRM worker e-mails the recording to (afterHours.voicemail.email).',
+            type: 'array',
+            minItems: 1,
+            maxItems: 20,
+            items: {
+              type: 'string',
+              format: 'email',
+              maxLength: 254,
+            },
+          },
+        },
+      },
+      text: {
+        en: (o, say) => `The caller left a voicemail (${say.duration(o.durationSeconds)}).`,
+        pl: (o, say) => `Dzwoniący zostawił wiadomość głosową (${say.duration(o.durationSeconds)}).`,
+      },
+      examples: [{ kind: 'recorded', recording: { name: 'after-hours-x', format: 'wav' }, durationSeconds: 12.5 }],
+    },
+  },
   // Always configured (defaults apply), so it is every number's safe answer and a forward's fallback.
   settings(own, inherited, ctx) {
     const settings: VoicemailSettings = {

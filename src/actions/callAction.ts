@@ -1,7 +1,17 @@
-import type { ForwardRules } from '../../phone/tollFraud';
-import type { ActionName, AfterHoursPolicy, AlwaysConfigured, OutcomeKind, OutcomeOf, SettingsOf } from '../../policy/actions';
-import { DEFAULT_SOUND } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { ForwardRules } from '../phone/tollFraud';
+import type {
+  ActionName,
+  AfterHoursPolicy,
+  AlwaysConfigured,
+  CallOutcome,
+  HangupCause,
+  OutcomeKind,
+  OutcomeOf,
+  SettingsOf,
+} from '../policy/actions';
+import type { Language } from '../policy/callEvent';
+import { DEFAULT_SOUND } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import type { ActionContext } from './context';
 
 // The small interface every after-hours action implements, the shape of jambonz's tasks:
@@ -21,6 +31,8 @@ export interface SettingsContext {
   audioFile(file: string, at: Array<string | number>): string;
   /** forwarding.allowCountries / allowNumbers of the file. */
   forwardRules: ForwardRules;
+  /** A value from the file shown in a message ("… (got …)"), short and bounded. */
+  render(value: unknown): string;
 }
 
 /**
@@ -40,14 +52,36 @@ export interface NumberProblem {
   error: string;
 }
 
+/** What an outcome's sentence may use, in the notification's language. */
+export interface Phrasing {
+  /** "1 min 5 s". */
+  duration(seconds: number): string;
+  /** A hang-up cause in words ("busy", "number not in service"). */
+  cause(cause: HangupCause): string;
+  /** Another outcome's sentence (an unanswered forward's fallback). */
+  outcome(outcome: CallOutcome): string;
+}
+
+/** One outcome an action's event may carry: its contract on the wire and its words. */
+export interface OutcomeSpec<O> {
+  /** Its name under $defs in config/schema/event.schema.json (generated: npm run schemas). */
+  defName: string;
+  /** The outcome's JSON Schema; `#/$defs/<defName>` reaches another outcome's. */
+  schema: JsonSchema;
+  /** Its sentence in a missed-call notification, in every language. */
+  text: { readonly [L in Language]: (outcome: O, say: Phrasing) => string };
+  /** At least one outcome as the event carries it: the tests check each validates and reads as a sentence. */
+  examples: readonly [O, ...O[]];
+}
+
 /** What is sent before the call's session exists (latency-critical); run() receives its result. */
 export type Prelude = Promise<{ err: unknown } | undefined>;
 
 export interface CallAction<A extends ActionName> {
-  /** JSON Schema of afterHours.<A> as written; config/schema/after-hours.schema.json says the same (a unit test checks). */
+  /** JSON Schema of afterHours.<A> as written; config/schema/after-hours.schema.json is generated from it (npm run schemas). */
   readonly configSchema: JsonSchema;
-  /** The outcome kinds A's event may carry (caller-hung-up is always allowed); the event schema says the same. */
-  readonly outcomes: { readonly [K in Exclude<KindOf<OutcomeOf<A>>, 'caller-hung-up'>]: true };
+  /** The outcomes A's event may carry (caller-hung-up, src/actions/outcomes.ts, is always allowed): the event schema's parts and the notification's sentences. */
+  readonly outcomes: { readonly [K in Exclude<KindOf<OutcomeOf<A>>, 'caller-hung-up'>]: OutcomeSpec<Extract<OutcomeOf<A>, { kind: K }>> };
   /** When A is chosen but settings() gave none: the key it needs under afterHours.<A>, and a hint. */
   readonly needs?: { key: string; hint: string };
   /**

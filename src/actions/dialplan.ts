@@ -1,4 +1,4 @@
-import type { CallerHungUpOutcome } from '../../policy/actions';
+import type { CallerHungUpOutcome } from '../policy/actions';
 import type { CallAction } from './callAction';
 import { elapsedSeconds } from './context';
 
@@ -20,7 +20,7 @@ export interface SentToDialplanOutcome {
   priority: number;
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     dialplan: { settings: DialplanSettings; outcome: SentToDialplanOutcome };
   }
@@ -45,7 +45,41 @@ export const dialplanAction: CallAction<'dialplan'> = {
       priority: { type: 'integer', minimum: 1, maximum: 99999, default: 1 },
     },
   },
-  outcomes: { 'sent-to-dialplan': true },
+  outcomes: {
+    'sent-to-dialplan': {
+      defName: 'sentToDialplan',
+      schema: {
+        description:
+          "The call continued in the dialplan at the number's chosen destination (an IVR, a queue); what happened there is the dialplan's.",
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'context', 'extension', 'priority'],
+        properties: {
+          kind: {
+            const: 'sent-to-dialplan',
+          },
+          context: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,78}$',
+          },
+          extension: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9+*#_.-]{1,79}$',
+          },
+          priority: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 99999,
+          },
+        },
+      },
+      text: {
+        en: (o) => `Sent to the dialplan: ${o.context}, ${o.extension}, ${o.priority}.`,
+        pl: (o) => `Przekazano do planu wybierania: ${o.context}, ${o.extension}, ${o.priority}.`,
+      },
+      examples: [{ kind: 'sent-to-dialplan', context: 'ivr-main', extension: 's', priority: 1 }],
+    },
+  },
   needs: { key: 'context', hint: 'a dialplan context, e.g. ivr-main' },
   settings(own, inherited) {
     const context = (own?.context as string | undefined) ?? inherited?.context;

@@ -1,6 +1,6 @@
-import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../../policy/actions';
-import { chooseSound } from '../../sounds/defaultSounds';
-import type { CallSession } from '../callSession';
+import type { CallerHungUpOutcome, HangupCause, RejectedOutcome } from '../policy/actions';
+import { chooseSound } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
 import { soundSetting, type CallAction, type Prelude } from './callAction';
 import { elapsedSeconds, mediaFor, playAndWait, type ActionContext } from './context';
 
@@ -10,7 +10,7 @@ export interface HangupSettings {
   announcement?: string;
 }
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     hangup: { settings: HangupSettings; outcome: RejectedOutcome; always: true };
   }
@@ -75,7 +75,29 @@ export const hangupAction: CallAction<'hangup'> = {
       },
     },
   },
-  outcomes: { rejected: true },
+  outcomes: {
+    rejected: {
+      defName: 'rejected',
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'cause'],
+        properties: {
+          kind: {
+            const: 'rejected',
+          },
+          cause: {
+            enum: HANGUP_CAUSES,
+          },
+        },
+      },
+      text: {
+        en: (o, say) => `The call was rejected (${say.cause(o.cause)}).`,
+        pl: (o, say) => `Połączenie odrzucono (${say.cause(o.cause)}).`,
+      },
+      examples: [{ kind: 'rejected', cause: 'busy' }],
+    },
+  },
   settings(own, inherited, ctx) {
     const settings: HangupSettings = { cause: (own?.cause as HangupCause | undefined) ?? inherited?.cause ?? 'busy' };
     const announcement = soundSetting(own?.announcement, inherited?.announcement, 'announcement', ctx);

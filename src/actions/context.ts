@@ -1,16 +1,51 @@
 import type { Logger } from 'pino';
-import { soundUri } from '../../config/audioFile';
-import type { ForwardingSettings } from '../../config/types';
-import type { Language } from '../../policy/callEvent';
-import type { DefaultSoundKind } from '../../sounds/defaultSounds';
-import type { CallRouter } from '../callRouter';
-import type { CallSession } from '../callSession';
-import type { AriRest } from '../rest';
+import { soundUri } from '../sounds/audioFile';
+import type { HangupCause } from '../policy/actions';
+import type { Language } from '../policy/callEvent';
+import type { ForwardingSettings } from '../policy/compiledConfig';
+import type { DefaultSoundKind } from '../sounds/defaultSounds';
+import type { CallSession } from '../call/callSession';
+
+// The ports of an action: what it asks of ARI and of the event dispatch, declared here so an
+// action depends on no ARI client (src/ari's AriRest and AriEventDispatcher provide them).
+
+/** The ARI requests an action sends for its call. */
+export interface CallControl {
+  hangup(channelId: string, reason?: HangupCause): Promise<void>;
+  continueInDialplan(channelId: string, context: string, extension: string, priority?: number): Promise<void>;
+  answer(channelId: string): Promise<void>;
+  ring(channelId: string): Promise<void>;
+  play(channelId: string, playbackId: string, media: string): Promise<void>;
+  stopPlayback(playbackId: string): Promise<void>;
+  record(
+    channelId: string,
+    opts: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string },
+  ): Promise<void>;
+  stopRecording(name: string): Promise<void>;
+  createChannel(opts: {
+    endpoint: string;
+    app: string;
+    appArgs: string;
+    channelId: string;
+    originator: string;
+    callerId?: string;
+  }): Promise<void>;
+  dial(channelId: string, caller: string, timeoutSeconds: number): Promise<void>;
+  createBridge(bridgeId: string): Promise<void>;
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+}
+
+/** Routes the ARI events of what an action creates (a playback, a recording, a forward leg) to its call. */
+export interface CallTracking {
+  trackPeer(session: CallSession, channelId: string): void;
+  trackPlayback(session: CallSession, playbackId: string): void;
+  trackRecording(session: CallSession, name: string): void;
+}
 
 /** What every call action needs: the REST calls, the event routing, and the settings. */
 export interface ActionContext {
-  rest: AriRest;
-  router: CallRouter;
+  rest: CallControl;
+  router: CallTracking;
   appName: string;
   forwarding: ForwardingSettings;
   /** Absolute path of a shipped sound in a language (src/sounds/defaultSounds.ts). */

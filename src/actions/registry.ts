@@ -1,4 +1,4 @@
-import type { ActionName } from '../../policy/actions';
+import type { ActionName } from '../policy/actions';
 import type { CallAction } from './callAction';
 import { dialplanAction } from './dialplan';
 import { forwardAction } from './forward';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { runLua } from '../store/luaScripts';
-import type { AfterHoursEvent } from './types';
-import { assertEvent } from './validate';
+import { runLua } from './luaScripts';
+import type { AfterHoursEvent } from '../events/types';
+import { assertEvent } from '../events/validate';
 
 export const DEFAULT_PREFIX = 'after-hours:';
 /**

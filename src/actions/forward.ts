@@ -1,7 +1,7 @@
-import { checkForward, checkForwardCountry, checkForwardRisk } from '../../phone/tollFraud';
-import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../../policy/actions';
-import type { CallSession } from '../callSession';
-import type { CallSignal } from '../ariEvents';
+import { checkForward, checkForwardCountry, checkForwardRisk } from '../phone/tollFraud';
+import type { AfterHoursPolicy, CallerHungUpOutcome, RecordedOutcome, RejectedOutcome } from '../policy/actions';
+import type { CallSession } from '../call/callSession';
+import type { CallSignal } from '../call/ariEvents';
 import type { CallAction } from './callAction';
 import { elapsedSeconds, type ActionContext } from './context';
 import { runHangup } from './hangup';
@@ -21,7 +21,7 @@ export type ForwardedOutcome =
   | { kind: 'forwarded'; to: string; answered: true; durationSeconds?: number }
   | { kind: 'forwarded'; to: string; answered: false; fallback?: ForwardFallbackOutcome };
 
-declare module '../../policy/actions' {
+declare module '../policy/actions' {
   interface ActionCatalogue {
     forward: { settings: ForwardSettings; outcome: ForwardedOutcome };
   }
@@ -130,7 +130,81 @@ export const forwardAction: CallAction<'forward'> = {
       fallback: { type: 'string', enum: ['voicemail', 'hangup'], default: 'voicemail' },
     },
   },
-  outcomes: { forwarded: true },
+  outcomes: {
+    forwarded: {
+      defName: 'forwarded',
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'to', 'answered'],
+        properties: {
+          kind: {
+            const: 'forwarded',
+          },
+          to: {
+            $ref: '#/$defs/e164',
+          },
+          answered: {
+            type: 'boolean',
+          },
+          durationSeconds: {
+            description: 'Talk time when answered.',
+            $ref: '#/$defs/seconds',
+          },
+          fallback: {
+            description: 'What happened after an unanswered forward.',
+            type: 'object',
+            required: ['kind'],
+            discriminator: {
+              propertyName: 'kind',
+            },
+            oneOf: [
+              {
+                $ref: '#/$defs/recorded',
+              },
+              {
+                $ref: '#/$defs/callerHungUp',
+              },
+              {
+                $ref: '#/$defs/rejected',
+              },
+            ],
+          },
+        },
+        if: {
+          properties: {
+            answered: {
+              const: true,
+            },
+          },
+        },
+        then: {
+          properties: {
+            fallback: false,
+          },
+        },
+        else: {
+          properties: {
+            durationSeconds: false,
+          },
+        },
+      },
+      text: {
+        en: (o, say) =>
+          o.answered
+            ? `Forwarded to ${o.to} and answered${o.durationSeconds === undefined ? '' : ` (${say.duration(o.durationSeconds)})`}.`
+            : `Forwarded to ${o.to}, not answered.${o.fallback ? ` ${say.outcome(o.fallback)}` : ''}`,
+        pl: (o, say) =>
+          o.answered
+            ? `Przekierowano na ${o.to}, odebrane${o.durationSeconds === undefined ? '' : ` (${say.duration(o.durationSeconds)})`}.`
+            : `Przekierowano na ${o.to}, nieodebrane.${o.fallback ? ` ${say.outcome(o.fallback)}` : ''}`,
+      },
+      examples: [
+        { kind: 'forwarded', to: '+48601234567', answered: true, durationSeconds: 65 },
+        { kind: 'forwarded', to: '+48601234567', answered: false, fallback: { kind: 'rejected', cause: 'no_answer' } },
+      ],
+    },
+  },
   needs: { key: 'to', hint: 'an international number' },
   settings(own, inherited, ctx) {
     let to = inherited?.to;

@@ -1,11 +1,11 @@
-import type { CallSession } from './callSession';
-import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from './ariEvents';
+import type { CallSession } from '../call/callSession';
+import type { ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../call/ariEvents';
 
 // Routes ARI events to the call they belong to. Listeners are registered once on the
 // connection, never per call, so a long-running daemon's listener count stays flat; the
 // maps below shrink back to zero as calls end.
 
-export class CallRouter {
+export class AriEventDispatcher {
   private readonly byChannel = new Map<string, CallSession>();
   private readonly byPeer = new Map<string, CallSession>();
   private readonly byPlayback = new Map<string, CallSession>();

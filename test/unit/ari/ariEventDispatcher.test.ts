@@ -1,6 +1,6 @@
-import { CallRouter } from '../../../src/ari/callRouter';
-import { CallSession } from '../../../src/ari/callSession';
-import type { AriChannel, CallSignal, ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../../../src/ari/ariEvents';
+import { AriEventDispatcher } from '../../../src/ari/ariEventDispatcher';
+import { CallSession } from '../../../src/call/callSession';
+import type { AriChannel, CallSignal, ChannelEvent, DialEvent, PlaybackEvent, RecordingEvent } from '../../../src/call/ariEvents';
 
 // The call edge without Asterisk: ARI events reach the call they belong to, waits end the
 // way the call does, and nothing stays behind when a call is removed.
@@ -24,9 +24,9 @@ const recordingFinished = (name: string, duration: number): RecordingEvent => ({
 const dial = (peerId: string, dialstatus: string): DialEvent => ({ type: 'Dial', dialstatus, peer: channel(peerId) });
 const gone = (type: string, id: string): ChannelEvent => ({ type, channel: channel(id) });
 
-describe('CallRouter', () => {
+describe('AriEventDispatcher', () => {
   it('delivers each ARI event to the call that owns the channel, playback, recording or leg', async () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const a = session('a');
     const b = session('b');
     router.add(a);
@@ -51,7 +51,7 @@ describe('CallRouter', () => {
   });
 
   it("ignores events for channels, playbacks and recordings it does not know (another daemon's, or ended calls)", () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const a = session('a');
     router.add(a);
     router.onPlaybackFinished(playbackFinished('nobody'));
@@ -62,7 +62,7 @@ describe('CallRouter', () => {
   });
 
   it("a caller's hang-up ends the call's waits; a leg's hang-up is a peer-hangup, not the caller's", async () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const a = session('a');
     router.add(a);
     router.trackPeer(a, 'a-leg-1');
@@ -78,7 +78,7 @@ describe('CallRouter', () => {
   });
 
   it('remove() forgets the call and everything it tracked, so the maps shrink back to zero', () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const calls = Array.from({ length: 50 }, (_, i) => session(`c${i}`));
     for (const s of calls) {
       router.add(s);
@@ -139,9 +139,9 @@ describe('CallSession', () => {
   });
 });
 
-describe('CallRouter.resync (after an ARI reconnect: the events of the gap are lost)', () => {
+describe('AriEventDispatcher.resync (after an ARI reconnect: the events of the gap are lost)', () => {
   it('delivers what Asterisk no longer has: a hung-up caller, a gone leg, a playback that ended while someone waits for it', async () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const a = session('a');
     const b = session('b');
     router.add(a);
@@ -164,7 +164,7 @@ describe('CallRouter.resync (after an ARI reconnect: the events of the gap are l
   });
 
   it('a caller whose channel is gone is hung up; a playback still playing is left alone', async () => {
-    const router = new CallRouter();
+    const router = new AriEventDispatcher();
     const a = session('a');
     router.add(a);
     router.trackPlayback(a, 'a-play-1');
