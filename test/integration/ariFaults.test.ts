@@ -1,9 +1,14 @@
 // The daemon's ARI connection breaking the ways networks break, on the real stack.
+import { join } from 'node:path';
 import ari from 'ari-client';
+import { observeAri, playbackOf } from '../support/ariObserver';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
-import { ariPassword, ariPort, ariUrl, ariUser, officePort, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { ariPassword, ariPort, ariUrl, ariUser, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
+
+/** A 2 s tone: long enough to cut the connection while it plays, short enough not to wait for. */
+const announcement = join(repoRoot, 'test', 'fixtures', 'sounds', 'two-second-tone.wav');
 
 describe('ARI connection faults', () => {
   const did = uniqueDid();
@@ -15,7 +20,7 @@ describe('ARI connection faults', () => {
     proxy = await startTcpProxy(ariPort);
     const file = writeConfig(
       `defaults: { region: PL, timezone: Europe/Warsaw }\nnumbers:\n  - { did: "${did}", hours: {}, afterHours: { action: hangup } }\n` +
-        `  - { did: "${announced}", hours: {}, language: en, afterHours: { action: hangup, hangup: { announcement: default } } }\n`,
+        `  - { did: "${announced}", hours: {}, afterHours: { action: hangup, hangup: { announcement: "${announcement}" } } }\n`,
     );
     daemon = await startDaemon({
       configFile: file,
@@ -75,15 +80,23 @@ describe('ARI connection faults', () => {
 
   test('an announcement that ends while the connection is down: after the reconnect the call goes on (its lost event is not waited for)', async () => {
     const before = await reconnects();
-    // The shipped English closed announcement lasts about 7.4 s, played as early media.
-    const pending = call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 1500));
-    proxy.refuse();
-    proxy.cut();
-    // The announcement ends during the gap: its PlaybackFinished goes nowhere.
-    await new Promise((r) => setTimeout(r, 9000));
-    proxy.allow();
-    const r = await pending;
+    // Asterisk's events seen from the side (not through the proxy): the playback's start and end.
+    const observer = await observeAri();
+    const media = announcement.replace(/\.wav$/, '');
+    let r: Awaited<ReturnType<typeof call>>;
+    try {
+      // The 2 s announcement, played as early media.
+      const pending = call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 60_000 });
+      await observer.waitFor(playbackOf('PlaybackStarted', media));
+      proxy.refuse();
+      proxy.cut();
+      // The announcement ends during the gap: its PlaybackFinished goes nowhere.
+      await observer.waitFor(playbackOf('PlaybackFinished', media));
+      proxy.allow();
+      r = await pending;
+    } finally {
+      await observer.close();
+    }
     expect(r.finalCode).toBe(486);
     expect(r.codes).toContain(183);
     expect(await reconnects()).toBe(before + 1);

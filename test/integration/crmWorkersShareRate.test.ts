@@ -1,7 +1,7 @@
 // Three CRM worker processes (the built CLI, `after-hours crm-worker`) against one rate-limited
 // Bitrix24 portal (test/support/fakeBitrix24.ts with Bitrix24's leaky bucket) share one request
 // budget kept in Redis (BITRIX24_RATE_PER_SECOND is the portal's rate, for all workers together).
-// With 300 queued events: no request is refused for rate, every event's CRM work is done once
+// With 300 queued events (45 under npm test, 300 under npm run test:load): no request is refused for rate, every event's CRM work is done once
 // (one call registration, one finish, one notification per event id), nothing is pending or
 // dead, and all three workers took part.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,12 +9,14 @@ import { Redis } from 'ioredis';
 import { EventStream, streamKeys } from '../../src/store/eventStream';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
 import { cli, eventually, freeTcpPort } from '../support/daemon';
+import { loadSize } from '../support/loadShaped';
 import { redisUrl, uniquePrefix } from '../support/stackEnv';
 import { makeEvent } from '../unit/crm/fixtures';
 
 jest.setTimeout(300_000);
 
-const EVENTS = 300;
+/** 300 under npm run test:load (about a minute), 45 under npm test (test/support/loadShaped). */
+const EVENTS = loadSize(45, 300);
 const WORKERS = 3;
 /**
  * The portal: Bitrix24's leaky bucket at 10 times the documented standard rate (2/s, bucket 50)

@@ -317,7 +317,10 @@ describe('Redis outage', () => {
       // A fresh Redis: the first event died with the old one; the three spooled ones arrive.
       const count = async () => (await client.xlen(`${prefix}events`)) >= 3;
       expect(await eventually(count, 15000, 200)).toBe(true);
-      await new Promise((r) => setTimeout(r, 1000));
+      // Nothing more to come: the daemon's spool is empty (every spooled event acknowledged).
+      const spooled = async () =>
+        Number(/^after_hours_spooled_events (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text())?.[1]);
+      expect(await eventually(async () => (await spooled()) === 0, 15000, 100)).toBe(true);
       const events = await streamEvents(client, prefix);
       expect(events).toHaveLength(3);
       expect(new Set(events.map((e) => e.id)).size).toBe(3);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageRoot } from '../../src/shared/paths';
 import { makeTone } from '../support/audioFixtures';
-import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
+import { useRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { scenarioWithMediaPort, startRtpPeer } from '../support/rtpPeer';
 
 jest.setTimeout(300_000);
@@ -29,12 +29,11 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
   const dir = mkdtempSync(join(tmpdir(), 'ah-own-recordings-'));
 
   beforeAll(async () => {
-    stack = await startRemoteStack('own-recordings');
+    stack = await useRemoteStack();
   });
 
   afterAll(async () => {
     await daemon?.stop();
-    stack?.down();
   });
 
   test("the repository is not in that Asterisk's root", () => {

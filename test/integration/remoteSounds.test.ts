@@ -14,7 +14,7 @@ import { CrmWorker } from '../../src/crm/worker';
 import { streamKeys } from '../../src/store/eventStream';
 import { packageRoot } from '../../src/shared/paths';
 import { FakeBitrix24 } from '../support/fakeBitrix24';
-import { startRemoteStack, type RemoteStack } from '../support/remoteStack';
+import { useRemoteStack, type RemoteStack } from '../support/remoteStack';
 import { wavSeconds } from '../support/rtpPeer';
 import { workerSettings } from '../../src/settings/processes';
 
@@ -34,13 +34,12 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
   let asteriskPid = 0;
 
   beforeAll(async () => {
-    stack = await startRemoteStack('remote', { rtpStart: 12000, rtpEnd: 12199 });
+    stack = await useRemoteStack();
     ({ support, env, asteriskPid } = stack);
   });
 
   afterAll(async () => {
     await daemon?.stop();
-    stack?.down();
   });
 
   test("the repository is not in that Asterisk's root: an absolute sound path cannot play there", () => {

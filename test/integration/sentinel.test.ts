@@ -16,11 +16,14 @@ import { cli, eventually, freeTcpPort, runCli, startDaemon, writeConfig, type Ru
 import { startSentinelSet, type SentinelSet } from '../support/redisSentinel';
 import { startUas } from '../support/sipp';
 import { ariPassword, ariUrl, ariUser, host, officePort, sipPort, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { loadSize } from '../support/loadShaped';
 import { streamEvents } from '../support/streamEvents';
 
-const RATE = 50; // calls/s
-const SECONDS = 14;
-const KILL_AFTER_MS = 4000;
+// Full size (npm run test:load): 700 calls at 50/s, the primary killed after 4 s. npm test
+// runs the same failover small: 60 calls at 10/s, killed after 2 s (test/support/loadShaped).
+const RATE = loadSize(10, 50); // calls/s
+const SECONDS = loadSize(6, 14);
+const KILL_AFTER_MS = loadSize(2000, 4000);
 
 function configYaml(closed: string[], cause: string, openDids: string[] = []): string {
   return [
@@ -65,7 +68,7 @@ describe('Redis Sentinel', () => {
     await set?.stop();
   });
 
-  test('the primary killed at 50 calls/s: every call decided, config and override kept, every event once', async () => {
+  test(`the primary killed at ${RATE} calls/s: every call decided, config and override kept, every event once`, async () => {
     const prefix = uniquePrefix('sentinel');
     const count = RATE * SECONDS;
     const dids = Array.from({ length: count }, () => uniqueDid());

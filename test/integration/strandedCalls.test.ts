@@ -43,12 +43,13 @@ describe('channels left in the app by a killed daemon', () => {
 
   afterAll(() => redis?.disconnect());
 
-  async function killedWith(calling: () => Promise<unknown>): Promise<void> {
+  /** Places a call and SIGKILLs the daemon once the call is in `busyWith` (its playback or its recording is running). */
+  async function killedWith(calling: () => Promise<unknown>, busyWith: 'playbacks' | 'recordings'): Promise<void> {
     first = await startDaemon({ configFile, prefix });
     await first.waitHealthy();
     void calling();
     expect(await eventually(async () => (await first!.health())?.activeCalls === 1, 5000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1000));
+    expect(await eventually(async () => (await first!.health())?.resources[busyWith] === 1, 10_000, 50)).toBe(true);
     await first.stop('SIGKILL');
     // Asterisk keeps the channel in the app with nobody connected.
     expect(await appChannels()).toHaveLength(1);
@@ -56,7 +57,7 @@ describe('channels left in the app by a killed daemon', () => {
 
   test('an unanswered call (its announcement cut off) is decided again: the caller gets the number’s 486 and the call its event', async () => {
     let result: Awaited<ReturnType<typeof call>> | undefined;
-    await killedWith(async () => (result = await call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 45_000 })));
+    await killedWith(async () => (result = await call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 45_000 })), 'playbacks');
     second = await startDaemon({ configFile, prefix });
     await second.waitHealthy();
     expect(await eventually(() => result !== undefined, 30_000, 100)).toBe(true);
@@ -73,7 +74,7 @@ describe('channels left in the app by a killed daemon', () => {
       await killedWith(async () => {
         await call({ to: voicemail, expect: 200, talkMs: 20_000, timeoutMs: 45_000 });
         done = true;
-      });
+      }, 'recordings');
       expect(office.report().invites).toHaveLength(0);
       second = await startDaemon({ configFile, prefix });
       await second.waitHealthy();

@@ -1,32 +1,17 @@
 // Two Asterisk boxes, each with its own daemon, sharing ONE Redis (issue 13): box A is the
-// shared test stack, box B a second stack (scripts/stack with its own ports, run dir and entity
-// id; its own Redis is left unused). Both daemons read the same prefix. A push and an override
+// shared test stack, box B the run's second stack (test/support/remoteStack: its own ports, run
+// dir and entity id; its own Redis is left unused). Both daemons read the same prefix. A push and an override
 // reach both daemons within a second of being written (each daemon's /decision polled), calls
 // placed on both boxes are decided by the same (new) state, and every closed call's event is on
 // the one stream once, naming the box it came in on (asterisk.id, ARI's asterisk_id).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { SipCaller } from '../../bench/sipCaller';
 import { startSipUas, type SipUas } from '../../bench/sipUas';
 import { parseEvent } from '../../src/events/validate';
 import type { AfterHoursEvent } from '../../src/events/types';
-import { eventually, freeTcpPort, runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
-import { freeUdp } from '../support/remoteStack';
-import {
-  ariPassword,
-  ariUrl,
-  ariUser,
-  host,
-  officePort,
-  redisUrl,
-  sipPort,
-  stackScript,
-  uniqueDid,
-  uniquePrefix,
-} from '../support/stackEnv';
+import { eventually, runCli, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
+import { remoteStackPorts } from '../support/remoteStack';
+import { ariPassword, ariUrl, ariUser, host, officePort, redisUrl, sipPort, uniqueDid, uniquePrefix } from '../support/stackEnv';
 
 jest.setTimeout(240_000);
 
@@ -51,8 +36,6 @@ let callerSeq = 0;
 const nextCaller = () => `+48601${String(100_000 + ((process.pid * 7 + callerSeq++) % 900_000)).padStart(6, '0')}`;
 
 describe('two Asterisk boxes, one Redis', () => {
-  const runDir = mkdtempSync(join(tmpdir(), 'ah-stack-box-b-'));
-  let boxBEnv: NodeJS.ProcessEnv;
   const boxes: Box[] = [];
   const prefix = uniquePrefix('twoboxes');
   const redis = new Redis(redisUrl);
@@ -66,28 +49,11 @@ describe('two Asterisk boxes, one Redis', () => {
       `  - { did: "${open}", hours: "00:00-24:00", afterHours: { action: hangup } }`,
       '',
     ].join('\n');
-  const stack = (verb: string) => spawnSync(stackScript, [verb], { env: boxBEnv, encoding: 'utf8', timeout: 300_000 });
   /** Every call placed: box, caller number, DID, final status. */
   const placed: { box: string; caller: string; did: string; status: number; officeGotIt: boolean }[] = [];
 
   beforeAll(async () => {
-    boxBEnv = {
-      ...process.env,
-      AH_STACK_DIR: runDir,
-      AH_STACK_BACKEND: 'chroot',
-      AH_REDIS_PORT: String(await freeTcpPort()),
-      AH_ARI_PORT: String(await freeTcpPort()),
-      AH_ARI_TLS_PORT: String(await freeTcpPort()),
-      AH_SIP_PORT: String(await freeUdp()),
-      AH_TRUNK_PORT: String(await freeUdp()),
-      AH_OFFICE_PORT: String(await freeUdp()),
-      AH_RTP_START: '13000',
-      AH_RTP_END: '13199',
-    };
-    delete boxBEnv.AH_TLS_DIR;
-    delete boxBEnv.AH_ASTERISK_ENTITY_ID;
-    const up = stack('up');
-    if (up.status !== 0) throw new Error(`box B did not start:\n${up.stderr}${up.stdout}`);
+    const boxBEnv = (await remoteStackPorts()).stackEnv;
     const configFile = writeConfig(configYaml('busy'));
     const boxBAri = `http://127.0.0.1:${boxBEnv.AH_ARI_PORT}`;
     for (const [name, ari, sip, officeAt] of [
@@ -109,9 +75,6 @@ describe('two Asterisk boxes, one Redis', () => {
       await b.daemon.stop();
     }
     redis.disconnect();
-    const down = stack('down');
-    if (down.status === 0) rmSync(runDir, { recursive: true, force: true, maxRetries: 2 });
-    else console.error(`box B down failed:\n${down.stderr}`);
   });
 
   /** One call on each box to `did`; returns the final statuses, box A first. */

@@ -7,16 +7,16 @@ import { registerCheckCommand } from '../../../src/cli/check';
 import { registerAllCommands, registerCommands } from '../../../src/cli/commands';
 import { VERB_SUMMARIES } from '../../../src/cli/verbSummaries';
 import { registerValidateCommand } from '../../../src/cli/validate';
+import { builtCli } from '../../support/cliProcess';
 
-// Two ways in. A handful of cases run the real process (src/cli/main.ts under node, swc
-// compiling on require: see swcRegister.js), all at once in beforeAll, so exit codes and
-// stderr are exactly what a user sees and `npm test` needs no build. The rest call the
+// Two ways in. A handful of cases run the real process (the built dist/src/cli/main.js,
+// see test/support/cliProcess; npm test builds first), all at once in beforeAll, so exit codes
+// and stderr are exactly what a user sees. The rest call the
 // same commander program in-process, which is fast; `inProcess` maps errors to exit codes
 // the way main.ts does, and the real-process cases check that mapping.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const REGISTER = join(__dirname, 'swcRegister.js');
+const MAIN = builtCli();
 const SAMPLE = 'config/after-hours.yaml';
 const VALID = 'test/fixtures/config/valid.yaml';
 const INVALID = 'test/fixtures/config/invalid.yaml';
@@ -31,7 +31,7 @@ function spawnCli(args: string[]): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['-r', REGISTER, MAIN, ...args],
+      [MAIN, ...args],
       { cwd: ROOT, env: { ...process.env, TZ: 'UTC' }, timeout: 60_000 },
       (err, stdout, stderr) => {
         done({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });

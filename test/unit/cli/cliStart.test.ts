@@ -1,12 +1,11 @@
 // What the CLI loads to start: `--help`, `--version` and `validate` load only what they use,
-// read from the built program (npm test builds dist/ first) in a process of its own.
+// read from the built program (npm test builds dist/ first; test/support/cliProcess says when it is missing or stale) in a process of its own.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { packageRoot } from '../../../src/shared/paths';
+import { builtCli } from '../../support/cliProcess';
 
 const root = packageRoot();
-const MAIN = join(root, 'dist', 'src', 'cli', 'main.js');
+const MAIN = builtCli();
 
 /** The modules under node_modules that `after-hours ARGS` required, by package name. */
 function packagesLoaded(args: string[]): string[] {
@@ -26,10 +25,6 @@ function packagesLoaded(args: string[]): string[] {
 const HEAVY = ['fastify', 'ioredis', 'date-holidays', 'nodemailer', 'node-ical', 'prom-client', 'ws', 'libphonenumber-js'];
 
 describe('the CLI loads a verb only when it runs', () => {
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  });
-
   it('--help and --version load commander and nothing heavy', () => {
     for (const args of [['--help'], ['--version']]) {
       const loaded = packagesLoaded(args);

@@ -1,5 +1,5 @@
-// The verbs of the console's data as a user runs them: the real process (src/cli/main.ts under
-// node, compiled on require by swcRegister.js) against a throwaway redis-server. push keeps
+// The verbs of the console's data as a user runs them: the real process (the built
+// dist/src/cli/main.js, see test/support/cliProcess) against a throwaway redis-server. push keeps
 // versions with their author and note; config versions | show | diff | rollback; scheduled
 // overrides; export ical. Refusals exit 2 with the reason and change nothing.
 import { mkdtempSync, writeFileSync } from 'node:fs';

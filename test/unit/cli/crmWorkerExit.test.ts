@@ -3,12 +3,12 @@
 // `restart: on-failure`, systemd's Restart=on-failure); half configured it exits 78.
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EXIT } from '../../../src/cli/exitCodes';
+import { builtCli } from '../../support/cliProcess';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const REGISTER = join(__dirname, 'swcRegister.js');
+const MAIN = builtCli();
 
 interface Run {
   code: number | null;
@@ -21,11 +21,8 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', TZ: 'UTC', HOME: tmpdir() };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['-r', REGISTER, MAIN, ...args],
-      { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }

@@ -1,5 +1,5 @@
-// Exit codes as a service manager sees them, from the real process (src/cli/main.ts under
-// node, compiled on require by swcRegister.js): --version, a refused configuration or setting
+// Exit codes as a service manager sees them, from the real process (the built
+// dist/src/cli/main.js, see test/support/cliProcess): --version, a refused configuration or setting
 // (78, which deploy/systemd's units do not restart). The CRM worker's own cases (no CRM: 0)
 // are in crmWorkerExit.test.ts.
 import { execFile } from 'node:child_process';
@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXIT } from '../../../src/cli/exitCodes';
+import { builtCli } from '../../support/cliProcess';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const REGISTER = join(__dirname, 'swcRegister.js');
+const MAIN = builtCli();
 const INVALID = 'test/fixtures/config/invalid.yaml';
 
 interface Run {
@@ -24,11 +24,8 @@ const BASE_ENV = { PATH: process.env.PATH ?? '', TZ: 'UTC', HOME: tmpdir() };
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done) => {
-    execFile(
-      process.execPath,
-      ['-r', REGISTER, MAIN, ...args],
-      { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...BASE_ENV, ...env }, timeout: 60_000 }, (err, stdout, stderr) =>
+      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
   });
 }

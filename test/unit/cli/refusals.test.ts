@@ -1,19 +1,19 @@
-// The override and crm-worker verbs as a user runs them: the real process (src/cli/main.ts
-// under node, compiled on require by swcRegister.js) against a throwaway redis-server. Every
+// The override and crm-worker verbs as a user runs them: the real process (the built
+// dist/src/cli/main.js, see test/support/cliProcess) against a throwaway redis-server. Every
 // refusal says what is wrong; usage errors exit 2; nothing is stored by a refused command;
 // text listings never pass control characters from stored data to the terminal.
 import { execFile, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { freeTcpPort } from '../../support/daemon';
 import { FakeBitrix24 } from '../../support/fakeBitrix24';
 import { startRedisServer, type RedisServer } from '../../support/redisServer';
+import { builtCli } from '../../support/cliProcess';
 
 jest.setTimeout(120_000);
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
-const REGISTER = join(__dirname, 'swcRegister.js');
+const MAIN = builtCli();
 const SAMPLE = 'config/after-hours.yaml';
 const STACK = /\n\s+at .+:\d+:\d+\)?/;
 const DID = '+48221234567';
@@ -33,7 +33,7 @@ function cli(args: string[], env: Record<string, string> = {}, timeout = 30_000)
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ['-r', REGISTER, MAIN, ...args],
+      [MAIN, ...args],
       { cwd: ROOT, env: { ...process.env, TZ: 'UTC', REDIS_URL: server.url, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent', ...env }, timeout },
       (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     );
@@ -198,7 +198,7 @@ describe('crm-worker', () => {
   it('starts against the fake portal over http:// on loopback when BITRIX24_ALLOW_INSECURE_HTTP=1', async () => {
     const fake = await new FakeBitrix24().start();
     const port = await freeTcpPort();
-    const proc = spawn(process.execPath, ['-r', REGISTER, MAIN, 'crm-worker'], {
+    const proc = spawn(process.execPath, [MAIN, 'crm-worker'], {
       cwd: ROOT,
       env: {
         ...process.env,

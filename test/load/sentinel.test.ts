@@ -1,0 +1,3 @@
+// The load-shaped run of test/integration/sentinel.test.ts: the same tests at full size (the
+// load jest project sets AH_LOAD_SHAPED=1, see test/support/loadShaped.ts). npm run test:load.
+import '../integration/sentinel.test';
