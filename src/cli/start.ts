@@ -29,7 +29,7 @@ Environment:
   ARI_HEARTBEAT_MS (5000): websocket ping interval; a missed pong reconnects
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:); or Sentinel: REDIS_SENTINELS
     (host:port,…), REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD; REDIS_USERNAME, REDIS_PASSWORD;
-    REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): README "Redis"
+    REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): docs/operations.md "Redis"
   METRICS_HOST (unset: every address), METRICS_PORT (9464): /metrics, /healthz, /sounds/<hash>.wav
     (with SOUNDS_BASE_URL); IPv6 as ::1 or [::1]
   DECISION_HOST (127.0.0.1), DECISION_PORT (9466): /decision?did=; the metrics listener when both
@@ -40,7 +40,7 @@ Environment:
   SPOOL_MEMORY_EVENTS (10000): events held in memory while both the spool's disk and Redis refuse them
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
   OPEN_FAST_PATH (on): publish open numbers' "open until" so the dialplan routes their calls
-    without Stasis; off: every call enters Stasis (README "Open fast path")
+    without Stasis; off: every call enters Stasis (docs/asterisk.md "Open fast path")
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
     .action(async (opts: { config: string }) => {
