@@ -84,7 +84,12 @@ export async function runForward(
     }
     status = sig === undefined ? 'NOANSWER' : sig.kind === 'dial' ? sig.status : 'CHANUNAVAIL';
   } catch (err) {
-    if (s.hungUp) return gone();
+    // A create or dial that failed may still have reached Asterisk (an answer lost on the wire:
+    // AriUnansweredError), so the leg may exist and ring: it is hung up on every way out.
+    if (s.hungUp) {
+      await ctx.rest.hangup(leg, 'normal').catch(() => undefined);
+      return gone();
+    }
     ctx.log.warn({ err, call: s.id, to }, 'forward leg failed');
   }
 

@@ -1,34 +1,19 @@
-// An in-process fake of the ARI requests a call action makes (src/ari/actions), so every
+// An in-process fake of the ARI requests a call action makes (src/actions), so every
 // branch of an action's run() has a fast unit test; the sipp tests under test/integration stay
 // the end-to-end proof. Each request is written down ("play c1 sound:/x") and answered the
 // way Asterisk would: the events that follow it (a playback finishing, the forward leg
 // entering the app, the dial's result, the recording's end) are delivered to the call's
 // session as the call router would, on a later tick. A test changes any answer with `on`.
 import pino from 'pino';
-import type { AriChannel, CallSignal } from '../../src/ari/ariEvents';
-import type { ActionContext } from '../../src/ari/actions/context';
-import { CallRouter } from '../../src/ari/callRouter';
-import { CallSession } from '../../src/ari/callSession';
-import type { AriRest } from '../../src/ari/rest';
+import type { AriChannel, CallSignal } from '../../src/call/ariEvents';
+import type { ActionContext, CallControl } from '../../src/actions/context';
+import { AriEventDispatcher } from '../../src/ari/ariEventDispatcher';
+import { CallSession } from '../../src/call/callSession';
 import { loadConfigText } from '../../src/config/load';
 import type { Language } from '../../src/policy/callEvent';
 
 /** The requests an action makes, as the fake answers them. */
-type Requests = Pick<
-  AriRest,
-  | 'answer'
-  | 'ring'
-  | 'hangup'
-  | 'continueInDialplan'
-  | 'play'
-  | 'stopPlayback'
-  | 'record'
-  | 'stopRecording'
-  | 'createChannel'
-  | 'dial'
-  | 'createBridge'
-  | 'addToBridge'
->;
+type Requests = CallControl;
 type RequestName = keyof Requests;
 
 /**
@@ -56,7 +41,7 @@ export class FakeAri {
   /** mediaFailed reports: "playback:not-started". */
   readonly mediaFailures: string[] = [];
   readonly session: CallSession;
-  readonly router = new CallRouter();
+  readonly router = new AriEventDispatcher();
   readonly ctx: ActionContext;
   private clock = Date.parse('2026-11-29T22:00:00Z');
   private readonly overrides = new Map<RequestName, (args: unknown[]) => Reaction>();
@@ -72,7 +57,7 @@ export class FakeAri {
     this.session = new CallSession('call1', channel, DID, opts.caller ?? CALLER, this.clock, opts.language ?? 'en');
     this.router.add(this.session);
     this.ctx = {
-      rest: this.rest() as unknown as AriRest,
+      rest: this.rest(),
       router: this.router,
       appName: 'after-hours',
       forwarding: forwardingSettings(),

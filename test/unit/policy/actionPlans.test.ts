@@ -1,8 +1,8 @@
-// planAction's rules, as planCall and planNumberCall show them: the plan carries the action's
+// planAction's rules, as dispositionFor and decideCall show them: the plan carries the action's
 // settings, a fallback action shows in the plan (two levels at most), and a missing setting
 // falls back to voicemail, then to normal routing.
 import type { AfterHoursPolicy } from '../../../src/policy/actions';
-import { planCall, planNumberCall, settingsOf } from '../../../src/policy/afterHours';
+import { dispositionFor, decideCall, settingsOf } from '../../../src/policy/afterHours';
 import { explainDecision } from '../../../src/policy/decisionReport';
 import { compileSchedule } from '../../../src/schedule/compile';
 import type { HolidaySpec } from '../../../src/schedule/types';
@@ -14,25 +14,27 @@ const HANGUP = { cause: 'busy' };
 const FORWARD = (fallback: string) => ({ to: '+48601234567', ringSeconds: 20, fallback });
 const closed = { open: false, reason: 'outside-hours' as const };
 
-describe('planCall', () => {
+describe('dispositionFor', () => {
   test('an open number continues with the schedule reason; a closed one gets the action with its settings', () => {
     const p = policy({ action: 'hangup', hangup: HANGUP, voicemail: VOICEMAIL });
-    expect(planCall({ open: true, reason: 'working-hours' }, p)).toEqual({ kind: 'continue', reason: 'working-hours' });
-    expect(planCall(closed, p)).toEqual({ kind: 'hangup', reason: 'outside-hours', hangup: HANGUP });
+    expect(dispositionFor({ open: true, reason: 'working-hours' }, p)).toEqual({ kind: 'continue', reason: 'working-hours' });
+    expect(dispositionFor(closed, p)).toEqual({ kind: 'hangup', reason: 'outside-hours', hangup: HANGUP });
   });
 
   test('a fallback action shows in the plan', () => {
-    expect(planCall(closed, policy({ action: 'forward', forward: FORWARD('hangup'), hangup: HANGUP, voicemail: VOICEMAIL }))).toEqual({
-      kind: 'forward',
-      reason: 'outside-hours',
-      forward: FORWARD('hangup'),
-      fallback: { kind: 'hangup', reason: 'outside-hours', hangup: HANGUP },
-    });
+    expect(dispositionFor(closed, policy({ action: 'forward', forward: FORWARD('hangup'), hangup: HANGUP, voicemail: VOICEMAIL }))).toEqual(
+      {
+        kind: 'forward',
+        reason: 'outside-hours',
+        forward: FORWARD('hangup'),
+        fallback: { kind: 'hangup', reason: 'outside-hours', hangup: HANGUP },
+      },
+    );
   });
 
   test('a fallback is not shown when it names the action itself, "action", or an action without settings', () => {
     for (const fallback of ['forward', 'action', 'dialplan']) {
-      const plan = planCall(closed, policy({ action: 'forward', forward: FORWARD(fallback), hangup: HANGUP, voicemail: VOICEMAIL }));
+      const plan = dispositionFor(closed, policy({ action: 'forward', forward: FORWARD(fallback), hangup: HANGUP, voicemail: VOICEMAIL }));
       expect(plan).toEqual({ kind: 'forward', reason: 'outside-hours', forward: FORWARD(fallback) });
     }
   });
@@ -44,24 +46,24 @@ describe('planCall', () => {
       voicemail: { ...VOICEMAIL, fallback: 'hangup' },
       hangup: { ...HANGUP, fallback: 'voicemail' },
     });
-    const plan = planCall(closed, p);
+    const plan = dispositionFor(closed, p);
     expect(plan.kind === 'forward' && plan.fallback).toMatchObject({ kind: 'voicemail', fallback: { kind: 'hangup' } });
     expect(plan.kind === 'forward' && plan.fallback?.kind === 'voicemail' && plan.fallback.fallback).not.toHaveProperty('fallback');
   });
 
   test('an action without its settings gets voicemail; without voicemail settings either, normal routing', () => {
-    expect(planCall(closed, policy({ action: 'forward', voicemail: VOICEMAIL, hangup: HANGUP }))).toEqual({
+    expect(dispositionFor(closed, policy({ action: 'forward', voicemail: VOICEMAIL, hangup: HANGUP }))).toEqual({
       kind: 'voicemail',
       reason: 'outside-hours',
       voicemail: VOICEMAIL,
     });
-    expect(planCall(closed, policy({ action: 'forward', hangup: HANGUP }))).toEqual({ kind: 'continue', reason: 'outside-hours' });
-    expect(planCall(closed, policy({ action: 'voicemail', hangup: HANGUP }))).toEqual({ kind: 'continue', reason: 'outside-hours' });
+    expect(dispositionFor(closed, policy({ action: 'forward', hangup: HANGUP }))).toEqual({ kind: 'continue', reason: 'outside-hours' });
+    expect(dispositionFor(closed, policy({ action: 'voicemail', hangup: HANGUP }))).toEqual({ kind: 'continue', reason: 'outside-hours' });
   });
 
   test('the voicemail taken for missing settings is one level down: its own fallback nests once more, no further', () => {
     const p = policy({ action: 'forward', voicemail: { ...VOICEMAIL, fallback: 'hangup' }, hangup: { ...HANGUP, fallback: 'voicemail' } });
-    expect(planCall(closed, p)).toEqual({
+    expect(dispositionFor(closed, p)).toEqual({
       kind: 'voicemail',
       reason: 'outside-hours',
       voicemail: { ...VOICEMAIL, fallback: 'hangup' },
@@ -70,7 +72,7 @@ describe('planCall', () => {
   });
 
   test("settingsOf gives the plan's own action's settings", () => {
-    const plan = planNumberCall(closed, { afterHours: policy({ action: 'hangup', hangup: HANGUP, voicemail: VOICEMAIL }) }).plan;
+    const plan = decideCall(closed, { afterHours: policy({ action: 'hangup', hangup: HANGUP, voicemail: VOICEMAIL }) }).plan;
     expect(settingsOf(plan as { kind: 'hangup' })).toEqual(HANGUP);
   });
 });

@@ -2,11 +2,11 @@
 // requests the action makes and sends the events Asterisk would. What the caller gets (the
 // outcome) and what was asked of Asterisk (the requests, in order) are both checked. The
 // same actions on real calls: test/integration (sipp).
-import { dialplanAction } from '../../../src/ari/actions/dialplan';
-import { runForward, type ForwardSettings } from '../../../src/ari/actions/forward';
-import { runHangup } from '../../../src/ari/actions/hangup';
-import { runVoicemail, type VoicemailSettings } from '../../../src/ari/actions/voicemail';
-import { AriHttpError } from '../../../src/ari/rest';
+import { dialplanAction } from '../../../src/actions/dialplan';
+import { runForward, type ForwardSettings } from '../../../src/actions/forward';
+import { runHangup } from '../../../src/actions/hangup';
+import { runVoicemail, type VoicemailSettings } from '../../../src/actions/voicemail';
+import { AriHttpError, AriUnansweredError } from '../../../src/ari/rest';
 import type { AfterHoursPolicy } from '../../../src/policy/actions';
 import { FakeAri } from '../../support/fakeAri';
 
@@ -120,6 +120,24 @@ describe('forward', () => {
       return gone404();
     });
     expect(await runForward(ari.session, ari.ctx, forward(), policy)).toMatchObject({ kind: 'caller-hung-up' });
+  });
+
+  it('a dial whose answer was lost (it may have reached Asterisk) and a caller gone meanwhile: the leg is still hung up', async () => {
+    const ari = new FakeAri();
+    ari.on('dial', () => {
+      ari.callerHangsUp();
+      return new AriUnansweredError('POST', `/channels/${leg}/dial`, true, 'connection closed before the answer');
+    });
+    expect(await runForward(ari.session, ari.ctx, forward(), policy)).toMatchObject({ kind: 'caller-hung-up' });
+    expect(ari.requests).toEqual([...dialling, `hangup ${leg} normal`]);
+  });
+
+  it('a dial whose answer was lost with the caller still there: the leg is hung up, then the fallback', async () => {
+    const ari = new FakeAri();
+    ari.on('dial', () => new AriUnansweredError('POST', `/channels/${leg}/dial`, true, 'connection closed before the answer'));
+    const outcome = await runForward(ari.session, ari.ctx, forward({ fallback: 'hangup' }), policy);
+    expect(outcome).toEqual({ kind: 'forwarded', to: TARGET, answered: false, fallback: { kind: 'rejected', cause: 'busy' } });
+    expect(ari.requests).toEqual([...dialling, `hangup ${leg} normal`, 'hangup c1 busy']);
   });
 
   it('a target the rules refuse (premium rate) is never dialled: the fallback runs at once', async () => {
