@@ -18,9 +18,25 @@ RUN npm run build
 
 # ---- runtime: dist/src, the files it reads at run time, production dependencies only
 FROM node:24-bookworm-slim
+# docker build --build-arg VERSION=$(node -p 'require("./package.json").version') \
+#   --build-arg REVISION=$(git rev-parse HEAD) --build-arg CREATED=$(date -u +%FT%TZ) -t after-hours .
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="after-hours" \
+      org.opencontainers.image.description="Working hours for phone numbers on any Asterisk PBX: an ARI daemon that routes calls by schedule, and a CRM worker." \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/after-hours/after-hours" \
+      org.opencontainers.image.url="https://github.com/after-hours/after-hours#readme" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}"
 ENV NODE_ENV=production
-# lame: the CRM worker adds an MP3 copy to voicemail e-mail (WAV only without it)
-RUN apt-get update && apt-get install -y --no-install-recommends lame && rm -rf /var/lib/apt/lists/*
+# ffmpeg: own recordings (`sound add`, the console's Sounds upload) are converted with it;
+# lame: the CRM worker adds an MP3 copy to voicemail e-mail (WAV only without it);
+# tini: PID 1 that forwards SIGTERM to node (the daemon's drain) and reaps the ffmpeg and lame
+# children, so the image needs no `docker run --init`
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg lame tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/after-hours
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
@@ -40,5 +56,5 @@ USER node
 # the slim image has no curl, node's fetch does it
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.METRICS_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["after-hours"]
+ENTRYPOINT ["/usr/bin/tini", "--", "after-hours"]
 CMD ["start", "--config", "/opt/after-hours/config/after-hours.yaml"]

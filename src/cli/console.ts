@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load';
 import type { AppConfig } from '../config/types';
+import { createConsoleMetrics } from '../console/metrics';
 import { buildConsole } from '../console/server';
 import { consoleAudit } from '../console/audit';
 import { NumbersView } from '../console/numbersView';
@@ -51,6 +52,7 @@ export function registerConsoleCommand(program: Command): void {
       redis.on('error', (err: Error) => log.warn({ err, redis: describeRedis(settings.redis) }, 'redis connection error'));
       const prefix = settings.REDIS_PREFIX;
       const now = () => Date.now();
+      const metrics = createConsoleMetrics();
       const app = await buildConsole({
         redis,
         prefix,
@@ -61,6 +63,7 @@ export function registerConsoleCommand(program: Command): void {
         secureCookie: settings.CONSOLE_SECURE_COOKIE,
         trustedProxies,
         soundUploadBytes,
+        metrics,
         ...(configDir !== undefined ? { configDir } : {}),
       });
       const address = await app.listen({ port, host });
@@ -70,6 +73,7 @@ export function registerConsoleCommand(program: Command): void {
         // keep the service from stopping.
         setTimeout(() => process.exit(0), 5000).unref();
         void app.close().finally(() => {
+          metrics.close();
           redis.disconnect();
           process.exit(0);
         });

@@ -113,7 +113,7 @@ export function registerCrmWorkerCommand(program: Command): void {
 Environment:
   REDIS_URL              redis://127.0.0.1:6379 by default; or REDIS_SENTINELS (host:port,…)
                          with REDIS_SENTINEL_NAME; REDIS_USERNAME, REDIS_PASSWORD,
-                         REDIS_SENTINEL_PASSWORD (README "Redis")
+                         REDIS_SENTINEL_PASSWORD (docs/operations.md "Redis")
   REDIS_PREFIX           key prefix, "after-hours:" by default
   CRM_ADAPTER            bitrix24 (default), webhook, or none (only e-mail voicemails; the
                          default when SMTP is set and no CRM is); any other name is refused
@@ -127,7 +127,7 @@ Environment:
   ARI_URL, ARI_USER, ARI_PASSWORD   where voicemail recordings are fetched from
   WEBHOOK_URL, WEBHOOK_SECRET       for CRM_ADAPTER=webhook
   SMTP_URL | SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, SMTP_SECURITY, SMTP_FROM,
-  SMTP_CA_FILE           e-mail voicemails to afterHours.voicemail.email (README)
+  SMTP_CA_FILE           e-mail voicemails to afterHours.voicemail.email (docs/crm.md)
   METRICS_HOST, METRICS_PORT   /metrics and /healthz: every address, port ${DEFAULT_METRICS_PORT} by default`,
     )
     .action(async (opts: { config?: string }) => runCrmWorker(opts));

@@ -1,6 +1,6 @@
 // Exit codes of every verb, one meaning each, so a service manager can tell a refused
 // configuration (retrying cannot help) from a failure worth a restart. deploy/systemd's units
-// list CONFIG in RestartPreventExitStatus=; README "Production" documents the table.
+// list CONFIG in RestartPreventExitStatus=; docs/operations.md "Production" documents the table.
 export const EXIT = {
   /** done; also crm-worker when no CRM is configured (nothing to do) */
   OK: 0,

@@ -1,8 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// (`node --`: node itself reads an --env-file anywhere before a `--`, also after the script's
+// name, and would take after-hours' own --env-file; `--` ends node's options.)
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigInvalidError } from '../config/errors';
 import { packageVersion } from '../shared/paths';
 import { registerCommands } from './commands';
+import { loadEnvFiles } from './envFile';
 import { loadSecretFiles } from './secretFiles';
 import { EXIT, SettingsError } from './exitCodes';
 import { UsageError } from './usageError';
@@ -10,6 +13,12 @@ import { UsageError } from './usageError';
 const program = new Command('after-hours')
   .description('Working hours for phone numbers on an Asterisk PBX')
   .version(packageVersion(), '-V, --version', 'print the version of after-hours')
+  .option(
+    '--env-file <file>',
+    "read settings from an environment file (VAR=value lines, as systemd's EnvironmentFile=) first; variables already set win; repeatable",
+  )
+  // every verb's --help lists --env-file too
+  .configureHelp({ showGlobalOptions: true })
   .exitOverride()
   // X_FILE secrets are read before any verb runs (not for --version or --help)
   .hook('preAction', () => loadSecretFiles());
@@ -31,6 +40,9 @@ function fail(err: unknown): never {
   process.exit(err instanceof ConfigInvalidError || err instanceof SettingsError ? EXIT.CONFIG : EXIT.FAILURE);
 }
 
-registerCommands(program, process.argv.slice(2))
+// --env-file first: every setting, X_FILE secret and verb then sees its variables as the environment.
+Promise.resolve()
+  .then(() => loadEnvFiles(process.argv.slice(2)))
+  .then(() => registerCommands(program, process.argv.slice(2)))
   .then(() => program.parseAsync(process.argv))
   .catch(fail);

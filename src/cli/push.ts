@@ -31,7 +31,7 @@ export function registerPushCommand(program: Command): void {
     .option('--note <text>', `why, kept with the version (at most ${MAX_PUSH_NOTE_LENGTH} characters)`, parseNote)
     .addHelpText(
       'after',
-      '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; README "Redis"; CONFIG_VERSIONS_KEEP (default 50) versions are kept. A file that fails validation is refused and Redis keeps the version it had.',
+      '\nEnvironment: REDIS_URL (or REDIS_SENTINELS, REDIS_SENTINEL_NAME), REDIS_PREFIX; docs/operations.md "Redis"; CONFIG_VERSIONS_KEEP (default 50) versions are kept. A file that fails validation is refused and Redis keeps the version it had.',
     )
     .action(async (opts: { config: string; author?: string; note?: string }) => {
       const keep = cliSettings().CONFIG_VERSIONS_KEEP;

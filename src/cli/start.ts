@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AriRestOptions } from '../ari/rest';
 import { resolveAriAccess } from '../ariHttp/endpoint';
 import { Daemon } from '../daemon/daemon';
-import { ConfigInvalidError } from '../config/errors';
+import { ConfigInvalidError, formatConfigError } from '../config/errors';
 import { loadConfig } from '../config/load';
 import { createLogger } from '../shared/log';
 import { DEFAULT_ARI_URL } from '../settings/declaration';
@@ -29,7 +29,7 @@ Environment:
   ARI_HEARTBEAT_MS (5000): websocket ping interval; a missed pong reconnects
   REDIS_URL (redis://127.0.0.1:6379), REDIS_PREFIX (after-hours:); or Sentinel: REDIS_SENTINELS
     (host:port,…), REDIS_SENTINEL_NAME, REDIS_SENTINEL_PASSWORD; REDIS_USERNAME, REDIS_PASSWORD;
-    REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): README "Redis"
+    REDIS_WAIT_REPLICAS (1 with Sentinel, else 0), REDIS_WAIT_TIMEOUT_MS (500): docs/operations.md "Redis"
   METRICS_HOST (unset: every address), METRICS_PORT (9464): /metrics, /healthz, /sounds/<hash>.wav
     (with SOUNDS_BASE_URL); IPv6 as ::1 or [::1]
   DECISION_HOST (127.0.0.1), DECISION_PORT (9466): /decision?did=; the metrics listener when both
@@ -40,7 +40,7 @@ Environment:
   SPOOL_MEMORY_EVENTS (10000): events held in memory while both the spool's disk and Redis refuse them
   CONTINUE_CONTEXT (after-hours-open), CONTINUE_PRIORITY (1): where open calls continue
   OPEN_FAST_PATH (on): publish open numbers' "open until" so the dialplan routes their calls
-    without Stasis; off: every call enters Stasis (README "Open fast path")
+    without Stasis; off: every call enters Stasis (docs/asterisk.md "Open fast path")
   LOG_LEVEL (info), LOG_MASK_CALLERS (unset: caller numbers logged in full)`,
     )
     .action(async (opts: { config: string }) => {
@@ -99,6 +99,21 @@ Environment:
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // SIGHUP (systemctl reload): Redis's configuration, overrides and sounds again; the file
+      // again while none is pushed. A refused file keeps the current configuration.
+      process.on('SIGHUP', () => {
+        if (stopping) return;
+        const again = loadConfig(opts.config);
+        if (!again.ok)
+          log.error(
+            { signal: 'SIGHUP', errors: again.errors.map(formatConfigError) },
+            'configuration file refused; keeping the current one',
+          );
+        daemon.reload(again.ok ? again.config : undefined).then(
+          () => log.info({ signal: 'SIGHUP' }, 'reloaded'),
+          (err: unknown) => log.error({ err }, 'reload failed'),
+        );
+      });
       await daemon.start();
       log.info({ numbers: loaded.config.numbers.length, config: opts.config }, 'after-hours started');
     });

@@ -1,6 +1,7 @@
 import type { AuditAction } from '../store/auditLog';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ConsoleMetrics } from './metrics';
 import type { NumbersView } from './numbersView';
 import type { Actor } from './roles';
 
@@ -46,6 +47,8 @@ export interface ConsoleContext {
   trustedProxies?: string[];
   /** The largest sound upload, in bytes (default: the CLI's limit, SOUND_LIMITS.maxUploadBytes). */
   soundUploadBytes?: number;
+  /** With it, GET /metrics (unauthenticated, as /healthz) and a count of every request. */
+  metrics?: ConsoleMetrics;
   /**
    * The one folder a push through the API may read files from (CONSOLE_CONFIG_DIR, default the
    * folder of --config); undefined: none, only stored sounds and iCalendar texts sent with it.

@@ -89,6 +89,13 @@ export async function buildConsole(ctx: ConsoleContext): Promise<FastifyInstance
     );
     return reply.code(redis === 'ready' ? 200 : 503).send({ status: redis === 'ready' ? 'ok' : 'unavailable', redis });
   });
+  const metrics = ctx.metrics;
+  if (metrics) {
+    app.addHook('onResponse', async (req, reply) => metrics.request(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode));
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
   await app.ready();
   return app;
 }

@@ -239,7 +239,7 @@ export class Bitrix24Adapter implements CrmAdapter {
           // answers: a redelivery repeats at most the one whose answer was lost. A tag is unique in
           // the whole portal (a new notification with it deletes the others), so each user's copy
           // gets its own; Bitrix24 applies it only to an application, where a repeat replaces the
-          // earlier copy. Through a webhook the tag is dropped (README "Bitrix24: webhook or application").
+          // earlier copy. Through a webhook the tag is dropped (docs/crm.md "Bitrix24: webhook or application").
           await once(journal, `notify:${userId}`, async () => {
             await this.call('im.notify.system.add', { USER_ID: userId, MESSAGE: action.text, TAG: `${action.tag}:${userId}` }, signal);
             return 'done';
@@ -412,7 +412,7 @@ export class Bitrix24Adapter implements CrmAdapter {
       if (error === 'WRONG_AUTH_TYPE') {
         throw new PermanentCrmError(
           this.#auth.kind === 'webhook'
-            ? `${what}; this portal allows ${method} only to an application, not to a webhook: set up the local application (BITRIX24_CLIENT_ID, README "Bitrix24: webhook or application")`
+            ? `${what}; this portal allows ${method} only to an application, not to a webhook: set up the local application (BITRIX24_CLIENT_ID, docs/crm.md "Bitrix24: webhook or application")`
             : what,
           { auth: true },
         );

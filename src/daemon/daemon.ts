@@ -248,6 +248,15 @@ export class Daemon {
     void this.spool.flush();
   }
 
+  /**
+   * SIGHUP (`systemctl reload`): the pushed configuration, the overrides and the stored sounds
+   * read again from Redis; while no configuration is pushed, `fromFile` (the --config file read
+   * again) replaces the one the daemon started with. A pushed one always takes precedence.
+   */
+  async reload(fromFile?: AppConfig): Promise<void> {
+    await this.live.reload(fromFile);
+  }
+
   /** SIGTERM: stop taking calls, let those in progress finish (or hand them back), flush, close. */
   async stop(graceMs = 5000): Promise<void> {
     await shutDownDaemon(

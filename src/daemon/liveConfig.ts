@@ -106,6 +106,21 @@ export class LiveConfig {
     this.refreshTimer.unref();
   }
 
+  /**
+   * SIGHUP (`systemctl reload`): the pushed configuration, the overrides and the stored sounds
+   * read again; while none is pushed, `fromFile` (the --config file read again) replaces the
+   * start-up one. A pushed configuration always takes precedence.
+   */
+  async reload(fromFile?: AppConfig): Promise<void> {
+    if (fromFile && this.configVersion === 'file') {
+      this.use(fromFile, 'file');
+      this.deps.log.info({ numbers: fromFile.numbers.length }, 'configuration file read again');
+      this.deps.changed();
+    }
+    await Promise.all([this.reloadConfig(), this.reloadOverrides()]);
+    await this.reloadStoredSounds();
+  }
+
   stop(): void {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;

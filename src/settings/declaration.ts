@@ -1,7 +1,7 @@
 // Every setting after-hours reads from the environment, declared once: name, type and range,
 // default, secret or not, one line of doc, and which processes read it. Each process parses
 // its own from this table at start (read.ts) into one typed object; every refusal exits 78.
-// The README's variable tables are generated from it (npm run docs:settings; a test checks).
+// The variable tables in README.md and docs/*.md are generated from it (npm run docs:settings; a test checks).
 import { integer, decimal, flag, host, list, oneOf, path, port, text, url, parseHost, ValueRefused } from './spec';
 import { isIP } from 'node:net';
 
@@ -135,7 +135,7 @@ export const SETTINGS = {
   CONTINUE_PRIORITY: integer({ min: 1, max: 100_000, default: 1, doc: 'the priority there', processes: ['daemon'] }),
   OPEN_FAST_PATH: oneOf(['on', 'off'], {
     default: 'on',
-    doc: "on: open numbers' calls go to normal routing in the dialplan without Stasis (README: Open fast path); off: every call enters Stasis",
+    doc: "on: open numbers' calls go to normal routing in the dialplan without Stasis (docs/asterisk.md: Open fast path); off: every call enters Stasis",
     processes: ['daemon'],
   }),
   LOG_MASK_CALLERS: flag({ doc: 'mask caller numbers in logs to their last three digits', processes: ['daemon'] }),

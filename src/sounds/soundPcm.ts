@@ -8,7 +8,7 @@ export const SOUND_RATE = 8000;
 /** The wideband copy: Asterisk's `wav16` format (16 kHz slin), for G.722 calls on a same-host Asterisk. */
 export const WIDEBAND_RATE = 16000;
 
-/** The documented limits of `sound add` (README "Own recordings"). */
+/** The documented limits of `sound add` (docs/configuration.md "Own recordings"). */
 export const SOUND_LIMITS = {
   /** An upload bigger than this is refused from its size alone, before anything reads it. */
   maxUploadBytes: 256 * 1024 * 1024,

@@ -108,9 +108,27 @@ describe('exit codes', () => {
     for (const unit of units) {
       const text = readFileSync(join(unitsDir, unit), 'utf8');
       expect(text).toMatch(new RegExp(`^RestartPreventExitStatus=${EXIT.USAGE} ${EXIT.CONFIG}$`, 'm'));
-      expect(text).toMatch(/^Restart=on-failure$/m);
+      // The worker exits 0 when no CRM is configured (nothing to do): only it is on-failure.
+      expect(text).toMatch(unit === 'after-hours-crm-worker.service' ? /^Restart=on-failure$/m : /^Restart=always$/m);
       expect(text).not.toMatch(/^MemoryDenyWriteExecute=/m);
       expect(text).toMatch(/^EnvironmentFile=\/etc\/after-hours\/after-hours.env$/m);
     }
+  });
+
+  it('deploy/systemd never gives up for good, fails start on a wrong path, orders after a local Redis, reloads the daemon with SIGHUP', () => {
+    const unitsDir = join(ROOT, 'deploy', 'systemd');
+    for (const unit of readdirSync(unitsDir).filter((f) => f.endsWith('.service'))) {
+      const text = readFileSync(join(unitsDir, unit), 'utf8');
+      expect(text).toMatch(/^StartLimitIntervalSec=0$/m);
+      expect(text).not.toMatch(/^StartLimitBurst=/m);
+      expect(text).toMatch(/^RestartSec=\d+s$/m);
+      expect(text).toMatch(/^Type=exec$/m);
+      expect(text).toMatch(/^After=.*\bredis-server\.service\b/m);
+      expect(text).toMatch(/^Wants=.*\bredis-server\.service\b/m);
+      expect(text).not.toMatch(/^Requires=/m);
+    }
+    const daemon = readFileSync(join(unitsDir, 'after-hours.service'), 'utf8');
+    expect(daemon).toMatch(/^After=.*\basterisk\.service\b/m);
+    expect(daemon).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
   });
 });

@@ -134,9 +134,17 @@ describe('one place reads the environment', () => {
     expect(readers).toEqual([]);
   });
 
-  it("the README's tables are the ones the declaration generates (npm run docs:settings)", () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    expect(readme).toContain('<!-- settings:daemon -->');
-    expect(withSettingsTables(readme)).toBe(readme);
+  it("the docs' tables (README.md, docs/*.md) are the ones the declaration generates (npm run docs:settings)", () => {
+    const docs = join(root, 'docs');
+    const files = [
+      'README.md',
+      ...readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join('docs', f)),
+    ];
+    const texts = files.map((f) => readFileSync(join(root, f), 'utf8'));
+    for (const marker of ['daemon', 'worker', 'console', 'cli'])
+      expect(texts.filter((t) => t.includes(`<!-- settings:${marker} -->`)).length).toBe(1);
+    files.forEach((f, i) => expect({ file: f, text: withSettingsTables(texts[i] ?? '') }).toEqual({ file: f, text: texts[i] }));
   });
 });
