@@ -95,6 +95,13 @@ module.exports = {
       to: { path: '^src/(ari|daemon|call)/' },
     },
     {
+      name: 'settings-are-a-leaf',
+      comment: 'src/settings (the declaration of every setting and their parsers) imports only src/shared: every process reads it.',
+      severity: 'error',
+      from: { path: '^src/settings/' },
+      to: { path: '^src/', pathNot: '^src/(settings|shared)/' },
+    },
+    {
       name: 'call-path-apart-from-worker',
       comment: 'The call path never imports the CRM worker.',
       severity: 'error',
