@@ -31,6 +31,10 @@ const NEEDS_FFMPEG_INTEGRATION = ['/test/integration/ownRecordings\\.test\\.ts$'
 // AH_TESTS_WITHOUT_BROWSER=1 (.ci/run's Node 24 step: the stack's root has no chromium) leaves
 // out the test that drives the console's page in a browser.
 const NEEDS_BROWSER = ['/test/integration/consolePage\\.test\\.ts$'];
+// AH_TESTS_IN_ROOT=1 (.ci/run's Node 24 step, inside the stack's root) leaves out the test of
+// scripts/stack itself: a host's script (debootstrap, chroot, mounts) that cannot run from inside
+// the root, and whose checks do not depend on the Node that runs jest (npm test runs it).
+const NEEDS_HOST = ['/test/integration/stack\\.test\\.ts$'];
 const allIo = startsPrograms();
 const io = allIo.filter((f) => process.env.AH_TESTS_WITHOUT_FFMPEG !== '1' || !NEEDS_FFMPEG.includes(f));
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -61,6 +65,7 @@ module.exports = {
       testPathIgnorePatterns: [
         '/node_modules/',
         ...(process.env.AH_TESTS_WITHOUT_BROWSER === '1' ? NEEDS_BROWSER : []),
+        ...(process.env.AH_TESTS_IN_ROOT === '1' ? NEEDS_HOST : []),
         ...(process.env.AH_TESTS_WITHOUT_FFMPEG === '1' ? NEEDS_FFMPEG_INTEGRATION : []),
       ],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
