@@ -9,15 +9,27 @@ import { ariPassword, ariUrl, ariUser, redisUrl, repoRoot } from './stackEnv';
 
 export const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
-export async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Resolves true when `port` can be bound on `host` right now (then releases it). */
+function bindable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port free on every address, from 20000-32767: below Linux's ephemeral range (32768 and
+ * up), so no outgoing connection (a Redis or ARI client, sipp) takes it as its local port between
+ * this check and the daemon's bind, which a port the kernel handed out for port 0 risked (a
+ * daemon's `listen EADDRINUSE` in CI).
+ */
+export async function freeTcpPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    if ((await bindable(port, '127.0.0.1')) && ((await bindable(port, '::')) || (await bindable(port, '0.0.0.0')))) return port;
+  }
+  throw new Error('no free TCP port in 20000-32767');
 }
 
 /** Writes a YAML config into a fresh temp folder; returns its path. */
