@@ -91,10 +91,10 @@ describe('asterisk-config: the printed dialplan on the real Asterisk', () => {
   });
 
   it('prints the Stasis entry with the fallback for this app and context', () => {
-    // The open fast path's check first, then Stasis (labelled: the check jumps to it).
-    const fastPath = `Set(AH_OPEN_UNTIL=\${AH_OPEN_${app.replace(/-/g, '_')}_\${FILTER(0-9,\${EXTEN})}})`;
-    expect(printed).toContain(`[${context}]\nexten => _X.,1,${fastPath}\n`);
-    expect(printed).toContain(`exten => _+X.,1,${fastPath}\n`);
+    // The open fast path's check first (one priority), then Stasis.
+    const fastPath = `GotoIf($[\${LEN(\${AH_OPEN_${app.replace(/-/g, '_')}_\${FILTER(0-9,\${EXTEN})}})} = 10 & `;
+    expect(printed).toContain(`[${context}]\nexten => _X.,1,${fastPath}`);
+    expect(printed).toContain(`exten => _+X.,1,${fastPath}`);
     expect(printed.split(`\n same => n(stasis),Stasis(${app},\${EXTEN})\n`)).toHaveLength(3);
   });
 

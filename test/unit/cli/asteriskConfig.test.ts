@@ -58,17 +58,13 @@ describe('asterisk-config', () => {
     expect(dialplan).toBe(
       [
         '[pbx-in]',
-        'exten => _X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
-        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
-        ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
+        'exten => _X.,1,GotoIf($[${LEN(${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})} = 10 & ${LEN(${FILTER(0-9,${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})})} = 10 & "${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}}" > "${EPOCH}"]?pbx-routing,${EXTEN},1)',
         ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
         ' same => n(no-daemon),Log(NOTICE,after-hours app ah-test is not connected - ${EXTEN} goes on to normal routing)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
-        'exten => _+X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})',
-        ' same => n,GotoIf($[${LEN(${FILTER(0-9,${AH_OPEN_UNTIL})})} = ${LEN(${AH_OPEN_UNTIL})} & ${LEN(${AH_OPEN_UNTIL})} > 0 & ${LEN(${AH_OPEN_UNTIL})} < 13]?:stasis)',
-        ' same => n,GotoIf($[${AH_OPEN_UNTIL} > ${EPOCH}]?pbx-routing,${EXTEN},1)',
+        'exten => _+X.,1,GotoIf($[${LEN(${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})} = 10 & ${LEN(${FILTER(0-9,${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}})})} = 10 & "${AH_OPEN_ah_test_${FILTER(0-9,${EXTEN})}}" > "${EPOCH}"]?pbx-routing,${EXTEN},1)',
         ' same => n(stasis),Stasis(ah-test,${EXTEN})',
         ' same => n,GotoIf($["${STASISSTATUS}" = "FAILED"]?no-daemon)',
         ' same => n,Goto(pbx-routing,${EXTEN},1)',
@@ -99,7 +95,9 @@ describe('asterisk-config', () => {
     const r = await run(['--only', 'freepbx']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^; -+ FreePBX: extensions_custom.conf/);
-    expect(r.stdout).toContain('[from-pstn-custom]\nexten => _X.,1,Set(AH_OPEN_UNTIL=${AH_OPEN_after_hours_${FILTER(0-9,${EXTEN})}})');
+    expect(r.stdout).toContain(
+      '[from-pstn-custom]\nexten => _X.,1,GotoIf($[${LEN(${AH_OPEN_after_hours_${FILTER(0-9,${EXTEN})}})} = 10 & ${LEN(${FILTER(0-9,${AH_OPEN_after_hours_${FILTER(0-9,${EXTEN})}})})} = 10 & "${AH_OPEN_after_hours_${FILTER(0-9,${EXTEN})}}" > "${EPOCH}"]?after-hours-freepbx-routing,${EXTEN},1)',
+    );
     expect(r.stdout).toContain(' same => n(stasis),Stasis(after-hours,${EXTEN})');
     expect(r.stdout).toContain(' same => n,Goto(after-hours-freepbx-routing,${EXTEN},1)');
     expect(r.stdout).toContain(
