@@ -101,7 +101,9 @@ export class CompiledSchedule implements WallSchedule {
           if ((wallState(this, day, b[k]!) === STATE_OPEN) !== wasOpen) return local - off;
         }
       }
-      if (segEnd > limit || segEnd >= zone.end) return null;
+      // The table reaches a day past the limit (ensure above), so its last segment ends past
+      // it too: this is where the walk stops.
+      if (segEnd > limit) return null;
       // The wall clock jumps at the segment boundary.
       if ((this.stateAt(segEnd) === STATE_OPEN) !== wasOpen) return segEnd;
       from = segEnd;

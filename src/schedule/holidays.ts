@@ -5,7 +5,7 @@ import type { HolidaySpec } from './types';
 import type { ZoneOffsets } from './zoneOffsets';
 
 // Holiday rules as a predicate on local dates, for any year. Dates and ranges are kept as
-// merged intervals (a range is two numbers, whatever its length); yearly dates, country
+// intervals (a range is two numbers, whatever its length); yearly dates, country
 // calendars and iCalendar files are expanded one year at a time, when a decision first
 // needs that year, and cached. Nothing runs out: 2031's Easter Monday is computed in 2031.
 // Each day's byte (or 16/32-bit word for long lists) holds which rule made it a holiday: the
@@ -70,7 +70,7 @@ export class HolidayCalendar {
       }
     });
     this.DayArray = specs.length < 0xff ? Uint8Array : specs.length < 0xffff ? Uint16Array : Uint32Array;
-    [this.intervals, this.reach] = mergeIntervals(ranges);
+    [this.intervals, this.reach] = intervalTable(ranges);
     this.empty = ranges.length === 0 && yearly.length === 0 && countries.length === 0 && calendars.length === 0;
     this.yearly = yearly;
     this.countries = countries;
@@ -176,28 +176,18 @@ type DayCodes = Uint8Array | Uint16Array | Uint32Array;
 type DayArrayConstructor = Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor;
 
 /**
- * Sorted by start, as [from, to, code] triples; touching or overlapping intervals of the
- * same rule merge (a thousand consecutive dates of one rule stay one interval). Intervals of
- * different rules may overlap: `mark` keeps the first rule's code. Also returns each
- * position's reach (the latest end so far), which never decreases.
+ * The date and range rules as [from, to, code] triples sorted by start, and each position's
+ * reach (the latest end so far), which never decreases. Intervals are kept as written, not
+ * merged: each rule adds at most one (a date, or a range of any length), so there is nothing
+ * of one rule to join, and intervals of different rules may overlap (`mark` keeps the first
+ * rule's code, whatever the order).
  */
-function mergeIntervals(ranges: Array<[number, number, number]>): [Int32Array, Int32Array] {
-  ranges.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
-  const out: number[] = [];
-  const lastOfRule = new Map<number, number>(); // rule code -> index of its last triple in out
-  for (const [a, b, code] of ranges) {
-    const j = lastOfRule.get(code);
-    if (j !== undefined && a <= out[j + 1]! + 1) {
-      out[j + 1] = Math.max(out[j + 1]!, b);
-      continue;
-    }
-    lastOfRule.set(code, out.length);
-    out.push(a, b, code);
-  }
-  const reach = new Int32Array(out.length / 3);
+function intervalTable(ranges: Array<[number, number, number]>): [Int32Array, Int32Array] {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const reach = new Int32Array(ranges.length);
   let far = -Infinity;
-  for (let i = 0; i < reach.length; i++) reach[i] = far = Math.max(far, out[i * 3 + 1]!);
-  return [Int32Array.from(out), reach];
+  for (let i = 0; i < ranges.length; i++) reach[i] = far = Math.max(far, ranges[i]![1]);
+  return [Int32Array.from(ranges.flat()), reach];
 }
 
 /** Index of the first interval whose reach is at or after day (every earlier one ends before it), or reach.length. */

@@ -28,11 +28,8 @@ export function openIntervals(schedule: CompiledSchedule, overrides: Overrides, 
     const d = decide(schedule, overrides, t);
     // No change within 366 days of t: the state lasts past the window's end.
     const next = d.nextChange === null ? to : Math.min(d.nextChange, to);
-    if (d.open) {
-      const last = out[out.length - 1];
-      if (last !== undefined && last.end === t) last.end = next;
-      else out.push({ start: t, end: next });
-    }
+    // nextChange is where the state flips, so open and closed alternate: no two open intervals touch.
+    if (d.open) out.push({ start: t, end: next });
     t = next;
   }
   return out;

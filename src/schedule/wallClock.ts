@@ -57,7 +57,8 @@ export function breakMinutes(byWeekday: WallSchedule['byWeekday']): Int16Array {
       if (r.end > r.start && r.end < 1440) set.add(r.end);
     }
     const pwd = wd === 1 ? 7 : wd - 1;
-    for (const r of byWeekday[pwd]!) if (r.end <= r.start && r.end > 0) set.add(r.end);
+    // The previous date's overnight ranges end on this one (an end at 00:00 is in already).
+    for (const r of byWeekday[pwd]!) if (r.end <= r.start) set.add(r.end);
     days.push([...set].sort((a, b) => a - b));
   }
   const out = new Int16Array(8 + days.reduce((n, d) => n + d.length, 0));

@@ -77,10 +77,6 @@ export class ZoneOffsets {
     return this.offsets[i]!;
   }
 
-  get end(): number {
-    return this.to;
-  }
-
   private exact(t: number): number {
     return this.zone.offset(t) * 60_000;
   }

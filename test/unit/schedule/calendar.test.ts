@@ -63,6 +63,7 @@ describe('ZoneOffsets', () => {
   ];
   const from = Date.UTC(2024, 0, 1);
   const to = Date.UTC(2029, 0, 1);
+  const YEAR = 366 * 86_400_000;
 
   it('gives the same offset as luxon at any instant, inside and outside the table', () => {
     const cache = new ZoneOffsetsCache(from, to);
@@ -89,6 +90,54 @@ describe('ZoneOffsets', () => {
     expect(z.covers(from, Date.UTC(2030, 0, 1))).toBe(true);
     expect(z.offsetAt(Date.UTC(2029, 6, 1))).toBe(2 * 3_600_000);
     expect(z.offsetAt(Date.UTC(2029, 11, 1))).toBe(3_600_000);
+  });
+
+  it('answers from the table in exactly its window; a window of one instant is a table too', () => {
+    const z = new ZoneOffsets('Europe/Warsaw', from, to);
+    expect([z.covers(from, to), z.covers(from - 1, to), z.covers(from, to + 1)]).toEqual([true, false, false]);
+    const instant = new ZoneOffsets('Europe/Warsaw', from, from);
+    expect(instant.covers(from, from)).toBe(true);
+    expect(instant.offsetAt(from)).toBe(3_600_000);
+    expect(() => new ZoneOffsets('Europe/Warsaw', -Infinity, from)).toThrow(RangeError);
+    expect(() => new ZoneOffsets('Europe/Warsaw', from, Infinity)).toThrow(RangeError);
+  });
+
+  it('ends where asked: a transition just after its end is not in the table', () => {
+    // Probes every 3 days from 2 March: the one after the end (1 April) is past the change of 29 March.
+    const end = Date.UTC(2026, 2, 29, 0, 30);
+    const z = new ZoneOffsets('Europe/Warsaw', Date.UTC(2026, 2, 2), end);
+    expect(z.segmentEnd(z.segmentIndex(end - 1))).toBe(end);
+    expect(z.segmentOffset(z.segmentIndex(end - 1))).toBe(3_600_000);
+  });
+
+  it('grows by a year (366 days) past what was asked, at the end asked for only', () => {
+    const z = new ZoneOffsets('Europe/Warsaw', from, to);
+    z.ensure(from, to + 1000); // from its very start: the start stays
+    expect([z.covers(from, to + 1000 + YEAR), z.covers(from, to + 1000 + YEAR + 1), z.covers(from - 1, to)]).toEqual([true, false, false]);
+    z.ensure(from - 1000, to + 1000 + YEAR); // to its very end: the end stays
+    expect([
+      z.covers(from - 1000 - YEAR, to + 1000 + YEAR),
+      z.covers(from - 1000 - YEAR - 1, to),
+      z.covers(from, to + 1000 + YEAR + 1),
+    ]).toEqual([true, false, false]);
+    expect([z.offsetAt(to + 1000 + YEAR - 1), z.offsetAt(from - 1000 - YEAR)]).toEqual([3_600_000, 3_600_000]);
+  });
+
+  it('a window more than ten years (of 366 days) from the table gets a table of its own; at ten years the table grows to it', () => {
+    const FAR = 10 * YEAR;
+    const after = new ZoneOffsets('Europe/Warsaw', from, to);
+    after.ensure(to + FAR, to + FAR + 1);
+    expect(after.covers(from, to + FAR + 1)).toBe(true);
+    const farAfter = new ZoneOffsets('Europe/Warsaw', from, to);
+    farAfter.ensure(to + FAR + 1, to + FAR + 2);
+    expect([farAfter.covers(to + FAR + 1 - YEAR, to + FAR + 2 + YEAR), farAfter.covers(from, to)]).toEqual([true, false]);
+    const before = new ZoneOffsets('Europe/Warsaw', from, to);
+    before.ensure(from - FAR - 1, from - FAR);
+    expect(before.covers(from - FAR - 1, to)).toBe(true);
+    const farBefore = new ZoneOffsets('Europe/Warsaw', from, to);
+    farBefore.ensure(from - FAR - 2, from - FAR - 1);
+    expect([farBefore.covers(from - FAR - 2 - YEAR, from - FAR - 1 + YEAR), farBefore.covers(from, to)]).toEqual([true, false]);
+    expect(farBefore.offsetAt(Date.UTC(2014, 6, 1))).toBe(2 * 3_600_000);
   });
 
   it('shares one table per zone name', () => {

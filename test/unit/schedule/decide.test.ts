@@ -155,10 +155,12 @@ describe('overrides beat the schedule until they expire', () => {
       [at('2026-01-05T10:00:00+01:00'), { state: 'closed' }],
       [at('2026-01-05T10:00:00+01:00'), { state: 'closed', until: monNoon }],
       [monNoon, { state: 'closed', until: monNoon }],
+      [at('2026-01-10T10:00:00+01:00'), { state: 'open' }], // open on a Saturday by override
     ];
     for (const [t, o] of cases) {
       const { open, reason } = decide(office.schedule, o, t);
       expect(decideNow(office.schedule, o, t)).toEqual({ open, reason });
     }
+    expect(decideNow(office.schedule, { state: 'open' }, at('2026-01-10T10:00:00+01:00'))).toEqual({ open: true, reason: 'override' });
   });
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadIcsFile } from '../../../src/config/icsFile';
 import { epochDayOf, formatEpochDay, parseIsoDate } from '../../../src/schedule/calendar';
@@ -9,11 +8,11 @@ import type { HolidaySpec } from '../../../src/schedule/types';
 import type { ZoneOffsets } from '../../../src/schedule/zoneOffsets';
 import { at, zones } from './support';
 
-// Every holiday form, resolved to local dates of the number's zone.
+// Every holiday form, resolved to local dates of the number's zone. Pure (it reads fixture
+// files, starts no program), so it is in the `unit` project and in the mutation runs; the
+// check under other process time zones is in holidaysProcessTz.test.ts.
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'ics');
-const SRC = join(__dirname, '..', '..', '..', 'src');
-const SWC_REGISTER = join(__dirname, '..', 'cli', 'swcRegister.js');
 const warsaw = zones.get('Europe/Warsaw');
 
 /** The holidays among the local dates of [fromYear, toYear], asked day by day. */
@@ -42,6 +41,39 @@ describe('date forms', () => {
 
   it('02-29 only in leap years (never rolled over to 1 March)', () => {
     expect(dates([{ kind: 'yearly', month: 2, day: 29 }], warsaw, 2023, 2029)).toEqual(['2024-02-29', '2028-02-29']);
+  });
+
+  it('no rules: no holiday, and no rule to name', () => {
+    const none = new HolidayCalendars().get([], warsaw);
+    expect([none.isHoliday(epochDayOf(2026, 12, 25)), none.ruleAt(epochDayOf(2026, 12, 25))]).toEqual([false, -1]);
+  });
+
+  it('dates and ranges in any order, later years first', () => {
+    expect(
+      dates([
+        { kind: 'date', date: '2028-03-01' },
+        { kind: 'range', from: '2027-05-01', to: '2027-05-02' },
+        { kind: 'date', date: '2026-03-01' },
+        { kind: 'range', from: '2025-12-31', to: '2026-01-01' },
+      ]),
+    ).toEqual(['2025-12-31', '2026-01-01', '2026-03-01', '2027-05-01', '2027-05-02', '2028-03-01']);
+  });
+
+  it('other yearly dates in February, and the 29th of other months, are holidays every year', () => {
+    expect(dates([{ kind: 'yearly', month: 2, day: 28 }])).toEqual(['2025-02-28', '2026-02-28', '2027-02-28', '2028-02-28']);
+    expect(dates([{ kind: 'yearly', month: 5, day: 29 }])).toEqual(['2025-05-29', '2026-05-29', '2027-05-29', '2028-05-29']);
+  });
+
+  it('a stored date or range that does not parse, or a range that ends before it starts, closes nothing; the rules beside it do', () => {
+    const days = dates([
+      { kind: 'range', from: '2026-12-30', to: '2026-02-30' },
+      { kind: 'range', from: '2026-02-30', to: '2026-12-30' },
+      { kind: 'date', date: '2026-13-01' },
+      { kind: 'range', from: '2026-12-31', to: '2026-12-30' },
+      { kind: 'date', date: '2026-12-31' },
+    ]);
+    expect(days).toEqual(['2026-12-31']);
+    expect(new HolidayCalendars().get([{ kind: 'date', date: 'soon' }], warsaw).isHoliday(0)).toBe(false); // not 1970-01-01 either
   });
 
   it('an inclusive range, across a year end', () => {
@@ -147,26 +179,24 @@ describe('iCalendar files', () => {
     expect(dates([spec], zones.get('Asia/Tokyo'))).toContain('2026-09-06');
   });
 
-  it('all-day dates do not depend on the time zone of the process', () => {
-    // node-ical builds date-only values at local midnight, so run the loader under other TZs.
-    const script = `
-      const { loadIcsFile } = require(${JSON.stringify(join(SRC, 'config', 'icsFile.ts'))});
-      const { HolidayCalendars } = require(${JSON.stringify(join(SRC, 'schedule', 'holidays.ts'))});
-      const { ZoneOffsetsCache } = require(${JSON.stringify(join(SRC, 'schedule', 'zoneOffsets.ts'))});
-      const zone = new ZoneOffsetsCache(Date.UTC(2024, 0, 1), Date.UTC(2030, 0, 1)).get('Europe/Warsaw');
-      const specs = ['yearly-exdate.ics', 'timed.ics'].map((f) => {
-        const path = ${JSON.stringify(FIXTURES)} + '/' + f;
-        return { kind: 'ics', path, text: loadIcsFile(path, 2026).text };
-      });
-      const cal = new HolidayCalendars().get(specs, zone);
-      const out = [];
-      for (let d = 20089; d < 21550; d++) if (cal.isHoliday(d)) out.push(d);
-      process.stdout.write(JSON.stringify(out));`;
-    const expected = JSON.stringify(dates([ics('yearly-exdate.ics'), ics('timed.ics')], warsaw, 2025, 2028).map((d) => parseIsoDate(d)));
-    for (const tz of ['America/Los_Angeles', 'Pacific/Kiritimati', 'Australia/Lord_Howe']) {
-      const out = execFileSync(process.execPath, ['-r', SWC_REGISTER, '-e', script], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
-      expect([tz, out]).toEqual([tz, expected]);
-    }
+  it('a timed event across local midnight, and across the year end, makes each local date it touches a holiday', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'PRODID:-//after-hours//test//EN',
+      'BEGIN:VEVENT',
+      'UID:party@test',
+      'DTSTART:20261231T223000Z',
+      'DTEND:20270101T003000Z',
+      'SUMMARY:New Year party',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
+    ].join('\r\n');
+    const spec: HolidaySpec = { kind: 'ics', path: 'party.ics', text };
+    // Warsaw: 23:30 on 31 December to 01:30 on 1 January; New York: 17:30 to 19:30 on 31 December.
+    expect(dates([spec])).toEqual(['2026-12-31', '2027-01-01']);
+    expect(dates([spec], zones.get('America/New_York'))).toEqual(['2026-12-31']);
   });
 
   it('refuses a missing file, a file that is not iCalendar, and one that cannot be parsed', () => {
@@ -194,5 +224,22 @@ describe('holidays are local dates of the number zone', () => {
     expect(decide(s, undefined, at('2026-01-25T12:30:00Z')).reason).toBe('day-off'); // 23:30 Sunday
     expect(decide(s, undefined, at('2026-01-26T13:00:00Z'))).toMatchObject({ open: false, reason: 'day-off' }); // Tuesday
     expect(s.holidays.isHoliday(parseIsoDate('2026-01-26')!)).toBe(true);
+    // Which rule: the one of the local date, not of the UTC date.
+    expect([s.holidayRuleAt(at('2026-01-25T13:30:00Z')), s.holidayRuleAt(at('2026-01-25T12:30:00Z'))]).toEqual([0, -1]);
+  });
+
+  it("which rule closed the day is read on the number's local date", () => {
+    const holidays: HolidaySpec[] = [
+      { kind: 'date', date: '2026-01-01' },
+      { kind: 'date', date: '2026-01-26' },
+    ];
+    const s = compileSchedule(
+      { timezone: 'Australia/Sydney', hours: { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, daysOff: [], holidays },
+      zones,
+    );
+    expect(s.holidayRuleAt(at('2026-01-25T13:30:00Z'))).toBe(1); // 00:30 on 26 January in Sydney
+    expect(s.holidayRuleAt(at('2026-01-26T12:59:59.999Z'))).toBe(1); // 23:59:59.999 that day
+    expect(s.holidayRuleAt(at('2026-01-26T13:00:00Z'))).toBe(-1);
+    expect(s.holidayRuleAt(at('2025-12-31T13:00:00Z'))).toBe(0);
   });
 });

@@ -64,10 +64,35 @@ describe('IcsCalendar.parse refuses, saying why', () => {
     if (!r.ok) expect(r.error).toContain(`event "${'x'.repeat(57)}..." in closures.ics`);
   });
 
+  test('a summary of 60 characters is kept whole; one with a language is named by its text', () => {
+    const named = (summary: string) => {
+      const r = IcsCalendar.parse(calendar(event('d', 'DTSTART:20260101T090000Z', 'RRULE:FREQ=HOURLY', summary)), 'closures.ics');
+      return r.ok ? '' : r.error;
+    };
+    expect(named(`SUMMARY:${'y'.repeat(60)}`)).toContain(`event "${'y'.repeat(60)}" in closures.ics`);
+    expect(named(`SUMMARY:${'y'.repeat(61)}`)).toContain(`event "${'y'.repeat(57)}..." in closures.ics`);
+    expect(named('SUMMARY;LANGUAGE=pl:Wigilia')).toContain('event "Wigilia" in closures.ics');
+  });
+
   test('an event without a summary is named by its UID', () => {
     const r = IcsCalendar.parse(calendar(event('no-summary@test', 'DTSTART:20260101T090000Z', 'RRULE:FREQ=SECONDLY')), 'closures.ics');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain('event "no-summary@test" in closures.ics');
+  });
+
+  test('an event without a summary or a UID is named "?"', () => {
+    const text = [
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'DTSTART:20260101T090000Z',
+      'RRULE:FREQ=HOURLY',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ];
+    const r = IcsCalendar.parse(text.join('\r\n'), 'closures.ics');
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain('event "?" in closures.ics');
   });
 });
 
@@ -104,6 +129,23 @@ describe('IcsCalendar occurrences', () => {
         { allDay: false, start: start + MS_PER_DAY, end: start + MS_PER_DAY + 1 },
       ]),
     );
+  });
+
+  test('an event that ends before it starts, or where it starts, lasts its first day or millisecond', () => {
+    const cal = parsed(
+      calendar(
+        event('backwards', 'DTSTART:20260105T100000Z', 'DTEND:20260105T090000Z'),
+        event('same-day', 'DTSTART;VALUE=DATE:20260301', 'DTEND;VALUE=DATE:20260301'),
+      ),
+    );
+    const { fromMs, toMs } = yearWindowMs(2026);
+    expect(cal.occurrences(fromMs, toMs)).toEqual(
+      expect.arrayContaining([
+        { allDay: false, start: Date.UTC(2026, 0, 5, 10), end: Date.UTC(2026, 0, 5, 10) + 1 },
+        { allDay: true, firstDay: epochDayOf(2026, 3, 1), lastDay: epochDayOf(2026, 3, 1) },
+      ]),
+    );
+    expect(cal.occurrences(fromMs, toMs)).toHaveLength(2);
   });
 
   test('a year window reaches a day beyond each end of the year', () => {
