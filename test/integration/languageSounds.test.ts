@@ -76,7 +76,7 @@ describe("a number's language picks the shipped sounds", () => {
       expect(played.filter((m) => m.includes(`/sounds/${other}/`))).toEqual([]);
       // ...and the caller heard it in full: one spurt as long as the file, give or take the
       // packetisation (more on a loaded machine, where Asterisk's media runs late).
-      const spurts = peer.spurts();
+      const spurts = peer.spurts(1000);
       expect(spurts).toHaveLength(1);
       const expected = wavSeconds(file(language, 'closed')) * 1000;
       console.log(`${language}: announcement heard ${spurts[0]!.durationMs} ms, file ${Math.round(expected)} ms`);

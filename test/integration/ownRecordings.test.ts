@@ -165,7 +165,7 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
       expect(played.stdout).toBe(`preview: played to PJSIP/201@office (${(previewMs / 1000).toFixed(1)} s)\n`);
       const report = await uas.stop();
       expect(report.invites.map((i) => i.user)).toEqual(['201']);
-      const spurts = phone.spurts();
+      const spurts = phone.spurts(1000);
       expect(spurts.length).toBeGreaterThanOrEqual(1);
       // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
       expect(spurts[0]!.durationMs).toBeGreaterThan(previewMs - TOLERANCE_MS);
