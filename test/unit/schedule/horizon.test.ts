@@ -114,7 +114,7 @@ describe('ranges are two dates, whatever their length', () => {
     expect(cal.isHoliday(epochDayOf(10000, 1, 1))).toBe(false);
   });
 
-  it('overlapping and adjacent ranges merge; gaps between them stay working days', () => {
+  it('overlapping and adjacent ranges: every day of each is a holiday; gaps between them stay working days', () => {
     const specs: HolidaySpec[] = [
       { kind: 'range', from: '2030-01-10', to: '2030-01-20' },
       { kind: 'range', from: '2030-01-15', to: '2030-01-25' },
