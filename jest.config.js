@@ -1,7 +1,8 @@
 // Four projects: `unit` needs nothing running and starts no program; `unit-io` is the unit
 // tests that start one (see startsPrograms); both run in parallel workers. `integration` runs
 // against the real stack (Asterisk, Redis, sipp) that test/support/globalSetup starts once per
-// run, one file at a time (--runInBand: the files share the stack's SIP ports). `load` is the
+// run; its files run in parallel workers, each against a stack of its own (test/support/stackSlots:
+// worker k's ports are slot 1's moved up, started on the worker's first file). `load` is the
 // load-shaped versions of some integration files (test/load: the same file at full size, see
 // test/support/loadShaped.ts), run by `npm run test:load` and .ci/run, not by npm test.
 // TESTING.md says which command runs what.
@@ -59,7 +60,8 @@ module.exports = {
     },
     {
       displayName: 'integration',
-      testEnvironment: 'node',
+      // Node's, with each worker on a stack of its own (test/support/stackSlots).
+      testEnvironment: '<rootDir>/test/support/integrationEnvironment.ts',
       transform,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       testPathIgnorePatterns: [
@@ -73,7 +75,7 @@ module.exports = {
     },
     {
       displayName: 'load',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/test/support/integrationEnvironment.ts',
       transform,
       testMatch: ['<rootDir>/test/load/**/*.test.ts'],
       setupFiles: ['<rootDir>/test/support/loadShapedSetup.js'],

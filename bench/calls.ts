@@ -40,6 +40,8 @@
 //                               after-hours  +48…        the open fast path (OPEN_FAST_PATH=on): no Stasis
 //                               after-hours-b *7<digits> the daemon without it (OPEN_FAST_PATH=off): Stasis,
 //                                            continue-in-dialplan
+//                               dialplan-again *4<digits> the same lines as *6: the A/A pair whose
+//                                            difference is the run's own noise
 //                             The goal: after-hours within 5 % of the dialplan at p50 and p99.
 // Environment: AH_BENCH_STACK_DIR (/tmp/ah-bench-stack), AH_BENCH_SIP_PORT (5160),
 // AH_BENCH_ARI_PORT (8188), AH_BENCH_REDIS_PORT (6490), AH_BENCH_TRUNK_PORT (5170),
@@ -321,8 +323,16 @@ function chooseTargets(configFile: string, now: number): Targets {
 }
 
 // ------------------------------------------------------------------ load
-type TargetName = 'dialplan' | 'bare' | 'after-hours' | 'after-hours-b';
-const TARGETS: TargetName[] = ['dialplan', 'bare', 'after-hours', ...(opts.daemonBEnv ? (['after-hours-b'] as const) : [])];
+type TargetName = 'dialplan' | 'bare' | 'after-hours' | 'dialplan-again' | 'after-hours-b';
+// --open also dials the plain dialplan a second time (*4<digits>, the same lines as *6): an A/A
+// pair whose difference is the run's own noise, the yardstick for "within 5 %".
+const TARGETS: TargetName[] = [
+  'dialplan',
+  'bare',
+  'after-hours',
+  ...(opts.open ? (['dialplan-again'] as const) : []),
+  ...(opts.daemonBEnv ? (['after-hours-b'] as const) : []),
+];
 /** The after-hours daemons among the targets (one, or two in an A/B run). */
 const DAEMONS = TARGETS.filter((t): t is 'after-hours' | 'after-hours-b' => t.startsWith('after-hours'));
 
@@ -571,7 +581,15 @@ async function main(): Promise<void> {
   const dial = (t: TargetName, k: number): string => {
     const d = targets.dids[k % targets.dids.length]!;
     if (opts.open)
-      return t === 'dialplan' ? `*6${d.slice(1)}` : t === 'bare' ? `*5${d.slice(1)}` : t === 'after-hours-b' ? `*7${d.slice(1)}` : d;
+      return t === 'dialplan'
+        ? `*6${d.slice(1)}`
+        : t === 'dialplan-again'
+          ? `*4${d.slice(1)}`
+          : t === 'bare'
+            ? `*5${d.slice(1)}`
+            : t === 'after-hours-b'
+              ? `*7${d.slice(1)}`
+              : d;
     return t === 'dialplan' ? `*9${d.slice(1)}` : t === 'bare' ? `*8${d.slice(1)}` : t === 'after-hours-b' ? `*7${d.slice(1)}` : d;
   };
   /** Calls each daemon handled (after_hours_calls_total, all labels): with --open, the fast path's daemon should see none. */
@@ -665,7 +683,7 @@ async function main(): Promise<void> {
       machineBusy: number;
       asteriskCpuPerCallUs: number;
     }>
-  > = { dialplan: [], bare: [], 'after-hours': [], 'after-hours-b': [] };
+  > = { dialplan: [], bare: [], 'after-hours': [], 'dialplan-again': [], 'after-hours-b': [] };
   if (opts.sustainSeconds > 0) {
     for (const t of TARGETS) {
       for (const rate of opts.sustainSteps) {
@@ -741,11 +759,17 @@ async function main(): Promise<void> {
       table(
         ['rate', 'daemon', 'at p50', 'at p90', 'at p99', 'daemon over dialplan at p50 (µs)', 'at p99 (µs)'],
         rateRuns.flatMap(({ rate, by }) =>
-          [...DAEMONS, 'bare' as const].map((d) => {
+          [...DAEMONS, 'bare' as const, 'dialplan-again' as const].map((d) => {
             const r = (k: 'p50' | 'p90' | 'p99') => (by[d][k] - by.dialplan[k]) / by.dialplan[k];
             return [
               `${rate}/s`,
-              d === 'after-hours' ? 'after-hours (fast path)' : d === 'after-hours-b' ? 'after-hours-b (no fast path)' : 'bare app',
+              d === 'after-hours'
+                ? 'after-hours (fast path)'
+                : d === 'after-hours-b'
+                  ? 'after-hours-b (no fast path)'
+                  : d === 'bare'
+                    ? 'bare app'
+                    : 'dialplan again (A/A: the noise)',
               f2(r('p50')),
               f2(r('p90')),
               f2(r('p99')),
@@ -853,7 +877,7 @@ async function main(): Promise<void> {
           us(s.by.p99),
           us(s.by.max),
           s.cpuPct.asterisk!.toFixed(0),
-          s.cpuPct[t === 'dialplan' ? 'asterisk' : t]!.toFixed(0),
+          s.cpuPct[t === 'dialplan' || t === 'dialplan-again' ? 'asterisk' : t]!.toFixed(0),
           s.cpuPct.caller!.toFixed(0),
           (s.machineBusy * 100).toFixed(0),
           us(s.asteriskCpuPerCallUs),

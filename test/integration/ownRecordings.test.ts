@@ -109,7 +109,9 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     expect(announced.result.codes).toContain(183);
     expect(announced.spurts.length).toBeGreaterThanOrEqual(1);
     const announcementMs = announced.spurts[0]!.durationMs;
-    expect(Math.abs(announcementMs - duration('closed-wav'))).toBeLessThan(TOLERANCE_MS);
+    // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
+    expect(announcementMs).toBeGreaterThan(duration('closed-wav') - TOLERANCE_MS);
+    expect(announcementMs).toBeLessThan(duration('closed-wav') + 3 * TOLERANCE_MS);
     expect(announced.spurts[0]!.packets).toBeGreaterThan((duration('closed-wav') / 20) * 0.8);
 
     // The voicemail greeting: answered, RTP for the converted MP3's length (the beep may follow at once).
@@ -118,7 +120,7 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     expect(greeted.spurts.length).toBeGreaterThanOrEqual(1);
     const greetingMs = greeted.spurts[0]!.durationMs;
     expect(greetingMs).toBeGreaterThan(duration('welcome-mp3') - TOLERANCE_MS);
-    expect(greetingMs).toBeLessThan(duration('welcome-mp3') + TOLERANCE_MS + 500);
+    expect(greetingMs).toBeLessThan(duration('welcome-mp3') + 3 * TOLERANCE_MS + 500);
     console.log(
       `RTP heard: announcement ${announcementMs} ms (converted WAV ${duration('closed-wav')} ms), greeting ${greetingMs} ms (converted MP3 ${duration('welcome-mp3')} ms)`,
     );
@@ -132,7 +134,10 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
     expect(await support.eventually(() => daemon!.logs().includes(`closed-wav=${newSound.hash}`), 5_000, 50)).toBe(true);
     const again = await stack.callHearing({ to: announcedDid, expect: 486 });
     expect(again.spurts.length).toBeGreaterThanOrEqual(1);
-    expect(Math.abs(again.spurts[0]!.durationMs - newSound.durationMs)).toBeLessThan(TOLERANCE_MS);
+    // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
+    expect(again.spurts[0]!.durationMs).toBeGreaterThan(newSound.durationMs - TOLERANCE_MS);
+    // (the replaced 4.1 s recording would pass 3.2 s: this tells the two apart)
+    expect(again.spurts[0]!.durationMs).toBeLessThan(newSound.durationMs + 2 * TOLERANCE_MS);
 
     // sound play: a sound no number uses yet, played to the office phone over ARI; the daemon
     // serves it by its hash from Redis. The phone hears it for its converted length.
@@ -160,9 +165,11 @@ describe('own recordings: uploaded, converted, stored in Redis, heard through an
       expect(played.stdout).toBe(`preview: played to PJSIP/201@office (${(previewMs / 1000).toFixed(1)} s)\n`);
       const report = await uas.stop();
       expect(report.invites.map((i) => i.user)).toEqual(['201']);
-      const spurts = phone.spurts();
+      const spurts = phone.spurts(1000);
       expect(spurts.length).toBeGreaterThanOrEqual(1);
-      expect(Math.abs(spurts[0]!.durationMs - previewMs)).toBeLessThan(TOLERANCE_MS);
+      // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
+      expect(spurts[0]!.durationMs).toBeGreaterThan(previewMs - TOLERANCE_MS);
+      expect(spurts[0]!.durationMs).toBeLessThan(previewMs + 3 * TOLERANCE_MS);
       console.log(`sound play: RTP ${spurts[0]!.durationMs} ms at the phone (converted M4A ${previewMs} ms)`);
     } finally {
       await uas.stop();

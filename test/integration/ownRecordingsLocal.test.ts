@@ -56,7 +56,9 @@ describe('own recordings on the same host: written beside the spool, played by p
     expect(result.finalCode).toBe(486);
     expect(result.codes).toContain(183);
     expect(spurts.length).toBeGreaterThanOrEqual(1);
-    expect(Math.abs(spurts[0]!.durationMs - sound.durationMs)).toBeLessThan(600);
+    // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
+    expect(spurts[0]!.durationMs).toBeGreaterThan(sound.durationMs - 600);
+    expect(spurts[0]!.durationMs).toBeLessThan(sound.durationMs + 3 * 600);
     // Written whole, world-readable (Asterisk runs as another user), named by its hash.
     const file = statSync(join(stateDir, 'sounds', `${sound.hash}.wav`));
     expect(file.mode & 0o777).toBe(0o644);

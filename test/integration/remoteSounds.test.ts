@@ -80,7 +80,9 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       );
     expect(announced.spurts.length).toBeGreaterThanOrEqual(1);
     heard.announcementMs = announced.spurts[0]!.durationMs;
-    expect(Math.abs(heard.announcementMs - wavSeconds(announcement) * 1000)).toBeLessThan(TOLERANCE_MS);
+    // Played in full; a loaded machine may stretch what the caller hears, never shorten it.
+    expect(heard.announcementMs).toBeGreaterThan(wavSeconds(announcement) * 1000 - TOLERANCE_MS);
+    expect(heard.announcementMs).toBeLessThan(wavSeconds(announcement) * 1000 + 3 * TOLERANCE_MS);
     expect(announced.spurts[0]!.packets).toBeGreaterThan(wavSeconds(announcement) * 50 * 0.8);
 
     // 2. Voicemail: answered, the greeting as RTP for its length, the beep, then the caller talks.
@@ -103,7 +105,7 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       heard.greetingMs = spurts[0]!.durationMs;
       const expected = wavSeconds(greeting) * 1000;
       expect(heard.greetingMs).toBeGreaterThan(expected - TOLERANCE_MS);
-      expect(heard.greetingMs).toBeLessThan(expected + TOLERANCE_MS + 500);
+      expect(heard.greetingMs).toBeLessThan(expected + 3 * TOLERANCE_MS + 500);
       console.log(
         `RTP heard: announcement ${heard.announcementMs} ms (file ${Math.round(wavSeconds(announcement) * 1000)} ms), greeting ${heard.greetingMs} ms (file ${Math.round(expected)} ms), spurts ${JSON.stringify(spurts.map((s) => [s.durationMs, s.packets]))}`,
       );

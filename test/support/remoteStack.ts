@@ -61,9 +61,9 @@ export interface RemoteStack extends RemoteStackPorts {
 }
 
 /** The state file that names the run's second stack, per checkout and shared stack. */
-export function remoteStackStateFile(): string {
+export function remoteStackStateFile(env: NodeJS.ProcessEnv = process.env): string {
   const key = createHash('sha256')
-    .update(`${packageRoot()}\0${process.env.AH_STACK_DIR ?? ''}\0${process.env.AH_REDIS_PORT ?? ''}`)
+    .update(`${packageRoot()}\0${env.AH_STACK_DIR ?? ''}\0${env.AH_REDIS_PORT ?? ''}`)
     .digest('hex')
     .slice(0, 12);
   return join(tmpdir(), `ah-remote-stack-${key}.json`);
@@ -76,9 +76,9 @@ const runStack = (verb: string, env: Record<string, string>) =>
     timeout: 600_000,
   });
 
-function readState(): RemoteStackPorts | undefined {
+function readState(env: NodeJS.ProcessEnv = process.env): RemoteStackPorts | undefined {
   try {
-    return JSON.parse(readFileSync(remoteStackStateFile(), 'utf8')) as RemoteStackPorts;
+    return JSON.parse(readFileSync(remoteStackStateFile(env), 'utf8')) as RemoteStackPorts;
   } catch {
     return undefined;
   }
@@ -118,15 +118,18 @@ export async function remoteStackPorts(): Promise<RemoteStackPorts> {
   return state;
 }
 
-/** Stops the run's second stack, if one was started (globalTeardown); AH_KEEP_REMOTE_STACK=1 leaves it up. */
-export function stopRemoteStack(): void {
-  if (process.env.AH_KEEP_REMOTE_STACK === '1') return;
-  const state = readState();
+/**
+ * Stops the run's second stack, if one was started (globalTeardown); AH_KEEP_REMOTE_STACK=1 leaves it up.
+ * `env`: the environment of the shared stack it belongs to (a worker's slot: test/support/stackSlots).
+ */
+export function stopRemoteStack(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.AH_KEEP_REMOTE_STACK === '1') return;
+  const state = readState(env);
   if (!state) return;
   const r = runStack('down', state.stackEnv);
   if (r.status !== 0) throw new Error(`second stack down failed:\n${r.stderr}${r.stdout}`);
   rmSync(state.runDir, { recursive: true, force: true, maxRetries: 2 });
-  rmSync(remoteStackStateFile(), { force: true });
+  rmSync(remoteStackStateFile(env), { force: true });
 }
 
 /** The run's second stack (started on first use) with the support modules loaded against it. */
