@@ -59,8 +59,13 @@ export interface CrmHealth {
   problem?: string;
 }
 
-/** The recording's bytes, or null when it no longer exists (then nothing is attached). */
-export type RecordingFetcher = (recording: RecordingRef, signal: AbortSignal) => Promise<{ filename: string; content: Buffer } | null>;
+/**
+ * The recording's bytes, or null when it no longer exists (then nothing is attached). `close`
+ * ends its connections to Asterisk: the adapter holding it calls it from its own close().
+ */
+export type RecordingFetcher = ((recording: RecordingRef, signal: AbortSignal) => Promise<{ filename: string; content: Buffer } | null>) & {
+  close?(): void;
+};
 
 /** Worth retrying: rate limits, network failures, 5xx. */
 export class TransientCrmError extends Error {

@@ -19,7 +19,7 @@ export interface AriRecordingOptions extends AriAccess {
 export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingFetcher {
   const rest = new AriHttpClient(opts);
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;
-  return async (recording, signal) => {
+  const fetchRecording: RecordingFetcher = async (recording, signal) => {
     let content: Buffer;
     try {
       content = await rest.getBuffer(`/recordings/stored/${encodeURIComponent(recording.name)}/file`, {
@@ -37,15 +37,19 @@ export function createAriRecordingFetcher(opts: AriRecordingOptions): RecordingF
     const leaf = recording.name.split('/').pop() ?? recording.name;
     return { filename: `${leaf}.${recording.format}`, content };
   };
+  return Object.assign(fetchRecording, { close: () => rest.close() });
 }
 
-/** Deletes a stored recording from Asterisk; resolves true when deleted, false when it was already gone (404). */
-export type RecordingDeleter = (name: string, signal: AbortSignal) => Promise<boolean>;
+/**
+ * Deletes a stored recording from Asterisk; resolves true when deleted, false when it was
+ * already gone (404). `close` ends its keep-alive connections (withRecordingCleanup's close).
+ */
+export type RecordingDeleter = ((name: string, signal: AbortSignal) => Promise<boolean>) & { close?(): void };
 
 /** DELETE <prefix>/ari/recordings/stored/{name} with the same ARI settings as the fetcher. */
 export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingDeleter {
   const rest = new AriHttpClient({ ...opts, timeoutMs: opts.requestTimeoutMs ?? 10_000 });
-  return async (name, signal) => {
+  const deleteRecording: RecordingDeleter = async (name, signal) => {
     signal.throwIfAborted();
     try {
       await rest.request('DELETE', `/recordings/stored/${encodeURIComponent(name)}`);
@@ -59,6 +63,7 @@ export function createAriRecordingDeleter(opts: AriRecordingOptions): RecordingD
       );
     }
   };
+  return Object.assign(deleteRecording, { close: () => rest.close() });
 }
 
 export interface RecordingCleanupOptions {
@@ -141,6 +146,7 @@ export function withRecordingCleanup(inner: CrmAdapter, o: RecordingCleanupOptio
     },
     async close() {
       if (timer) clearInterval(timer);
+      o.deleteRecording.close?.();
       await inner.close?.();
     },
   };

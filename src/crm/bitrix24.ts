@@ -167,6 +167,11 @@ export class Bitrix24Adapter implements CrmAdapter {
     return this.#auth.health?.() ?? { ready: true };
   }
 
+  /** The worker stopping: the recording download's connections to Asterisk close with it. */
+  async close(): Promise<void> {
+    this.#opts.fetchRecording?.close?.();
+  }
+
   async lookupCaller(phone: string, signal: AbortSignal): Promise<LookupResult> {
     const values = [...new Set([phone, phone.replace(/^\+/, '')])];
     const found = await this.call('crm.duplicate.findbycomm', { type: 'PHONE', values }, signal);

@@ -78,6 +78,7 @@ export function withVoicemailMail(inner: CrmAdapter, o: VoicemailMailOptions): C
     },
     async close() {
       o.sender.close();
+      o.fetchRecording.close?.();
       await inner.close?.();
     },
   };

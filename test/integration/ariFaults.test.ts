@@ -1,10 +1,11 @@
 // The daemon's ARI connection breaking the ways networks break, on the real stack.
 import { join } from 'node:path';
-import ari from 'ari-client';
+import { once } from 'node:events';
+import WebSocket from 'ws';
 import { observeAri, playbackOf } from '../support/ariObserver';
 import { eventually, startDaemon, writeConfig, type RunningDaemon } from '../support/daemon';
 import { call, startUas } from '../support/sipp';
-import { ariPassword, ariPort, ariUrl, ariUser, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
+import { ariPassword, ariPort, ariUser, officePort, repoRoot, uniqueDid, uniquePrefix } from '../support/stackEnv';
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy';
 
 /** A 2 s tone: long enough to cut the connection while it plays, short enough not to wait for. */
@@ -105,13 +106,19 @@ describe('ARI connection faults', () => {
   });
 
   test('ApplicationReplaced: another connection taking the app name makes the daemon report it', async () => {
-    const intruder = await ari.connect(ariUrl, ariUser, ariPassword);
+    // The events WebSocket for the daemon's app name, as any ARI client opens it.
+    const intruder = new WebSocket(
+      `ws://127.0.0.1:${ariPort}/ari/events?app=after-hours&api_key=${encodeURIComponent(`${ariUser}:${ariPassword}`)}`,
+    );
+    await once(intruder, 'open');
     try {
-      await intruder.start('after-hours');
       expect(await eventually(async () => (await daemon.health())?.ari === 'replaced', 3000)).toBe(true);
       expect((await daemon.health())?.ready).toBe(false);
     } finally {
-      intruder.stop();
+      // Closed before the file ends (ari-client's stop() did not wait: the socket outlived the file).
+      const closed = once(intruder, 'close');
+      intruder.close();
+      await closed;
     }
   });
 });

@@ -55,7 +55,10 @@ describe('the console page in a real browser, with real calls', () => {
 
   afterAll(async () => {
     // Chromium may take its time to go under load; the rest is stopped either way.
-    await Promise.race([browser?.close(), new Promise((r) => setTimeout(r, 15_000))]);
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([browser?.close(), new Promise((r) => (giveUp = setTimeout(r, 15_000)))]);
+    // Else the 15 s timer held jest that long after the file.
+    clearTimeout(giveUp);
     await consoleApp?.stop();
     await daemon?.stop();
     redis?.disconnect();

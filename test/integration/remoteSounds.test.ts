@@ -91,21 +91,12 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
     const reader = new Redis(env.redisUrl);
     const keys = streamKeys(prefix);
     const logger = pino({ level: process.env.AH_TEST_LOG ?? 'silent' });
-    const worker = new CrmWorker({
-      redis,
-      reader,
-      keys,
+    const adapter = createAdapter(
+      workerSettings({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }),
       logger,
-      blockMs: 200,
-      adapter: createAdapter(
-        workerSettings({ ...fake.workerEnv, ARI_URL: env.ariUrl, ARI_USER: env.ariUser, ARI_PASSWORD: env.ariPassword }),
-        logger,
-        {
-          redis,
-          keys,
-        },
-      ),
-    });
+      { redis, keys },
+    );
+    const worker = new CrmWorker({ redis, reader, keys, logger, blockMs: 200, adapter });
     try {
       const { result: r, spurts } = await stack.callHearing({ to: voicemailDid, expect: 200, talkMs: 10_000 });
       expect(r.finalCode).toBe(200);
@@ -157,6 +148,8 @@ describe('Asterisk without the repository: sounds over HTTP, recordings deleted 
       expect(metrics).not.toMatch(/after_hours_media_failures_total\{[^}]*\} [1-9]/);
     } finally {
       await worker.stop();
+      // Its ARI connections (the recording's download and deletion), as crm-worker's stop does.
+      await adapter.close?.();
       redis.disconnect();
       reader.disconnect();
       await fake.stop();

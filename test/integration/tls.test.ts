@@ -78,7 +78,8 @@ async function prefixProxy(prefix: string, target: number): Promise<{ port: numb
       res.writeHead(404).end();
       return;
     }
-    const up = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path, headers: req.headers }, (r) => {
+    // agent: false: no keep-alive socket to Asterisk outlives the proxy (the global agent keeps them).
+    const up = httpRequest({ host: '127.0.0.1', port: target, method: req.method, path, headers: req.headers, agent: false }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });

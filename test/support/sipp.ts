@@ -97,7 +97,8 @@ export async function freeUdpPort(): Promise<number> {
 export async function udpPortTaken(port: number): Promise<boolean> {
   const s = dgram.createSocket('udp4');
   return new Promise<boolean>((resolve) => {
-    s.once('error', () => resolve(true));
+    // A bind that failed leaves the socket open: close it too (each poll of startUas made one).
+    s.once('error', () => s.close(() => resolve(true)));
     s.bind(port, host, () => s.close(() => resolve(false)));
   });
 }

@@ -144,7 +144,7 @@ describe('parsePhpQuery (fake portal accepts form-encoded bodies)', () => {
 });
 
 describe('ARI recording fetcher', () => {
-  it('GETs the stored recording with basic auth; 404 means gone', async () => {
+  it("GETs the stored recording with basic auth; 404 means gone; the adapter's close() closes its connections", async () => {
     const seen: { url?: string; auth?: string }[] = [];
     const server = createServer((req, res) => {
       seen.push({ url: req.url, auth: req.headers.authorization });
@@ -166,6 +166,10 @@ describe('ARI recording fetcher', () => {
       });
       await expect(fetchRecording({ name: 'gone', format: 'wav' }, signal())).resolves.toBeNull();
       expect(seen[0]).toEqual({ url: '/ari/recordings/stored/vm%2Fabc/file', auth: `Basic ${Buffer.from('ah:pw').toString('base64')}` });
+      // The worker's stop closes the adapter, and the adapter the download's connections.
+      const close = jest.spyOn(fetchRecording, 'close');
+      await new Bitrix24Adapter({ webhookUrl: 'https://portal.example/rest/1/t/', fetchRecording }).close();
+      expect(close).toHaveBeenCalledTimes(1);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

@@ -38,13 +38,18 @@ describe('crmFetch', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
-    server = createServer((_req, res) => setTimeout(() => res.end('late'), 2000));
+    // Answers too late; a request the client gave up on takes its timer with it (else the
+    // timer kept the worker alive for up to 2 s after the file).
+    server = createServer((_req, res) => {
+      const late = setTimeout(() => res.end('late'), 2000);
+      res.on('close', () => clearTimeout(late));
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => {
+  afterAll(async () => {
     server.closeAllConnections();
-    server.close();
+    await new Promise((r) => server.close(r));
   });
 
   it('a refused connection is a retryable error that says so, naming the address it was given', async () => {

@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { RECORDING_STORED, RECORDING_STORED_STEP, type CrmAdapter, type StepJournal } from '../../../src/crm/adapter';
-import { withRecordingCleanup } from '../../../src/crm/ariRecordings';
+import { createAriRecordingDeleter, withRecordingCleanup } from '../../../src/crm/ariRecordings';
 import { workerSettings } from '../../../src/settings/processes';
 import { makeEvent } from './fixtures';
 
@@ -119,6 +122,44 @@ describe('voicemail deletion from Asterisk after the CRM work', () => {
     const at = (zadd.mock.calls[0] as unknown[])[2] as number;
     expect(at).toBeGreaterThanOrEqual(before + 3_600_000);
     await a.close?.();
+  });
+
+  describe("the worker's stop closes the deletion's connection to Asterisk", () => {
+    let server: Server;
+    const sockets: Socket[] = [];
+    const requests: string[] = [];
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        requests.push(`${req.method} ${req.url}`);
+        res.writeHead(204).end();
+      });
+      server.on('connection', (s: Socket) => sockets.push(s));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    });
+    afterAll(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+
+    it("kept alive after the deletion, ended by the adapter's close()", async () => {
+      const { port } = server.address() as AddressInfo;
+      const a = withRecordingCleanup(inner(), {
+        deleteRecording: createAriRecordingDeleter({ url: `http://127.0.0.1:${port}/ari/`, user: 'ah', password: 'pw' }),
+        retentionMs: 0,
+        redis: noRedis,
+        dueKey: 'k',
+      });
+      await a.apply(makeEvent(), [], { journal: memoryJournal(), signal });
+      expect(requests).toEqual(['DELETE /ari/recordings/stored/vm-1']);
+      expect(sockets).toHaveLength(1);
+      const socket = sockets[0]!;
+      expect(socket.destroyed).toBe(false);
+      // Without the close, this socket stayed open (and held crm-worker's process) until Asterisk dropped it.
+      const closed = once(socket, 'close');
+      await a.close?.();
+      await closed;
+      expect(socket.destroyed).toBe(true);
+    }, 5000);
   });
 
   it('RECORDING_RETENTION_HOURS: default 0, refused when not a number', () => {

@@ -138,6 +138,15 @@ describe('the voicemail e-mail', () => {
     smtp = await startSmtpServer();
   });
 
+  it("close() ends the recording download's connections and closes the CRM inside", async () => {
+    const closeDownload = jest.fn();
+    const closeInner = jest.fn(async () => undefined);
+    const a = mailer({ fetchRecording: Object.assign(async () => null, { close: closeDownload }) }, { ...NO_CRM, close: closeInner });
+    await a.close?.();
+    expect(closeDownload).toHaveBeenCalledTimes(1);
+    expect(closeInner).toHaveBeenCalledTimes(1);
+  });
+
   it('the recording leaves Asterisk only after the mail went, and at once (the mail holds it)', async () => {
     const deleted: string[] = [];
     const cleanup = (a: CrmAdapter) =>
