@@ -36,12 +36,26 @@ describe('epoch-day calendar', () => {
     );
   });
 
-  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '26-01-01', '2026-01-01T00:00', ''])(
-    'refuses %j',
-    (text) => {
-      expect(parseIsoDate(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '2026-02-30',
+    '2025-02-29',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-04-31',
+    '2026-1-1',
+    '26-01-01',
+    '2026-01-01T00:00',
+    '',
+    'x2026-01-01',
+    '12026-01-01',
+  ])('refuses %j', (text) => {
+    expect(parseIsoDate(text)).toBeUndefined();
+  });
+
+  it('writes years before 1000 with four digits', () => {
+    expect(formatEpochDay(epochDayOf(999, 1, 5))).toBe('0999-01-05');
+    expect(formatEpochDay(epochDayOf(5, 3, 7))).toBe('0005-03-07');
+  });
 
   it('accepts leap days in leap years only', () => {
     expect(parseIsoDate('2024-02-29')).toBe(epochDayOf(2024, 2, 29));
