@@ -315,8 +315,10 @@ describe('Redis outage', () => {
       redisProc = await startRedis();
       await client.connect();
       // A fresh Redis: the first event died with the old one; the three spooled ones arrive.
+      // The deadline is generous: the daemon's reconnect backs off up to 5 s per attempt, and a CI
+      // run with four integration workers once missed 15 s (cause not found; see the closing note).
       const count = async () => (await client.xlen(`${prefix}events`)) >= 3;
-      expect(await eventually(count, 15000, 200)).toBe(true);
+      expect(await eventually(count, 40000, 200)).toBe(true);
       // Nothing more to come: the daemon's spool is empty (every spooled event acknowledged).
       const spooled = async () =>
         Number(/^after_hours_spooled_events (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text())?.[1]);
@@ -329,5 +331,5 @@ describe('Redis outage', () => {
       await d.stop();
       redisProc.kill('SIGKILL');
     }
-  });
+  }, 120_000);
 });
