@@ -16,6 +16,8 @@ export interface CallControl {
   answer(channelId: string): Promise<void>;
   ring(channelId: string): Promise<void>;
   play(channelId: string, playbackId: string, media: string): Promise<void>;
+  /** Whether Asterisk has this playback now (false: it ended, or never started); throws when Asterisk does not answer. */
+  playbackExists(playbackId: string): Promise<boolean>;
   stopPlayback(playbackId: string): Promise<void>;
   record(
     channelId: string,
@@ -33,6 +35,15 @@ export interface CallControl {
   dial(channelId: string, caller: string, timeoutSeconds: number): Promise<void>;
   createBridge(bridgeId: string): Promise<void>;
   addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+}
+
+/**
+ * A request that got no answer (a cut or refused connection, a time-out) but may have reached
+ * Asterisk, which may have acted on it: the port's errors say so with `mayHaveReached: true`
+ * (src/ariHttp's AriUnansweredError).
+ */
+export function mayHaveReached(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { mayHaveReached?: unknown }).mayHaveReached === true;
 }
 
 /** Routes the ARI events of what an action creates (a playback, a recording, a forward leg) to its call. */
@@ -68,6 +79,16 @@ export function mediaFor(ctx: ActionContext, file: string): string {
   return ctx.sounds ? ctx.sounds.uriFor(file) : soundUri(file);
 }
 
+/**
+ * After a play request failed: whether the sound may be playing. Only when the request may
+ * have reached Asterisk; then Asterisk is asked, and when that fails too (the ARI connection is
+ * down) the playback is taken as started: the reconnect settles it.
+ */
+async function mayBePlaying(ctx: ActionContext, playbackId: string, err: unknown): Promise<boolean> {
+  if (!mayHaveReached(err)) return false;
+  return ctx.rest.playbackExists(playbackId).catch(() => true);
+}
+
 /** Plays one sound and waits for it to end (or the caller to hang up). Returns false when the caller left. */
 export async function playAndWait(s: CallSession, ctx: ActionContext, media: string, maxMs = 120_000): Promise<boolean> {
   const playbackId = s.nextId('pb');
@@ -75,10 +96,15 @@ export async function playAndWait(s: CallSession, ctx: ActionContext, media: str
   try {
     await ctx.rest.play(s.channel.id, playbackId, media);
   } catch (err) {
-    // A missing sound must not strand the call: log it and carry on without it.
-    ctx.log.warn({ err, media, call: s.id }, 'playback failed to start');
-    ctx.mediaFailed?.('playback', 'not-started');
-    return !s.hungUp;
+    if (!(await mayBePlaying(ctx, playbackId, err))) {
+      // A missing sound must not strand the call: log it and carry on without it.
+      ctx.log.warn({ err, media, call: s.id }, 'playback failed to start');
+      ctx.mediaFailed?.('playback', 'not-started');
+      return !s.hungUp;
+    }
+    // The answer was lost, not the playback: Asterisk plays it, and its end comes as an event
+    // (or, when the connection is down, from the reconnect's look at what is still playing).
+    ctx.log.warn({ err, media, call: s.id }, 'the answer to a playback request was lost; waiting for the playback');
   }
   const sig = await s.waitFor((x) => x.kind === 'playback-finished' && x.playbackId === playbackId, maxMs);
   if (sig === undefined) {

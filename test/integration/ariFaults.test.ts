@@ -105,6 +105,33 @@ describe('ARI connection faults', () => {
     expect(daemon.logs()).not.toMatch(/playback did not finish in time/);
   });
 
+  test('the connection breaks before the play request’s answer arrives: the announcement Asterisk plays is waited for, then the reject', async () => {
+    const before = await reconnects();
+    const observer = await observeAri();
+    const media = announcement.replace(/\.wav$/, '');
+    let r: Awaited<ReturnType<typeof call>>;
+    try {
+      // What Asterisk sends the daemon arrives 300 ms late: the playback has started (seen from the
+      // side) before the daemon has the answer to its request, and the cut loses that answer.
+      proxy.delayAnswers(300);
+      const pending = call({ to: announced, expect: 486, earlyMedia: true, timeoutMs: 60_000 });
+      await observer.waitFor(playbackOf('PlaybackStarted', media));
+      proxy.refuse();
+      proxy.cut();
+      proxy.delayAnswers(0);
+      await observer.waitFor(playbackOf('PlaybackFinished', media));
+      proxy.allow();
+      r = await pending;
+    } finally {
+      proxy.delayAnswers(0);
+      await observer.close();
+    }
+    expect(r.finalCode).toBe(486);
+    expect(r.codes).toContain(183);
+    expect(await reconnects()).toBe(before + 1);
+    expect(daemon.logs()).toMatch(/the answer to a playback request was lost; waiting for the playback/);
+  });
+
   test('ApplicationReplaced: another connection taking the app name makes the daemon report it', async () => {
     // The events WebSocket for the daemon's app name, as any ARI client opens it.
     const intruder = new WebSocket(

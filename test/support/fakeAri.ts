@@ -12,8 +12,8 @@ import { CallSession } from '../../src/call/callSession';
 import { loadConfigText } from '../../src/config/load';
 import type { Language } from '../../src/policy/callEvent';
 
-/** The requests an action makes, as the fake answers them. */
-type Requests = CallControl;
+/** The requests an action makes that Asterisk answers with events, as the fake answers them. */
+type Requests = Omit<CallControl, 'playbackExists'>;
 type RequestName = keyof Requests;
 
 /**
@@ -45,6 +45,8 @@ export class FakeAri {
   readonly ctx: ActionContext;
   private clock = Date.parse('2026-11-29T22:00:00Z');
   private readonly overrides = new Map<RequestName, (args: unknown[]) => Reaction>();
+  /** GET /playbacks/{id}: what Asterisk says (by default: no such playback), or an error. */
+  private playbackLookup: (playbackId: string) => boolean | Error = () => false;
 
   constructor(opts: { caller?: string; language?: Language } = {}) {
     const channel: AriChannel = {
@@ -74,6 +76,12 @@ export class FakeAri {
     return this;
   }
 
+  /** Replaces what Asterisk says when asked whether a playback exists. */
+  onPlaybackExists(answer: (playbackId: string) => boolean | Error): this {
+    this.playbackLookup = answer;
+    return this;
+  }
+
   /** Moves the call's clock on (durations in outcomes). */
   advance(ms: number): void {
     this.clock += ms;
@@ -90,7 +98,7 @@ export class FakeAri {
     this.session.deliver({ kind: 'hangup' });
   }
 
-  private rest(): Requests {
+  private rest(): CallControl {
     // What Asterisk does when nothing else was said.
     const defaults: { [K in RequestName]: (...args: Parameters<Requests[K]>) => Reaction } = {
       answer: () => undefined,
@@ -131,6 +139,12 @@ export class FakeAri {
       };
     const rest = {} as Record<RequestName, unknown>;
     for (const name of Object.keys(defaults) as RequestName[]) rest[name] = handle(name);
-    return rest as unknown as Requests;
+    const playbackExists = async (playbackId: string): Promise<boolean> => {
+      this.requests.push(`playbackExists ${playbackId}`);
+      const answer = this.playbackLookup(playbackId);
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    return { ...(rest as unknown as Requests), playbackExists };
   }
 }

@@ -11,6 +11,8 @@ export interface TcpProxy {
   allow(): void;
   /** Keeps connections open but passes no more bytes (a dead peer TCP has not noticed). */
   freeze(): void;
+  /** Holds what the target sends back for `ms` before passing it on (0: at once), as a slow network would. */
+  delayAnswers(ms: number): void;
   connections(): number;
   close(): Promise<void>;
 }
@@ -19,6 +21,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const pairs = new Set<[Socket, Socket]>();
   let refusing = false;
   let frozen = false;
+  let answerDelayMs = 0;
   const server: Server = createServer((client) => {
     if (refusing) {
       client.resetAndDestroy();
@@ -27,12 +30,22 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     const upstream = connect(targetPort, targetHost);
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
-    const forward = (from: Socket, to: Socket) =>
+    // Answers held back keep their order, also when the delay is changed meanwhile.
+    let heldUntil = 0;
+    const forward = (from: Socket, to: Socket, delayed: boolean) =>
       from.on('data', (d: Buffer) => {
-        if (!frozen) to.write(d);
+        if (frozen) return;
+        const now = Date.now();
+        if (!delayed || (answerDelayMs === 0 && heldUntil <= now)) {
+          to.write(d);
+          return;
+        }
+        heldUntil = Math.max(heldUntil, now + answerDelayMs);
+        // A cut before then loses the bytes, as a reset loses what was in flight.
+        setTimeout(() => to.destroyed || to.write(d), heldUntil - now);
       });
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
     const end = () => {
       pairs.delete(pair);
       client.destroy();
@@ -61,6 +74,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     freeze: () => {
       frozen = true;
+    },
+    delayAnswers: (ms) => {
+      answerDelayMs = ms;
     },
     connections: () => pairs.size,
     close: () =>

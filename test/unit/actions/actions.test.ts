@@ -294,6 +294,65 @@ describe('hangup', () => {
     expect(ari.requests.at(-1)).toBe('hangup c1 busy');
   });
 
+  // The connection broke after Asterisk took the request, before its answer came back.
+  const lostAnswer = () => new AriUnansweredError('POST', '/channels/c1/play/call1-pb-1', true, 'socket hang up');
+
+  it('the play request’s answer is lost while Asterisk plays it: the announcement is waited for, then the reject', async () => {
+    const ari = new FakeAri();
+    let playbackId = '';
+    ari.on('play', (_c, id) => {
+      playbackId = id;
+      return lostAnswer();
+    });
+    ari.onPlaybackExists(() => {
+      // Still playing when asked; its end arrives as an event afterwards.
+      ari.deliver([{ kind: 'playback-finished', playbackId, state: 'done' }]);
+      return true;
+    });
+    expect(await runHangup(ari.session, ari.ctx, { cause: 'busy', announcement: '/srv/closed.wav' })).toEqual({
+      kind: 'rejected',
+      cause: 'busy',
+    });
+    expect(ari.requests).toEqual(['play c1 sound:/srv/closed', `playbackExists ${playbackId}`, 'hangup c1 busy']);
+    expect(ari.mediaFailures).toEqual([]);
+  });
+
+  it('the answer is lost and Asterisk cannot be asked (connection down): the reject waits for the playback’s end', async () => {
+    const ari = new FakeAri();
+    let playbackId = '';
+    ari.on('play', (_c, id) => {
+      playbackId = id;
+      return lostAnswer();
+    });
+    ari.onPlaybackExists(() => new AriUnansweredError('GET', '/playbacks/x', false, 'connect ECONNREFUSED'));
+    const outcome = runHangup(ari.session, ari.ctx, { cause: 'busy', announcement: '/srv/closed.wav' });
+    await new Promise((r) => setImmediate(r));
+    // Nothing is rejected while the playback may still be playing.
+    expect(ari.requests).toEqual(['play c1 sound:/srv/closed', `playbackExists ${playbackId}`]);
+    // The reconnect finds it ended (AriEventDispatcher.resync).
+    ari.session.deliver({ kind: 'playback-finished', playbackId, state: 'done' });
+    expect(await outcome).toEqual({ kind: 'rejected', cause: 'busy' });
+    expect(ari.requests.at(-1)).toBe('hangup c1 busy');
+  });
+
+  it('the answer is lost and Asterisk has no such playback: not started, counted, the caller is rejected at once', async () => {
+    const ari = new FakeAri();
+    ari.on('play', () => lostAnswer());
+    expect(await runHangup(ari.session, ari.ctx, { cause: 'busy', announcement: '/srv/closed.wav' })).toEqual({
+      kind: 'rejected',
+      cause: 'busy',
+    });
+    expect(ari.mediaFailures).toEqual(['playback:not-started']);
+  });
+
+  it('a play request that surely never reached Asterisk: not started, Asterisk is not asked about it', async () => {
+    const ari = new FakeAri();
+    ari.on('play', () => new AriUnansweredError('POST', '/channels/c1/play/x', false, 'connect ECONNREFUSED'));
+    await runHangup(ari.session, ari.ctx, { cause: 'busy', announcement: '/srv/closed.wav' });
+    expect(ari.requests).toEqual(['play c1 sound:/srv/closed', 'hangup c1 busy']);
+    expect(ari.mediaFailures).toEqual(['playback:not-started']);
+  });
+
   it('an announcement Asterisk could not play (PlaybackFinished, failed): counted, the caller is still rejected', async () => {
     const ari = new FakeAri();
     ari.on('play', (_c, playbackId) => [{ kind: 'playback-finished', playbackId, state: 'failed' }]);
