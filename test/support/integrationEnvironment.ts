@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import NodeEnvironment from 'jest-environment-node';
 import { packageRoot } from '../../src/shared/paths';
-import { slotEnv, slotOf, STARTED_BY_JEST } from './stackSlots';
+import { applySlot, slotOf, STARTED_BY_JEST } from './stackSlots';
 
 const stackScript = join(packageRoot(), 'scripts', 'stack');
 
@@ -17,10 +17,7 @@ const stackScript = join(packageRoot(), 'scripts', 'stack');
 function enterSlot(): number {
   const slot = slotOf(process.env);
   if (slot > 1 && process.env.AH_STACK_SLOT !== String(slot)) {
-    for (const [k, v] of Object.entries(slotEnv(process.env, slot))) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    applySlot(process.env, slot);
     process.env.AH_STACK_SLOT = String(slot);
   }
   return slot;

@@ -65,8 +65,12 @@ export function slotEnv(base: NodeJS.ProcessEnv, slot: number): Record<string, s
 
 /** `base` with slot `slot`'s variables applied. */
 export function envOfSlot(base: NodeJS.ProcessEnv, slot: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const [k, v] of Object.entries(slotEnv(base, slot))) {
+  return applySlot({ ...base }, slot);
+}
+
+/** Moves `env` itself to slot `slot` (a worker's process.env): sets the slot's variables, unsets the ones it has none of. */
+export function applySlot(env: NodeJS.ProcessEnv, slot: number): NodeJS.ProcessEnv {
+  for (const [k, v] of Object.entries(slotEnv(env, slot))) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
