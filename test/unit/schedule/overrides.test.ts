@@ -1,6 +1,6 @@
 import { decide, decideNow } from '../../../src/schedule/decide';
 import { openIntervals } from '../../../src/schedule/openIntervals';
-import { addOverride, covers, overrideInForce } from '../../../src/schedule/overrides';
+import { addOverride, covers, overrideBoundaries, overrideInForce } from '../../../src/schedule/overrides';
 import type { Override } from '../../../src/schedule/types';
 import { at, build, isoIn } from './support';
 
@@ -94,6 +94,41 @@ describe('addOverride keeps only what can still apply', () => {
     expect(addOverride([closedForever, meeting], forAnHour, now)).toEqual([closedForever, meeting, forAnHour]);
     expect(covers(forAnHour, meeting, now)).toBe(false);
     expect(covers({ state: 'open', from: meeting.from, until: meeting.until, setAt: now }, meeting, now)).toBe(true);
+  });
+});
+
+describe('covers: the newer window holds what is left of the older one', () => {
+  const now = W('2026-12-01T10:00:00');
+  const h = 3_600_000;
+  const older: Override = { state: 'closed', from: now + h, until: now + 3 * h, setAt: now - 1000 };
+
+  it('a newer one starting later never covers, even one without an end', () => {
+    expect(covers({ state: 'open', from: now + 2 * h, setAt: now }, older, now)).toBe(false);
+    expect(covers({ state: 'open', from: now + h + 1, until: now + 4 * h, setAt: now }, older, now)).toBe(false);
+    expect(addOverride([older], { state: 'open', from: now + 2 * h, setAt: now }, now)).toHaveLength(2);
+  });
+
+  it('one starting at the same instant or earlier covers when it ends as late or later, or never', () => {
+    expect(covers({ state: 'open', from: now + h, until: now + 3 * h, setAt: now }, older, now)).toBe(true);
+    expect(covers({ state: 'open', setAt: now }, older, now)).toBe(true);
+    expect(covers({ state: 'open', until: now + 3 * h - 1, setAt: now }, older, now)).toBe(false);
+    // What has begun is compared from now: an older one already in force is covered by one set now.
+    expect(covers({ state: 'open', until: now + 3 * h, setAt: now }, { ...older, from: now - h }, now)).toBe(true);
+  });
+});
+
+describe('overrideBoundaries', () => {
+  it('offers the starts and ends in (after, limit] only: ascending, each once', () => {
+    const a = W('2026-12-01T10:00:00');
+    const list: Override[] = [
+      { state: 'closed', from: a, until: a + 10, setAt: 0 }, // a start at `after` is not offered
+      { state: 'open', from: a + 5, until: a + 20, setAt: 1 }, // an end at the limit is
+      { state: 'open', from: a - 5, until: a, setAt: 2 }, // nor an end at `after`, nor anything before
+      { state: 'closed', from: a + 10, until: a + 21, setAt: 3 }, // past the limit: not offered; a + 10 once
+      { state: 'open', setAt: 4 },
+    ];
+    expect(overrideBoundaries(list, a, a + 20)).toEqual([a + 5, a + 10, a + 20]);
+    expect(overrideBoundaries(list, a + 20, a + 20)).toEqual([]);
   });
 });
 
