@@ -286,6 +286,9 @@ describe('Redis outage', () => {
       });
       return p;
     };
+    /** Events in the daemon's spool (on disk or held), from its metrics. */
+    const spooled = async (daemon: RunningDaemon) =>
+      Number(/^after_hours_spooled_events (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text())?.[1]);
     const url = `redis://127.0.0.1:${port}`;
     const prefix = uniquePrefix('outage');
     const did = uniqueDid();
@@ -306,7 +309,10 @@ describe('Redis outage', () => {
       expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
       expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
 
-      // Crash the daemon during the outage: the spooled events survive it.
+      // Crash the daemon during the outage: the spooled events survive it. Once they are spooled:
+      // an event is written after its call ends (the caller's 486 does not wait for the disk), so a
+      // crash in that moment loses it; a run with four workers once killed the daemon in between.
+      expect(await eventually(async () => (await spooled(d)) === 2, 10000, 50)).toBe(true);
       await d.stop('SIGKILL');
       d = await startDaemon({ configFile: file, prefix, redis: url, spoolDir });
       await d.waitHealthy();
@@ -314,15 +320,12 @@ describe('Redis outage', () => {
 
       redisProc = await startRedis();
       await client.connect();
-      // A fresh Redis: the first event died with the old one; the three spooled ones arrive.
-      // The deadline is generous: the daemon's reconnect backs off up to 5 s per attempt, and a CI
-      // run with four integration workers once missed 15 s (cause not found; see the closing note).
+      // A fresh Redis: the first event died with the old one; the three spooled ones arrive (the
+      // daemon's reconnect backs off up to 5 s per attempt).
       const count = async () => (await client.xlen(`${prefix}events`)) >= 3;
-      expect(await eventually(count, 40000, 200)).toBe(true);
+      expect(await eventually(count, 15000, 200)).toBe(true);
       // Nothing more to come: the daemon's spool is empty (every spooled event acknowledged).
-      const spooled = async () =>
-        Number(/^after_hours_spooled_events (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${d.port}/metrics`)).text())?.[1]);
-      expect(await eventually(async () => (await spooled()) === 0, 15000, 100)).toBe(true);
+      expect(await eventually(async () => (await spooled(d)) === 0, 15000, 100)).toBe(true);
       const events = await streamEvents(client, prefix);
       expect(events).toHaveLength(3);
       expect(new Set(events.map((e) => e.id)).size).toBe(3);

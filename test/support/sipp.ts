@@ -83,14 +83,44 @@ process.once('exit', () => {
 
 /** A free UDP port on 127.0.0.1 (the OS picks it). */
 export async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(0, host, () => resolve());
-  });
+  const s = await bindUdp(0);
   const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
+  await closeUdp(s);
   return port;
+}
+
+/**
+ * A media port for sipp's -mp: sipp binds audio RTP there and video RTP two above it, so the
+ * port and the three above it must all be free (a busy machine once had the video port taken).
+ */
+export async function freeMediaPort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const first = await bindUdp(0);
+    const port = first.address().port;
+    const held = [first];
+    try {
+      if (port + 3 > 65535) continue;
+      for (let p = port + 1; p <= port + 3; p++) held.push(await bindUdp(p));
+      return port;
+    } catch (err) {
+      if (attempt >= 50) throw err;
+    } finally {
+      await Promise.all(held.map(closeUdp));
+    }
+  }
+}
+
+function bindUdp(port: number): Promise<dgram.Socket> {
+  const s = dgram.createSocket('udp4');
+  return new Promise<dgram.Socket>((resolve, reject) => {
+    // A bind that failed leaves the socket open: close it before saying so.
+    s.once('error', (err) => s.close(() => reject(err)));
+    s.bind(port, host, () => resolve(s));
+  });
+}
+
+function closeUdp(s: dgram.Socket): Promise<void> {
+  return new Promise<void>((resolve) => s.close(() => resolve()));
 }
 
 /** true when something already holds the UDP port on 127.0.0.1 */
@@ -191,7 +221,7 @@ export async function call(opts: CallOptions): Promise<CallResult> {
   const scenario = scenarioPath(
     opts.scenario ?? (opts.expect === 200 ? 'caller-answered' : opts.earlyMedia ? 'caller-early-media-reject' : 'caller-reject'),
   );
-  const [localPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const [localPort, mediaPort] = [await freeUdpPort(), await freeMediaPort()];
   const trace = path.join(dir, 'messages.log');
   const errorFile = path.join(dir, 'errors.log');
   const args = [
@@ -323,7 +353,7 @@ export async function startUas(opts: {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ah-sipp-uas-${opts.behaviour}-`));
   const trace = path.join(dir, 'messages.log');
   const errorFile = path.join(dir, 'errors.log');
-  const mediaPort = await freeUdpPort();
+  const mediaPort = await freeMediaPort();
   const args = [
     '-sf',
     scenarioPath(opts.scenario ?? `uas-${opts.behaviour}`),
