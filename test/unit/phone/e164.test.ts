@@ -1,4 +1,5 @@
 import { checkForwardTarget, normaliseCaller, normaliseNumber, trimSpaces } from '../../../src/phone/e164';
+import { parseNumberPrefix } from '../../../src/phone/numberPrefix';
 
 // Junk after (or inside) a phone number is refused, not silently dropped: libphonenumber-js
 // extracts a number from surrounding text, so without this check ` ext. 99` or a NUL would
@@ -162,5 +163,48 @@ describe('long input: only its first 200 characters are read for a number (libph
     const r = normaliseNumber(`+48 22 123 45 67 ext. 99${' '.repeat(300)}x`);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/extensions are not supported/);
+  });
+});
+
+describe('each refusal in its own words', () => {
+  test('forward targets: national format, not a valid number, premium-rate, shared-cost', () => {
+    expect(checkForwardTarget('022 123 45 67', [])).toEqual({
+      ok: false,
+      error: 'forward target "022 123 45 67" must be in international format (+country code)',
+    });
+    expect(checkForwardTarget('+48 12', [])).toEqual({ ok: false, error: 'forward target "+48 12" is not a valid phone number' });
+    expect(checkForwardTarget('+48 701 234 567', [])).toEqual({
+      ok: false,
+      error: 'forward target "+48 701 234 567" is a premium-rate number (toll-fraud guard)',
+    });
+    expect(checkForwardTarget('+33 8 10 12 34 56', [])).toEqual({
+      ok: false,
+      error: 'forward target "+33 8 10 12 34 56" is a shared-cost number (toll-fraud guard)',
+    });
+  });
+
+  test('no digit at all; a letter with a + further on is named as the letter', () => {
+    expect(normaliseNumber('abc')).toEqual({ ok: false, error: '"abc" is not a phone number' });
+    expect(normaliseNumber('+48600a100+200')).toEqual({
+      ok: false,
+      error:
+        '"+48600a100+200" contains characters that are not part of a phone number ("a"; allowed: digits, a leading +, spaces, dots, hyphens, parentheses, /)',
+    });
+  });
+
+  test('caller ids: 00-international read without a region; what is no number says so', () => {
+    expect(normaliseCaller('0048600100200')).toEqual({ ok: true, e164: '+48600100200', country: 'PL' });
+    expect(normaliseCaller('zzz')).toEqual({ ok: false, error: '"zzz" is not a valid phone number' });
+  });
+});
+
+describe('number prefixes', () => {
+  test('a list that takes a word too names it in the refusal', () => {
+    const list = { minDigits: 4, tooShort: '', matches: 'callers', orElse: '"anonymous"' };
+    expect(parseNumberPrefix('anon', list)).toEqual({
+      ok: false,
+      error:
+        '"anon" must be "anonymous" or an international number or prefix: "+", then digits (spaces, dots, hyphens and parentheses allowed)',
+    });
   });
 });

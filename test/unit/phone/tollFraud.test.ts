@@ -148,3 +148,16 @@ describe('the refusals say exactly what is allowed', () => {
     if (!f.ok) expect(f.error).toContain("outside the called number's country (none)");
   });
 });
+
+describe('a target refused on two counts is refused for its risk', () => {
+  test('a premium-rate number abroad: the premium-rate refusal, not the country one', () => {
+    expect(checkForward('+33 8 92 12 34 56', WARSAW, NONE)).toEqual({
+      ok: false,
+      error: 'forward target "+33 8 92 12 34 56" is a premium-rate number (toll-fraud guard)',
+    });
+  });
+
+  test('an allowNumbers prefix of 15 digits, the longest a number has, is taken', () => {
+    expect(parseAllowedPrefix('+123456789012345')).toEqual({ ok: true, prefix: '+123456789012345' });
+  });
+});

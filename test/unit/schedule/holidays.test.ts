@@ -243,3 +243,84 @@ describe('holidays are local dates of the number zone', () => {
     expect(s.holidayRuleAt(at('2025-12-31T13:00:00Z'))).toBe(0);
   });
 });
+
+describe('rules a stored configuration may hold that no longer read', () => {
+  it('a range whose start does not parse closes nothing (not every day up to its end)', () => {
+    expect(dates([{ kind: 'range', from: '2026-02-30', to: '2027-06-01' }])).toEqual([]);
+  });
+
+  it('a range whose end does not parse, sorted first, hides none of the rules after it', () => {
+    expect(
+      dates([
+        { kind: 'range', from: '2025-03-01', to: 'soon' },
+        { kind: 'date', date: '2026-03-01' },
+        { kind: 'range', from: '2027-01-01', to: '2027-01-02' },
+      ]),
+    ).toEqual(['2026-03-01', '2027-01-01', '2027-01-02']);
+  });
+});
+
+describe('many rules', () => {
+  // A day's rule code (index + 1) is a byte up to 254 rules, a 16-bit word up to 65,534, 32 bits beyond.
+  it.each([256, 65_535, 65_600])('%i rules: the last one is named on its date, the first on its own', (n) => {
+    const specs: HolidaySpec[] = Array.from({ length: n - 1 }, (): HolidaySpec => ({ kind: 'date', date: '2020-01-01' }));
+    specs.push({ kind: 'date', date: '2026-05-04' });
+    const calendar = new HolidayCalendars().get(specs, warsaw);
+    expect([calendar.ruleAt(epochDayOf(2026, 5, 4)), calendar.ruleAt(epochDayOf(2020, 1, 1))]).toEqual([n - 1, 0]);
+  });
+});
+
+describe('years asked in any order', () => {
+  const specs: HolidaySpec[] = [
+    { kind: 'yearly', month: 1, day: 1 },
+    { kind: 'yearly', month: 12, day: 31 },
+    { kind: 'range', from: '2030-06-01', to: '2030-06-03' },
+  ];
+  // Forward across year ends (the next year's 1 January right after 31 December), backward,
+  // far jumps either way, and back into years answered before.
+  const years = [2026, 2027, 2028, 2029, 2030, 2031, 2025, 2024, 2023, 2040, 2010, 2011, 2009, 2030, 2029, 2031, 2026];
+  const daysOf = (y: number) => [
+    epochDayOf(y, 1, 1),
+    epochDayOf(y, 1, 2),
+    epochDayOf(y, 6, 2),
+    epochDayOf(y, 12, 30),
+    epochDayOf(y, 12, 31),
+  ];
+
+  it('isHoliday: each day from its own year', () => {
+    const calendar = new HolidayCalendars().get(specs, warsaw);
+    for (const y of years) expect([y, ...daysOf(y).map((d) => calendar.isHoliday(d))]).toEqual([y, true, false, y === 2030, false, true]);
+  });
+
+  it('ruleAt, asked first and alone: each day from its own year, in both directions across the year end', () => {
+    const calendar = new HolidayCalendars().get(specs, warsaw);
+    for (const y of years) expect([y, ...daysOf(y).map((d) => calendar.ruleAt(d))]).toEqual([y, 0, -1, y === 2030 ? 2 : -1, -1, 1]);
+    // Backward over a year end: 1 January, then the 31 December before it.
+    for (const y of [2036, 2035, 2034])
+      expect([calendar.ruleAt(epochDayOf(y, 1, 1)), calendar.ruleAt(epochDayOf(y - 1, 12, 31))]).toEqual([0, 1]);
+  });
+});
+
+describe('calendars shared between numbers', () => {
+  const berlin = zones.get('Europe/Berlin');
+
+  it('two states of one country, and two regions of one state, keep their own public holidays', () => {
+    const calendars = new HolidayCalendars();
+    const days = (spec: HolidaySpec) => {
+      const calendar = calendars.get([spec], berlin);
+      return ['2026-01-06', '2026-03-08', '2026-08-08'].filter((d) => calendar.isHoliday(parseIsoDate(d)!));
+    };
+    expect(days({ kind: 'country', country: 'DE', state: 'BY' })).toEqual(['2026-01-06']);
+    expect(days({ kind: 'country', country: 'DE', state: 'BE' })).toEqual(['2026-03-08']); // Frauentag, Berlin only
+    expect(days({ kind: 'country', country: 'DE', state: 'BY', region: 'A' })).toEqual(['2026-01-06', '2026-08-08']);
+    expect(days({ kind: 'country', country: 'DE', state: 'BY', region: 'EVANG' })).toEqual(['2026-01-06']);
+  });
+
+  it('two iCalendar files in one zone keep their own events', () => {
+    const calendars = new HolidayCalendars();
+    const a = calendars.get([ics('timed.ics')], warsaw);
+    const b = calendars.get([ics('yearly-exdate.ics')], warsaw);
+    expect([a.isHoliday(parseIsoDate('2026-10-16')!), a.isHoliday(parseIsoDate('2026-06-12')!)]).toEqual([true, false]);
+    expect([b.isHoliday(parseIsoDate('2026-10-16')!), b.isHoliday(parseIsoDate('2026-06-12')!)]).toEqual([false, true]);
+  });
+});
