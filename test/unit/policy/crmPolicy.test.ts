@@ -174,6 +174,7 @@ describe('pickRecord: contact before company before lead, then the lowest id', (
     ['contact beats company and lead', [c('LEAD', 1), c('COMPANY', 2), c('CONTACT', 9)], c('CONTACT', 9)],
     ['company beats lead', [c('LEAD', 1), c('COMPANY', 30)], c('COMPANY', 30)],
     ['lowest id among contacts', [c('CONTACT', 12), c('CONTACT', 4), c('CONTACT', 8)], c('CONTACT', 4)],
+    ['a contact before a lead with a lower id', [c('CONTACT', 9), c('LEAD', 1), c('COMPANY', 2)], c('CONTACT', 9)],
   ])('%s', (_name, matches, expected) => {
     expect(pickRecord(matches)).toEqual(expected);
   });
@@ -278,5 +279,51 @@ describe('notificationText', () => {
     expect(formatDuration(0, 'en')).toBe('0 s');
     expect(formatDuration(59.6, 'en')).toBe('1 min 0 s');
     expect(formatDuration(125, 'pl')).toBe('2 min 5 s');
+    expect(formatDuration(42, 'pl')).toBe('42 s');
+  });
+});
+
+describe('the exact actions of each CRM rule', () => {
+  const unanswered = makeEvent({ action: 'hangup', outcome: { kind: 'rejected', cause: 'busy' } });
+  const withCrm = (e: AfterHoursEvent, crm: Partial<AfterHoursEvent['crm']>) => ({ ...e, crm: { ...e.crm, ...crm } }) as AfterHoursEvent;
+
+  it('a lead, every queue user notified: none of them follows the call; with notify first, the first does', () => {
+    const all = decide(withCrm(unanswered, { notify: 'all' }), { kind: 'not-found' });
+    expect(all.map((a) => (a.kind === 'notify' ? `${a.userId}:${a.followsCall === true}` : a.kind))).toEqual([
+      'register-call',
+      '11:false',
+      '12:false',
+      '13:false',
+    ]);
+    const first = decide(unanswered, { kind: 'not-found' });
+    expect(first.map((a) => (a.kind === 'notify' ? `${a.userId}:${a.followsCall === true}` : a.kind))).toEqual([
+      'register-call',
+      '11:true',
+    ]);
+  });
+
+  it('the found record is named in its notification', () => {
+    const actions = decide(unanswered, { kind: 'found', matches: [{ type: 'CONTACT', id: 7, responsibleUserId: 42 }] });
+    const note = actions.find((a) => a.kind === 'notify');
+    expect(note && note.kind === 'notify' ? note.text : '').toContain('CRM contact #7');
+  });
+
+  it('a look-up that found nothing usable (no matches) is the not-found rule', () => {
+    expect(kinds(decide(unanswered, { kind: 'found', matches: [] }))).toEqual(['register-call', 'notify:11']);
+  });
+
+  it('a record without a responsible user and a number without a queue: nobody to give it to, nothing done', () => {
+    const noQueue = withCrm(unanswered, { queue: [] });
+    expect(decide(noQueue, { kind: 'found', matches: [{ type: 'LEAD', id: 3 }] })).toEqual([]);
+  });
+});
+
+describe('notification words', () => {
+  it('Polish: the record named in Polish; a holiday names itself after the reason', () => {
+    const base = makeEvent({ reason: 'holiday', holiday: { name: 'Wigilia' } });
+    const pl = { ...base, crm: { ...base.crm, language: 'pl' } } as AfterHoursEvent;
+    const text = notificationText(pl, 'x', { record: { type: 'CONTACT', id: 7 } });
+    expect(text).toContain('CRM: kontakt #7.');
+    expect(text).toMatch(/Powód: [^.]+ \(Wigilia\)\./);
   });
 });

@@ -1,6 +1,6 @@
 // One explanation of a decision, the one GET /decision and `check --json` both print.
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../../src/config/load';
+import { loadConfig, loadConfigText } from '../../../src/config/load';
 import { explainDecision } from '../../../src/policy/decisionReport';
 import { NumberDirectory } from '../../../src/schedule/directory';
 
@@ -41,5 +41,52 @@ describe('explainDecision', () => {
     const r = explainDecision(entryOf('+48221234567', before), undefined, before);
     expect(r.at).toMatch(/\+02:00$/);
     expect(r.nextChange).toMatch(/\+01:00$/);
+  });
+});
+
+describe('explainDecision: which policy, for which caller', () => {
+  const did = '+48221234567';
+  const yaml = [
+    'defaults: { region: PL, timezone: Europe/Warsaw }',
+    'numbers:',
+    `  - did: "${did}"`,
+    '    hours: { mon-fri: "09:00-17:00" }',
+    '    holidays:',
+    '      - { date: 12-24, afterHours: { action: hangup } }',
+    '      - { date: 12-31 }',
+    '    afterHours: { action: voicemail }',
+    '    daysOffAfterHours: { action: hangup, hangup: { cause: no_answer } }',
+    '    callers: { bypass: ["+48 601"], block: ["+48 500"] }',
+    '  - { did: "+48221234568", hours: { mon-fri: "09:00-17:00" }, holidays: [{ country: DE, state: BY }], afterHours: { action: voicemail } }',
+    '',
+  ].join('\n');
+  const christmasEve = Date.parse('2026-12-24T11:00:00Z'); // Thursday, 12:00 in Warsaw
+  const entry = (() => {
+    const loaded = loadConfigText('after-hours.yaml', yaml, { now: christmasEve });
+    if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.message).join('\n'));
+    return new NumberDirectory(loaded.config, loaded.zones).get(did)!;
+  })();
+
+  it("a holiday's own action says so; a holiday without one gets the days-off action", () => {
+    expect(explainDecision(entry, undefined, christmasEve)).toMatchObject({ reason: 'holiday', action: 'hangup', policy: 'holiday' });
+    const newYearsEve = Date.parse('2026-12-31T11:00:00Z');
+    expect(explainDecision(entry, undefined, newYearsEve)).toMatchObject({ reason: 'holiday', action: 'hangup', policy: 'days-off' });
+  });
+
+  it('a holiday without a name is described as written', () => {
+    const loaded = loadConfigText('after-hours.yaml', yaml, { now: christmasEve });
+    if (!loaded.ok) throw new Error('refused');
+    const bavaria = new NumberDirectory(loaded.config, loaded.zones).get('+48221234568')!;
+    const epiphany = Date.parse('2026-01-06T11:00:00Z');
+    expect(explainDecision(bavaria, undefined, epiphany).holiday).toEqual({ rule: 0, name: 'public holiday (DE/BY)' });
+  });
+
+  it('a blocked or a bypass caller on that holiday: no policy is named, the caller rule is', () => {
+    const blocked = explainDecision(entry, undefined, christmasEve, '+48500100200');
+    expect(blocked.policy).toBeUndefined();
+    expect(blocked.caller).toMatchObject({ rule: 'block' });
+    const bypass = explainDecision(entry, undefined, christmasEve, '+48601100200');
+    expect(bypass.policy).toBeUndefined();
+    expect(bypass).toMatchObject({ action: 'continue', caller: { rule: 'bypass' } });
   });
 });

@@ -48,6 +48,13 @@ describe('openUntil', () => {
     expect(at(OFFICE, close)).toMatchObject({ until: null, reason: 'closed' });
   });
 
+  it('a change within the same second (an override from mid-second): nothing is published, from the second’s start on', () => {
+    const second = Date.parse('2026-11-16T12:30:00Z');
+    const closing: Override = { state: 'closed', from: second + 500, setAt: second - 60_000 };
+    for (const now of [second, second + 1, second + 499]) expect(at(OFFICE, now, closing)).toMatchObject({ until: null, reason: 'closed' });
+    expect(at(OFFICE, second - 1, closing)).toMatchObject({ until: second / 1000, reason: 'open' });
+  });
+
   it('a closed number publishes nothing, and says when to look again', () => {
     const evening = Date.parse('2026-11-16T18:00:00Z');
     expect(at(OFFICE, evening)).toEqual({ until: null, reason: 'closed', nextChange: Date.parse('2026-11-17T08:00:00Z') });

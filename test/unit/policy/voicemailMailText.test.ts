@@ -34,6 +34,10 @@ describe('the voicemail e-mail text', () => {
     );
   });
 
+  it('English, with the holiday named', () => {
+    expect(text({ language: 'en', holiday: { name: 'Christmas Eve' } }).text).toContain('Closed for: Christmas Eve');
+  });
+
   it('Polish, with the holiday named and an anonymous caller', () => {
     const t = text({ language: 'pl', caller: 'anonymous', holiday: { name: 'Wigilia' } }, ['voicemail.wav']);
     expect(t.subject).toBe('Wiadomość głosowa od numeru zastrzeżonego na numer Sales (1 min 12 s)');
@@ -68,5 +72,19 @@ describe('the voicemail e-mail text', () => {
         makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48601234567', answered: true, durationSeconds: 3 } }),
       ),
     ).toBeUndefined();
+    // Only an unanswered forward's fallback is its voicemail; one without a fallback has none.
+    const answeredWithFallback = makeEvent({
+      action: 'forward',
+      outcome: { kind: 'forwarded', to: '+48601234567', answered: true, durationSeconds: 3, fallback: recorded },
+    });
+    expect(recordedVoicemail(answeredWithFallback)).toBeUndefined();
+    expect(
+      recordedVoicemail(makeEvent({ action: 'forward', outcome: { kind: 'forwarded', to: '+48601234567', answered: false } })),
+    ).toBeUndefined();
+    const hungUp = makeEvent({
+      action: 'forward',
+      outcome: { kind: 'forwarded', to: '+48601234567', answered: false, fallback: { kind: 'caller-hung-up', afterSeconds: 2 } },
+    });
+    expect(recordedVoicemail(hungUp)).toBeUndefined();
   });
 });
