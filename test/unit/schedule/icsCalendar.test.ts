@@ -22,6 +22,14 @@ describe('IcsCalendar.parse refuses, saying why', () => {
     });
   });
 
+  test('BEGIN:VCALENDAR only inside a line, or with more after it on its line, is no calendar', () => {
+    const refused = { ok: false, error: 'closures.ics is not an iCalendar file (no BEGIN:VCALENDAR)' };
+    expect(IcsCalendar.parse(calendar().replace('BEGIN:VCALENDAR', 'X-BEGIN:VCALENDAR'), 'closures.ics')).toEqual(refused);
+    expect(IcsCalendar.parse(calendar().replace('BEGIN:VCALENDAR', 'BEGIN:VCALENDAR-NOT'), 'closures.ics')).toEqual(refused);
+    // The line itself, with a CR before the LF or without one, is one.
+    expect(IcsCalendar.parse(calendar().replace(/\r\n/g, '\n'), 'closures.ics').ok).toBe(true);
+  });
+
   test("a file the parser cannot read, with the parser's reason", () => {
     expect(IcsCalendar.parse(calendar(event('d', 'DTSTART;VALUE=DATE:20260101', 'RRULE:FREQ=SOMETIMES')), 'closures.ics')).toEqual({
       ok: false,
