@@ -42,7 +42,7 @@ export interface CallControl {
  * Asterisk, which may have acted on it: the port's errors say so with `mayHaveReached: true`
  * (src/ariHttp's AriUnansweredError).
  */
-export function mayHaveReached(err: unknown): boolean {
+function mayHaveReached(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { mayHaveReached?: unknown }).mayHaveReached === true;
 }
 

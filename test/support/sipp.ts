@@ -124,13 +124,14 @@ function closeUdp(s: dgram.Socket): Promise<void> {
 }
 
 /** true when something already holds the UDP port on 127.0.0.1 */
-export async function udpPortTaken(port: number): Promise<boolean> {
-  const s = dgram.createSocket('udp4');
-  return new Promise<boolean>((resolve) => {
-    // A bind that failed leaves the socket open: close it too (each poll of startUas made one).
-    s.once('error', () => s.close(() => resolve(true)));
-    s.bind(port, host, () => s.close(() => resolve(false)));
-  });
+export function udpPortTaken(port: number): Promise<boolean> {
+  // bindUdp closes the socket of a failed bind too (each poll of startUas made one).
+  return bindUdp(port)
+    .then(closeUdp)
+    .then(
+      () => false,
+      () => true,
+    );
 }
 
 function scenarioPath(name: string): string {
