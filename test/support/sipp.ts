@@ -123,15 +123,24 @@ function closeUdp(s: dgram.Socket): Promise<void> {
   return new Promise<void>((resolve) => s.close(() => resolve()));
 }
 
-/** true when something already holds the UDP port on 127.0.0.1 */
-export function udpPortTaken(port: number): Promise<boolean> {
-  // bindUdp closes the socket of a failed bind too (each poll of startUas made one).
-  return bindUdp(port)
-    .then(closeUdp)
-    .then(
-      () => false,
-      () => true,
-    );
+/**
+ * true when a socket holds the UDP port on 127.0.0.1 or on every address, read from the kernel's
+ * socket tables. Reading, not binding: a probe that binds the port holds it for a moment, and a
+ * sipp starting in that moment fails with "Unable to bind main socket" (a CI run on Node 24 did).
+ */
+export function udpPortTaken(port: number): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const held = new Set([`0100007F:${hexPort}`, `00000000:${hexPort}`]);
+  const held6 = new Set([
+    `00000000000000000000000000000000:${hexPort}`,
+    `0000000000000000FFFF00000100007F:${hexPort}`,
+  ]);
+  const local = (table: string): string[] =>
+    readIfExists(table)
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/)[1] ?? '');
+  return local('/proc/net/udp').some((a) => held.has(a)) || local('/proc/net/udp6').some((a) => held6.has(a.toUpperCase()));
 }
 
 function scenarioPath(name: string): string {
@@ -350,7 +359,7 @@ export async function startUas(opts: {
   scenario?: string;
 }): Promise<Uas> {
   const port = opts.port ?? trunkPort;
-  if (await udpPortTaken(port)) throw new Error(`UDP 127.0.0.1:${port} is taken (another UAS still running?)`);
+  if (udpPortTaken(port)) throw new Error(`UDP 127.0.0.1:${port} is taken (another UAS still running?)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ah-sipp-uas-${opts.behaviour}-`));
   const trace = path.join(dir, 'messages.log');
   const errorFile = path.join(dir, 'errors.log');
@@ -382,7 +391,7 @@ export async function startUas(opts: {
   child.once('exit', (code) => (exitCode = code ?? 128));
   // ready when sipp holds the port
   const deadline = Date.now() + 5000;
-  while (!(await udpPortTaken(port))) {
+  while (!udpPortTaken(port)) {
     if (exitCode !== null) throw new Error(`sipp UAS exited (${exitCode}): ${stderr || readIfExists(errorFile)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
