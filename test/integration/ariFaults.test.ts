@@ -45,7 +45,7 @@ describe('ARI connection faults', () => {
     expect(await reconnects()).toBe(0);
     proxy.refuse();
     proxy.cut();
-    expect(await eventually(async () => (await daemon.health())?.ready === false, 3000)).toBe(true);
+    expect(await eventually(async () => (await daemon.health())?.ready === false, 10_000)).toBe(true);
     const office = await startUas({ behaviour: 'busy', port: officePort });
     try {
       // No app registered: Stasis() fails and the dialplan rings the office (busy here).
@@ -72,7 +72,7 @@ describe('ARI connection faults', () => {
     const before = proxy.connections();
     expect(before).toBeGreaterThan(0);
     proxy.freeze();
-    expect(await eventually(async () => (await daemon.health())?.ari !== 'registered', 5000, 100)).toBe(true);
+    expect(await eventually(async () => (await daemon.health())?.ari !== 'registered', 10_000, 100)).toBe(true);
     proxy.allow();
     expect(await eventually(async () => (await daemon.health())?.ready === true, 15000, 100)).toBe(true);
     expect(await reconnects()).toBe(2);
@@ -139,7 +139,7 @@ describe('ARI connection faults', () => {
     );
     await once(intruder, 'open');
     try {
-      expect(await eventually(async () => (await daemon.health())?.ari === 'replaced', 3000)).toBe(true);
+      expect(await eventually(async () => (await daemon.health())?.ari === 'replaced', 10_000)).toBe(true);
       expect((await daemon.health())?.ready).toBe(false);
     } finally {
       // Closed before the file ends (ari-client's stop() did not wait: the socket outlived the file).

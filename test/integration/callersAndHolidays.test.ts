@@ -65,7 +65,7 @@ describe('callers that bypass the schedule and callers that are blocked, on real
     const other = await call({ to: closed, from: '48602100200', expect: 486 });
     expect(other.finalCode).toBe(486);
     expect(other.sent200).toBe(false);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === closed), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === closed), 10_000)).toBe(true);
     // Only the other caller's call is an after-hours event: the VIP's call was routed normally.
     const events = (await streamEvents(redis, prefix)).filter((e) => e.did === closed);
     expect(events.map((e) => [e.caller, e.reason, e.action, e.outcome])).toEqual([
@@ -82,7 +82,7 @@ describe('callers that bypass the schedule and callers that are blocked, on real
     const r = await call({ to: open, from: '48603100200', expect: 403 });
     expect(r.finalCode).toBe(403);
     expect(r.sent200).toBe(false);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === open), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === open), 10_000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === open)!;
     expect(event).toMatchObject({
       caller: '+48603100200',
@@ -146,7 +146,7 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
     expect(r.finalCode).toBe(403);
     expect(r.sent200).toBe(false);
     expect(r.codes.indexOf(183)).toBeLessThan(r.codes.indexOf(403));
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).length > 0, 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).length > 0, 10_000)).toBe(true);
     const [event] = await streamEvents(redis, prefix);
     expect(event).toMatchObject({
       reason: 'holiday',
@@ -165,7 +165,7 @@ describe('a holiday with its own announcement, on 24 December (injected time) an
     expect(r.codes).toContain(183);
     expect(r.finalCode).toBe(486);
     expect(r.sent200).toBe(false);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).length > 1, 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).length > 1, 10_000)).toBe(true);
     const events = await streamEvents(redis, prefix);
     expect(events[1]).toMatchObject({ reason: 'outside-hours', outcome: { kind: 'rejected', cause: 'busy' } });
     expect(events[1]).not.toHaveProperty('holiday');

@@ -101,7 +101,7 @@ describe('the console page in a real browser, with real calls', () => {
       }
       return undefined;
     };
-    expect(await eventually(async () => (await closedEvent()) !== undefined, 5000)).toBe(true);
+    expect(await eventually(async () => (await closedEvent()) !== undefined, 10_000)).toBe(true);
     expect(await closedEvent()).toEqual(expect.objectContaining({ reason: 'override', action: 'hangup' }));
     await expectText(card(hotline).locator('.state'), 'closed');
     await expectText(card(hotline).locator('.override'), 'fire drill');
@@ -251,7 +251,7 @@ describe('the console page in a real browser, with real calls', () => {
       const { entries } = await listAudit(redis, prefix, { action: 'config.' });
       expect(entries.map((e) => [e.action, e.actor, e.door])).toContainEqual(['config.rollback', 'grace', 'page']);
       // The daemon switched to the rolled-back text: the office's split day is back.
-      expect(await eventually(async () => String((await daemon.decision(office)).configVersion) === '3', 5000)).toBe(true);
+      expect(await eventually(async () => String((await daemon.decision(office)).configVersion) === '3', 10_000)).toBe(true);
     } finally {
       await context.close();
     }

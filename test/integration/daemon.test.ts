@@ -103,7 +103,7 @@ describe('after-hours daemon on real calls', () => {
     const r = await call({ to: rejected, expect: 403 });
     expect(r.finalCode).toBe(403);
     expect(r.sent200).toBe(false);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === rejected), 3000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === rejected), 10_000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === rejected)!;
     expect(event.action).toBe('hangup');
     expect(event.outcome).toEqual({ kind: 'rejected', cause: 'rejected' });
@@ -145,7 +145,7 @@ describe('after-hours daemon on real calls', () => {
     const before = (await daemon.health())!.resources;
     const r = await call({ to: longGreeting, expect: 200, talkMs: 800 });
     expect(r.finalCode).toBe(200);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === longGreeting), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === longGreeting), 10_000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === longGreeting)!;
     expect(event.outcome.kind).toBe('caller-hung-up');
     const after = (await daemon.health())!.resources;
@@ -164,10 +164,10 @@ describe('after-hours daemon on real calls', () => {
     } finally {
       await trunk.stop();
     }
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === forwarded), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === forwarded), 10_000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === forwarded)!;
     expect(event.outcome).toMatchObject({ kind: 'forwarded', to: forwardTarget, answered: true });
-    expect(await eventually(async () => (await ariBridges()) === bridgesBefore, 3000)).toBe(true);
+    expect(await eventually(async () => (await ariBridges()) === bridgesBefore, 10_000)).toBe(true);
     expect((await daemon.health())!.resources).toMatchObject({ calls: 0, peers: 0 });
   });
 
@@ -182,7 +182,7 @@ describe('after-hours daemon on real calls', () => {
     } finally {
       await trunk.stop();
     }
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === forwardUnanswered), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === forwardUnanswered), 10_000)).toBe(true);
     const event = (await streamEvents(redis, prefix)).find((e) => e.did === forwardUnanswered)!;
     expect(event.outcome).toMatchObject({ kind: 'forwarded', answered: false, fallback: { kind: 'rejected', cause: 'no_answer' } });
   });
@@ -190,7 +190,7 @@ describe('after-hours daemon on real calls', () => {
   test('every closed-hours call so far wrote exactly one event', async () => {
     const closedCalls = [rejected, announced, voicemail, longGreeting, forwarded, forwardUnanswered];
     // Wait for the last call's event: an empty stream must fail this test, not pass it.
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).length >= closedCalls.length, 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).length >= closedCalls.length, 10_000)).toBe(true);
     const events = await streamEvents(redis, prefix);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     expect(closedCalls.map((did) => events.filter((e) => e.did === did).length)).toEqual(closedCalls.map(() => 1));
@@ -203,7 +203,7 @@ describe('after-hours daemon on real calls', () => {
     const good = writeConfig(configYaml([{ did: open, open: false, afterHours: '{ action: hangup, hangup: { cause: unallocated } }' }]));
     const pushed = runCli(['push', '--config', good], env);
     expect(pushed.status).toBe(0);
-    expect(await eventually(async () => (await daemon.decision(open)).open === false, 1000)).toBe(true);
+    expect(await eventually(async () => (await daemon.decision(open)).open === false, 10_000)).toBe(true);
     const r = await call({ to: open, expect: 404 });
     expect(r.finalCode).toBe(404);
 
@@ -233,13 +233,13 @@ describe('overrides', () => {
       });
       expect(set.status).toBe(0);
       const both = async () => !(await a.decision(did)).open && !(await b.decision(did)).open;
-      expect(await eventually(both, 1000)).toBe(true);
+      expect(await eventually(both, 10_000)).toBe(true);
       expect((await a.decision(did)).reason).toBe('override');
       const r = await call({ to: did, expect: 486 });
       expect(r.finalCode).toBe(486);
       expect(runCli(['override', 'list', '--json'], { REDIS_PREFIX: prefix }).stdout).toContain(did);
       expect(runCli(['override', 'clear', '--did', did], { REDIS_PREFIX: prefix }).status).toBe(0);
-      expect(await eventually(async () => (await a.decision(did)).open && (await b.decision(did)).open, 1000)).toBe(true);
+      expect(await eventually(async () => (await a.decision(did)).open && (await b.decision(did)).open, 10_000)).toBe(true);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }
@@ -301,7 +301,7 @@ describe('Redis outage', () => {
       await d.waitHealthy();
       expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
       await client.connect();
-      expect(await eventually(async () => (await client.xlen(`${prefix}events`)) === 1, 3000)).toBe(true);
+      expect(await eventually(async () => (await client.xlen(`${prefix}events`)) === 1, 10_000)).toBe(true);
       client.disconnect();
 
       redisProc.kill('SIGKILL');

@@ -74,7 +74,7 @@ describe('the dialplan action on real calls', () => {
     const r = await call({ to: toIvr, expect: 484 });
     expect(r.finalCode).toBe(484);
     expect(r.sent200).toBe(false);
-    expect(await eventually(async () => (await eventFor(redis, prefix, toIvr)) !== undefined, 3000)).toBe(true);
+    expect(await eventually(async () => (await eventFor(redis, prefix, toIvr)) !== undefined, 10_000)).toBe(true);
     const event = (await eventFor(redis, prefix, toIvr))!;
     expect(event.action).toBe('dialplan');
     expect(event.reason).toBe('day-off');
@@ -84,7 +84,7 @@ describe('the dialplan action on real calls', () => {
   test('the configured priority is the one that runs (488 from ivr,2)', async () => {
     const r = await call({ to: toIvrSecond, expect: 488 });
     expect(r.finalCode).toBe(488);
-    expect(await eventually(async () => (await eventFor(redis, prefix, toIvrSecond)) !== undefined, 3000)).toBe(true);
+    expect(await eventually(async () => (await eventFor(redis, prefix, toIvrSecond)) !== undefined, 10_000)).toBe(true);
     expect((await eventFor(redis, prefix, toIvrSecond))!.outcome).toEqual({
       kind: 'sent-to-dialplan',
       context: CONTEXT,
@@ -96,7 +96,7 @@ describe('the dialplan action on real calls', () => {
   test('without an extension the call continues at the dialled number in that context (502)', async () => {
     const r = await call({ to: toOwnNumber, expect: 502 });
     expect(r.finalCode).toBe(502);
-    expect(await eventually(async () => (await eventFor(redis, prefix, toOwnNumber)) !== undefined, 3000)).toBe(true);
+    expect(await eventually(async () => (await eventFor(redis, prefix, toOwnNumber)) !== undefined, 10_000)).toBe(true);
     expect((await eventFor(redis, prefix, toOwnNumber))!.outcome).toEqual({
       kind: 'sent-to-dialplan',
       context: CONTEXT,
@@ -106,7 +106,7 @@ describe('the dialplan action on real calls', () => {
   });
 
   test('nothing is left behind in the daemon', async () => {
-    expect(await eventually(async () => (await daemon.health())?.resources.calls === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await daemon.health())?.resources.calls === 0, 10_000)).toBe(true);
     expect((await daemon.health())!.resources).toMatchObject({ calls: 0, peers: 0, playbacks: 0, recordings: 0 });
   });
 

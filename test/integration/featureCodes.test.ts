@@ -69,7 +69,7 @@ describe('day/night key and lamp on real calls', () => {
   });
 
   test('at start each lamp shows the schedule: open dark (NOT_INUSE), closed lit (INUSE)', async () => {
-    expect(await eventually(async () => (await lamp(openDid)) === 'NOT_INUSE' && (await lamp(closedDid)) === 'INUSE', 5000)).toBe(true);
+    expect(await eventually(async () => (await lamp(openDid)) === 'NOT_INUSE' && (await lamp(closedDid)) === 'INUSE', 10_000)).toBe(true);
   });
 
   test('*281*PIN forces the open number closed: the next call is rejected, the lamp lights, the override names extension 201', async () => {
@@ -80,7 +80,7 @@ describe('day/night key and lamp on real calls', () => {
     expect(JSON.parse(runCli(['audit', 'list', '--json'], env).stdout).entries).toEqual([
       expect.objectContaining({ actor: 'extension 201', door: 'phone', from: 'extension 201', action: 'override.set', target: openDid }),
     ]);
-    expect(await eventually(async () => (await lamp(openDid)) === 'INUSE', 3000)).toBe(true);
+    expect(await eventually(async () => (await lamp(openDid)) === 'INUSE', 10_000)).toBe(true);
     expect(await daemon.decision(openDid)).toMatchObject({ open: false, reason: 'override' });
     const r = await call({ to: openDid, expect: 486 });
     expect(r.finalCode).toBe(486);
@@ -102,7 +102,7 @@ describe('day/night key and lamp on real calls', () => {
     expect(overridesOf()).toEqual([expect.objectContaining({ did: openDid, state: 'open', by: 'extension 201' })]);
     await press(`*281*${PIN}`);
     expect(overridesOf()).toEqual([]);
-    expect(await eventually(async () => (await lamp(openDid)) === 'NOT_INUSE', 3000)).toBe(true);
+    expect(await eventually(async () => (await lamp(openDid)) === 'NOT_INUSE', 10_000)).toBe(true);
     expect(await daemon.decision(openDid)).toMatchObject({ open: true, reason: 'working-hours' });
   });
 
@@ -110,7 +110,7 @@ describe('day/night key and lamp on real calls', () => {
     await press(`*282*${PIN}`); // auto -> closed (still closed, now by override)
     expect(await daemon.decision(closedDid)).toMatchObject({ open: false, reason: 'override' });
     await press(`*282*${PIN}`); // closed -> open
-    expect(await eventually(async () => (await lamp(closedDid)) === 'NOT_INUSE', 3000)).toBe(true);
+    expect(await eventually(async () => (await lamp(closedDid)) === 'NOT_INUSE', 10_000)).toBe(true);
     expect(await daemon.decision(closedDid)).toMatchObject({ open: true, reason: 'override' });
     const office = await startUas({ behaviour: 'answer', port: officePort });
     const r = await call({ to: closedDid, expect: 200, talkMs: 300 });
@@ -119,14 +119,14 @@ describe('day/night key and lamp on real calls', () => {
     expect(report.invites.map((i) => i.user)).toEqual([closedDid]);
 
     await press(`*282*${PIN}`); // open -> auto
-    expect(await eventually(async () => (await lamp(closedDid)) === 'INUSE', 3000)).toBe(true);
+    expect(await eventually(async () => (await lamp(closedDid)) === 'INUSE', 10_000)).toBe(true);
     expect(await daemon.decision(closedDid)).toMatchObject({ open: false, reason: 'day-off' });
     expect((await call({ to: closedDid, expect: 486 })).finalCode).toBe(486);
     expect(overridesOf()).toEqual([]);
   });
 
   test('nothing is left behind in the daemon', async () => {
-    expect(await eventually(async () => (await daemon.health())?.resources.calls === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await daemon.health())?.resources.calls === 0, 10_000)).toBe(true);
     expect((await daemon.health())!.resources).toMatchObject({ calls: 0, playbacks: 0 });
   });
 });

@@ -50,7 +50,7 @@ describe('daemon metrics on real calls', () => {
       await office.stop();
     }
     // The closed call's event reached the stream: its append was a Redis script call.
-    expect(await eventually(async () => (await redis.xlen(`${prefix}events`)) === 1, 3000)).toBe(true);
+    expect(await eventually(async () => (await redis.xlen(`${prefix}events`)) === 1, 10_000)).toBe(true);
     const text = await scrape();
     expect(value(text, /^after_hours_call_setup_seconds_count\{command="channels\.hangup"\} /)).toBe(1);
     expect(value(text, /^after_hours_call_setup_seconds_count\{command="channels\.continueInDialplan"\} /)).toBe(1);
@@ -86,10 +86,10 @@ describe('daemon metrics on real calls', () => {
     expect(runCli(['push', '--config', pushed], { REDIS_PREFIX: prefix }).status).toBe(0);
     const version = Number(await redis.get(`${prefix}config:version`));
     expect(version).toBeGreaterThan(0);
-    expect(await eventually(async () => value(await scrape(), /^after_hours_config_version /) === version, 3000)).toBe(true);
+    expect(await eventually(async () => value(await scrape(), /^after_hours_config_version /) === version, 10_000)).toBe(true);
     expect(value(await scrape(), /^after_hours_overrides_in_force /)).toBe(0);
     expect(runCli(['override', 'set', '--did', closed, '--state', 'open', '--for', '1h'], { REDIS_PREFIX: prefix }).status).toBe(0);
-    expect(await eventually(async () => value(await scrape(), /^after_hours_overrides_in_force /) === 1, 3000)).toBe(true);
+    expect(await eventually(async () => value(await scrape(), /^after_hours_overrides_in_force /) === 1, 10_000)).toBe(true);
   });
 
   test('/decision answers on its own loopback listener, not on the metrics port', async () => {

@@ -65,11 +65,11 @@ describe('a scheduled override on real calls', () => {
     );
     expect(set.status).toBe(0);
     // Seen by the daemon, not yet in force: open, and the next change is the override's start.
-    expect(await eventually(async () => (await fetchDecision()).nextChange !== null, 2000)).toBe(true);
+    expect(await eventually(async () => (await fetchDecision()).nextChange !== null, 10_000)).toBe(true);
     const before = await fetchDecision();
     expect(before).toMatchObject({ open: true, reason: 'working-hours' });
     expect(Date.parse(before.nextChange!)).toBe(start.getTime());
-    expect(await eventually(async () => (await lamp(did)) === 'NOT_INUSE', 3000)).toBe(true);
+    expect(await eventually(async () => (await lamp(did)) === 'NOT_INUSE', 10_000)).toBe(true);
     expect((await call({ to: did, expect: 200 })).finalCode).not.toBe(486);
 
     // From its start: closed by the override, the lamp lit by the daemon's own timer.
@@ -77,7 +77,7 @@ describe('a scheduled override on real calls', () => {
     expect(await fetchDecision()).toMatchObject({ open: false, reason: 'override' });
     const r = await call({ to: did, expect: 486 });
     expect(r.finalCode).toBe(486);
-    expect(await eventually(async () => (await lamp(did)) === 'INUSE', 5000)).toBe(true);
+    expect(await eventually(async () => (await lamp(did)) === 'INUSE', 10_000)).toBe(true);
 
     const audit = await redis.xrevrange(`${prefix}audit`, '+', '-');
     expect(audit).toHaveLength(1);

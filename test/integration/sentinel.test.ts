@@ -160,7 +160,7 @@ describe('Redis Sentinel', () => {
         20_000,
         200,
       );
-      const spoolLeft = await eventually(async () => (await spooledNow(daemon.port)) === 0, 5000, 200);
+      const spoolLeft = await eventually(async () => (await spooledNow(daemon.port)) === 0, 10_000, 200);
       const events = await streamEvents(direct, prefix);
       const eventDids = events.map((e) => e.did);
       const missing = [...all].filter((d) => !eventDids.includes(d));
@@ -237,7 +237,7 @@ describe('Redis Sentinel', () => {
       const delivered = await eventually(() => ids.every((id) => received.includes(id)), 15_000, 100);
       if (!delivered) throw new Error(`worker did not deliver: ${received.join(',')}\n${out}`);
       expect(
-        await eventually(async () => Number(((await client.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0, 5000, 100),
+        await eventually(async () => Number(((await client.xpending(`${prefix}events`, 'crm')) as unknown[])[0]) === 0, 10_000, 100),
       ).toBe(true);
       expect(received.filter((id) => ids.includes(id))).toHaveLength(3);
     } finally {

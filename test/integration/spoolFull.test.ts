@@ -85,7 +85,7 @@ maybe('a full spool disk (ENOSPC on a real tmpfs)', () => {
     const r = await call({ to: did, expect: 486 });
     expect(r.finalCode).toBe(486);
     const onStream = async () => (await redis.xrange(`${prefix}events`, '-', '+')).filter(([, f]) => f.join(' ').includes(did)).length;
-    expect(await eventually(async () => (await onStream()) === 1, 5000)).toBe(true);
+    expect(await eventually(async () => (await onStream()) === 1, 10_000)).toBe(true);
     const text = await (await fetch(`http://127.0.0.1:${daemon.port}/metrics`)).text();
     expect(metric(text, 'after_hours_spool_write_failures_total{code="ENOSPC"}')).toBe(1);
     expect(metric(text, 'after_hours_events_lost_total')).toBe(0);
@@ -103,7 +103,7 @@ maybe('a full spool disk (ENOSPC on a real tmpfs)', () => {
     for (let i = 1; i <= 2; i++) {
       const r = await call({ to: did, expect: 486 });
       expect(r.finalCode).toBe(486);
-      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === i, 5000)).toBe(true);
+      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === i, 10_000)).toBe(true);
     }
     let text = await metrics();
     expect(metric(text, 'after_hours_spool_write_failures_total{code="ENOSPC"}')).toBe(2);
@@ -116,7 +116,7 @@ maybe('a full spool disk (ENOSPC on a real tmpfs)', () => {
       const onStream = async () => (await client.xrange(`${prefix}events`, '-', '+')).filter(([, f]) => f.join(' ').includes(did)).length;
       expect(await eventually(async () => (await onStream()) === 2, 20_000, 100)).toBe(true);
       // The spool is empty: nothing is left to be written again.
-      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === 0, 5000)).toBe(true);
+      expect(await eventually(async () => metric(await metrics(), 'after_hours_spooled_events') === 0, 10_000)).toBe(true);
       expect(await onStream()).toBe(2); // once each
     } finally {
       await late?.stop();
@@ -134,7 +134,7 @@ maybe('a full spool disk (ENOSPC on a real tmpfs)', () => {
     daemon = started.daemon;
     expect((await call({ to: did, expect: 486 })).finalCode).toBe(486);
     const d = daemon;
-    expect(await eventually(() => d.logs().includes('held in memory'), 5000)).toBe(true);
+    expect(await eventually(() => d.logs().includes('held in memory'), 10_000)).toBe(true);
     expect(await d.stop()).toBe(0);
     const lost = d
       .logs()

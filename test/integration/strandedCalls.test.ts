@@ -48,7 +48,7 @@ describe('channels left in the app by a killed daemon', () => {
     first = await startDaemon({ configFile, prefix });
     await first.waitHealthy();
     void calling();
-    expect(await eventually(async () => (await first!.health())?.activeCalls === 1, 5000)).toBe(true);
+    expect(await eventually(async () => (await first!.health())?.activeCalls === 1, 10_000)).toBe(true);
     expect(await eventually(async () => (await first!.health())?.resources[busyWith] === 1, 10_000, 50)).toBe(true);
     await first.stop('SIGKILL');
     // Asterisk keeps the channel in the app with nobody connected.
@@ -63,7 +63,7 @@ describe('channels left in the app by a killed daemon', () => {
     expect(await eventually(() => result !== undefined, 30_000, 100)).toBe(true);
     expect(result!.finalCode).toBe(486);
     expect(second.logs()).toMatch(/"plan":"decide-again".*taken over/);
-    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === announced), 5000)).toBe(true);
+    expect(await eventually(async () => (await streamEvents(redis, prefix)).some((e) => e.did === announced), 10_000)).toBe(true);
     expect(await appChannels()).toEqual([]);
   });
 

@@ -157,7 +157,7 @@ describe('two Asterisk boxes, one Redis', () => {
         if (!parsed.ok) throw new Error(parsed.errors.join('; '));
         return parsed.event;
       });
-    expect(await eventually(async () => (await events()).length >= closedCalls.length, 5000, 50)).toBe(true);
+    expect(await eventually(async () => (await events()).length >= closedCalls.length, 10_000, 50)).toBe(true);
     const all = await events();
     expect(all).toHaveLength(closedCalls.length);
     expect(new Set(all.map((e) => e.id)).size).toBe(all.length);

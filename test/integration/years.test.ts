@@ -59,7 +59,7 @@ describe('a daemon started in 2026 decides 2031 and 2035 without a restart or a 
     expect(r.finalCode).toBe(486);
     expect(r.sent200).toBe(false);
     const events = async () => (await redis.xrange(`${prefix}events`, '-', '+')).map(([, f]) => parseEvent(f[f.indexOf('event') + 1]!));
-    expect(await eventually(async () => (await events()).length > 0, 5000)).toBe(true);
+    expect(await eventually(async () => (await events()).length > 0, 10_000)).toBe(true);
     const [ev] = await events();
     if (!ev?.ok) throw new Error(`bad event: ${JSON.stringify(ev)}`);
     expect(ev.event.reason).toBe('holiday');

@@ -131,10 +131,7 @@ function closeUdp(s: dgram.Socket): Promise<void> {
 export function udpPortTaken(port: number): boolean {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   const held = new Set([`0100007F:${hexPort}`, `00000000:${hexPort}`]);
-  const held6 = new Set([
-    `00000000000000000000000000000000:${hexPort}`,
-    `0000000000000000FFFF00000100007F:${hexPort}`,
-  ]);
+  const held6 = new Set([`00000000000000000000000000000000:${hexPort}`, `0000000000000000FFFF00000100007F:${hexPort}`]);
   const local = (table: string): string[] =>
     readIfExists(table)
       .split('\n')
