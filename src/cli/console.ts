@@ -63,6 +63,7 @@ export function registerConsoleCommand(program: Command): void {
         secureCookie: settings.CONSOLE_SECURE_COOKIE,
         trustedProxies,
         soundUploadBytes,
+        versionsKeep: settings.CONFIG_VERSIONS_KEEP,
         metrics,
         ...(configDir !== undefined ? { configDir } : {}),
       });

@@ -54,6 +54,8 @@ export interface ConsoleContext {
    * folder of --config); undefined: none, only stored sounds and iCalendar texts sent with it.
    */
   configDir?: string;
+  /** How many pushed configuration versions a push or rollback keeps (CONFIG_VERSIONS_KEEP; default DEFAULT_VERSIONS_KEPT). */
+  versionsKeep?: number;
   /** Connection and request time-outs (default CONSOLE_TIMEOUTS); tests shorten them. */
   timeouts?: Partial<ConsoleTimeouts>;
 }

@@ -167,7 +167,13 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext):
         ...(req.body.ics ? { sentIcs: req.body.ics } : {}),
       });
       if (!loaded.ok) throw refused('push', loaded.errors);
-      const source = { file, yaml: req.body.yaml, who: auditWho(actorOf(req)), ...(req.body.note ? { note: req.body.note } : {}) };
+      const source = {
+        file,
+        yaml: req.body.yaml,
+        who: auditWho(actorOf(req)),
+        ...(ctx.versionsKeep !== undefined ? { keep: ctx.versionsKeep } : {}),
+        ...(req.body.note ? { note: req.body.note } : {}),
+      };
       const version = await pushConfig(ctx.redis, ctx.prefix, loaded.config, now, source);
       return { version, numbers: loaded.config.numbers.length };
     },
@@ -193,6 +199,7 @@ export function registerConfigRoutes(app: FastifyInstance, ctx: ConsoleContext):
       try {
         const r = await rollbackConfig(ctx.redis, ctx.prefix, req.body.version, auditWho(actorOf(req)), {
           now: new Date(ctx.now()),
+          ...(ctx.versionsKeep !== undefined ? { keep: ctx.versionsKeep } : {}),
           ...(req.body.note ? { note: req.body.note } : {}),
         });
         if (!r.ok) throw refused(`rollback to version ${req.body.version}`, r.errors);

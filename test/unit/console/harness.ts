@@ -63,7 +63,9 @@ export interface Harness {
 }
 
 /** Console settings a test may set. */
-export type HarnessExtra = Partial<Pick<ConsoleContext, 'trustedProxies' | 'soundUploadBytes' | 'configDir' | 'log' | 'timeouts'>>;
+export type HarnessExtra = Partial<
+  Pick<ConsoleContext, 'trustedProxies' | 'soundUploadBytes' | 'configDir' | 'log' | 'timeouts' | 'versionsKeep'>
+>;
 
 export async function startHarness(server: RedisServer, yaml = CONFIG_YAML, extra: HarnessExtra = {}): Promise<Harness> {
   const loaded = loadConfigText('console.yaml', yaml);

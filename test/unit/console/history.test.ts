@@ -6,7 +6,7 @@ import { listAudit } from '../../../src/store/auditLog';
 import { listVersions } from '../../../src/store/configVersions';
 import { startRedisServer } from '../../support/redisServer';
 import { makeEvent } from '../crm/fixtures';
-import { CONFIG_YAML, OPEN_DID, useConsoleHarness, type Harness } from './harness';
+import { CONFIG_YAML, OPEN_DID, startHarness, useConsoleHarness, type Harness } from './harness';
 
 jest.setTimeout(30_000);
 
@@ -55,6 +55,23 @@ describe('configuration versions', () => {
       ['config.push', 'root', 'api'],
       ['config.push', 'root', 'api'],
     ]);
+  });
+
+  it('keeps as many versions as CONFIG_VERSIONS_KEEP says, for pushes and rollbacks alike', async () => {
+    const kept2 = await startHarness(h.server, CONFIG_YAML, { versionsKeep: 2 });
+    try {
+      const admin = await kept2.token('root', 'admin');
+      const push = (name: string) =>
+        kept2.call({ method: 'POST', url: '/api/config', token: admin, payload: { yaml: CONFIG_YAML.replace('Hotline', name) } });
+      for (const name of ['One', 'Two', 'Three']) expect((await push(name)).statusCode).toBe(200);
+      const kept = async () => (await listVersions(kept2.redis, kept2.prefix)).map((v) => v.version);
+      expect(await kept()).toEqual([3, 2]);
+      const rolled = await kept2.call({ method: 'POST', url: '/api/config/rollback', token: admin, payload: { version: 2 } });
+      expect(rolled.json()).toEqual({ version: 4, numbers: 2 });
+      expect(await kept()).toEqual([4, 3]);
+    } finally {
+      await kept2.close();
+    }
   });
 
   it('refuses an invalid YAML text with every problem (400) and pushes nothing', async () => {
