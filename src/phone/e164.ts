@@ -94,7 +94,8 @@ export function checkForwardTarget(raw: string, allowCountries: readonly string[
 /**
  * A caller number as trunks send it: E.164, `00`-international, national with a trunk
  * prefix (`0…`), or digits without any prefix. Bare digits are read as international when
- * that gives a valid number (trunks often drop the `+`), else as national in `region`.
+ * that gives a valid number (trunks often drop the `+`), else as national in `region`;
+ * spaces, dashes, dots and parentheses between the digits change nothing.
  *
  * Lenient on purpose, unlike `normaliseNumber`: the caller id comes from the network, not
  * from the operator, and refusing it would only lose who called. A number inside junk
@@ -102,9 +103,11 @@ export function checkForwardTarget(raw: string, allowCountries: readonly string[
  */
 export function normaliseCaller(raw: string, region?: string): PhoneResult {
   const text = raw.trim();
-  if (/^00\d/.test(text)) return parseLenient(`+${text.slice(2)}`);
-  if (/^[1-9]\d{6,}$/.test(text)) {
-    const intl = parseLenient(`+${text}`);
+  // Digits with separators (`61 2 9876 5432`, `(030) 901-820`) read as the digits alone would.
+  const digits = /^[\d\s().-]+$/.test(text) ? text.replace(/[\s().-]/g, '') : text;
+  if (/^00\d/.test(digits)) return parseLenient(`+${digits.slice(2)}`);
+  if (/^[1-9]\d{6,}$/.test(digits)) {
+    const intl = parseLenient(`+${digits}`);
     if (intl.ok) return intl;
   }
   return parseLenient(text, region);
