@@ -221,6 +221,37 @@ function waitExit(child: ChildProcess): Promise<number> {
   });
 }
 
+/** How one sipp run ended: its exit code and what it wrote on stderr. */
+interface SippRun {
+  exitCode: number;
+  stderr: string;
+}
+
+async function runSipp(args: string[], cwd: string, killAfterMs: number): Promise<SippRun> {
+  const child = spawn('sipp', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  cleanup.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  try {
+    const exitCode = await Promise.race([waitExit(child), spawnError]);
+    return { exitCode, stderr };
+  } finally {
+    clearTimeout(killer);
+    cleanup.delete(child);
+  }
+}
+
+/**
+ * A port found free can be taken before sipp binds it (another worker's sipp, or its port
+ * probe, took it meanwhile): sipp then stops at once with "Unable to bind ... errno = 98",
+ * before it sent anything. Such a start says nothing about the call and is tried again.
+ */
+function sippCouldNotBind(run: { exitCode: number | null; stderr: string }, errors: string, trace: string): boolean {
+  return run.exitCode !== null && run.exitCode !== 0 && trace.trim() === '' && /Unable to bind .*errno = 98/.test(run.stderr + errors);
+}
+
 /** Places one call from a sipp caller into the stack and reports what happened. */
 export async function call(opts: CallOptions): Promise<CallResult> {
   const timeoutMs = opts.timeoutMs ?? 20000;
@@ -228,55 +259,53 @@ export async function call(opts: CallOptions): Promise<CallResult> {
   const scenario = scenarioPath(
     opts.scenario ?? (opts.expect === 200 ? 'caller-answered' : opts.earlyMedia ? 'caller-early-media-reject' : 'caller-reject'),
   );
-  const [localPort, mediaPort] = [await freeUdpPort(), await freeMediaPort()];
   const trace = path.join(dir, 'messages.log');
   const errorFile = path.join(dir, 'errors.log');
-  const args = [
-    `${host}:${sipPort}`,
-    '-sf',
-    scenario,
-    '-s',
-    opts.to,
-    '-key',
-    'caller',
-    opts.from ?? '48600100200',
-    ...(/reject/.test(path.basename(scenario)) ? ['-set', 'expected_status', `SIP/2.0 ${opts.expect}`] : []),
-    '-i',
-    host,
-    '-p',
-    String(localPort),
-    '-mp',
-    String(mediaPort),
-    '-m',
-    '1',
-    '-l',
-    '1',
-    '-d',
-    String(opts.talkMs ?? 2000),
-    '-nostdin',
-    '-default_behaviors',
-    'all,-bye',
-    '-timeout',
-    `${Math.ceil(timeoutMs / 1000)}s`,
-    '-timeout_error',
-    '-trace_msg',
-    '-message_file',
-    trace,
-    '-trace_err',
-    '-error_file',
-    errorFile,
-    ...(opts.extraArgs ?? []),
-  ];
   const started = Date.now();
-  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  cleanup.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 5000);
-  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
-  const exitCode = await Promise.race([waitExit(child), spawnError]);
-  clearTimeout(killer);
-  cleanup.delete(child);
+  let run: SippRun;
+  for (let attempt = 1; ; attempt++) {
+    const [localPort, mediaPort] = [await freeUdpPort(), await freeMediaPort()];
+    const args = [
+      `${host}:${sipPort}`,
+      '-sf',
+      scenario,
+      '-s',
+      opts.to,
+      '-key',
+      'caller',
+      opts.from ?? '48600100200',
+      ...(/reject/.test(path.basename(scenario)) ? ['-set', 'expected_status', `SIP/2.0 ${opts.expect}`] : []),
+      '-i',
+      host,
+      '-p',
+      String(localPort),
+      '-mp',
+      String(mediaPort),
+      '-m',
+      '1',
+      '-l',
+      '1',
+      '-d',
+      String(opts.talkMs ?? 2000),
+      '-nostdin',
+      '-default_behaviors',
+      'all,-bye',
+      '-timeout',
+      `${Math.ceil(timeoutMs / 1000)}s`,
+      '-timeout_error',
+      '-trace_msg',
+      '-message_file',
+      trace,
+      '-trace_err',
+      '-error_file',
+      errorFile,
+      ...(opts.extraArgs ?? []),
+    ];
+    run = await runSipp(args, dir, timeoutMs + 5000);
+    if (attempt >= 3 || !sippCouldNotBind(run, readIfExists(errorFile), readIfExists(trace))) break;
+    fs.rmSync(errorFile, { force: true });
+  }
+  const { exitCode, stderr } = run;
   const durationMs = Date.now() - started;
 
   const messages = parseTrace(readIfExists(trace));
@@ -360,41 +389,62 @@ export async function startUas(opts: {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ah-sipp-uas-${opts.behaviour}-`));
   const trace = path.join(dir, 'messages.log');
   const errorFile = path.join(dir, 'errors.log');
-  const mediaPort = await freeMediaPort();
-  const args = [
-    '-sf',
-    scenarioPath(opts.scenario ?? `uas-${opts.behaviour}`),
-    '-i',
-    host,
-    '-p',
-    String(port),
-    '-mp',
-    String(mediaPort),
-    '-d',
-    String(opts.answerAfterMs ?? 0),
-    '-nostdin',
-    '-trace_msg',
-    '-message_file',
-    trace,
-    '-trace_err',
-    '-error_file',
-    errorFile,
-  ];
-  const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  cleanup.add(child);
+  let child!: ChildProcess;
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   let exitCode: number | null = null;
-  child.once('exit', (code) => (exitCode = code ?? 128));
-  // ready when sipp holds the port
-  const deadline = Date.now() + 5000;
-  while (!udpPortTaken(port)) {
-    if (exitCode !== null) throw new Error(`sipp UAS exited (${exitCode}): ${stderr || readIfExists(errorFile)}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`sipp UAS did not bind 127.0.0.1:${port}`);
+  for (let attempt = 1; ; attempt++) {
+    const mediaPort = await freeMediaPort();
+    const args = [
+      '-sf',
+      scenarioPath(opts.scenario ?? `uas-${opts.behaviour}`),
+      '-i',
+      host,
+      '-p',
+      String(port),
+      '-mp',
+      String(mediaPort),
+      '-d',
+      String(opts.answerAfterMs ?? 0),
+      '-nostdin',
+      '-trace_msg',
+      '-message_file',
+      trace,
+      '-trace_err',
+      '-error_file',
+      errorFile,
+    ];
+    const started = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = started;
+    stderr = '';
+    exitCode = null;
+    cleanup.add(started);
+    started.stderr?.on('data', (d: Buffer) => {
+      if (child === started) stderr += d.toString();
+    });
+    started.once('exit', (code) => {
+      if (child === started) exitCode = code ?? 128;
+    });
+    // Ready when sipp has held its port for 100 ms: sipp 3.6 binds the port, then audio and video
+    // RTP, and exits at once if one of those is taken (sipp 3.8 binds media only for a call).
+    const deadline = Date.now() + 5000;
+    let portSeenAt: number | undefined;
+    while (exitCode === null) {
+      if (udpPortTaken(port)) {
+        portSeenAt ??= Date.now();
+        if (Date.now() - portSeenAt >= 100) break;
+      }
+      if (Date.now() > deadline) {
+        started.kill('SIGKILL');
+        throw new Error(`sipp UAS did not bind 127.0.0.1:${port}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 20));
+    if (exitCode === null) break;
+    cleanup.delete(started);
+    const failed = { exitCode, stderr };
+    if (attempt >= 3 || !sippCouldNotBind(failed, readIfExists(errorFile), readIfExists(trace)))
+      throw new Error(`sipp UAS exited (${failed.exitCode}): ${failed.stderr || readIfExists(errorFile)}`);
+    fs.rmSync(errorFile, { force: true });
   }
 
   const report = (): UasReport => {
