@@ -248,8 +248,13 @@ async function runSipp(args: string[], cwd: string, killAfterMs: number): Promis
  * probe, took it meanwhile): sipp then stops at once with "Unable to bind ... errno = 98",
  * before it sent anything. Such a start says nothing about the call and is tried again.
  */
-function sippCouldNotBind(run: { exitCode: number | null; stderr: string }, errors: string, trace: string): boolean {
-  return run.exitCode !== null && run.exitCode !== 0 && trace.trim() === '' && /Unable to bind .*errno = 98/.test(run.stderr + errors);
+function sippCouldNotBind(run: SippRun, errors: string, trace: string): boolean {
+  return run.exitCode !== 0 && trace.trim() === '' && /Unable to bind .*errno = 98/.test(run.stderr + errors);
+}
+
+/** sipp's arguments that write its messages to `trace` and its errors to `errorFile`. */
+function traceArgs(trace: string, errorFile: string): string[] {
+  return ['-trace_msg', '-message_file', trace, '-trace_err', '-error_file', errorFile];
 }
 
 /** Places one call from a sipp caller into the stack and reports what happened. */
@@ -293,12 +298,7 @@ export async function call(opts: CallOptions): Promise<CallResult> {
       '-timeout',
       `${Math.ceil(timeoutMs / 1000)}s`,
       '-timeout_error',
-      '-trace_msg',
-      '-message_file',
-      trace,
-      '-trace_err',
-      '-error_file',
-      errorFile,
+      ...traceArgs(trace, errorFile),
       ...(opts.extraArgs ?? []),
     ];
     run = await runSipp(args, dir, timeoutMs + 5000);
@@ -406,12 +406,7 @@ export async function startUas(opts: {
       '-d',
       String(opts.answerAfterMs ?? 0),
       '-nostdin',
-      '-trace_msg',
-      '-message_file',
-      trace,
-      '-trace_err',
-      '-error_file',
-      errorFile,
+      ...traceArgs(trace, errorFile),
     ];
     const started = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child = started;
@@ -441,7 +436,7 @@ export async function startUas(opts: {
     }
     if (exitCode === null) break;
     cleanup.delete(started);
-    const failed = { exitCode, stderr };
+    const failed: SippRun = { exitCode, stderr };
     if (attempt >= 3 || !sippCouldNotBind(failed, readIfExists(errorFile), readIfExists(trace)))
       throw new Error(`sipp UAS exited (${failed.exitCode}): ${failed.stderr || readIfExists(errorFile)}`);
     fs.rmSync(errorFile, { force: true });
